@@ -1,0 +1,14 @@
+// Product names by PCI device id, first entry per id in mesa/drm data/amdgpu.ids (the revision id,
+// which tells e.g. RX 7900 XTX from XT, is not in the KFD topology).
+const NAMES: ReadonlyMap<number, string> = new Map([
+  [0x66af, 'AMD Radeon VII'],
+  [0x744c, 'AMD Radeon RX 7900 XTX'],
+  [0x74a0, 'AMD Instinct MI300A'],
+  [0x74a1, 'AMD Instinct MI300X'],
+  [0x74a5, 'AMD Instinct MI325X'],
+  [0x7550, 'AMD Radeon RX 9070 XT'],
+]);
+
+export function marketingName(deviceId: number): string | undefined {
+  return NAMES.get(deviceId);
+}

@@ -1,0 +1,75 @@
+// The kernel side's handle on one GPU's engine thread: posts requests and blocks until the thread has
+// applied them (the way KFD waits for the hardware scheduler), and rings its doorbell kick.
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { CTRL, type EngineRequest, type EngineSetup } from './engine/protocol.js';
+import { readReply } from './engine/reply.js';
+
+const REPLY_BYTES = 1 << 20;
+/** A request the engine thread does not answer within this time means the emulator itself is stuck. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export class EngineLink {
+  readonly ctrl: Int32Array;
+  private readonly worker: Worker;
+  private readonly port;
+  private readonly reports: SharedArrayBuffer;
+  private seq = 0;
+  private exited = false;
+  private failure: Error | undefined;
+
+  constructor(setup: Omit<EngineSetup, 'ctrl' | 'reports'>) {
+    const ctrl = new SharedArrayBuffer(CTRL.WORDS * 4);
+    this.reports = new SharedArrayBuffer(REPLY_BYTES);
+    this.ctrl = new Int32Array(ctrl);
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const full: EngineSetup = { ...setup, ctrl, reports: this.reports };
+    this.worker = new Worker(new URL('./engine/worker.js', import.meta.url), {
+      workerData: { setup: full, port: port2 },
+      transferList: [port2],
+    });
+    this.worker.on('error', (e) => {
+      this.failure = e;
+    });
+    this.worker.on('exit', () => {
+      this.exited = true;
+    });
+    this.worker.unref();
+  }
+
+  /** Applies a request on the engine thread and returns its reply. */
+  call<T = unknown>(req: EngineRequest): T {
+    if (this.failure) throw new Error(`emulated GPU engine thread failed: ${this.failure.message}`);
+    this.port.postMessage(req);
+    this.seq = (this.seq + 1) | 0;
+    Atomics.store(this.ctrl, CTRL.REQUEST, this.seq);
+    this.kick();
+    const deadline = Date.now() + REQUEST_TIMEOUT_MS;
+    for (;;) {
+      const ack = Atomics.load(this.ctrl, CTRL.ACK);
+      if (ack === this.seq) break;
+      if (this.failure) throw new Error(`emulated GPU engine thread failed: ${this.failure.message}`);
+      if (Date.now() > deadline) throw new Error(`emulated GPU engine thread did not answer a ${req.op} request in ${REQUEST_TIMEOUT_MS} ms`);
+      Atomics.wait(this.ctrl, CTRL.ACK, ack, 100);
+    }
+    const reply = readReply<T & { error?: string }>(this.reports);
+    if (reply && typeof reply === 'object' && 'error' in reply && typeof reply.error === 'string') throw new Error(`emulated GPU: ${reply.error}`);
+    return reply;
+  }
+
+  kick(): void {
+    Atomics.add(this.ctrl, CTRL.KICK, 1);
+    Atomics.notify(this.ctrl, CTRL.KICK);
+  }
+
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    Atomics.store(this.ctrl, CTRL.STOP, 1);
+    this.kick();
+    await new Promise<void>((resolve) => {
+      if (this.exited) return resolve();
+      this.worker.once('exit', () => resolve());
+    });
+    this.port.close();
+  }
+}

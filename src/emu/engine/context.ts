@@ -1,0 +1,57 @@
+// What a queue engine can reach: the GPU's VM, its clock, interrupts and fault reporting.
+import type { GpuVm, GpuFault } from './vm.js';
+import type { QueueDescriptor } from './protocol.js';
+
+/** Why a queue stopped for good: a malformed or unsupported packet, or a memory fault. */
+export interface HangReport {
+  readonly queueId: number;
+  readonly kind: string;
+  readonly reason: string;
+  /** Ring read pointer (in the queue's own units) at the offending packet, and the write pointer. */
+  readonly rptr: string;
+  readonly wptr: string;
+  /** The offending packet and its neighbours, decoded. */
+  readonly packets: readonly string[];
+  readonly fault?: { readonly va: string; readonly write: boolean; readonly kind: string; readonly client: string };
+}
+
+export type StepResult =
+  /** Did work; call again. */
+  | 'progress'
+  /** Nothing to do until the next doorbell. */
+  | 'idle'
+  /** Blocked on a condition in memory (WAIT_REG_MEM, POLL_REGMEM, AQL barrier): poll again soon. */
+  | 'waiting'
+  /** Stopped for good. */
+  | 'hung';
+
+export interface QueueEngine {
+  readonly desc: QueueDescriptor;
+  /** Runs for at most about `budget` units of work (packets, bytes/4096, instructions/64). */
+  step(budget: number): StepResult;
+  /** New doorbell value (its meaning depends on the queue kind). */
+  doorbell(value: bigint): void;
+  readonly hang: HangReport | undefined;
+  /** Read/write pointer state for diagnostics. */
+  status(): { rptr: string; wptr: string; state: string };
+  updateRing?(ringVa: bigint, ringSize: number): void;
+}
+
+export interface EngineContext {
+  readonly gpuId: number;
+  readonly target: string;
+  readonly vm: GpuVm;
+  /** GPU clock counter (100 MHz, shared by every GPU and the CPU's GET_CLOCK_COUNTERS). */
+  clock(): bigint;
+  /** An interrupt from an engine with a context id (RELEASE_MEM int_ctxid, SDMA TRAP int_context). */
+  interrupt(ctxid: number, source: string): void;
+  /** A VM fault: KFD signals memory-exception events; the caller marks its queue hung. */
+  vmFault(fault: GpuFault): void;
+  readonly inject: ReadonlySet<string>;
+  /** Engines consume submitted work without executing it (submission-cost benchmarks). */
+  readonly paused: boolean;
+  /** The last scratch backing address given by SET_SCRATCH_BACKING_VA, if any. */
+  readonly scratchVa: bigint | undefined;
+}
+
+export type QueueEngineFactory = (desc: QueueDescriptor, ctx: EngineContext) => QueueEngine;

@@ -1,0 +1,181 @@
+// One GPU's engines: runs every queue of the GPU, interleaved, so compute and SDMA progress together,
+// and serves the kernel side's requests between steps.
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { CTRL, type EngineRequest, type EngineSetup, type QueueDescriptor } from './protocol.js';
+import { GpuVm, type GpuFault } from './vm.js';
+import { EventTable } from './event-table.js';
+import { KFD_IOC_EVENT } from '../../uapi/kfd.js';
+import { gpuClock } from './clock.js';
+import { writeReply } from './reply.js';
+import type { EngineContext, QueueEngine, QueueEngineFactory, StepResult } from './context.js';
+
+/** 64-bit value KFD writes into an event page slot that has not been signaled (kfd_events.c). */
+const UNSIGNALED_EVENT_SLOT = 0xffffffffffffffffn;
+/** How long an idle engine sleeps between doorbell scans (a store without the kick is still seen). */
+const IDLE_SCAN_MS = 20;
+/** How often a queue blocked on a memory condition re-checks it. */
+const WAIT_POLL_MS = 0.05;
+const STEP_BUDGET = 64;
+
+export class EngineThread implements EngineContext {
+  readonly gpuId: number;
+  readonly target: string;
+  readonly vm = new GpuVm();
+  readonly inject: ReadonlySet<string>;
+  readonly paused: boolean;
+  scratchVa: bigint | undefined;
+  private readonly ctrl: Int32Array;
+  private readonly doorbells: BigUint64Array;
+  private readonly events: EventTable;
+  private readonly backings = new Map<number, Uint8Array>();
+  private readonly queues = new Map<number, QueueEngine>();
+  private readonly lastDoorbell = new Map<number, bigint>();
+  private eventPage: { bytes: Uint8Array; offset: number } | undefined;
+  private handled = 0;
+
+  constructor(private readonly setup: EngineSetup, private readonly port: MessagePort, private readonly factories: Record<QueueDescriptor['kind'], QueueEngineFactory>) {
+    this.gpuId = setup.gpuId;
+    this.target = setup.target;
+    this.inject = new Set(setup.inject);
+    this.paused = setup.paused;
+    this.ctrl = new Int32Array(setup.ctrl);
+    this.doorbells = new BigUint64Array(setup.doorbells);
+    this.events = new EventTable(setup.events);
+  }
+
+  clock(): bigint {
+    return gpuClock();
+  }
+
+  interrupt(ctxid: number, _source: string): void {
+    if (this.inject.has('drop-interrupt')) return;
+    // kfd_signal_event_interrupt with a full event id: the event fires only if the GPU wrote its
+    // event page slot first; KFD then marks the slot unsignaled again.
+    const e = this.events.entry(ctxid);
+    if (!e || e.type !== KFD_IOC_EVENT.SIGNAL || !this.eventPage) return;
+    const slots = new BigUint64Array(this.eventPage.bytes.buffer, this.eventPage.bytes.byteOffset + this.eventPage.offset, 4096);
+    if (Atomics.load(slots, e.slot) === UNSIGNALED_EVENT_SLOT) return;
+    Atomics.store(slots, e.slot, UNSIGNALED_EVENT_SLOT);
+    this.events.signal(e.index);
+  }
+
+  vmFault(fault: GpuFault): void {
+    for (const i of this.events.ofType(KFD_IOC_EVENT.MEMORY)) {
+      this.events.setMemoryException(i, { va: fault.va & ~0xfffn, gpuId: this.gpuId, notPresent: fault.kind === 'not-present', readOnly: fault.kind === 'read-only', noExecute: fault.kind === 'no-execute' });
+      this.events.signal(i);
+    }
+  }
+
+  run(): void {
+    let seenKick = Atomics.load(this.ctrl, CTRL.KICK);
+    for (;;) {
+      if (Atomics.load(this.ctrl, CTRL.STOP)) return;
+      this.serveRequests();
+      this.scanDoorbells();
+      const result = this.stepAll();
+      if (result === 'progress') continue;
+      Atomics.store(this.ctrl, CTRL.BUSY, result === 'waiting' ? 1 : 0);
+      const kick = Atomics.load(this.ctrl, CTRL.KICK);
+      if (kick !== seenKick) {
+        seenKick = kick;
+        continue;
+      }
+      Atomics.wait(this.ctrl, CTRL.KICK, kick, result === 'waiting' ? WAIT_POLL_MS : IDLE_SCAN_MS);
+      seenKick = Atomics.load(this.ctrl, CTRL.KICK);
+    }
+  }
+
+  /** True when a request is pending: long-running engine work calls this to stay responsive. */
+  requestPending(): boolean {
+    return Atomics.load(this.ctrl, CTRL.REQUEST) !== this.handled;
+  }
+
+  private stepAll(): StepResult {
+    let any: StepResult = 'idle';
+    for (const q of this.queues.values()) {
+      if (q.hang) continue;
+      const r = q.step(STEP_BUDGET);
+      if (r === 'progress') any = 'progress';
+      else if (r === 'waiting' && any === 'idle') any = 'waiting';
+      if (this.requestPending()) this.serveRequests();
+    }
+    return any;
+  }
+
+  private scanDoorbells(): void {
+    for (const [id, q] of this.queues) {
+      const v = Atomics.load(this.doorbells, q.desc.doorbellByte >> 3);
+      if (v !== this.lastDoorbell.get(id)) {
+        this.lastDoorbell.set(id, v);
+        q.doorbell(v);
+      }
+    }
+  }
+
+  private serveRequests(): void {
+    const target = Atomics.load(this.ctrl, CTRL.REQUEST);
+    while (this.handled !== target) {
+      const msg = receiveMessageOnPort(this.port);
+      if (!msg) continue; // posted before the sequence bump; it is on its way
+      let reply: unknown;
+      try {
+        reply = this.handle(msg.message as EngineRequest) ?? null;
+      } catch (e) {
+        reply = { error: e instanceof Error ? e.message : String(e) };
+      }
+      writeReply(this.setup.reports, reply);
+      this.handled = (this.handled + 1) | 0;
+      Atomics.store(this.ctrl, CTRL.ACK, this.handled);
+      Atomics.notify(this.ctrl, CTRL.ACK);
+    }
+  }
+
+  private handle(req: EngineRequest): unknown {
+    switch (req.op) {
+      case 'backing':
+        this.backings.set(req.id, new Uint8Array(req.sab));
+        return undefined;
+      case 'drop-backing':
+        this.backings.delete(req.id);
+        return undefined;
+      case 'map': {
+        const bytes = this.backings.get(req.backingId);
+        if (!bytes) throw new Error(`map of unknown backing ${req.backingId}`);
+        this.vm.map({ start: req.start, end: req.start + BigInt(req.size), bytes, offset: req.offset, writable: req.writable, executable: req.executable, label: req.label });
+        return undefined;
+      }
+      case 'unmap':
+        this.vm.unmap(req.start);
+        return undefined;
+      case 'create-queue': {
+        const q = this.factories[req.queue.kind](req.queue, this);
+        this.queues.set(req.queue.queueId, q);
+        this.lastDoorbell.set(req.queue.queueId, Atomics.load(this.doorbells, req.queue.doorbellByte >> 3));
+        return undefined;
+      }
+      case 'update-queue':
+        this.queues.get(req.queueId)?.updateRing?.(req.ringVa, req.ringSize);
+        return undefined;
+      case 'destroy-queue': {
+        const q = this.queues.get(req.queueId);
+        this.queues.delete(req.queueId);
+        this.lastDoorbell.delete(req.queueId);
+        return q?.hang ?? null;
+      }
+      case 'event-page': {
+        const bytes = this.backings.get(req.backingId);
+        this.eventPage = bytes ? { bytes, offset: req.offset } : undefined;
+        return undefined;
+      }
+      case 'scratch':
+        this.scratchVa = req.va;
+        return undefined;
+      case 'status':
+        return {
+          gpuId: this.gpuId,
+          mappings: this.vm.count,
+          queues: [...this.queues.values()].map((q) => ({ queueId: q.desc.queueId, kind: q.desc.kind, ...q.status(), hang: q.hang ?? null })),
+        };
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// Messages from the emulated kernel (main thread) to a GPU's engine thread, and the shared control
+// words both sides use.
+
+/** Int32 indices of the control block shared with an engine thread. */
+export const CTRL = {
+  /** Bumped by every doorbell store: the engine thread sleeps on it. */
+  KICK: 0,
+  /** Sequence number of the last request posted by the kernel side. */
+  REQUEST: 1,
+  /** Sequence number of the last request the engine thread finished. */
+  ACK: 2,
+  /** Set to 1 when the engine thread should exit. */
+  STOP: 3,
+  /** Non-zero while any engine has work in flight (for idle waits in tests). */
+  BUSY: 4,
+  /** Count of packets/commands the engines consumed (diagnostics). */
+  PACKETS: 5,
+  WORDS: 8,
+} as const;
+
+export type QueueKind = 'pm4' | 'aql' | 'sdma';
+
+export interface QueueDescriptor {
+  readonly queueId: number;
+  readonly kind: QueueKind;
+  /** KFD queue type (COMPUTE, SDMA, COMPUTE_AQL, SDMA_XGMI, SDMA_BY_ENG_ID). */
+  readonly kfdType: number;
+  readonly ringVa: bigint;
+  readonly ringSize: number;
+  readonly rptrVa: bigint;
+  readonly wptrVa: bigint;
+  /** Byte offset of this queue's 64-bit doorbell in the process doorbell page of the GPU. */
+  readonly doorbellByte: number;
+  readonly eopVa: bigint;
+  readonly eopSize: number;
+  readonly ctxSaveVa: bigint;
+  readonly ctxSaveSize: number;
+  readonly sdmaEngine: number;
+  readonly priority: number;
+  readonly percentage: number;
+}
+
+export type EngineRequest =
+  | { readonly op: 'backing'; readonly id: number; readonly sab: SharedArrayBuffer; readonly label: string }
+  | { readonly op: 'drop-backing'; readonly id: number }
+  | { readonly op: 'map'; readonly start: bigint; readonly size: number; readonly backingId: number; readonly offset: number; readonly writable: boolean; readonly executable: boolean; readonly label: string }
+  | { readonly op: 'unmap'; readonly start: bigint }
+  | { readonly op: 'create-queue'; readonly queue: QueueDescriptor }
+  | { readonly op: 'update-queue'; readonly queueId: number; readonly ringVa: bigint; readonly ringSize: number; readonly percentage: number; readonly priority: number }
+  | { readonly op: 'destroy-queue'; readonly queueId: number }
+  | { readonly op: 'event-page'; readonly backingId: number; readonly offset: number }
+  | { readonly op: 'scratch'; readonly va: bigint }
+  | { readonly op: 'status' };
+
+export interface EngineSetup {
+  readonly gpuId: number;
+  readonly target: string;
+  readonly ctrl: SharedArrayBuffer;
+  readonly doorbells: SharedArrayBuffer;
+  readonly events: SharedArrayBuffer;
+  /** Where the engine thread writes JSON diagnostics (hang/fault reports) for the kernel side. */
+  readonly reports: SharedArrayBuffer;
+  readonly inject: readonly string[];
+  readonly paused: boolean;
+}

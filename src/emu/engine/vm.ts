@@ -1,0 +1,122 @@
+// A GPU's view of the process address space (its GPUVM page tables), as the engines use it. Mappings
+// are page-granular ranges of buffer objects; anything else is a fault.
+
+export interface VmMapping {
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly bytes: Uint8Array;
+  /** Byte offset of `start` inside `bytes`. */
+  readonly offset: number;
+  readonly writable: boolean;
+  readonly executable: boolean;
+  readonly label: string;
+}
+
+export type FaultKind = 'not-present' | 'read-only' | 'no-execute';
+
+/** A GPU access to an address with no (or the wrong kind of) mapping: what KFD reports as a VM fault. */
+export class GpuFault extends Error {
+  constructor(readonly va: bigint, readonly write: boolean, readonly kind: FaultKind, readonly client: string) {
+    super(`GPU VM fault (${kind}) on ${write ? 'write' : 'read'} at 0x${va.toString(16)} by ${client}`);
+    this.name = 'GpuFault';
+  }
+}
+
+export interface Span {
+  readonly bytes: Uint8Array;
+  readonly offset: number;
+}
+
+export class GpuVm {
+  private mappings: VmMapping[] = [];
+  private last: VmMapping | undefined;
+
+  map(m: VmMapping): void {
+    if (this.mappings.some((x) => x.start < m.end && m.start < x.end)) {
+      throw new Error(`VM mapping 0x${m.start.toString(16)} overlaps an existing one`);
+    }
+    this.mappings.push(m);
+    this.mappings.sort((a, b) => (a.start < b.start ? -1 : 1));
+  }
+
+  unmap(start: bigint): void {
+    this.mappings = this.mappings.filter((m) => m.start !== start);
+    this.last = undefined;
+  }
+
+  get count(): number {
+    return this.mappings.length;
+  }
+
+  /** The mapping that contains `va`, or undefined. */
+  lookup(va: bigint): VmMapping | undefined {
+    const l = this.last;
+    if (l && va >= l.start && va < l.end) return l;
+    let lo = 0;
+    let hi = this.mappings.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = this.mappings[mid]!;
+      if (va < m.start) hi = mid - 1;
+      else if (va >= m.end) lo = mid + 1;
+      else return (this.last = m);
+    }
+    return undefined;
+  }
+
+  /**
+   * Where [va, va+length) lives, when it lies inside one mapping; throws GpuFault otherwise (at the
+   * first byte that is not accessible).
+   */
+  span(va: bigint, length: number, write: boolean, client: string): Span {
+    const m = this.lookup(va);
+    if (!m) throw new GpuFault(va, write, 'not-present', client);
+    if (write && !m.writable) throw new GpuFault(va, write, 'read-only', client);
+    const end = va + BigInt(length);
+    if (end > m.end) {
+      const next = this.lookup(m.end);
+      if (!next || next.bytes !== m.bytes || next.offset !== m.offset + Number(m.end - m.start)) throw new GpuFault(m.end, write, 'not-present', client);
+    }
+    return { bytes: m.bytes, offset: m.offset + Number(va - m.start) };
+  }
+
+  /** Splits [va, va+length) into the per-mapping pieces that back it (for large copies). */
+  pieces(va: bigint, length: number, write: boolean, client: string): Span[] {
+    const out: Span[] = [];
+    let cur = va;
+    let left = length;
+    while (left > 0) {
+      const m = this.lookup(cur);
+      if (!m) throw new GpuFault(cur, write, 'not-present', client);
+      if (write && !m.writable) throw new GpuFault(cur, write, 'read-only', client);
+      const n = Math.min(left, Number(m.end - cur));
+      out.push({ bytes: m.bytes.subarray(m.offset + Number(cur - m.start), m.offset + Number(cur - m.start) + n), offset: 0 });
+      cur += BigInt(n);
+      left -= n;
+    }
+    return out;
+  }
+
+  read32(va: bigint, client: string): number {
+    const s = this.span(va, 4, false, client);
+    return new DataView(s.bytes.buffer, s.bytes.byteOffset).getUint32(s.offset, true);
+  }
+
+  write32(va: bigint, value: number, client: string): void {
+    const s = this.span(va, 4, true, client);
+    new DataView(s.bytes.buffer, s.bytes.byteOffset).setUint32(s.offset, value >>> 0, true);
+  }
+
+  read64(va: bigint, client: string): bigint {
+    const s = this.span(va, 8, false, client);
+    if ((s.offset & 7) === 0) return Atomics.load(new BigUint64Array(s.bytes.buffer, s.bytes.byteOffset + s.offset, 1), 0);
+    return new DataView(s.bytes.buffer, s.bytes.byteOffset).getBigUint64(s.offset, true);
+  }
+
+  /** 64-bit store, atomic when aligned, so a CPU polling the location sees all or nothing. */
+  write64(va: bigint, value: bigint, client: string): void {
+    const s = this.span(va, 8, true, client);
+    if ((s.offset & 7) === 0) Atomics.store(new BigUint64Array(s.bytes.buffer, s.bytes.byteOffset + s.offset, 1), 0, BigInt.asUintN(64, value));
+    else new DataView(s.bytes.buffer, s.bytes.byteOffset).setBigUint64(s.offset, BigInt.asUintN(64, value), true);
+  }
+}

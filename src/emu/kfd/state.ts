@@ -1,0 +1,60 @@
+// The emulated kernel's per-process KFD state: buffer objects, queues, events, per-GPU VM state.
+import type { EmuGpu } from '../gpu.js';
+import type { Backing } from '../process/backing.js';
+import type { AddressSpace } from '../process/address-space.js';
+import type { EventTable } from '../engine/event-table.js';
+import type { QueueDescriptor } from '../engine/protocol.js';
+
+export type BoKind = 'vram' | 'gtt' | 'userptr' | 'doorbell' | 'mmio-remap';
+
+export interface Bo {
+  readonly handle: bigint;
+  readonly gpu: EmuGpu;
+  readonly kind: BoKind;
+  readonly size: number;
+  readonly flags: number;
+  readonly va: bigint;
+  readonly backing: Backing;
+  readonly backingOffset: number;
+  /** Offset to mmap it through the render node (VRAM/GTT), or through /dev/kfd (doorbell, MMIO). */
+  readonly mmapOffset: bigint;
+  readonly mappedOn: Set<EmuGpu>;
+}
+
+export interface QueueRecord {
+  readonly id: number;
+  readonly gpu: EmuGpu;
+  readonly desc: QueueDescriptor;
+  /** Buffer objects the queue's addresses live in (kfd_queue_acquire_buffers holds references). */
+  readonly buffers: readonly Bo[];
+}
+
+export interface EventRecord {
+  readonly id: number;
+  readonly index: number;
+  readonly type: number;
+  readonly autoReset: boolean;
+}
+
+export interface KfdState {
+  readonly gpus: readonly EmuGpu[];
+  readonly addressSpace: AddressSpace;
+  readonly events: EventTable;
+  readonly kfdMinor: number;
+  /** GPUs whose VM this process acquired (ACQUIRE_VM), with the render node fd it was given. */
+  readonly vmAcquired: Map<EmuGpu, number>;
+  readonly bos: Map<bigint, Bo>;
+  readonly boByMmapOffset: Map<bigint, Bo>;
+  readonly queues: Map<number, QueueRecord>;
+  readonly eventRecords: Map<number, EventRecord>;
+  eventPage: Bo | undefined;
+  runtimeEnabled: boolean;
+  nextBoId: number;
+  nextMmapPage: bigint;
+  /** Render-node fds of this process, by GPU (so ACQUIRE_VM can check the fd it is given). */
+  readonly renderFds: Map<number, EmuGpu>;
+}
+
+export function gpuById(state: KfdState, gpuId: number): EmuGpu | undefined {
+  return state.gpus.find((g) => g.gpuId === gpuId);
+}

@@ -1,0 +1,84 @@
+// Real KFD node captures the emulated devices are built from (see ../shared/fixtures/topology/README.md):
+// gfx1100: tinygrad test/mockgpu/amd/amdgpu.py _gpu_props_rdna @ a9069c17 (RX 7900 XTX, device 0x744C);
+// gfx942: robotchaoX/rocm-systems rocprofiler-sdk tests/data/topology/nodes/4/properties @ a4bcedfc (MI300X, 0x74A1).
+// Per-instance keys (counts, drm_render_minor, location_id, hive_id, unique_id) are rewritten by sysfs.ts.
+export const GFX1100_NODE_PROPERTIES = `cpu_cores_count 0
+simd_count 192
+mem_banks_count 1
+caches_count 206
+io_links_count 1
+p2p_links_count 5
+cpu_core_id_base 0
+simd_id_base 2147488032
+max_waves_per_simd 16
+lds_size_in_kb 64
+gds_size_in_kb 0
+num_gws 64
+wave_front_size 32
+array_count 12
+simd_arrays_per_engine 2
+cu_per_simd_array 8
+simd_per_cu 2
+max_slots_scratch_cu 32
+gfx_target_version 110000
+vendor_id 4098
+device_id 29772
+location_id 34304
+domain 0
+drm_render_minor 128
+hive_id 0
+num_sdma_engines 2
+num_sdma_xgmi_engines 0
+num_sdma_queues_per_engine 6
+num_cp_queues 8
+max_engine_clk_fcompute 2482
+local_mem_size 0
+fw_version 2140
+capability 671588992
+debug_prop 1495
+sdma_fw_version 20
+unique_id 11673270660693242239
+num_xcc 1
+max_engine_clk_ccompute 2400`;
+
+export const GFX942_NODE_PROPERTIES = `cpu_cores_count 0
+simd_count 1216
+mem_banks_count 1
+caches_count 0
+io_links_count 8
+p2p_links_count 1
+cpu_core_id_base 0
+simd_id_base 2147487784
+max_waves_per_simd 8
+lds_size_in_kb 64
+gds_size_in_kb 0
+num_gws 64
+wave_front_size 64
+array_count 32
+simd_arrays_per_engine 1
+cu_per_simd_array 10
+simd_per_cu 4
+max_slots_scratch_cu 32
+gfx_target_version 90402
+vendor_id 4098
+device_id 29857
+location_id 9728
+domain 0
+drm_render_minor 0
+hive_id 7773567030725891371
+num_sdma_engines 2
+num_sdma_xgmi_engines 14
+num_sdma_queues_per_engine 8
+num_cp_queues 24
+cwsr_size 23203840
+ctl_stack_size 12288
+max_engine_clk_fcompute 2100
+local_mem_size 0
+fw_version 192
+capability 2893521536
+capability2 1
+debug_prop 1511
+sdma_fw_version 25
+unique_id 5593906200782126851
+num_xcc 8
+max_engine_clk_ccompute 2400`;

@@ -1,0 +1,15 @@
+// Memory that both the CPU (through mmap) and the emulated engines see: one SharedArrayBuffer per
+// buffer object or anonymous mapping. The OS commits its pages lazily, so a large allocation costs
+// nothing until it is touched.
+
+let nextBackingId = 1;
+
+export class Backing {
+  readonly id = nextBackingId++;
+  readonly sab: SharedArrayBuffer;
+  readonly bytes: Uint8Array;
+  constructor(readonly size: number, readonly label: string) {
+    this.sab = new SharedArrayBuffer(size);
+    this.bytes = new Uint8Array(this.sab);
+  }
+}
