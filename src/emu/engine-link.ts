@@ -15,7 +15,7 @@ export class EngineLink {
   private readonly reports: SharedArrayBuffer;
   private seq = 0;
   private exited = false;
-  private failure: Error | undefined;
+  private failure: Error | undefined = undefined;
 
   constructor(setup: Omit<EngineSetup, 'ctrl' | 'reports'>) {
     const ctrl = new SharedArrayBuffer(CTRL.WORDS * 4);
@@ -39,7 +39,7 @@ export class EngineLink {
 
   /** Applies a request on the engine thread and returns its reply. */
   call<T = unknown>(req: EngineRequest): T {
-    if (this.failure) throw new Error(`emulated GPU engine thread failed: ${this.failure.message}`);
+    this.throwIfFailed();
     this.port.postMessage(req);
     this.seq = (this.seq + 1) | 0;
     Atomics.store(this.ctrl, CTRL.REQUEST, this.seq);
@@ -48,13 +48,20 @@ export class EngineLink {
     for (;;) {
       const ack = Atomics.load(this.ctrl, CTRL.ACK);
       if (ack === this.seq) break;
-      if (this.failure) throw new Error(`emulated GPU engine thread failed: ${this.failure.message}`);
+      this.throwIfFailed();
       if (Date.now() > deadline) throw new Error(`emulated GPU engine thread did not answer a ${req.op} request in ${REQUEST_TIMEOUT_MS} ms`);
       Atomics.wait(this.ctrl, CTRL.ACK, ack, 100);
     }
+    this.throwIfFailed();
     const reply = readReply<T & { error?: string }>(this.reports);
     if (reply && typeof reply === 'object' && 'error' in reply && typeof reply.error === 'string') throw new Error(`emulated GPU: ${reply.error}`);
     return reply;
+  }
+
+  private throwIfFailed(): void {
+    if (Atomics.load(this.ctrl, CTRL.CRASHED)) throw new Error(`emulated GPU: ${readReply<{ error: string }>(this.reports).error}`);
+    const f = this.failure as Error | undefined;
+    if (f) throw new Error(`emulated GPU engine thread failed: ${f.message}`);
   }
 
   kick(): void {
@@ -66,6 +73,7 @@ export class EngineLink {
     if (this.exited) return;
     Atomics.store(this.ctrl, CTRL.STOP, 1);
     this.kick();
+    this.worker.ref();
     await new Promise<void>((resolve) => {
       if (this.exited) return resolve();
       this.worker.once('exit', () => resolve());

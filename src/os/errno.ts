@@ -16,6 +16,7 @@ export const ERRNO = {
   EEXIST: 17,
   ENODEV: 19,
   ENOTDIR: 20,
+  EISDIR: 21,
   EINVAL: 22,
   ENFILE: 23,
   EMFILE: 24,

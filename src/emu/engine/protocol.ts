@@ -15,6 +15,8 @@ export const CTRL = {
   BUSY: 4,
   /** Count of packets/commands the engines consumed (diagnostics). */
   PACKETS: 5,
+  /** Set to 1 if the engine thread died; the reply buffer then holds the error. */
+  CRASHED: 6,
   WORDS: 8,
 } as const;
 

@@ -6,10 +6,9 @@ let nextBackingId = 1;
 
 export class Backing {
   readonly id = nextBackingId++;
-  readonly sab: SharedArrayBuffer;
   readonly bytes: Uint8Array;
-  constructor(readonly size: number, readonly label: string) {
-    this.sab = new SharedArrayBuffer(size);
+  /** New zeroed memory, or an existing shared buffer (a doorbell page) presented as memory. */
+  constructor(readonly size: number, readonly label: string, readonly sab: SharedArrayBuffer = new SharedArrayBuffer(size)) {
     this.bytes = new Uint8Array(this.sab);
   }
 }

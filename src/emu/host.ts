@@ -1,0 +1,281 @@
+// The emulated GPU as a Host: /dev/kfd, /dev/dri/renderD*, the sysfs topology and mmap, served by an
+// emulated kernel whose engines run on their own threads.
+import { OsError } from '../os/errors.js';
+import { ERRNO } from '../os/errno.js';
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, PROT_NONE, type Host, type HostDescription, type Mapping, type Mmio, type PollFd } from '../os/host.js';
+import * as kfd from '../uapi/kfd.js';
+import { AddressSpace, PAGE } from './process/address-space.js';
+import { Backing } from './process/backing.js';
+import { parseEmuSpec, type DeviceSpec } from './models/models.js';
+import { layoutSystem } from './models/system.js';
+import { buildSysfs, directoryIndex } from './sysfs-tree.js';
+import { EmuGpu, DOORBELL_SLICE_BYTES } from './gpu.js';
+import { EventTable } from './engine/event-table.js';
+import { KfdError } from './kfd/errors.js';
+import { kfdIoctl, kfdIoctlNameOf } from './kfd/dispatch.js';
+import { DRM_FILE_OFFSET_START } from './kfd/memory-ioctls.js';
+import { teardownProcess } from './kfd/teardown.js';
+import { renderIoctl } from './drm/render-ioctls.js';
+import type { KfdState } from './kfd/state.js';
+import { CTRL } from './engine/protocol.js';
+import type { HangReport } from './engine/context.js';
+
+type OpenFile = { kind: 'kfd' } | { kind: 'render'; gpu: EmuGpu };
+
+export interface EngineStatus {
+  readonly gpuId: number;
+  readonly mappings: number;
+  readonly queues: readonly { queueId: number; kind: string; rptr: string; wptr: string; state: string; hang: HangReport | null }[];
+}
+
+/** Counts of everything the emulated kernel holds for the process: all zero after a clean teardown. */
+export interface LiveObjects {
+  readonly bos: number;
+  readonly queues: number;
+  readonly events: number;
+  readonly gpuMappings: number;
+  readonly cpuMappings: number;
+  readonly openFiles: number;
+}
+
+class EmuMmio implements Mmio {
+  private readonly u64: BigUint64Array;
+  private readonly u32: Uint32Array;
+  constructor(bytes: Uint8Array, private readonly kick: (() => void) | undefined) {
+    this.u64 = new BigUint64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 3);
+    this.u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
+  }
+  store64(byteOffset: number, value: bigint): void {
+    Atomics.store(this.u64, byteOffset >>> 3, value);
+    this.kick?.();
+  }
+  store32(byteOffset: number, value: number): void {
+    Atomics.store(this.u32, byteOffset >>> 2, value);
+    this.kick?.();
+  }
+  load64(byteOffset: number): bigint {
+    return Atomics.load(this.u64, byteOffset >>> 3);
+  }
+}
+
+export class EmuHost implements Host {
+  readonly description: HostDescription;
+  readonly spec: DeviceSpec;
+  readonly gpus: readonly EmuGpu[];
+  private readonly files: Map<string, string>;
+  private readonly dirs: Map<string, Set<string>>;
+  private readonly fds = new Map<number, OpenFile>();
+  private nextFd = 3;
+  private readonly state: KfdState;
+  private stopped = false;
+
+  constructor(spec: string | DeviceSpec) {
+    this.spec = typeof spec === 'string' ? parseEmuSpec(spec) : spec;
+    const { model, options } = this.spec;
+    const instances = layoutSystem(model);
+    this.files = buildSysfs(model, instances);
+    this.dirs = directoryIndex([...this.files.keys(), '/dev/kfd', ...instances.map((g) => `/dev/dri/renderD${g.renderMinor}`)]);
+    const events = new EventTable();
+    this.gpus = instances.map((inst) => new EmuGpu(inst, options, events.sab));
+    this.description = {
+      device: this.spec.spec,
+      emulated: true,
+      summary: `emulated ${model.description} (${this.gpus.length} GPU${this.gpus.length > 1 ? 's' : ''}, KFD 1.${options.kfdMinor})`,
+    };
+    this.state = {
+      gpus: this.gpus,
+      addressSpace: new AddressSpace(),
+      events,
+      kfdMinor: options.kfdMinor,
+      vmAcquired: new Map(),
+      bos: new Map(),
+      boByMmapOffset: new Map(),
+      queues: new Map(),
+      eventRecords: new Map(),
+      eventPage: undefined,
+      runtimeEnabled: false,
+      nextBoId: 1,
+      nextMmapPage: DRM_FILE_OFFSET_START,
+      renderFds: new Map(),
+    };
+  }
+
+  // ---- files ----
+
+  open(path: string, _flags: number): number {
+    let file: OpenFile | undefined;
+    if (path === '/dev/kfd') file = { kind: 'kfd' };
+    const m = /^\/dev\/dri\/renderD(\d+)$/.exec(path);
+    if (m) {
+      const gpu = this.gpus.find((g) => g.instance.renderMinor === Number(m[1]));
+      if (gpu) file = { kind: 'render', gpu };
+    }
+    if (!file) {
+      if (this.files.has(path)) throw new OsError({ call: 'open', errno: ERRNO.EACCES, target: path, hint: 'sysfs files are read with readText, not opened' });
+      throw new OsError({ call: 'open', errno: ERRNO.ENOENT, target: path });
+    }
+    const fd = this.nextFd++;
+    this.fds.set(fd, file);
+    if (file.kind === 'render') this.state.renderFds.set(fd, file.gpu);
+    return fd;
+  }
+
+  close(fd: number): void {
+    const f = this.fds.get(fd);
+    if (!f) throw new OsError({ call: 'close', errno: ERRNO.EBADF, target: `fd ${fd}` });
+    this.fds.delete(fd);
+    if (f.kind === 'render') this.state.renderFds.delete(fd);
+    if (f.kind === 'kfd' && ![...this.fds.values()].some((o) => o.kind === 'kfd')) teardownProcess(this.state);
+  }
+
+  ioctl(fd: number, request: number, arg: Uint8Array, name?: string): number {
+    const f = this.fds.get(fd);
+    const label = name ?? kfdIoctlNameOf(request) ?? `0x${request.toString(16)}`;
+    if (!f) throw new OsError({ call: 'ioctl', errno: ERRNO.EBADF, target: `${label} on fd ${fd}` });
+    const path = f.kind === 'kfd' ? '/dev/kfd' : `/dev/dri/renderD${f.gpu.instance.renderMinor}`;
+    try {
+      if (f.kind === 'kfd') kfdIoctl(this.state, request, arg, this.spec.model.systemMemoryBytes);
+      else renderIoctl(this.state, f.gpu, request, arg);
+      return 0;
+    } catch (e) {
+      if (e instanceof KfdError) throw new OsError({ call: 'ioctl', errno: e.errno, target: `${label} on ${path}`, hint: `emulated kernel, ${e.where}: ${e.why}` });
+      throw e;
+    }
+  }
+
+  // ---- memory ----
+
+  mmap(address: bigint, length: number, prot: number, flags: number, fd: number, offset: bigint): Mapping {
+    const as = this.state.addressSpace;
+    const fail = (errno: keyof typeof ERRNO, why: string): never => {
+      throw new OsError({ call: 'mmap', errno: ERRNO[errno], target: `${length} bytes at offset 0x${offset.toString(16)}`, hint: `emulated kernel: ${why}` });
+    };
+    if (length <= 0) fail('EINVAL', 'length is 0');
+    const len = Math.ceil(length / Number(PAGE)) * Number(PAGE);
+    if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && address % PAGE !== 0n) fail('EINVAL', 'fixed address not page-aligned');
+    let start: bigint;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+      if ((flags & MAP_FIXED_NOREPLACE) && as.overlaps(address, address + BigInt(len))) fail('EEXIST', 'MAP_FIXED_NOREPLACE range is in use');
+      start = address;
+    } else if (address !== 0n && address % PAGE === 0n && !as.overlaps(address, address + BigInt(len))) {
+      start = address;
+    } else {
+      start = as.pickAddress(len);
+    }
+    let backing: Backing | undefined;
+    let backingOffset = 0;
+    let label: string;
+    if (flags & MAP_ANONYMOUS) {
+      label = prot === PROT_NONE ? 'reserved' : 'anonymous';
+      backing = prot === PROT_NONE ? undefined : new Backing(len, 'anonymous');
+    } else {
+      const f = this.fds.get(fd);
+      if (!f) return fail('EBADF', `fd ${fd} is not open`);
+      ({ backing, backingOffset, label } = f.kind === 'render' ? this.renderMapping(f.gpu, offset, len, fail) : this.kfdMapping(offset, len, fail));
+    }
+    as.install({ start, end: start + BigInt(len), prot, backing, backingOffset, label });
+    const bytes = backing && prot !== PROT_NONE ? backing.bytes.subarray(backingOffset, backingOffset + length) : new Uint8Array(0);
+    return { address: start, length, bytes };
+  }
+
+  private renderMapping(gpu: EmuGpu, offset: bigint, len: number, fail: (e: keyof typeof ERRNO, why: string) => never): { backing: Backing; backingOffset: number; label: string } {
+    const bo = this.state.boByMmapOffset.get(offset);
+    if (!bo) return fail('EINVAL', `no buffer object at mmap offset 0x${offset.toString(16)} (drm_vma_offset_lookup)`);
+    if (bo.gpu !== gpu && !bo.mappedOn.has(gpu)) return fail('EACCES', 'the buffer object belongs to another render node');
+    if (len > bo.size) return fail('EINVAL', `mapping ${len} bytes of a ${bo.size}-byte buffer object`);
+    if (bo.kind === 'vram' && !(bo.flags & kfd.KFD_IOC_ALLOC_MEM_FLAGS.PUBLIC)) return fail('EPERM', 'VRAM allocated without KFD_IOC_ALLOC_MEM_FLAGS_PUBLIC has no CPU access (AMDGPU_GEM_CREATE_NO_CPU_ACCESS)');
+    return { backing: bo.backing, backingOffset: bo.backingOffset, label: `${bo.kind} BO` };
+  }
+
+  private kfdMapping(offset: bigint, len: number, fail: (e: keyof typeof ERRNO, why: string) => never): { backing: Backing; backingOffset: number; label: string } {
+    const type = offset & (3n << kfd.KFD_MMAP.TYPE_SHIFT);
+    const gpuId = Number((offset & kfd.KFD_MMAP.GPU_ID_MASK) >> kfd.KFD_MMAP.GPU_ID_SHIFT);
+    const gpu = this.gpus.find((g) => g.gpuId === gpuId);
+    if (type === kfd.KFD_MMAP.TYPE_DOORBELL) {
+      if (!gpu) return fail('EINVAL', `doorbell mmap for unknown gpu_id ${gpuId}`);
+      if (len !== DOORBELL_SLICE_BYTES) return fail('EINVAL', `doorbell mmap must be the process slice of ${DOORBELL_SLICE_BYTES} bytes (kfd_doorbell_mmap)`);
+      return { backing: new Backing(len, 'doorbells', gpu.doorbells), backingOffset: 0, label: 'doorbells' };
+    }
+    if (type === kfd.KFD_MMAP.TYPE_EVENTS) {
+      const page = this.state.eventPage;
+      if (!page) return fail('EINVAL', 'no event page (kfd_event_mmap)');
+      if (len !== kfd.KFD_EVENT_PAGE_BYTES) return fail('EINVAL', `event page mmap must be ${kfd.KFD_EVENT_PAGE_BYTES} bytes`);
+      return { backing: page.backing, backingOffset: page.backingOffset, label: 'event page' };
+    }
+    if (type === kfd.KFD_MMAP.TYPE_MMIO) {
+      if (!gpu) return fail('EINVAL', `MMIO mmap for unknown gpu_id ${gpuId}`);
+      if (len !== Number(PAGE)) return fail('EINVAL', 'MMIO remap mmap must be one page (kfd_mmio_mmap)');
+      const bo = [...this.state.bos.values()].find((b) => b.kind === 'mmio-remap' && b.gpu === gpu);
+      if (!bo) return fail('EINVAL', 'no MMIO_REMAP buffer object allocated for this GPU');
+      return { backing: bo.backing, backingOffset: 0, label: 'mmio remap' };
+    }
+    return fail('EINVAL', `mmap offset 0x${offset.toString(16)} is not a KFD mmap type (kfd_mmap)`);
+  }
+
+  munmap(address: bigint, length: number): void {
+    if (address % PAGE !== 0n || length <= 0) throw new OsError({ call: 'munmap', errno: ERRNO.EINVAL, target: `0x${address.toString(16)}+${length}` });
+    this.state.addressSpace.remove(address, address + BigInt(Math.ceil(length / 4096) * 4096));
+  }
+
+  poll(fds: readonly PollFd[], _timeoutMs: number): number[] {
+    return fds.map(() => 0);
+  }
+
+  mmio(mapping: Mapping): Mmio {
+    const gpu = this.gpus.find((g) => mapping.bytes.buffer === g.doorbells);
+    return new EmuMmio(mapping.bytes, gpu ? () => gpu.link.kick() : undefined);
+  }
+
+  // ---- sysfs ----
+
+  readText(path: string): string {
+    const t = this.files.get(path);
+    if (t === undefined) throw new OsError({ call: 'read', errno: this.dirs.has(path) ? ERRNO.EISDIR : ERRNO.ENOENT, target: path });
+    return t;
+  }
+
+  listDir(path: string): string[] {
+    const d = this.dirs.get(path);
+    if (!d) throw new OsError({ call: 'readdir', errno: this.files.has(path) ? ERRNO.ENOTDIR : ERRNO.ENOENT, target: path });
+    return [...d];
+  }
+
+  exists(path: string): boolean {
+    return this.files.has(path) || this.dirs.has(path);
+  }
+
+  // ---- the emulator's own controls (not part of the kernel interface) ----
+
+  /** Queue states and hang reports, per GPU. */
+  engineStatus(): EngineStatus[] {
+    return this.gpus.map((g) => g.link.call<EngineStatus>({ op: 'status' }));
+  }
+
+  liveObjects(): LiveObjects {
+    const s = this.state;
+    return {
+      bos: s.bos.size,
+      queues: s.queues.size,
+      events: s.eventRecords.size,
+      gpuMappings: [...s.bos.values()].reduce((n, b) => n + b.mappedOn.size, 0),
+      cpuMappings: s.addressSpace.size,
+      openFiles: this.fds.size,
+    };
+  }
+
+  /** Waits until no engine has work in flight (or `timeoutMs`); true when idle. */
+  idle(timeoutMs = 5000): boolean {
+    const end = performance.now() + timeoutMs;
+    while (performance.now() < end) {
+      if (this.gpus.every((g) => Atomics.load(g.link.ctrl, CTRL.BUSY) === 0)) return true;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+    return false;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(this.gpus.map((g) => g.link.stop()));
+  }
+}

@@ -1,0 +1,182 @@
+// KFD memory ioctls: allocate, free, map and unmap buffer objects in the GPUs' VMs
+// (kfd_chardev.c, amdgpu_amdkfd_gpuvm.c).
+import * as kfd from '../../uapi/kfd.js';
+import { Backing } from '../process/backing.js';
+import { fail } from './errors.js';
+import { gpuById, type Bo, type BoKind, type KfdState } from './state.js';
+import { readU32Array } from './user-memory.js';
+import { requireBoundGpu, SVM_USER_BASE, GPUVM_LIMIT } from './misc-ioctls.js';
+import { DOORBELL_SLICE_BYTES, type EmuGpu } from '../gpu.js';
+
+const F = kfd.KFD_IOC_ALLOC_MEM_FLAGS;
+const PAGE = 4096;
+const PAGE_N = 4096n;
+const DOMAIN_FLAGS = F.VRAM | F.GTT | F.USERPTR | F.DOORBELL | F.MMIO_REMAP;
+
+export function makeHandle(gpuId: number, id: number): bigint {
+  return (BigInt(gpuId) << 32n) | BigInt(id);
+}
+
+/** First mmap offset DRM hands out for GEM objects (drm_gem.c DRM_FILE_PAGE_OFFSET_START, in bytes). */
+export const DRM_FILE_OFFSET_START = 0x100000000n;
+
+function kindOf(flags: number, where: string): BoKind {
+  const domain = flags & DOMAIN_FLAGS;
+  switch (domain) {
+    case F.VRAM: return 'vram';
+    case F.GTT: return 'gtt';
+    case F.USERPTR: return 'userptr';
+    case F.DOORBELL: return 'doorbell';
+    case F.MMIO_REMAP: return 'mmio-remap';
+  }
+  return fail('EINVAL', where, `flags 0x${(flags >>> 0).toString(16)} must name exactly one memory type (VRAM, GTT, USERPTR, DOORBELL or MMIO_REMAP)`);
+}
+
+export function systemMemoryLimit(k: KfdState, systemBytes: bigint): bigint {
+  void k;
+  return systemBytes - systemBytes / 16n;
+}
+
+export function allocMemoryOfGpu(k: KfdState, arg: Uint8Array, systemBytes: bigint): void {
+  const where = 'kfd_ioctl_alloc_memory_of_gpu';
+  const a = kfd.allocMemoryOfGpuArgs.decode(arg);
+  const g = requireBoundGpu(k, a.gpu_id, where);
+  const kind = kindOf(a.flags, where);
+  if (a.size === 0n) fail('EINVAL', where, 'size is 0');
+  const size = Number((a.size + PAGE_N - 1n) & ~(PAGE_N - 1n));
+  let backing: Backing;
+  let backingOffset = 0;
+  let mmapOffset = 0n;
+  const gpuBits = BigInt(g.gpuId) << kfd.KFD_MMAP.GPU_ID_SHIFT;
+  switch (kind) {
+    case 'vram':
+      if (g.vramUsed + BigInt(size) > g.vramBytes) fail('ENOMEM', 'amdgpu_amdkfd_reserve_mem_limit', `VRAM of gpu_id ${g.gpuId} exhausted: ${g.vramUsed} of ${g.vramBytes} bytes in use, ${size} more requested`);
+      backing = new Backing(size, `vram@0x${a.va_addr.toString(16)}`);
+      g.vramUsed += BigInt(size);
+      break;
+    case 'gtt': {
+      const used = [...k.bos.values()].filter((b) => b.kind === 'gtt').reduce((s, b) => s + BigInt(b.size), 0n);
+      if (used + BigInt(size) > systemMemoryLimit(k, systemBytes)) fail('ENOMEM', 'amdgpu_amdkfd_reserve_mem_limit', `system memory limit reached: ${used} bytes of GTT in use, ${size} more requested`);
+      backing = new Backing(size, `gtt@0x${a.va_addr.toString(16)}`);
+      break;
+    }
+    case 'userptr': {
+      const userAddr = a.mmap_offset;
+      if (userAddr % PAGE_N !== 0n || a.size % PAGE_N !== 0n) fail('EINVAL', 'amdgpu_ttm_tt_set_userptr', `user pointer 0x${userAddr.toString(16)} (+${a.size}) is not page-aligned`);
+      const r = k.addressSpace.resolve(userAddr, size);
+      if (!r) fail('EFAULT', 'amdgpu_ttm_tt_get_user_pages', `user range 0x${userAddr.toString(16)} (+${size}) is not mapped memory of this process`);
+      backing = r.backing;
+      backingOffset = r.offset;
+      break;
+    }
+    case 'doorbell':
+      if (size !== DOORBELL_SLICE_BYTES) fail('EINVAL', where, `a doorbell BO must be exactly the process doorbell slice (${DOORBELL_SLICE_BYTES} bytes), not ${a.size}`);
+      backing = new Backing(size, 'doorbells', g.doorbells);
+      mmapOffset = kfd.KFD_MMAP.TYPE_DOORBELL | gpuBits;
+      break;
+    case 'mmio-remap':
+      if (size !== PAGE) fail('EINVAL', where, `an MMIO_REMAP BO must be one page, not ${a.size} bytes`);
+      backing = new Backing(PAGE, 'mmio-remap');
+      mmapOffset = kfd.KFD_MMAP.TYPE_MMIO | gpuBits;
+      break;
+  }
+  const id = k.nextBoId++;
+  const handle = makeHandle(g.gpuId, id);
+  if (kind === 'vram' || kind === 'gtt') {
+    mmapOffset = k.nextMmapPage;
+    k.nextMmapPage += BigInt(size);
+  }
+  const bo: Bo = { handle, gpu: g, kind, size, flags: a.flags, va: a.va_addr, backing, backingOffset, mmapOffset, mappedOn: new Set() };
+  k.bos.set(handle, bo);
+  if (kind === 'vram' || kind === 'gtt') k.boByMmapOffset.set(mmapOffset, bo);
+  kfd.allocMemoryOfGpuArgs.encode({ ...a, handle, mmap_offset: kind === 'userptr' ? a.mmap_offset : mmapOffset }, arg);
+}
+
+export function lookupBo(k: KfdState, handle: bigint, where: string): Bo {
+  const bo = k.bos.get(handle);
+  if (!bo) fail('EINVAL', where, `no buffer object with handle 0x${handle.toString(16)}`);
+  return bo;
+}
+
+export function freeMemoryOfGpu(k: KfdState, arg: Uint8Array): void {
+  const where = 'kfd_ioctl_free_memory_of_gpu';
+  const a = kfd.freeMemoryOfGpuArgs.decode(arg);
+  const bo = lookupBo(k, a.handle, where);
+  if (bo.mappedOn.size > 0) fail('EBUSY', 'amdgpu_amdkfd_gpuvm_free_memory_of_gpu', `BO at VA 0x${bo.va.toString(16)} is still mapped on ${bo.mappedOn.size} GPU(s); unmap it first`);
+  for (const q of k.queues.values()) {
+    if (q.buffers.includes(bo)) fail('EBUSY', where, `BO at VA 0x${bo.va.toString(16)} is in use by queue ${q.id}; destroy the queue first`);
+  }
+  k.bos.delete(bo.handle);
+  k.boByMmapOffset.delete(bo.mmapOffset);
+  if (bo.kind === 'vram') bo.gpu.vramUsed -= BigInt(bo.size);
+  if (k.eventPage === bo) k.eventPage = undefined;
+  for (const g of k.gpus) g.unshare(bo.backing);
+}
+
+function deviceIds(k: KfdState, ptr: bigint, n: number, where: string): number[] {
+  return readU32Array(k.addressSpace, ptr, n, where);
+}
+
+function mappedRange(bo: Bo): [bigint, bigint] {
+  return [bo.va, bo.va + BigInt(bo.size)];
+}
+
+function checkVa(k: KfdState, bo: Bo, g: EmuGpu, where: string): void {
+  const [start, end] = mappedRange(bo);
+  if (start % PAGE_N !== 0n) fail('EINVAL', 'amdgpu_vm_bo_map', `VA 0x${start.toString(16)} is not page-aligned`);
+  if (start < SVM_USER_BASE || end - 1n > GPUVM_LIMIT) fail('EINVAL', 'amdgpu_vm_bo_map', `VA range 0x${start.toString(16)}-0x${end.toString(16)} is outside the GPUVM aperture`);
+  for (const other of k.bos.values()) {
+    if (other === bo || !other.mappedOn.has(g)) continue;
+    const [s, e] = mappedRange(other);
+    if (s < end && start < e) fail('EINVAL', 'amdgpu_vm_bo_map', `VA 0x${start.toString(16)}-0x${end.toString(16)} overlaps the BO at 0x${s.toString(16)}-0x${e.toString(16)} on gpu_id ${g.gpuId} (${where})`);
+  }
+}
+
+export function mapMemoryToGpu(k: KfdState, arg: Uint8Array): void {
+  const where = 'kfd_ioctl_map_memory_to_gpu';
+  const a = kfd.mapMemoryToGpuArgs.decode(arg);
+  if (a.n_devices === 0) fail('EINVAL', where, 'n_devices is 0');
+  if (a.n_success > a.n_devices) fail('EINVAL', where, `n_success ${a.n_success} > n_devices ${a.n_devices}`);
+  const ids = deviceIds(k, a.device_ids_array_ptr, a.n_devices, where);
+  const bo = lookupBo(k, a.handle, where);
+  for (const id of ids) {
+    const g = gpuById(k, id);
+    if (!g) fail('EINVAL', where, `device_ids_array contains unknown gpu_id ${id}`);
+    if (!k.vmAcquired.has(g)) fail('EINVAL', where, `gpu_id ${id}: VM not acquired`);
+  }
+  let nSuccess = a.n_success;
+  for (let i = a.n_success; i < ids.length; i++) {
+    const g = gpuById(k, ids[i]!)!;
+    if (!bo.mappedOn.has(g)) {
+      checkVa(k, bo, g, where);
+      g.share(bo.backing);
+      g.link.call({ op: 'map', start: bo.va, size: bo.size, backingId: bo.backing.id, offset: bo.backingOffset, writable: (bo.flags & F.WRITABLE) !== 0, executable: (bo.flags & F.EXECUTABLE) !== 0, label: `${bo.kind} BO 0x${bo.handle.toString(16)}` });
+      bo.mappedOn.add(g);
+    }
+    nSuccess = i + 1;
+    kfd.mapMemoryToGpuArgs.encode({ ...a, n_success: nSuccess }, arg);
+  }
+}
+
+export function unmapMemoryFromGpu(k: KfdState, arg: Uint8Array): void {
+  const where = 'kfd_ioctl_unmap_memory_from_gpu';
+  const a = kfd.unmapMemoryFromGpuArgs.decode(arg);
+  if (a.n_devices === 0) fail('EINVAL', where, 'n_devices is 0');
+  if (a.n_success > a.n_devices) fail('EINVAL', where, `n_success ${a.n_success} > n_devices ${a.n_devices}`);
+  const ids = deviceIds(k, a.device_ids_array_ptr, a.n_devices, where);
+  const bo = lookupBo(k, a.handle, where);
+  for (let i = a.n_success; i < ids.length; i++) {
+    const g = gpuById(k, ids[i]!);
+    if (!g) fail('EINVAL', where, `device_ids_array contains unknown gpu_id ${ids[i]}`);
+    if (!bo.mappedOn.has(g)) fail('EINVAL', 'amdgpu_amdkfd_gpuvm_unmap_memory_from_gpu', `BO at VA 0x${bo.va.toString(16)} is not mapped on gpu_id ${g.gpuId}`);
+    g.link.call({ op: 'unmap', start: bo.va });
+    bo.mappedOn.delete(g);
+    kfd.unmapMemoryFromGpuArgs.encode({ ...a, n_success: i + 1 }, arg);
+  }
+}
+
+export function availableMemory(k: KfdState, arg: Uint8Array): void {
+  const a = kfd.getAvailableMemoryArgs.decode(arg);
+  const g = requireBoundGpu(k, a.gpu_id, 'kfd_ioctl_get_available_memory');
+  kfd.getAvailableMemoryArgs.encode({ ...a, available: g.vramBytes - g.vramUsed }, arg);
+}

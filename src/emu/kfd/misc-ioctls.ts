@@ -1,0 +1,110 @@
+// KFD ioctls about the process and its devices (kfd_chardev.c).
+import * as kfd from '../../uapi/kfd.js';
+import { gpuClock } from '../engine/clock.js';
+import { fail } from './errors.js';
+import { gpuById, type KfdState } from './state.js';
+import { userBytes } from './user-memory.js';
+import type { EmuGpu } from '../gpu.js';
+
+// kfd_flat_memory.c, gfx9 and later: LDS and scratch apertures in the 64-bit hole, GPUVM from
+// SVM_USER_BASE (two pages of CWSR TBA/TMA plus two) to the end of the 47-bit user VA range.
+const LDS_BASE = 1n << 48n;
+const SCRATCH_BASE = 2n << 48n;
+const apertureLimit = (base: bigint): bigint => (base & 0xffffffff00000000n) | 0xffffffffn;
+export const SVM_USER_BASE = 4n * 4096n;
+export const GPUVM_LIMIT = (1n << 47n) - 1n;
+
+export function requireGpu(k: KfdState, gpuId: number, where: string): EmuGpu {
+  const g = gpuById(k, gpuId);
+  if (!g) fail('EINVAL', where, `no GPU with gpu_id ${gpuId} (kfd_process_device_data_by_id found none)`);
+  return g;
+}
+
+/** A GPU this process has bound (ACQUIRE_VM done). */
+export function requireBoundGpu(k: KfdState, gpuId: number, where: string): EmuGpu {
+  const g = requireGpu(k, gpuId, where);
+  if (!k.vmAcquired.has(g)) fail('EINVAL', where, `gpu_id ${gpuId}: the process has not acquired this GPU's VM (call AMDKFD_IOC_ACQUIRE_VM first)`);
+  return g;
+}
+
+export function getVersion(k: KfdState, arg: Uint8Array): void {
+  kfd.getVersionArgs.encode({ major_version: 1, minor_version: k.kfdMinor }, arg);
+}
+
+export function acquireVm(k: KfdState, arg: Uint8Array): void {
+  const a = kfd.acquireVmArgs.decode(arg);
+  const where = 'kfd_ioctl_acquire_vm';
+  const g = requireGpu(k, a.gpu_id, where);
+  const fdGpu = k.renderFds.get(a.drm_fd);
+  if (!fdGpu) fail('EINVAL', where, `drm_fd ${a.drm_fd} is not an open render node`);
+  if (fdGpu !== g) fail('EINVAL', where, `drm_fd ${a.drm_fd} is the render node of another GPU (gpu_id ${fdGpu.gpuId})`);
+  const prev = k.vmAcquired.get(g);
+  if (prev !== undefined && prev !== a.drm_fd) fail('EBUSY', 'kfd_process_device_init_vm', `gpu_id ${a.gpu_id}: VM already acquired through fd ${prev}`);
+  k.vmAcquired.set(g, a.drm_fd);
+}
+
+export function getProcessAperturesNew(k: KfdState, arg: Uint8Array): void {
+  const a = kfd.getProcessAperturesNewArgs.decode(arg);
+  const bound = k.gpus;
+  if (a.num_of_nodes === 0) {
+    kfd.getProcessAperturesNewArgs.encode({ ...a, num_of_nodes: bound.length }, arg);
+    return;
+  }
+  const n = Math.min(a.num_of_nodes, bound.length);
+  const out = userBytes(k.addressSpace, a.kfd_process_device_apertures_ptr, n * kfd.processDeviceApertures.size, 'kfd_ioctl_get_process_apertures_new');
+  bound.slice(0, n).forEach((g, i) => {
+    kfd.processDeviceApertures.encode(
+      {
+        lds_base: LDS_BASE,
+        lds_limit: apertureLimit(LDS_BASE),
+        scratch_base: SCRATCH_BASE,
+        scratch_limit: apertureLimit(SCRATCH_BASE),
+        gpuvm_base: SVM_USER_BASE,
+        gpuvm_limit: GPUVM_LIMIT,
+        gpu_id: g.gpuId,
+      },
+      out,
+      i * kfd.processDeviceApertures.size,
+    );
+  });
+  kfd.getProcessAperturesNewArgs.encode({ ...a, num_of_nodes: n }, arg);
+}
+
+export function setMemoryPolicy(k: KfdState, arg: Uint8Array): void {
+  const a = kfd.setMemoryPolicyArgs.decode(arg);
+  const where = 'kfd_ioctl_set_memory_policy';
+  const valid = (p: number): boolean => p === kfd.KFD_IOC_CACHE_POLICY.COHERENT || p === kfd.KFD_IOC_CACHE_POLICY.NONCOHERENT;
+  if (!valid(a.default_policy) || !valid(a.alternate_policy)) fail('EINVAL', where, `cache policy ${a.default_policy}/${a.alternate_policy} is neither COHERENT (0) nor NONCOHERENT (1)`);
+  requireBoundGpu(k, a.gpu_id, where);
+}
+
+export function setScratchBackingVa(k: KfdState, arg: Uint8Array): void {
+  const a = kfd.setScratchBackingVaArgs.decode(arg);
+  const g = requireBoundGpu(k, a.gpu_id, 'kfd_ioctl_set_scratch_backing_va');
+  g.link.call({ op: 'scratch', va: a.va_addr });
+}
+
+export function setTrapHandler(k: KfdState, arg: Uint8Array): void {
+  const a = kfd.setTrapHandlerArgs.decode(arg);
+  requireBoundGpu(k, a.gpu_id, 'kfd_ioctl_set_trap_handler');
+}
+
+export function runtimeEnable(k: KfdState, arg: Uint8Array): void {
+  const a = kfd.runtimeEnableArgs.decode(arg);
+  const where = 'kfd_ioctl_runtime_enable';
+  if (k.kfdMinor < 13) fail('ENOTTY', 'kfd_ioctl', `AMDKFD_IOC_RUNTIME_ENABLE needs KFD 1.13; this kernel is 1.${k.kfdMinor}`);
+  if (a.mode_mask & kfd.KFD_RUNTIME_ENABLE_MODE.ENABLE_MASK) {
+    if (k.runtimeEnabled) fail('EBUSY', where, 'the runtime is already enabled for this process');
+    k.runtimeEnabled = true;
+  } else {
+    k.runtimeEnabled = false;
+  }
+  kfd.runtimeEnableArgs.encode({ ...a, capabilities_mask: 0 }, arg);
+}
+
+export function getClockCounters(k: KfdState, arg: Uint8Array): void {
+  const a = kfd.getClockCountersArgs.decode(arg);
+  requireGpu(k, a.gpu_id, 'kfd_ioctl_get_clock_counters');
+  const ns = process.hrtime.bigint();
+  kfd.getClockCountersArgs.encode({ ...a, gpu_clock_counter: gpuClock(), cpu_clock_counter: ns, system_clock_counter: ns, system_clock_freq: 1_000_000_000n }, arg);
+}
