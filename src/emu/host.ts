@@ -72,7 +72,7 @@ export class EmuHost implements Host {
   constructor(spec: string | DeviceSpec) {
     this.spec = typeof spec === 'string' ? parseEmuSpec(spec) : spec;
     const { model, options } = this.spec;
-    const instances = layoutSystem(model);
+    const instances = layoutSystem(model, options.kfdMinor);
     this.files = buildSysfs(model, instances);
     this.dirs = directoryIndex([...this.files.keys(), '/dev/kfd', ...instances.map((g) => `/dev/dri/renderD${g.renderMinor}`)]);
     const events = new EventTable();

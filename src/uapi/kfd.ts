@@ -303,18 +303,18 @@ export const dbgTrapQueryExceptionInfoArgs = struct('kfd_ioctl_dbg_trap_query_ex
   ['clear_exception', 'u32'],
 ]);
 
-export interface KfdIoctl {
+export interface KfdIoctl<F extends readonly FieldSpec[] = readonly FieldSpec[]> {
   readonly name: string;
   readonly nr: number;
   readonly dir: IoctlDir;
-  readonly args: StructLayout<readonly FieldSpec[]>;
+  readonly args: StructLayout<F>;
   /** Request number, as `AMDKFD_IO*` computes it. */
   readonly request: number;
   /** First KFD minor version that has it (1.x); 0 where it predates 1.11. */
   readonly since: number;
 }
 
-function kfdIoctl(name: string, nr: number, dir: IoctlDir, args: StructLayout<readonly FieldSpec[]>, since = 0): KfdIoctl {
+function kfdIoctl<F extends readonly FieldSpec[]>(name: string, nr: number, dir: IoctlDir, args: StructLayout<F>, since = 0): KfdIoctl<F> {
   return { name, nr, dir, args, request: ioc(dir, KFD_IOCTL_BASE, nr, args.size), since };
 }
 
@@ -364,7 +364,7 @@ export const KFD_IOC = {
 export type KfdIoctlName = keyof typeof KFD_IOC;
 
 /** The CREATE_QUEUE variant the running kernel expects, from AMDKFD_IOC_GET_VERSION. */
-export function createQueueIoctlFor(minor: number): KfdIoctl {
+export function createQueueIoctlFor(minor: number): KfdIoctl<typeof createQueueArgs extends StructLayout<infer F> ? F : never> | KfdIoctl<typeof createQueueArgsPre117 extends StructLayout<infer F> ? F : never> {
   return minor >= 17 ? KFD_IOC.CREATE_QUEUE : KFD_IOC.CREATE_QUEUE_PRE_1_17;
 }
 

@@ -88,12 +88,12 @@ export function createQueue(k: KfdState, arg: Uint8Array, request: number): void
   const ringSize = Math.max(a.ring_size, kfd.KFD_MIN_QUEUE_RING_SIZE);
   const isCompute = a.queue_type === T.COMPUTE || a.queue_type === T.COMPUTE_AQL;
 
-  const buffers: Bo[] = [
-    queueBuffer(k, g, a.write_pointer_address, 4096, 'write pointer'),
-    queueBuffer(k, g, a.read_pointer_address, 4096, 'read pointer'),
-    queueBuffer(k, g, a.ring_base_address, ringSize, 'ring'),
-  ];
-  if (isCompute) {
+  const buffers: Bo[] =
+    k.kfdMinor >= 17
+      ? [queueBuffer(k, g, a.write_pointer_address, 4096, 'write pointer'), queueBuffer(k, g, a.read_pointer_address, 4096, 'read pointer'), queueBuffer(k, g, a.ring_base_address, ringSize, 'ring')]
+      : [];
+  // kfd_queue_acquire_buffers (Linux 6.12, KFD 1.17) checks the queue's buffers; older kernels did not.
+  if (isCompute && k.kfdMinor >= 17) {
     const sizes = g.queueSizes;
     if (a.eop_buffer_address !== 0n) {
       if (Number(a.eop_buffer_size) !== sizes.eopBufferSize) fail('EINVAL', 'kfd_queue_acquire_buffers', `eop_buffer_size 0x${a.eop_buffer_size.toString(16)} is not the node's EOP size 0x${sizes.eopBufferSize.toString(16)}`);

@@ -1,6 +1,7 @@
 // One emulated system laid out: node numbers, gpu_ids, render minors and PCI locations per GPU.
 import { parseProperties } from '../../uapi/kfd-sysfs.js';
 import type { SystemModel, GpuModel } from './models.js';
+import { computeQueueSizes } from '../../hw/queue-sizes.js';
 
 export interface GpuInstance {
   readonly index: number;
@@ -19,7 +20,7 @@ export interface GpuInstance {
 const GPU_IDS = [0xb8d1, 0x4f32, 0x8a7e, 0x2c19, 0xd6a3, 0x7154, 0x39ef, 0xe20b];
 const HIVE_ID = 0x6be0a1d3c4f20001n;
 
-export function layoutSystem(model: SystemModel): GpuInstance[] {
+export function layoutSystem(model: SystemModel, kfdMinor: number): GpuInstance[] {
   if (model.gpuCount > GPU_IDS.length) throw new RangeError(`at most ${GPU_IDS.length} emulated GPUs`);
   const base = parseProperties(model.gpu.properties, `${model.gpu.target} capture`);
   return Array.from({ length: model.gpuCount }, (_, index) => {
@@ -36,6 +37,23 @@ export function layoutSystem(model: SystemModel): GpuInstance[] {
     props.set('hive_id', hiveId);
     props.set('unique_id', (props.get('unique_id') ?? 0n) + BigInt(index));
     props.set('local_mem_size', 0n);
+    if (kfdMinor >= 17) {
+      // Linux 6.12 (KFD 1.17) prints the CWSR sizes it will insist on at queue creation.
+      const sizes = computeQueueSizes({
+        gfxTargetVersion: Number(props.get('gfx_target_version')),
+        simdCount: Number(props.get('simd_count')),
+        simdPerCu: Number(props.get('simd_per_cu')),
+        numXcc: Number(props.get('num_xcc') ?? 1n) || 1,
+        arrayCount: Number(props.get('array_count')),
+        simdArraysPerEngine: Number(props.get('simd_arrays_per_engine')),
+        ldsSizeKb: Number(props.get('lds_size_in_kb')),
+      });
+      props.set('cwsr_size', BigInt(sizes.ctxSaveRestoreSize));
+      props.set('ctl_stack_size', BigInt(sizes.ctlStackSize));
+    } else {
+      props.delete('cwsr_size');
+      props.delete('ctl_stack_size');
+    }
     return { index, nodeId: index + 1, gpuId: GPU_IDS[index]!, renderMinor: 128 + index, locationId, hiveId, model: model.gpu, properties: props };
   });
 }

@@ -1,0 +1,163 @@
+// One GPU opened for compute: its render node, its VM acquired for this process, its memory and
+// queues. close() releases everything it created; a device dropped without close() is reported.
+import { O_CLOEXEC, O_RDWR, type Host } from '../os/host.js';
+import { KFD_IOC, processDeviceApertures } from '../uapi/kfd.js';
+import { computeQueueSizes, type ComputeQueueSizes } from '../hw/queue-sizes.js';
+import type { GpuTarget } from '../hw/targets.js';
+import { DriverError } from './errors.js';
+import { ioctl } from './ioctl.js';
+import { allocate, type AllocOptions, type GpuBuffer, type MemoryOwner } from './memory.js';
+import { SubAllocator, type Slice } from './suballoc.js';
+import type { GpuNode } from './topology.js';
+import type { Kfd } from './kfd.js';
+
+export interface Apertures {
+  readonly ldsBase: bigint;
+  readonly ldsLimit: bigint;
+  readonly scratchBase: bigint;
+  readonly scratchLimit: bigint;
+  readonly gpuvmBase: bigint;
+  readonly gpuvmLimit: bigint;
+}
+
+/** Something a device owns and must release on close (queues). */
+export interface DeviceResource {
+  destroy(): void;
+  readonly label: string;
+}
+
+interface LeakReport {
+  name: string;
+  live: () => string;
+}
+
+const leaks = new FinalizationRegistry<LeakReport>((r) => {
+  const what = r.live();
+  if (what) process.emitWarning(`${r.name} was garbage-collected without close(); leaked ${what}`, 'AmdgpuTsLeak');
+});
+
+export class Device implements MemoryOwner {
+  readonly host: Host;
+  readonly kfdFd: number;
+  readonly renderFd: number;
+  readonly gpuId: number;
+  readonly name: string;
+  readonly target: GpuTarget;
+  readonly apertures: Apertures;
+  readonly queueSizes: ComputeQueueSizes;
+  private readonly buffers = new Set<GpuBuffer>();
+  private readonly resources = new Set<DeviceResource>();
+  private smallPool: SubAllocator | undefined;
+  private closed = false;
+
+  constructor(readonly kfd: Kfd, readonly node: GpuNode, readonly index: number) {
+    this.host = kfd.host;
+    this.kfdFd = kfd.fd;
+    this.gpuId = node.gpuId;
+    this.name = `GPU ${index} (${node.gfxTarget}, gpu_id ${node.gpuId})`;
+    if (!node.target) throw new DriverError(this.name, `${node.gfxTarget} is not a target amdgpu-ts knows (gfx_target_version ${node.gfxTargetVersion})`);
+    this.target = node.target;
+    const sizes = computeQueueSizes(node);
+    // Linux ≥ 6.12 rejects sizes other than the ones it prints in the topology, so those win.
+    this.queueSizes = {
+      ...sizes,
+      ctlStackSize: node.ctlStackSize ?? sizes.ctlStackSize,
+      ctxSaveRestoreSize: node.cwsrSize ?? sizes.ctxSaveRestoreSize,
+      cwsrAllocationSize: node.cwsrSize !== undefined ? Math.ceil(((node.cwsrSize + sizes.debugMemorySize) * node.numXcc) / 4096) * 4096 : sizes.cwsrAllocationSize,
+    };
+    this.renderFd = this.host.open(`/dev/dri/renderD${node.drmRenderMinor}`, O_RDWR | O_CLOEXEC);
+    try {
+      ioctl(this.host, this.kfdFd, KFD_IOC.ACQUIRE_VM, { drm_fd: this.renderFd, gpu_id: this.gpuId });
+      this.apertures = this.readApertures();
+    } catch (e) {
+      this.host.close(this.renderFd);
+      throw e;
+    }
+    leaks.register(this, { name: this.name, live: () => this.liveSummary() }, this);
+  }
+
+  private readApertures(): Apertures {
+    const count = ioctl(this.host, this.kfdFd, KFD_IOC.GET_PROCESS_APERTURES_NEW, { kfd_process_device_apertures_ptr: 0n, num_of_nodes: 0 }).num_of_nodes;
+    const region = this.kfd.scratch.region(count * processDeviceApertures.size);
+    ioctl(this.host, this.kfdFd, KFD_IOC.GET_PROCESS_APERTURES_NEW, { kfd_process_device_apertures_ptr: region.address, num_of_nodes: count });
+    for (let i = 0; i < count; i++) {
+      const a = processDeviceApertures.decode(region.bytes, i * processDeviceApertures.size);
+      if (a.gpu_id === this.gpuId) {
+        return { ldsBase: a.lds_base, ldsLimit: a.lds_limit, scratchBase: a.scratch_base, scratchLimit: a.scratch_limit, gpuvmBase: a.gpuvm_base, gpuvmLimit: a.gpuvm_limit };
+      }
+    }
+    throw new DriverError(this.name, 'GET_PROCESS_APERTURES_NEW did not list this GPU');
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new DriverError(this.name, 'the device is closed');
+  }
+
+  /** Allocates GPU memory (see AllocOptions); the device frees it on close() if you do not. */
+  alloc(size: number, opts: AllocOptions = {}): GpuBuffer {
+    this.assertOpen();
+    const b = allocate(this, size, opts);
+    this.buffers.add(b);
+    return b;
+  }
+
+  /** A small slice of host-visible, uncached GTT memory (signals, kernel arguments), without an ioctl. */
+  allocSmall(size: number, align = 64): Slice {
+    this.assertOpen();
+    this.smallPool ??= new SubAllocator((n) => this.alloc(n, { domain: 'gtt', uncached: true, label: 'small-object pool' }), 256 * 1024, `${this.name} small-object pool`);
+    return this.smallPool.alloc(size, align);
+  }
+
+  freeSmall(slice: Slice): void {
+    this.smallPool?.release(slice);
+  }
+
+  deviceIdArray(gpuIds: readonly number[]): bigint {
+    return this.kfd.scratch.u32Array(gpuIds);
+  }
+
+  forget(b: GpuBuffer): void {
+    this.buffers.delete(b);
+  }
+
+  /** Registers something (a queue) to be destroyed by close(). */
+  own(r: DeviceResource): void {
+    this.resources.add(r);
+  }
+
+  disown(r: DeviceResource): void {
+    this.resources.delete(r);
+  }
+
+  get liveBuffers(): number {
+    return this.buffers.size;
+  }
+
+  get liveResources(): number {
+    return this.resources.size;
+  }
+
+  liveSummary(): string {
+    const parts: string[] = [];
+    if (this.resources.size) parts.push(`${this.resources.size} queue(s)`);
+    if (this.buffers.size) parts.push(`${this.buffers.size} buffer(s) (${[...this.buffers].reduce((n, b) => n + b.size, 0)} bytes)`);
+    return parts.join(', ');
+  }
+
+  /** Destroys every queue (first half of close, so shared event memory can go before the buffers). */
+  releaseQueues(): void {
+    for (const r of [...this.resources].reverse()) r.destroy();
+    this.resources.clear();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.releaseQueues();
+    this.smallPool?.destroy();
+    this.smallPool = undefined;
+    for (const b of [...this.buffers].reverse()) b.free();
+    this.host.close(this.renderFd);
+    this.closed = true;
+    leaks.unregister(this);
+  }
+}

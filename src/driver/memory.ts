@@ -1,0 +1,152 @@
+// GPU memory: buffer objects allocated through KFD, placed at a VA reserved in the process, mapped for
+// the CPU where they are host-visible and into the GPUs' VMs (amdgpu_amdkfd_gpuvm.c expects: reserve
+// VA, ALLOC_MEMORY_OF_GPU at it, mmap the BO over the reservation, MAP_MEMORY_TO_GPU).
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE, pageAlign, type Host } from '../os/host.js';
+import { KFD_IOC, KFD_IOC_ALLOC_MEM_FLAGS as F } from '../uapi/kfd.js';
+import { ioctl } from './ioctl.js';
+
+export type Domain = 'vram' | 'gtt' | 'userptr';
+
+export interface AllocOptions {
+  /** Where the memory lives: device memory, GPU-mapped system memory, or ordinary process memory. Default vram. */
+  readonly domain?: Domain;
+  /** Give the CPU a view of it. Default: true for gtt and userptr, false for vram. */
+  readonly hostVisible?: boolean;
+  /** CPU and GPU see each other's writes without cache maintenance (GTT: UNCACHED|COHERENT). */
+  readonly uncached?: boolean;
+  readonly executable?: boolean;
+  /** Map it read-only into the GPU's VM: a GPU write faults. */
+  readonly readOnly?: boolean;
+  readonly label?: string;
+}
+
+/** What a buffer needs from the device that owns it. */
+export interface MemoryOwner {
+  readonly host: Host;
+  readonly kfdFd: number;
+  readonly renderFd: number;
+  readonly gpuId: number;
+  readonly name: string;
+  /** Writes gpu_ids into process memory so MAP/UNMAP can point at them. */
+  deviceIdArray(gpuIds: readonly number[]): bigint;
+  forget(b: GpuBuffer): void;
+}
+
+export class GpuBuffer {
+  private freed = false;
+  /** GPUs (by gpu_id) whose VM maps this buffer. */
+  readonly mappedOn = new Set<number>();
+
+  constructor(
+    readonly owner: MemoryOwner,
+    readonly va: bigint,
+    readonly size: number,
+    readonly domain: Domain,
+    readonly handle: bigint,
+    readonly flags: number,
+    /** CPU view of the whole buffer, when host-visible. */
+    readonly bytes: Uint8Array | undefined,
+    readonly label: string,
+  ) {}
+
+  get isFreed(): boolean {
+    return this.freed;
+  }
+
+  /** The CPU view; throws for device-only memory. */
+  get view(): Uint8Array {
+    if (!this.bytes) throw new Error(`${this.owner.name}: ${this.describe()} is not host-visible (allocate with hostVisible: true)`);
+    return this.bytes;
+  }
+
+  describe(): string {
+    return `${this.label} (${this.domain}, ${this.size} bytes at 0x${this.va.toString(16)})`;
+  }
+
+  /** Maps the buffer into more GPUs' VMs (peer access). */
+  mapTo(gpuIds: readonly number[]): void {
+    const todo = gpuIds.filter((id) => !this.mappedOn.has(id));
+    if (todo.length === 0) return;
+    const o = this.owner;
+    const r = ioctl(o.host, o.kfdFd, KFD_IOC.MAP_MEMORY_TO_GPU, { handle: this.handle, device_ids_array_ptr: o.deviceIdArray(todo), n_devices: todo.length, n_success: 0 });
+    for (const id of todo.slice(0, r.n_success)) this.mappedOn.add(id);
+  }
+
+  unmapFrom(gpuIds: readonly number[]): void {
+    const todo = gpuIds.filter((id) => this.mappedOn.has(id));
+    if (todo.length === 0) return;
+    const o = this.owner;
+    ioctl(o.host, o.kfdFd, KFD_IOC.UNMAP_MEMORY_FROM_GPU, { handle: this.handle, device_ids_array_ptr: o.deviceIdArray(todo), n_devices: todo.length, n_success: 0 });
+    for (const id of todo) this.mappedOn.delete(id);
+  }
+
+  /** Unmaps from every GPU, drops the CPU mapping and VA reservation, then frees the BO. */
+  free(): void {
+    if (this.freed) return;
+    this.unmapFrom([...this.mappedOn]);
+    const o = this.owner;
+    o.host.munmap(this.va, pageAlign(this.size));
+    ioctl(o.host, o.kfdFd, KFD_IOC.FREE_MEMORY_OF_GPU, { handle: this.handle });
+    this.freed = true;
+    o.forget(this);
+  }
+}
+
+export function allocFlags(opts: AllocOptions): number {
+  const domain = opts.domain ?? 'vram';
+  let f = F.NO_SUBSTITUTE;
+  if (!opts.readOnly) f |= F.WRITABLE;
+  if (opts.executable) f |= F.EXECUTABLE;
+  if (domain === 'vram') {
+    f |= F.VRAM;
+    if (opts.hostVisible) f |= F.PUBLIC;
+  } else if (domain === 'gtt') {
+    f |= F.GTT;
+    if (opts.uncached) f |= F.UNCACHED | F.COHERENT;
+  } else {
+    f |= F.USERPTR;
+    if (opts.uncached) f |= F.UNCACHED | F.COHERENT;
+  }
+  return f >>> 0;
+}
+
+export function allocate(owner: MemoryOwner, size: number, opts: AllocOptions = {}): GpuBuffer {
+  if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`${owner.name}: cannot allocate ${size} bytes`);
+  const domain = opts.domain ?? 'vram';
+  const hostVisible = opts.hostVisible ?? domain !== 'vram';
+  const flags = allocFlags({ ...opts, domain, hostVisible });
+  const len = pageAlign(size);
+  const host = owner.host;
+  const label = opts.label ?? `${domain} buffer`;
+  let va: bigint;
+  let userAddr = 0n;
+  let cpu: Uint8Array | undefined;
+  if (domain === 'userptr') {
+    const m = host.mmap(0n, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n);
+    va = m.address;
+    userAddr = m.address;
+    cpu = m.bytes;
+  } else {
+    va = host.mmap(0n, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0n).address;
+  }
+  let handle: bigint;
+  try {
+    const r = ioctl(host, owner.kfdFd, KFD_IOC.ALLOC_MEMORY_OF_GPU, { va_addr: va, size: BigInt(len), gpu_id: owner.gpuId, flags, mmap_offset: userAddr });
+    handle = r.handle;
+    if (domain !== 'userptr' && hostVisible) cpu = host.mmap(va, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, owner.renderFd, r.mmap_offset).bytes;
+  } catch (e) {
+    host.munmap(va, len);
+    throw e;
+  }
+  const buf = new GpuBuffer(owner, va, len, domain, handle, flags, cpu?.subarray(0, len), label);
+  try {
+    buf.mapTo([owner.gpuId]);
+  } catch (e) {
+    host.munmap(va, len);
+    ioctl(host, owner.kfdFd, KFD_IOC.FREE_MEMORY_OF_GPU, { handle });
+    throw e;
+  }
+  return buf;
+}
+
+export { PAGE_SIZE };
