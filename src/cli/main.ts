@@ -1,0 +1,61 @@
+// The `amdgpu-ts` command line.
+import { processIo, type CommandIo } from './io.js';
+import { UsageError } from './args.js';
+import { runInfo } from './info.js';
+import { OsError } from '../os/errors.js';
+import { DriverError } from '../driver/errors.js';
+
+interface Command {
+  readonly summary: string;
+  run(argv: readonly string[], io: CommandIo): number | Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  info: { summary: 'list the GPUs (real, emulated, or from a captured sysfs tree)', run: runInfo },
+};
+
+export function mainHelp(): string {
+  const w = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
+  return `usage: amdgpu-ts <command> [options]
+
+A user-space compute driver for AMD GPUs (KFD + amdgpu), with an emulated GPU behind the same kernel
+interface when no AMD GPU is present. Devices: --device auto | native | emu:gfx1100 | emu:gfx942 |
+emu:gfx1100x2 | emu:gfx942x4 (or AMDGPU_TS_DEVICE).
+
+commands:
+${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(w)}${c.summary}`).join('\n')}
+
+Run \`amdgpu-ts <command> --help\` for a command's options.`;
+}
+
+/** Exit codes: 0 success, 1 the GPU (or emulated GPU) failed, 2 usage or input error. */
+export async function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(mainHelp());
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    io.out('amdgpu-ts 0.1.0');
+    return 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    io.err(`amdgpu-ts: unknown command "${name}"\n\n${mainHelp()}`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`amdgpu-ts ${name}: ${e.message} (see amdgpu-ts ${name} --help)`);
+      return 2;
+    }
+    if (e instanceof OsError || e instanceof DriverError) {
+      io.err(`amdgpu-ts ${name}: ${e.message}`);
+      return 1;
+    }
+    io.err(`amdgpu-ts ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 1;
+  }
+}
