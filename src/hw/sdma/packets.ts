@@ -1,0 +1,73 @@
+// SDMA packet layouts for SDMA 4.x (gfx9), 5.x (gfx10), 6.x (gfx11) and 7.x (gfx12).
+// Sources: linux drivers/gpu/drm/amd/amdgpu/vega10_sdma_pkt_open.h (SDMA 4: 22-bit COPY_LINEAR and
+// CONST_FILL counts), navi10_sdma_pkt_open.h, sdma_v6_0_0_pkt_open.h (SDMA_OP_*, SDMA_SUBOP_*, 30-bit
+// counts, FENCE mtype), sdma_v7_0_0_pkt_open.h.
+import { field, addr64, type FieldDef } from '../packet-fields.js';
+import { COMPARE_FUNC_NAMES } from '../pm4/opcodes.js';
+
+export const SDMA_OP = {
+  NOP: 0,
+  COPY: 1,
+  WRITE: 2,
+  INDIRECT: 4,
+  FENCE: 5,
+  TRAP: 6,
+  SEM: 7,
+  POLL_REGMEM: 8,
+  COND_EXE: 9,
+  ATOMIC: 10,
+  CONST_FILL: 11,
+  PTEPDE: 12,
+  TIMESTAMP: 13,
+  SRBM_WRITE: 14,
+  PRE_EXE: 15,
+  GPUVM_INV: 16,
+  GCR_REQ: 17,
+} as const;
+
+export const SDMA_SUBOP = { COPY_LINEAR: 0, WRITE_LINEAR: 0, TIMESTAMP_GET_GLOBAL: 2 } as const;
+
+export type SdmaVersion = 4 | 5 | 6 | 7;
+
+export interface SdmaLimits {
+  /** Largest byte count of one COPY_LINEAR (count field holds bytes - 1). */
+  readonly maxCopyBytes: number;
+  readonly maxFillBytes: number;
+  /** FENCE header carries an MTYPE field (SDMA ≥ 5). */
+  readonly fenceMtype: boolean;
+}
+
+export function sdmaLimits(version: SdmaVersion): SdmaLimits {
+  return version === 4
+    ? { maxCopyBytes: 1 << 22, maxFillBytes: 1 << 22, fenceMtype: false }
+    : { maxCopyBytes: 1 << 30, maxFillBytes: 1 << 30, fenceMtype: true };
+}
+
+export interface SdmaPacketDef {
+  readonly name: string;
+  readonly op: number;
+  readonly subOp?: number;
+  /** Total dwords when fixed; undefined when the header says (NOP, WRITE). */
+  readonly dwords: number | undefined;
+  readonly fields: readonly FieldDef[];
+}
+
+export function sdmaPacketDefs(version: SdmaVersion): readonly SdmaPacketDef[] {
+  const countBits = version === 4 ? 22 : 30;
+  return [
+    { name: 'NOP', op: SDMA_OP.NOP, dwords: undefined, fields: [field('count', 0, 16, 14)] },
+    {
+      name: 'COPY_LINEAR', op: SDMA_OP.COPY, subOp: SDMA_SUBOP.COPY_LINEAR, dwords: 7,
+      fields: [field('tmz', 0, 18, 1), field('backwards', 0, 25, 1), field('count', 1, 0, countBits), field('dst_cache_policy', 2, 18, 3), field('src_cache_policy', 2, 26, 3), ...addr64('src_addr', 3), ...addr64('dst_addr', 5)],
+    },
+    { name: 'WRITE_LINEAR', op: SDMA_OP.WRITE, subOp: SDMA_SUBOP.WRITE_LINEAR, dwords: undefined, fields: [...addr64('dst_addr', 1), field('count', 3, 0, 20)] },
+    { name: 'FENCE', op: SDMA_OP.FENCE, dwords: 4, fields: [...(version >= 5 ? [field('mtype', 0, 16, 3)] : []), ...addr64('addr', 1), field('data', 3)] },
+    { name: 'TRAP', op: SDMA_OP.TRAP, dwords: 2, fields: [field('int_context', 1, 0, 28)] },
+    {
+      name: 'POLL_REGMEM', op: SDMA_OP.POLL_REGMEM, dwords: 6,
+      fields: [field('hdp_flush', 0, 26, 1), field('function', 0, 28, 3, COMPARE_FUNC_NAMES), field('mem_poll', 0, 31, 1), ...addr64('addr', 1), field('value', 3), field('mask', 4), field('interval', 5, 0, 16), field('retry_count', 5, 16, 12)],
+    },
+    { name: 'CONST_FILL', op: SDMA_OP.CONST_FILL, dwords: 5, fields: [field('fillsize', 0, 30, 2), ...addr64('dst_addr', 1), field('src_data', 3), field('count', 4, 0, countBits)] },
+    { name: 'TIMESTAMP', op: SDMA_OP.TIMESTAMP, subOp: SDMA_SUBOP.TIMESTAMP_GET_GLOBAL, dwords: 3, fields: [...addr64('addr', 1)] },
+  ];
+}
