@@ -1,6 +1,6 @@
 // The KFD topology (/sys/devices/virtual/kfd/kfd/topology) as typed objects.
 import type { SysfsReader } from '../os/host.js';
-import { KFD_TOPOLOGY_PATH, HSA_MEM_HEAP_TYPE, parseProperties, TopologyError } from '../uapi/kfd-sysfs.js';
+import { KFD_TOPOLOGY_PATH, HSA_MEM_HEAP_TYPE, parseProperties, parsePropertiesWithLists, TopologyError } from '../uapi/kfd-sysfs.js';
 import { gfxNameFromVersion, targetByName, type GpuTarget } from '../hw/targets.js';
 import { marketingName } from './marketing-names.js';
 
@@ -17,8 +17,13 @@ export interface MemBank {
 }
 export interface Cache {
   readonly level: number;
+  /** In KiB, as the kernel prints it. */
   readonly size: number;
   readonly type: number;
+  /** processor_id_low: first CPU core or SIMD id the cache belongs to. */
+  readonly processorIdLow: number;
+  /** Which CPU cores / CUs share this cache, one 0/1 per core (empty when the kernel prints none). */
+  readonly siblingMap: readonly number[];
   readonly properties: Properties;
 }
 export interface IoLink {
@@ -139,8 +144,9 @@ function readNode(sysfs: SysfsReader, base: string, id: number): TopologyNode {
     return { heapType: num(p, 'heap_type'), sizeInBytes: p.get('size_in_bytes') ?? 0n, flags: num(p, 'flags'), width: num(p, 'width'), memClkMax: num(p, 'mem_clk_max'), properties: p };
   });
   const caches = numericEntries(sysfs, `${dir}/caches`).map((i) => {
-    const p = readProps(sysfs, `${dir}/caches/${i}/properties`);
-    return { level: num(p, 'level'), size: num(p, 'size'), type: num(p, 'type'), properties: p };
+    const path = `${dir}/caches/${i}/properties`;
+    const { values: p, lists } = parsePropertiesWithLists(sysfs.readText(path), path);
+    return { level: num(p, 'level'), size: num(p, 'size'), type: num(p, 'type'), processorIdLow: num(p, 'processor_id_low'), siblingMap: lists.get('sibling_map') ?? [], properties: p };
   });
   return { id, gpuId, name, properties, memBanks, caches, ioLinks: readLinks(sysfs, `${dir}/io_links`), p2pLinks: readLinks(sysfs, `${dir}/p2p_links`) };
 }

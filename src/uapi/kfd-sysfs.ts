@@ -54,15 +54,40 @@ export class TopologyError extends Error {
   }
 }
 
-/** Parses a sysfs `properties` file: one `name value` pair per line. */
-export function parseProperties(text: string, where: string): Map<string, bigint> {
-  const props = new Map<string, bigint>();
+/** A properties file split into integer values and integer lists. */
+export interface ParsedProperties {
+  readonly values: Map<string, bigint>;
+  /** Comma-separated values, e.g. a cache's `sibling_map`. */
+  readonly lists: Map<string, number[]>;
+}
+
+/**
+ * Parses a sysfs `properties` file: one `name value` pair per line. The value is an integer, or, in
+ * caches/N/properties, `sibling_map`: one 0/1 per CPU core or CU, comma-separated (kfd_topology.c
+ * kfd_cache_show prints "%d," per bit and turns the last comma into the newline).
+ */
+export function parsePropertiesWithLists(text: string, where: string): ParsedProperties {
+  const values = new Map<string, bigint>();
+  const lists = new Map<string, number[]>();
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (!line) continue;
-    const m = /^(\S+)\s+(-?\d+)$/.exec(line);
-    if (!m) throw new TopologyError(`${where}: unparseable line "${line}"`);
-    props.set(m[1]!, BigInt(m[2]!));
+    const scalar = /^(\S+)\s+(-?\d+)$/.exec(line);
+    if (scalar) {
+      values.set(scalar[1]!, BigInt(scalar[2]!));
+      continue;
+    }
+    const list = /^(\S+)\s+(\d+(?:,\d+)+),?$/.exec(line);
+    if (!list) throw new TopologyError(`${where}: unparseable line "${line}"`);
+    lists.set(list[1]!, list[2]!.split(',').map(Number));
   }
-  return props;
+  return { values, lists };
+}
+
+/** Parses a `properties` file whose values are all integers (node, mem_bank and io_link properties). */
+export function parseProperties(text: string, where: string): Map<string, bigint> {
+  const { values, lists } = parsePropertiesWithLists(text, where);
+  const [listKey] = lists.keys();
+  if (listKey !== undefined) throw new TopologyError(`${where}: "${listKey}" is a list where an integer was expected`);
+  return values;
 }
