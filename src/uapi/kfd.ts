@@ -263,11 +263,15 @@ export const runtimeEnableArgs = struct('kfd_ioctl_runtime_enable_args', [
   ['mode_mask', 'u32'],
   ['capabilities_mask', 'u32'],
 ]);
-export const contextSaveAreaHeader = struct('kfd_context_save_area_header', [
+/** The anonymous `wave_state` member of kfd_context_save_area_header. */
+export const contextSaveAreaWaveState = struct('kfd_context_save_area_header.wave_state', [
   ['control_stack_offset', 'u32'],
   ['control_stack_size', 'u32'],
   ['wave_state_offset', 'u32'],
   ['wave_state_size', 'u32'],
+]);
+export const contextSaveAreaHeader = struct('kfd_context_save_area_header', [
+  ['wave_state', contextSaveAreaWaveState],
   ['debug_offset', 'u32'],
   ['debug_size', 'u32'],
   ['err_payload_addr', 'u64'],
