@@ -10,6 +10,7 @@ import { allocate, type AllocOptions, type GpuBuffer, type MemoryOwner } from '.
 import { SubAllocator, type Slice } from './suballoc.js';
 import type { GpuNode } from './topology.js';
 import type { Kfd } from './kfd.js';
+import { DoorbellPage } from './queues/create.js';
 
 export interface Apertures {
   readonly ldsBase: bigint;
@@ -48,6 +49,7 @@ export class Device implements MemoryOwner {
   private readonly buffers = new Set<GpuBuffer>();
   private readonly resources = new Set<DeviceResource>();
   private smallPool: SubAllocator | undefined;
+  readonly doorbells = new DoorbellPage(this);
   private closed = false;
 
   constructor(readonly kfd: Kfd, readonly node: GpuNode, readonly index: number) {
@@ -156,6 +158,7 @@ export class Device implements MemoryOwner {
     this.smallPool?.destroy();
     this.smallPool = undefined;
     for (const b of [...this.buffers].reverse()) b.free();
+    this.doorbells.unmap();
     this.host.close(this.renderFd);
     this.closed = true;
     leaks.unregister(this);

@@ -83,6 +83,8 @@ export class EventPage {
     const memAt = events.length * eventData.size;
     const m = hsaMemoryExceptionData.decode(region.bytes, memAt);
     const h = hsaHwExceptionData.decode(region.bytes, memAt + eventData.size);
+    // The memory event is not auto-reset: once its fault is reported here, re-arm it for the next one.
+    if (m.gpu_id) ioctl(this.kfd.host, this.kfd.fd, KFD_IOC.RESET_EVENT, { event_id: this.memoryEvent.id });
     return {
       completed: r.wait_result === KFD_IOC_WAIT_RESULT.COMPLETE,
       memoryFault: m.gpu_id ? { va: m.va, gpuId: m.gpu_id, notPresent: m.failure.NotPresent !== 0, readOnly: m.failure.ReadOnly !== 0, noExecute: m.failure.NoExecute !== 0 } : undefined,

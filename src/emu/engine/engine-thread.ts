@@ -150,7 +150,10 @@ export class EngineThread implements EngineContext {
       case 'create-queue': {
         const q = this.factories[req.queue.kind](req.queue, this);
         this.queues.set(req.queue.queueId, q);
-        this.lastDoorbell.set(req.queue.queueId, Atomics.load(this.doorbells, req.queue.doorbellByte >> 3));
+        // A new hardware queue starts with its write pointer at 0: a value left in the slot by an
+        // earlier queue with the same doorbell is not new work.
+        Atomics.store(this.doorbells, req.queue.doorbellByte >> 3, 0n);
+        this.lastDoorbell.set(req.queue.queueId, 0n);
         return undefined;
       }
       case 'update-queue':

@@ -5,9 +5,11 @@ import { EngineThread } from './engine-thread.js';
 import { CTRL, type EngineSetup } from './protocol.js';
 import { QUEUE_ENGINES } from './queues/registry.js';
 import { writeReply } from './reply.js';
+import { loadShaderCore } from './queues/shader.js';
 
 const { setup, port } = workerData as { setup: EngineSetup; port: MessagePort };
 try {
+  await loadShaderCore();
   new EngineThread(setup, port, QUEUE_ENGINES).run();
 } catch (e) {
   const ctrl = new Int32Array(setup.ctrl);

@@ -1,0 +1,162 @@
+// What PM4 and SDMA queues share: a ring in host-visible memory, a monotonic write pointer, the
+// read pointer the engine reports, back-pressure, the ring → write pointer → doorbell ordering, a
+// timeline for fences, and a diagnostic dump of the ring around the read pointer.
+import type { Mmio } from '../../os/host.js';
+import { KFD_IOC } from '../../uapi/kfd.js';
+import { DriverError, WaitTimeoutError } from '../errors.js';
+import { ioctl } from '../ioctl.js';
+import type { Device, DeviceResource } from '../device.js';
+import type { GpuBuffer } from '../memory.js';
+import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
+
+export interface QueueBuffers {
+  readonly ring: GpuBuffer;
+  /** One page holding the read pointer (offset 0) and the write pointer (offset 8) unless the kind places them elsewhere. */
+  readonly pointers: GpuBuffer;
+  readonly others: readonly GpuBuffer[];
+}
+
+/** A point on a queue's timeline: done when the timeline reaches `value`. */
+export interface Completion {
+  readonly queue: RingQueue;
+  readonly value: bigint;
+}
+
+/** Back-pressure waits give up after this long (the GPU is not consuming the ring). */
+const RING_FULL_TIMEOUT_MS = 10_000;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+export abstract class RingQueue implements DeviceResource {
+  abstract readonly kind: 'pm4' | 'sdma';
+  readonly label: string;
+  readonly timeline: Timeline;
+  readonly ringDwords: number;
+  protected readonly ringWords: Uint32Array;
+  private readonly wptrCell: BigUint64Array;
+  protected readonly rptrView: DataView;
+  /** Write pointer in dwords (monotonic). */
+  protected wptr = 0n;
+  private lastFence = 0n;
+  private destroyed = false;
+
+  protected constructor(
+    readonly device: Device,
+    readonly queueId: number,
+    protected readonly doorbell: Mmio,
+    protected readonly doorbellByte: number,
+    protected readonly buffers: QueueBuffers,
+    name: string,
+    rptrOffset: number,
+    wptrOffset: number,
+  ) {
+    this.label = `${device.name} ${name} queue ${queueId}`;
+    this.ringDwords = buffers.ring.size >> 2;
+    const rb = buffers.ring.view;
+    this.ringWords = new Uint32Array(rb.buffer, rb.byteOffset, this.ringDwords);
+    const pb = buffers.pointers.view;
+    this.wptrCell = new BigUint64Array(pb.buffer, pb.byteOffset + wptrOffset, 1);
+    this.rptrView = new DataView(pb.buffer, pb.byteOffset + rptrOffset, 8);
+    this.timeline = new Timeline(device, this.label);
+    device.own(this);
+  }
+
+  /** Dwords the engine has consumed so far, from its reported read pointer. */
+  protected abstract consumedDwords(): bigint;
+  /** The doorbell (and write-pointer memory) value for a write pointer in dwords. */
+  protected abstract doorbellValue(wptrDwords: bigint): bigint;
+  /** Writes a NOP of `dwords` at ring position `pos` (to pad up to the ring's end). */
+  protected abstract writeNop(pos: number, dwords: number): void;
+  /** Appends the fence for `value` (timeline write + mailbox + interrupt) to the stream. */
+  protected abstract fencePackets(value: bigint): Uint32Array;
+  /** Decodes the ring from `fromDwords` for `count` dwords into printable lines. */
+  protected abstract decodeRing(dwords: Uint32Array, firstOffset: bigint): string[];
+
+  get submitted(): bigint {
+    return this.lastFence;
+  }
+
+  /**
+   * Copies `packets` into the ring (never straddling its end), then publishes the write pointer and
+   * rings the doorbell. With `fence`, a timeline fence follows and the completion is returned.
+   */
+  submit(packets: Uint32Array, fence = true): Completion {
+    if (this.destroyed) throw new DriverError(this.device.name, `${this.label} was destroyed`);
+    this.place(packets);
+    let value = this.lastFence;
+    if (fence) {
+      value = this.lastFence + 1n;
+      this.place(this.fencePackets(value));
+      this.lastFence = value;
+    }
+    this.publish();
+    return { queue: this, value };
+  }
+
+  private place(packets: Uint32Array): void {
+    const n = packets.length;
+    if (n >= this.ringDwords) throw new DriverError(this.device.name, `${this.label}: ${n} dwords of packets do not fit a ring of ${this.ringDwords} dwords`);
+    let pos = Number(this.wptr % BigInt(this.ringDwords));
+    if (pos + n > this.ringDwords) {
+      const pad = this.ringDwords - pos;
+      this.reserve(pad);
+      this.writeNop(pos, pad);
+      this.wptr += BigInt(pad);
+      pos = 0;
+    }
+    this.reserve(n);
+    this.ringWords.set(packets, pos);
+    this.wptr += BigInt(n);
+  }
+
+  /** Waits until `n` more dwords fit without overwriting what the engine has not read. */
+  private reserve(n: number): void {
+    const fits = (): boolean => this.wptr + BigInt(n) - this.consumedDwords() < BigInt(this.ringDwords);
+    if (fits()) return;
+    this.publish();
+    const start = performance.now();
+    while (!fits()) {
+      if (performance.now() - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `ring space on ${this.label} (the engine stopped consuming)`, RING_FULL_TIMEOUT_MS, this.diagnose());
+      Atomics.wait(sleeper, 0, 0, 0.05);
+    }
+  }
+
+  private publish(): void {
+    const v = this.doorbellValue(this.wptr);
+    Atomics.store(this.wptrCell, 0, v);
+    this.doorbell.store64(this.doorbellByte, v);
+  }
+
+  /** Blocks until the completion's fence landed (or the timeout; the error dumps the ring). */
+  wait(c: Completion | bigint = this.lastFence, timeoutMs = DEFAULT_WAIT_MS, what?: string): void {
+    const value = typeof c === 'bigint' ? c : c.value;
+    this.timeline.wait(value, timeoutMs, what ?? `fence ${value} of ${this.label}`, () => this.diagnose());
+  }
+
+  isDone(c: Completion): boolean {
+    return this.timeline.value >= c.value;
+  }
+
+  /** The queue's state as the CPU can see it: pointers and the packets around the read pointer. */
+  diagnose(): string {
+    const consumed = this.consumedDwords();
+    const pending = this.wptr - consumed;
+    const lines = [`${this.label}: read pointer ${consumed} dwords, write pointer ${this.wptr} dwords (${pending} pending), timeline ${this.timeline.value} of ${this.lastFence}`];
+    if (pending > 0n) {
+      const count = Number(pending < 256n ? pending : 256n);
+      const start = Number(consumed % BigInt(this.ringDwords));
+      const dw = new Uint32Array(count);
+      for (let i = 0; i < count; i++) dw[i] = this.ringWords[(start + i) % this.ringDwords]!;
+      lines.push(...this.decodeRing(dw, consumed).map((l, i) => `${i === 0 ? '=>' : '  '} ${l}`));
+    }
+    return lines.join('\n');
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.device.disown(this);
+    ioctl(this.device.host, this.device.kfdFd, KFD_IOC.DESTROY_QUEUE, { queue_id: this.queueId });
+    this.timeline.destroy();
+    for (const b of [this.buffers.ring, this.buffers.pointers, ...this.buffers.others]) b.free();
+  }
+}

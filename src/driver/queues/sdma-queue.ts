@@ -1,0 +1,87 @@
+// An SDMA queue: read and write pointers are 64-bit byte counts (monotonic); copies larger than one
+// packet allows are split.
+import type { Mmio } from '../../os/host.js';
+import { KFD_IOC_QUEUE_TYPE } from '../../uapi/kfd.js';
+import { SdmaBuilder } from '../../hw/sdma/builder.js';
+import { decodeSdma, formatSdmaPacket, sdmaVersionOf } from '../../hw/sdma/decode.js';
+import { SDMA_OP, type SdmaVersion } from '../../hw/sdma/packets.js';
+import type { Device } from '../device.js';
+import { RingQueue, type Completion, type QueueBuffers } from './ring-queue.js';
+import { createKfdQueue } from './create.js';
+
+export interface SdmaQueueOptions {
+  readonly ringBytes?: number;
+  /** Use an XGMI SDMA engine (peer copies between GPUs of a hive). */
+  readonly xgmi?: boolean;
+  /** A specific SDMA engine (KFD ≥ 1.17). */
+  readonly engine?: number;
+}
+
+export class SdmaQueue extends RingQueue {
+  readonly kind = 'sdma' as const;
+  readonly version: SdmaVersion = sdmaVersionOf(this.device.target.sdma);
+  private readonly fenceBuilder = new SdmaBuilder(this.version, 16);
+
+  static create(device: Device, opts: SdmaQueueOptions = {}): SdmaQueue {
+    const ringBytes = opts.ringBytes ?? 256 * 1024;
+    const ring = device.alloc(ringBytes, { domain: 'gtt', uncached: true, label: 'SDMA ring' });
+    const pointers = device.alloc(4096, { domain: 'gtt', uncached: true, label: 'SDMA read/write pointers' });
+    try {
+      const type = opts.engine !== undefined ? KFD_IOC_QUEUE_TYPE.SDMA_BY_ENG_ID : opts.xgmi ? KFD_IOC_QUEUE_TYPE.SDMA_XGMI : KFD_IOC_QUEUE_TYPE.SDMA;
+      const q = createKfdQueue(device, { type, ringVa: ring.va, ringBytes, rptrVa: pointers.va, wptrVa: pointers.va + 8n, ...(opts.engine !== undefined ? { sdmaEngine: opts.engine } : {}) });
+      return new SdmaQueue(device, q.queueId, q.mmio, q.doorbellByte, { ring, pointers, others: [] }, opts.xgmi ? 'SDMA-XGMI' : 'SDMA');
+    } catch (e) {
+      pointers.free();
+      ring.free();
+      throw e;
+    }
+  }
+
+  private constructor(device: Device, queueId: number, mmio: Mmio, doorbellByte: number, buffers: QueueBuffers, name: string) {
+    super(device, queueId, mmio, doorbellByte, buffers, name, 0, 8);
+  }
+
+  builder(): SdmaBuilder {
+    return new SdmaBuilder(this.version);
+  }
+
+  /** Copies `bytes` from `src` to `dst` (GPU addresses), in as many packets as needed. */
+  copy(dst: bigint, src: bigint, bytes: number): Completion {
+    const b = this.builder();
+    const max = b.limits.maxCopyBytes;
+    const perSubmit = Math.max(1, Math.floor((this.ringDwords / 4) / 7)) * max;
+    let c: Completion | undefined;
+    for (let off = 0; off < bytes; off += perSubmit) {
+      const n = Math.min(perSubmit, bytes - off);
+      c = this.submit(b.reset().copy(dst + BigInt(off), src + BigInt(off), n).dwords);
+    }
+    return c ?? this.submit(new Uint32Array(0));
+  }
+
+  fill(dst: bigint, pattern: number, bytes: number): Completion {
+    return this.submit(this.builder().fill(dst, pattern, bytes).dwords);
+  }
+
+  protected consumedDwords(): bigint {
+    return this.rptrView.getBigUint64(0, true) >> 2n;
+  }
+
+  protected doorbellValue(wptrDwords: bigint): bigint {
+    return wptrDwords * 4n;
+  }
+
+  protected writeNop(pos: number, dwords: number): void {
+    this.ringWords[pos] = (SDMA_OP.NOP | ((dwords - 1) << 16)) >>> 0;
+    this.ringWords.fill(0, pos + 1, pos + dwords);
+  }
+
+  /** Timeline value (high dword first), the event id into the mailbox, then the interrupt. */
+  protected fencePackets(value: bigint): Uint32Array {
+    const t = this.timeline;
+    return this.fenceBuilder.reset().fence64(t.va, value).fence64(t.mailboxVa, BigInt(t.event.id)).trap(t.event.id).dwords.slice();
+  }
+
+  protected decodeRing(dwords: Uint32Array, firstOffset: bigint): string[] {
+    return decodeSdma(dwords, this.version).map((p) => formatSdmaPacket({ ...p, offset: Number(firstOffset) + p.offset }, this.version));
+  }
+}

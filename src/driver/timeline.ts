@@ -1,0 +1,79 @@
+// A timeline: a 64-bit counter in host-visible memory that a queue's fences raise, plus the KFD event
+// its interrupts fire. A CPU wait spins briefly, then sleeps in WAIT_EVENTS, re-checking the value
+// after every wakeup (interrupts can be coalesced or lost; memory is the truth).
+import { KFD_IOC_EVENT } from '../uapi/kfd.js';
+import { GpuFaultError, WaitTimeoutError } from './errors.js';
+import type { Device } from './device.js';
+import type { KfdEvent } from './events.js';
+import type { Slice } from './suballoc.js';
+
+/** How long a wait polls memory before sleeping on the event (a fence usually lands within this). */
+const SPIN_MS = 0.2;
+/** Longest single sleep in the kernel; the value is re-read after each. */
+const SLEEP_SLICE_MS = 100;
+export const DEFAULT_WAIT_MS = 10_000;
+
+export interface WaitStats {
+  /** Waits that returned without sleeping. */
+  spins: number;
+  /** WAIT_EVENTS calls that came back because the event fired. */
+  interruptWakeups: number;
+  /** WAIT_EVENTS calls that came back on their timeout. */
+  sleepTimeouts: number;
+}
+
+export class Timeline {
+  readonly slice: Slice;
+  readonly va: bigint;
+  readonly event: KfdEvent;
+  private readonly cell: BigUint64Array;
+  readonly stats: WaitStats = { spins: 0, interruptWakeups: 0, sleepTimeouts: 0 };
+
+  constructor(private readonly device: Device, readonly label: string) {
+    this.slice = device.allocSmall(16, 16);
+    this.va = this.slice.va;
+    this.cell = new BigUint64Array(this.slice.bytes.buffer, this.slice.bytes.byteOffset, 2);
+    Atomics.store(this.cell, 0, 0n);
+    this.event = device.kfd.events(device).create(KFD_IOC_EVENT.SIGNAL, true);
+  }
+
+  /** The mailbox the GPU writes the event id to before raising the interrupt (KFD's event slot). */
+  get mailboxVa(): bigint {
+    return this.event.mailboxVa;
+  }
+
+  get value(): bigint {
+    return Atomics.load(this.cell, 0);
+  }
+
+  /**
+   * Blocks until the value reaches `target`. `diagnose` describes the queue for the timeout error.
+   * A memory fault reported by KFD during the wait ends it with GpuFaultError.
+   */
+  wait(target: bigint, timeoutMs: number, what: string, diagnose: () => string): void {
+    if (this.value >= target) {
+      this.stats.spins++;
+      return;
+    }
+    const start = performance.now();
+    while (performance.now() - start < SPIN_MS) if (this.value >= target) return void this.stats.spins++;
+    const events = this.device.kfd.events(this.device);
+    for (;;) {
+      const left = timeoutMs - (performance.now() - start);
+      if (left <= 0) throw new WaitTimeoutError(this.device.name, `${what} (timeline ${this.label} at ${this.value}, waiting for ${target})`, timeoutMs, diagnose());
+      const out = events.wait([this.event], Math.min(SLEEP_SLICE_MS, Math.ceil(left)));
+      if (out.memoryFault) {
+        const f = out.memoryFault;
+        throw new GpuFaultError(this.device.name, f.va, f.notPresent ? 'page not present' : f.readOnly ? 'write to read-only page' : f.noExecute ? 'no-execute' : 'unknown', f.gpuId, `while waiting for ${what}\n${diagnose()}`);
+      }
+      if (out.completed) this.stats.interruptWakeups++;
+      else this.stats.sleepTimeouts++;
+      if (this.value >= target) return;
+    }
+  }
+
+  destroy(): void {
+    this.device.kfd.events(this.device).destroyEvent(this.event);
+    this.device.freeSmall(this.slice);
+  }
+}

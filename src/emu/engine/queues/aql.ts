@@ -1,0 +1,262 @@
+// The AQL packet processor: 64-byte packets indexed by 64-bit dispatch ids. The doorbell carries the
+// index of the last packet written; read_dispatch_id in amd_queue_t (the queue's read pointer) is
+// advanced as packets retire, and each retired slot's header is set back to INVALID.
+import { decodeAqlPacket, formatAqlPacket, AQL_PACKET_BYTES, AMD_AQL_FORMAT_PM4_IB } from '../../../hw/aql.js';
+import { HSA_PACKET_TYPE, amdQueue, amdSignal, kernelDescriptor, AMD_QUEUE_PROPERTIES } from '../../../uapi/hsa.js';
+import { decodePm4Packet } from '../../../hw/pm4/decode.js';
+import { parsePm4Header } from '../../../hw/pm4/opcodes.js';
+import { LDS_ENCODE_GRANULARITY } from '../../../hw/pm4/registers.js';
+import { targetByName, type GfxFamily } from '../../../hw/targets.js';
+import type { EngineContext, HangReport, QueueEngine, StepResult } from '../context.js';
+import type { QueueDescriptor } from '../protocol.js';
+import type { DispatchSetup } from '../../isa/types.js';
+import { GpuFault } from '../vm.js';
+import { CommandProcessor } from './cp.js';
+import { QueueStop } from './ring.js';
+import { hangReport } from './hang.js';
+
+const Q_READ_ID = amdQueue.offsetOf('read_dispatch_id');
+const Q_PROPS = amdQueue.offsetOf('queue_properties');
+const Q_SCRATCH_BASE = amdQueue.offsetOf('scratch_backing_memory_location');
+const Q_SCRATCH_LANE = amdQueue.offsetOf('scratch_wave64_lane_byte_size');
+const S_VALUE = amdSignal.offsetOf('value');
+const S_MAILBOX = amdSignal.offsetOf('event_mailbox_ptr');
+const S_EVENT_ID = amdSignal.offsetOf('event_id');
+const S_START = amdSignal.offsetOf('start_ts');
+const S_END = amdSignal.offsetOf('end_ts');
+const KD = {
+  group: kernelDescriptor.offsetOf('group_segment_fixed_size'),
+  entry: kernelDescriptor.offsetOf('kernel_code_entry_byte_offset'),
+  rsrc3: kernelDescriptor.offsetOf('compute_pgm_rsrc3'),
+  rsrc1: kernelDescriptor.offsetOf('compute_pgm_rsrc1'),
+  rsrc2: kernelDescriptor.offsetOf('compute_pgm_rsrc2'),
+  props: kernelDescriptor.offsetOf('kernel_code_properties'),
+};
+/** kernel_code_properties bits (llvm/Support/AMDHSAKernelDescriptor.h). */
+const KCP = { PRIVATE_SEGMENT_BUFFER: 1 << 0, DISPATCH_PTR: 1 << 1, QUEUE_PTR: 1 << 2, KERNARG_SEGMENT_PTR: 1 << 3, DISPATCH_ID: 1 << 4, FLAT_SCRATCH_INIT: 1 << 5, PRIVATE_SEGMENT_SIZE: 1 << 6, WAVEFRONT_SIZE32: 1 << 10 } as const;
+
+export function aqlEngine(desc: QueueDescriptor, ctx: EngineContext): QueueEngine {
+  return new AqlQueue(desc, ctx);
+}
+
+class AqlQueue implements QueueEngine {
+  private readonly family: GfxFamily;
+  private readonly cp: CommandProcessor;
+  private readonly client: string;
+  private readonly slots: number;
+  private readIndex = 0n;
+  private doorbellIndex = -1n;
+  private current: { readonly index: bigint; readonly signal: bigint; readonly started: bigint; ib?: { va: bigint; dwords: number; pos: number } } | undefined;
+  private waitingFor = '';
+  private readonly pm4 = new Uint32Array(0x4001);
+  hang: HangReport | undefined;
+
+  constructor(readonly desc: QueueDescriptor, private readonly ctx: EngineContext) {
+    this.family = targetByName(ctx.target)?.family ?? 'gfx11';
+    this.client = `CP (AQL queue ${desc.queueId})`;
+    this.cp = new CommandProcessor(ctx, this.family, this.client);
+    this.slots = desc.ringSize / AQL_PACKET_BYTES;
+  }
+
+  doorbell(value: bigint): void {
+    this.doorbellIndex = BigInt.asIntN(64, value);
+  }
+
+  status(): { rptr: string; wptr: string; state: string } {
+    return { rptr: this.readIndex.toString(), wptr: (this.doorbellIndex + 1n).toString(), state: this.hang ? 'hung' : this.waitingFor ? `waiting: ${this.waitingFor}` : this.current ? 'busy' : 'idle' };
+  }
+
+  private get amdQueueVa(): bigint {
+    return this.desc.rptrVa - BigInt(Q_READ_ID);
+  }
+
+  private slotVa(index: bigint): bigint {
+    return this.desc.ringVa + (index % BigInt(this.slots)) * BigInt(AQL_PACKET_BYTES);
+  }
+
+  step(budget: number): StepResult {
+    if (this.hang) return 'hung';
+    try {
+      return this.run(budget);
+    } catch (e) {
+      if (e instanceof GpuFault) this.ctx.vmFault(e);
+      if (!(e instanceof GpuFault) && !(e instanceof QueueStop)) throw e;
+      this.hang = hangReport(this.desc, e, this.readIndex.toString(), (this.doorbellIndex + 1n).toString(), this.describe());
+      return 'hung';
+    }
+  }
+
+  private run(budget: number): StepResult {
+    if (this.doorbellIndex + 1n - this.readIndex > BigInt(this.slots)) throw new QueueStop(`doorbell index ${this.doorbellIndex} is more than a ring (${this.slots} packets) ahead of read_dispatch_id ${this.readIndex}`);
+    let did = false;
+    for (let n = 0; n < budget; n++) {
+      const r = this.current ? this.continuePacket() : this.startPacket();
+      if (r !== 'progress') return did ? 'progress' : r;
+      did = true;
+    }
+    return 'progress';
+  }
+
+  private packetView(index: bigint): DataView {
+    const s = this.ctx.vm.span(this.slotVa(index), AQL_PACKET_BYTES, false, this.client);
+    return new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, AQL_PACKET_BYTES);
+  }
+
+  private startPacket(): StepResult {
+    if (this.readIndex > this.doorbellIndex) return 'idle';
+    const view = this.packetView(this.readIndex);
+    const p = decodeAqlPacket(view, 0);
+    if (p.type === HSA_PACKET_TYPE.INVALID) {
+      this.waitingFor = `packet ${this.readIndex} header still INVALID`;
+      return 'waiting';
+    }
+    if (p.error) throw new QueueStop(p.error);
+    if (this.ctx.paused) return this.retire(this.readIndex, 0n);
+    const signal = p.fields.completion_signal as bigint;
+    switch (p.type) {
+      case HSA_PACKET_TYPE.KERNEL_DISPATCH:
+        this.current = { index: this.readIndex, signal, started: this.ctx.clock() };
+        if (this.cp.start(this.dispatchSetup(p.fields as Record<string, number | bigint>, this.slotVa(this.readIndex))).kind === 'done') return this.finish();
+        return 'progress';
+      case HSA_PACKET_TYPE.BARRIER_AND:
+      case HSA_PACKET_TYPE.BARRIER_OR: {
+        const deps = (p.fields.dep_signal as bigint[]).filter((d) => d !== 0n);
+        const done = deps.map((d) => this.ctx.vm.read64(d + BigInt(S_VALUE), this.client) === 0n);
+        const ok = p.type === HSA_PACKET_TYPE.BARRIER_AND ? done.every(Boolean) : deps.length === 0 || done.some(Boolean);
+        if (!ok || this.ctx.inject.has('stall-queue')) {
+          this.waitingFor = `${p.name} on signals ${deps.map((d) => '0x' + d.toString(16)).join(', ')}`;
+          return 'waiting';
+        }
+        this.waitingFor = '';
+        this.current = { index: this.readIndex, signal, started: this.ctx.clock() };
+        return this.finish();
+      }
+      case HSA_PACKET_TYPE.VENDOR_SPECIFIC:
+        if (view.getUint8(2) !== AMD_AQL_FORMAT_PM4_IB) throw new QueueStop(`vendor packet format ${view.getUint8(2)} is not supported`);
+        this.current = { index: this.readIndex, signal, started: this.ctx.clock(), ib: { va: p.fields.ib_base as bigint, dwords: p.fields.ib_size as number, pos: 0 } };
+        return 'progress';
+      default:
+        throw new QueueStop(`AQL ${p.name} packets are not supported by the emulated packet processor`);
+    }
+  }
+
+  private continuePacket(): StepResult {
+    const cur = this.current!;
+    if (this.cp.busy) return this.cp.stepDispatch() ? this.finish() : 'progress';
+    if (!cur.ib) return this.finish();
+    const ib = cur.ib;
+    if (ib.pos >= ib.dwords) return this.finish();
+    const va = ib.va + BigInt(ib.pos * 4);
+    const h = parsePm4Header(this.ctx.vm.read32(va, this.client));
+    const size = Math.min(h.type === 3 ? 1 + h.body : 1, ib.dwords - ib.pos);
+    const s = this.ctx.vm.span(va, size * 4, false, this.client);
+    const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, size * 4);
+    for (let i = 0; i < size; i++) this.pm4[i] = dv.getUint32(i * 4, true);
+    const pkt = decodePm4Packet(this.pm4, 0, size, this.family);
+    if (pkt.error) throw new QueueStop(`in the PM4 IB of AQL packet ${cur.index} at dword ${ib.pos}: ${pkt.error}`);
+    const r = this.cp.execute(pkt, this.pm4.subarray(0, size));
+    if (r.kind === 'wait') {
+      this.waitingFor = r.what;
+      return 'waiting';
+    }
+    if (r.kind === 'ib') throw new QueueStop('an AQL PM4 IB calls another indirect buffer: nested IBs are not supported');
+    this.waitingFor = '';
+    ib.pos += size;
+    return 'progress';
+  }
+
+  private dispatchSetup(f: Record<string, number | bigint>, packetVa: bigint): DispatchSetup {
+    const vm = this.ctx.vm;
+    const kobj = f.kernel_object as bigint;
+    if (kobj === 0n || (kobj & 63n) !== 0n) throw new QueueStop(`kernel_object 0x${kobj.toString(16)} is not a 64-byte aligned kernel descriptor address`);
+    const kd = vm.span(kobj, 64, false, this.client);
+    const d = new DataView(kd.bytes.buffer, kd.bytes.byteOffset + kd.offset, 64);
+    const props = d.getUint16(KD.props, true);
+    const wg: [number, number, number] = [f.workgroup_size_x as number, f.workgroup_size_y as number, f.workgroup_size_z as number];
+    const grid: [number, number, number] = [f.grid_size_x as number, f.grid_size_y as number, f.grid_size_z as number];
+    if (wg.some((x) => x === 0) || grid.some((x) => x === 0)) throw new QueueStop(`dispatch with a zero size: workgroup ${wg.join('x')}, grid ${grid.join('x')}`);
+    const kernarg = f.kernarg_address as bigint;
+    const privateBytes = f.private_segment_size as number;
+    const user: number[] = [];
+    const push64 = (v: bigint): void => void user.push(Number(v & 0xffffffffn), Number(v >> 32n));
+    const q = this.amdQueueVa;
+    let scratch: DispatchSetup['scratch'];
+    if (privateBytes > 0) {
+      const base = vm.read64(q + BigInt(Q_SCRATCH_BASE), this.client);
+      if (base === 0n) throw new QueueStop(`kernel needs ${privateBytes} bytes of scratch per work-item but the queue's amd_queue_t has no scratch backing memory`);
+      const lane = vm.read32(q + BigInt(Q_SCRATCH_LANE), this.client);
+      scratch = { bytesPerLane: Math.max(lane, privateBytes), base };
+    }
+    if (props & KCP.PRIVATE_SEGMENT_BUFFER) user.push(0, 0, 0, 0);
+    if (props & KCP.DISPATCH_PTR) push64(packetVa);
+    if (props & KCP.QUEUE_PTR) push64(q);
+    if (props & KCP.KERNARG_SEGMENT_PTR) push64(kernarg);
+    if (props & KCP.DISPATCH_ID) push64(this.readIndex);
+    if (props & KCP.FLAT_SCRATCH_INIT) push64(scratch?.base ?? 0n);
+    if (props & KCP.PRIVATE_SEGMENT_SIZE) user.push(privateBytes);
+    const rsrc2 = d.getUint32(KD.rsrc2, true);
+    const group = f.group_segment_size as number;
+    const ldsBytes = Math.ceil(group / LDS_ENCODE_GRANULARITY) * LDS_ENCODE_GRANULARITY;
+    return {
+      target: this.ctx.target,
+      entry: kobj + d.getBigInt64(KD.entry, true),
+      rsrc1: d.getUint32(KD.rsrc1, true),
+      rsrc2: (rsrc2 & ~(0x1ff << 15) & ~(0x1f << 1)) | (Math.min(user.length, 32) << 1) | ((ldsBytes / LDS_ENCODE_GRANULARITY) << 15),
+      rsrc3: d.getUint32(KD.rsrc3, true),
+      userSgprs: user,
+      workgroupSize: wg,
+      workgroups: grid.map((g, i) => Math.ceil(g / wg[i]!)) as [number, number, number],
+      gridSize: grid,
+      waveSize: this.family !== 'gfx9' && props & KCP.WAVEFRONT_SIZE32 ? 32 : 64,
+      ldsBytes,
+      ...(scratch ? { scratch } : {}),
+    };
+  }
+
+  /** Completes the current packet: completion signal, then retire. */
+  private finish(): StepResult {
+    const cur = this.current!;
+    this.current = undefined;
+    return this.retire(cur.index, cur.signal, cur.started);
+  }
+
+  private retire(index: bigint, signal: bigint, started = 0n): StepResult {
+    const vm = this.ctx.vm;
+    if (signal !== 0n) {
+      if ((signal & 7n) !== 0n) throw new QueueStop(`completion signal 0x${signal.toString(16)} is not 8-byte aligned`);
+      const props = vm.read32(this.amdQueueVa + BigInt(Q_PROPS), this.client);
+      if (props & AMD_QUEUE_PROPERTIES.ENABLE_PROFILING) {
+        vm.write64(signal + BigInt(S_START), started, this.client);
+        vm.write64(signal + BigInt(S_END), this.ctx.clock(), this.client);
+      }
+      const v = vm.read64(signal + BigInt(S_VALUE), this.client);
+      vm.write64(signal + BigInt(S_VALUE), BigInt.asUintN(64, v - 1n), this.client);
+      const mailbox = vm.read64(signal + BigInt(S_MAILBOX), this.client);
+      if (mailbox !== 0n) {
+        const id = vm.read32(signal + BigInt(S_EVENT_ID), this.client);
+        vm.write64(mailbox, BigInt(id), this.client);
+        this.ctx.interrupt(id, this.client);
+      }
+    }
+    const slot = this.slotVa(index);
+    const s = vm.span(slot, 2, true, this.client);
+    new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, 2).setUint16(0, HSA_PACKET_TYPE.INVALID, true);
+    this.readIndex = index + 1n;
+    vm.write64(this.desc.rptrVa, this.readIndex, this.client);
+    this.waitingFor = '';
+    return 'progress';
+  }
+
+  private describe(): string[] {
+    const out: string[] = [];
+    const first = this.readIndex > 2n ? this.readIndex - 2n : 0n;
+    for (let i = first; i <= this.doorbellIndex && out.length < 8; i++) {
+      try {
+        out.push(`${i === this.readIndex ? '=>' : '  '} ${formatAqlPacket(decodeAqlPacket(this.packetView(i), 0), Number(i))}`);
+      } catch (e) {
+        out.push(`   [${i}] (unreadable: ${e instanceof Error ? e.message : String(e)})`);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,25 @@
+// Building a hang report: why the queue stopped and the packets around the read pointer.
+import type { HangReport } from '../context.js';
+import type { QueueDescriptor } from '../protocol.js';
+import { GpuFault } from '../vm.js';
+
+export function hangReport(desc: QueueDescriptor, error: unknown, rptr: string, wptr: string, packets: readonly string[]): HangReport {
+  if (error instanceof GpuFault) {
+    return { queueId: desc.queueId, kind: desc.kind, reason: error.message, rptr, wptr, packets, fault: { va: `0x${error.va.toString(16)}`, write: error.write, kind: error.kind, client: error.client } };
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return { queueId: desc.queueId, kind: desc.kind, reason, rptr, wptr, packets };
+}
+
+/** Keeps the ring offsets of the last few packets so a report can show what led up to a hang. */
+export class RecentOffsets {
+  private readonly items: number[] = [];
+  constructor(private readonly keep = 4) {}
+  push(v: number): void {
+    this.items.push(v);
+    if (this.items.length > this.keep) this.items.shift();
+  }
+  get oldest(): number | undefined {
+    return this.items[0];
+  }
+}

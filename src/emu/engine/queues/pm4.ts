@@ -1,0 +1,173 @@
+// A PM4 compute queue: the CP fetches packets between its read pointer and the doorbell's write
+// pointer (both in dwords; the reported read pointer wraps at the ring size), running indirect buffers
+// as they come.
+import { decodePm4Packet, formatPm4Packet, type Pm4Packet } from '../../../hw/pm4/decode.js';
+import { parsePm4Header } from '../../../hw/pm4/opcodes.js';
+import { targetByName, type GfxFamily } from '../../../hw/targets.js';
+import type { EngineContext, HangReport, QueueEngine, StepResult } from '../context.js';
+import type { QueueDescriptor } from '../protocol.js';
+import { GpuFault } from '../vm.js';
+import { CommandProcessor } from './cp.js';
+import { RingReader, QueueStop } from './ring.js';
+import { hangReport, RecentOffsets } from './hang.js';
+
+interface IbCursor {
+  readonly va: bigint;
+  readonly dwords: number;
+  pos: number;
+}
+
+const MAX_PACKET_DWORDS = 0x4000 + 1;
+
+export function pm4Engine(desc: QueueDescriptor, ctx: EngineContext): QueueEngine {
+  return new Pm4Queue(desc, ctx);
+}
+
+class Pm4Queue implements QueueEngine {
+  private readonly family: GfxFamily;
+  private readonly ring: RingReader;
+  private readonly cp: CommandProcessor;
+  private readonly client: string;
+  private rptr = 0n;
+  private wptr = 0n;
+  private ib: IbCursor | undefined;
+  private readonly scratch = new Uint32Array(MAX_PACKET_DWORDS);
+  private readonly recent = new RecentOffsets();
+  private waitingFor = '';
+  hang: HangReport | undefined;
+
+  constructor(readonly desc: QueueDescriptor, private readonly ctx: EngineContext) {
+    this.family = targetByName(ctx.target)?.family ?? 'gfx11';
+    this.client = `CP (PM4 queue ${desc.queueId})`;
+    this.ring = new RingReader(ctx.vm, desc.ringVa, desc.ringSize, this.client);
+    this.cp = new CommandProcessor(ctx, this.family, this.client);
+  }
+
+  private get ringDwords(): number {
+    return this.desc.ringSize >> 2;
+  }
+
+  doorbell(value: bigint): void {
+    this.wptr = value;
+  }
+
+  updateRing(ringVa: bigint, ringSize: number): void {
+    this.ring.va = ringVa;
+    this.ring.bytes = ringSize;
+  }
+
+  status(): { rptr: string; wptr: string; state: string } {
+    return { rptr: this.rptr.toString(), wptr: this.wptr.toString(), state: this.hang ? 'hung' : this.waitingFor ? `waiting: ${this.waitingFor}` : this.rptr === this.wptr ? 'idle' : 'busy' };
+  }
+
+  private publishRptr(): void {
+    this.ctx.vm.write32(this.desc.rptrVa, Number(this.rptr % BigInt(this.ringDwords)), this.client);
+  }
+
+  step(budget: number): StepResult {
+    if (this.hang) return 'hung';
+    try {
+      return this.run(budget);
+    } catch (e) {
+      if (e instanceof GpuFault) this.ctx.vmFault(e);
+      if (!(e instanceof GpuFault) && !(e instanceof QueueStop)) throw e;
+      this.hang = hangReport(this.desc, e, this.rptr.toString(), this.wptr.toString(), this.describe());
+      return 'hung';
+    }
+  }
+
+  private run(budget: number): StepResult {
+    if (this.wptr - this.rptr > BigInt(this.ringDwords)) throw new QueueStop(`write pointer ${this.wptr} is more than a ring (${this.ringDwords} dwords) ahead of the read pointer ${this.rptr}: unconsumed packets were overwritten`);
+    if (this.wptr < this.rptr) throw new QueueStop(`write pointer ${this.wptr} moved behind the read pointer ${this.rptr}`);
+    if (this.ctx.paused && !this.ib) {
+      if (this.rptr === this.wptr) return 'idle';
+      this.rptr = this.wptr;
+      this.publishRptr();
+      return 'progress';
+    }
+    let did = false;
+    for (let n = 0; n < budget; n++) {
+      if (this.cp.busy && !this.cp.stepDispatch()) return did ? 'progress' : 'waiting';
+      const r = this.ib ? this.stepIb() : this.stepRing();
+      if (r === 'idle') return did ? 'progress' : 'idle';
+      if (r === 'waiting') return did ? 'progress' : 'waiting';
+      did = true;
+    }
+    return 'progress';
+  }
+
+  private stepRing(): StepResult {
+    if (this.rptr === this.wptr) return 'idle';
+    const avail = Number(this.wptr - this.rptr);
+    const off = Number(this.rptr % BigInt(this.ringDwords)) * 4;
+    const head = this.ring.read(off, 1, this.scratch)[0]!;
+    const h = parsePm4Header(head);
+    const size = h.type === 3 ? 1 + h.body : 1;
+    if (size > avail) throw new QueueStop(`packet at dword ${this.rptr} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
+    const dw = this.ring.read(off, size, this.scratch);
+    const p = decodePm4Packet(dw, 0, size, this.family);
+    if (p.error) throw new QueueStop(p.error);
+    const r = this.cp.execute(p, dw);
+    if (r.kind === 'wait') {
+      this.waitingFor = r.what;
+      return 'waiting';
+    }
+    this.waitingFor = '';
+    this.recent.push(Number(this.rptr));
+    if (r.kind === 'ib') this.ib = { va: r.va, dwords: r.dwords, pos: 0 };
+    this.rptr += BigInt(size);
+    this.publishRptr();
+    return 'progress';
+  }
+
+  private stepIb(): StepResult {
+    const ib = this.ib!;
+    if (ib.pos >= ib.dwords) {
+      this.ib = undefined;
+      return 'progress';
+    }
+    const p = this.readIbPacket(ib);
+    if (p.error) throw new QueueStop(`in indirect buffer 0x${ib.va.toString(16)} at dword ${ib.pos}: ${p.error}`);
+    const dw = this.scratch.subarray(0, p.size);
+    const r = this.cp.execute(p, dw);
+    if (r.kind === 'ib') throw new QueueStop(`indirect buffer at 0x${ib.va.toString(16)} calls another indirect buffer: nested IBs are not supported by the emulated CP`);
+    if (r.kind === 'wait') {
+      this.waitingFor = r.what;
+      return 'waiting';
+    }
+    this.waitingFor = '';
+    ib.pos += p.size;
+    return 'progress';
+  }
+
+  private readIbPacket(ib: IbCursor): Pm4Packet {
+    const left = ib.dwords - ib.pos;
+    const first = this.ctx.vm.read32(ib.va + BigInt(ib.pos * 4), this.client);
+    const h = parsePm4Header(first);
+    const size = Math.min(h.type === 3 ? 1 + h.body : 1, left);
+    const s = this.ctx.vm.span(ib.va + BigInt(ib.pos * 4), size * 4, false, this.client);
+    const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, size * 4);
+    for (let i = 0; i < size; i++) this.scratch[i] = dv.getUint32(i * 4, true);
+    return decodePm4Packet(this.scratch, 0, size, this.family);
+  }
+
+  /** The packets from a little before the read pointer to a little after it, decoded. */
+  private describe(): string[] {
+    try {
+      const from = BigInt(this.recent.oldest ?? Number(this.rptr));
+      const span = Math.min(Number(this.wptr - from) + 16, this.ringDwords);
+      const dw = this.ring.read(Number(from % BigInt(this.ringDwords)) * 4, span, new Uint32Array(span));
+      const out: string[] = [];
+      for (let at = 0; at < Math.min(span, Number(this.wptr - from)) && out.length < 12; ) {
+        const p = decodePm4Packet(dw, at, span, this.family);
+        const abs = from + BigInt(at);
+        out.push(`${abs === this.rptr ? '=>' : '  '} ${formatPm4Packet({ ...p, offset: Number(abs) }, this.family)}`);
+        if (p.error) break;
+        at += p.size;
+      }
+      return out;
+    } catch (e) {
+      return [`(ring unreadable: ${e instanceof Error ? e.message : String(e)})`];
+    }
+  }
+}

@@ -1,0 +1,240 @@
+// An SDMA queue: read and write pointers count bytes (64-bit, monotonic); packets are dword multiples.
+// Large copies run in slices so the GPU's other queues keep moving (compute/SDMA overlap).
+import { decodeSdmaPacket, formatSdmaPacket, sdmaVersionOf } from '../../../hw/sdma/decode.js';
+import { SDMA_OP, type SdmaVersion } from '../../../hw/sdma/packets.js';
+import { compare } from '../../../hw/pm4/opcodes.js';
+import { address } from '../../../hw/packet-fields.js';
+import { targetByName } from '../../../hw/targets.js';
+import type { EngineContext, HangReport, QueueEngine, StepResult } from '../context.js';
+import type { QueueDescriptor } from '../protocol.js';
+import { GpuFault } from '../vm.js';
+import { RingReader, QueueStop } from './ring.js';
+import { hangReport, RecentOffsets } from './hang.js';
+
+/** Bytes one step of a COPY_LINEAR or CONST_FILL moves before yielding to the other queues. */
+const SLICE_BYTES = 4 << 20;
+const MAX_PACKET_DWORDS = (1 << 20) + 4;
+
+interface Transfer {
+  readonly kind: 'copy' | 'fill';
+  readonly src: bigint;
+  readonly dst: bigint;
+  readonly bytes: number;
+  readonly pattern: number;
+  done: number;
+  readonly size: number;
+}
+
+export function sdmaEngine(desc: QueueDescriptor, ctx: EngineContext): QueueEngine {
+  return new SdmaQueue(desc, ctx);
+}
+
+class SdmaQueue implements QueueEngine {
+  private readonly version: SdmaVersion;
+  private readonly ring: RingReader;
+  private readonly client: string;
+  private rptr = 0n;
+  private wptr = 0n;
+  private transfer: Transfer | undefined;
+  private scratch = new Uint32Array(64);
+  private readonly recent = new RecentOffsets();
+  private waitingFor = '';
+  hang: HangReport | undefined;
+
+  constructor(readonly desc: QueueDescriptor, private readonly ctx: EngineContext) {
+    this.version = sdmaVersionOf(targetByName(ctx.target)?.sdma ?? [6, 0]);
+    this.client = `SDMA${desc.sdmaEngine} (queue ${desc.queueId})`;
+    this.ring = new RingReader(ctx.vm, desc.ringVa, desc.ringSize, this.client);
+  }
+
+  doorbell(value: bigint): void {
+    this.wptr = value;
+  }
+
+  updateRing(ringVa: bigint, ringSize: number): void {
+    this.ring.va = ringVa;
+    this.ring.bytes = ringSize;
+  }
+
+  status(): { rptr: string; wptr: string; state: string } {
+    return { rptr: this.rptr.toString(), wptr: this.wptr.toString(), state: this.hang ? 'hung' : this.waitingFor ? `waiting: ${this.waitingFor}` : this.rptr === this.wptr ? 'idle' : 'busy' };
+  }
+
+  step(budget: number): StepResult {
+    if (this.hang) return 'hung';
+    try {
+      return this.run(budget);
+    } catch (e) {
+      if (e instanceof GpuFault) this.ctx.vmFault(e);
+      if (!(e instanceof GpuFault) && !(e instanceof QueueStop)) throw e;
+      this.hang = hangReport(this.desc, e, this.rptr.toString(), this.wptr.toString(), this.describe());
+      return 'hung';
+    }
+  }
+
+  private publishRptr(): void {
+    this.ctx.vm.write64(this.desc.rptrVa, this.rptr, this.client);
+  }
+
+  private run(budget: number): StepResult {
+    if ((this.wptr & 3n) !== 0n) throw new QueueStop(`write pointer ${this.wptr} is not a multiple of 4 bytes`);
+    if (this.wptr - this.rptr > BigInt(this.desc.ringSize)) throw new QueueStop(`write pointer ${this.wptr} is more than a ring (${this.desc.ringSize} bytes) ahead of the read pointer ${this.rptr}: unconsumed packets were overwritten`);
+    if (this.wptr < this.rptr) throw new QueueStop(`write pointer ${this.wptr} moved behind the read pointer ${this.rptr}`);
+    if (this.ctx.paused) {
+      if (this.rptr === this.wptr) return 'idle';
+      this.rptr = this.wptr;
+      this.publishRptr();
+      return 'progress';
+    }
+    let did = false;
+    for (let n = 0; n < budget; n++) {
+      if (this.transfer) {
+        if (!this.continueTransfer()) return 'progress';
+        continue;
+      }
+      const r = this.next();
+      if (r !== 'progress') return did ? 'progress' : r;
+      did = true;
+    }
+    return 'progress';
+  }
+
+  private next(): StepResult {
+    if (this.rptr === this.wptr) return 'idle';
+    const avail = Number(this.wptr - this.rptr) >> 2;
+    const off = Number(this.rptr % BigInt(this.desc.ringSize));
+    const head = this.ring.read(off, Math.min(4, avail), this.scratch);
+    const op = head[0]! & 0xff;
+    let size = 1;
+    const probe = decodeSdmaPacket(head, 0, Math.min(4, avail), this.version);
+    if (op === SDMA_OP.WRITE && avail < 4) size = 4;
+    else size = probe.error && probe.error.startsWith('truncated') ? probe.size : probe.error ? 1 : probe.size;
+    if (size > MAX_PACKET_DWORDS) throw new QueueStop(`packet of ${size} dwords is larger than any SDMA packet`);
+    if (size > avail) throw new QueueStop(`packet at byte ${this.rptr} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
+    if (this.scratch.length < size) this.scratch = new Uint32Array(size);
+    const dw = this.ring.read(off, size, this.scratch);
+    const p = decodeSdmaPacket(dw, 0, size, this.version);
+    if (p.error) throw new QueueStop(p.error);
+    const f = p.fields;
+    const vm = this.ctx.vm;
+    switch (p.op) {
+      case SDMA_OP.NOP:
+        break;
+      case SDMA_OP.COPY:
+        this.transfer = { kind: 'copy', src: address(f, 'src_addr'), dst: address(f, 'dst_addr'), bytes: f.count! + 1, pattern: 0, done: 0, size };
+        this.continueTransfer();
+        return 'progress';
+      case SDMA_OP.CONST_FILL: {
+        const dst = address(f, 'dst_addr');
+        if ((dst & 3n) !== 0n || (f.count! + 1) % 4 !== 0) throw new QueueStop(`CONST_FILL of ${f.count! + 1} bytes at 0x${dst.toString(16)}: dword fills need a dword-aligned address and size`);
+        this.transfer = { kind: 'fill', src: 0n, dst, bytes: f.count! + 1, pattern: f.src_data!, done: 0, size };
+        this.continueTransfer();
+        return 'progress';
+      }
+      case SDMA_OP.WRITE: {
+        const dst = address(f, 'dst_addr');
+        if ((dst & 3n) !== 0n) throw new QueueStop(`WRITE_LINEAR to unaligned address 0x${dst.toString(16)}`);
+        p.data!.forEach((v, i) => vm.write32(dst + BigInt(4 * i), v, this.client));
+        break;
+      }
+      case SDMA_OP.FENCE: {
+        const a = address(f, 'addr');
+        if ((a & 3n) !== 0n) throw new QueueStop(`FENCE to unaligned address 0x${a.toString(16)}`);
+        vm.write32(a, f.data!, this.client);
+        break;
+      }
+      case SDMA_OP.TRAP:
+        this.ctx.interrupt(f.int_context!, this.client);
+        break;
+      case SDMA_OP.POLL_REGMEM: {
+        if (f.mem_poll !== 1) throw new QueueStop('POLL_REGMEM on a register is not supported by the emulated SDMA');
+        const a = address(f, 'addr');
+        if ((a & 3n) !== 0n) throw new QueueStop(`POLL_REGMEM on unaligned address 0x${a.toString(16)}`);
+        const v = vm.read32(a, this.client);
+        if (this.ctx.inject.has('stall-queue') || !compare(f.function!, (v & f.mask!) >>> 0, f.value!)) {
+          this.waitingFor = `POLL_REGMEM mem 0x${a.toString(16)} (0x${v.toString(16)} & 0x${f.mask!.toString(16)}) func ${f.function} 0x${f.value!.toString(16)}${this.ctx.inject.has('stall-queue') ? ' (stalled by fault injection)' : ''}`;
+          return 'waiting';
+        }
+        this.waitingFor = '';
+        break;
+      }
+      case SDMA_OP.TIMESTAMP: {
+        const a = address(f, 'addr');
+        if ((a & 7n) !== 0n) throw new QueueStop(`TIMESTAMP to address 0x${a.toString(16)} that is not 8-byte aligned`);
+        vm.write64(a, this.ctx.clock(), this.client);
+        break;
+      }
+      default:
+        throw new QueueStop(`SDMA ${p.name} is not supported by the emulated SDMA engine`);
+    }
+    this.consume(size);
+    return 'progress';
+  }
+
+  private consume(dwords: number): void {
+    this.recent.push(Number(this.rptr));
+    this.rptr += BigInt(dwords * 4);
+    this.publishRptr();
+  }
+
+  /** Moves the next slice of the current copy or fill; true when it completed. */
+  private continueTransfer(): boolean {
+    const t = this.transfer!;
+    const n = Math.min(SLICE_BYTES, t.bytes - t.done);
+    const vm = this.ctx.vm;
+    const dst = vm.pieces(t.dst + BigInt(t.done), n, true, this.client);
+    if (t.kind === 'copy') {
+      const src = vm.pieces(t.src + BigInt(t.done), n, false, this.client);
+      let si = 0;
+      let so = 0;
+      for (const d of dst) {
+        let filled = 0;
+        while (filled < d.bytes.length) {
+          const s = src[si]!.bytes;
+          const k = Math.min(s.length - so, d.bytes.length - filled);
+          d.bytes.set(s.subarray(so, so + k), filled);
+          filled += k;
+          so += k;
+          if (so === s.length) {
+            si++;
+            so = 0;
+          }
+        }
+      }
+    } else {
+      for (const d of dst) {
+        const dv = new DataView(d.bytes.buffer, d.bytes.byteOffset, d.bytes.length);
+        for (let i = 0; i + 4 <= d.bytes.length; i += 4) dv.setUint32(i, t.pattern, true);
+      }
+    }
+    t.done += n;
+    if (t.done < t.bytes) return false;
+    if (t.kind === 'copy' && this.ctx.inject.has('flip-copy-byte')) {
+      const va = t.dst + BigInt(t.bytes >> 1);
+      const s = vm.span(va, 1, true, this.client);
+      s.bytes[s.offset] = s.bytes[s.offset]! ^ 0xff;
+    }
+    this.transfer = undefined;
+    this.consume(t.size);
+    return true;
+  }
+
+  private describe(): string[] {
+    try {
+      const from = BigInt(this.recent.oldest ?? Number(this.rptr));
+      const dwords = Math.min(Number(this.wptr - from) >> 2, this.desc.ringSize >> 2, 4096);
+      const dw = this.ring.read(Number(from % BigInt(this.desc.ringSize)), dwords, new Uint32Array(dwords));
+      const out: string[] = [];
+      for (let at = 0; at < dwords && out.length < 12; ) {
+        const p = decodeSdmaPacket(dw, at, dwords, this.version);
+        const abs = from + BigInt(at * 4);
+        out.push(`${abs === this.rptr ? '=>' : '  '} ${formatSdmaPacket({ ...p, offset: Number(abs) }, this.version).replace(/^\[\s*(\d+)\]/, '[byte $1]')}`);
+        if (p.error) break;
+        at += p.size;
+      }
+      return out;
+    } catch (e) {
+      return [`(ring unreadable: ${e instanceof Error ? e.message : String(e)})`];
+    }
+  }
+}
