@@ -11,6 +11,7 @@ import { SubAllocator, type Slice } from './suballoc.js';
 import type { GpuNode } from './topology.js';
 import type { Kfd } from './kfd.js';
 import { DoorbellPage } from './queues/create.js';
+import type { Tracer } from './tracer.js';
 
 export interface Apertures {
   readonly ldsBase: bigint;
@@ -49,7 +50,10 @@ export class Device implements MemoryOwner {
   private readonly buffers = new Set<GpuBuffer>();
   private readonly resources = new Set<DeviceResource>();
   private smallPool: SubAllocator | undefined;
+  private scratch: GpuBuffer | undefined;
   readonly doorbells = new DoorbellPage(this);
+  /** When set, every submission on this device's queues is timed on the GPU (see Tracer). */
+  tracer: Tracer | undefined;
   private closed = false;
 
   constructor(readonly kfd: Kfd, readonly node: GpuNode, readonly index: number) {
@@ -110,6 +114,20 @@ export class Device implements MemoryOwner {
     return this.smallPool.alloc(size, align);
   }
 
+  /**
+   * The device's scratch backing (private segments of kernels), at least `bytes` long. It only grows;
+   * callers wait for work using the old one before asking for more.
+   */
+  scratchBuffer(bytes: number): GpuBuffer {
+    this.assertOpen();
+    if (!this.scratch || this.scratch.size < bytes) {
+      this.scratch?.free();
+      this.scratch = undefined;
+      this.scratch = this.alloc(Math.ceil(bytes / 65536) * 65536, { domain: 'vram', label: 'scratch backing' });
+    }
+    return this.scratch;
+  }
+
   freeSmall(slice: Slice): void {
     this.smallPool?.release(slice);
   }
@@ -157,6 +175,7 @@ export class Device implements MemoryOwner {
     this.releaseQueues();
     this.smallPool?.destroy();
     this.smallPool = undefined;
+    this.scratch = undefined;
     for (const b of [...this.buffers].reverse()) b.free();
     this.doorbells.unmap();
     this.host.close(this.renderFd);

@@ -2,6 +2,7 @@
 // its interrupts fire. A CPU wait spins briefly, then sleeps in WAIT_EVENTS, re-checking the value
 // after every wakeup (interrupts can be coalesced or lost; memory is the truth).
 import { KFD_IOC_EVENT } from '../uapi/kfd.js';
+import { amdSignal, AMD_SIGNAL_BYTES, AMD_SIGNAL_KIND } from '../uapi/hsa.js';
 import { GpuFaultError, WaitTimeoutError } from './errors.js';
 import type { Device } from './device.js';
 import type { KfdEvent } from './events.js';
@@ -22,19 +23,35 @@ export interface WaitStats {
   sleepTimeouts: number;
 }
 
+/**
+ * `counter`: a u64 the GPU raises to each fence value. `amd-signal`: an amd_signal_t (AQL completion
+ * signal) starting at COUNTDOWN_START that the packet processor decrements once per packet, so the
+ * timeline value is COUNTDOWN_START - value.
+ */
+export type TimelineKind = 'counter' | 'amd-signal';
+const COUNTDOWN_START = 1n << 62n;
+
 export class Timeline {
   readonly slice: Slice;
+  /** Address of the 64-bit cell the GPU writes (for amd-signal: the signal's address). */
   readonly va: bigint;
   readonly event: KfdEvent;
-  private readonly cell: BigUint64Array;
+  private readonly cell: BigInt64Array;
   readonly stats: WaitStats = { spins: 0, interruptWakeups: 0, sleepTimeouts: 0 };
 
-  constructor(private readonly device: Device, readonly label: string) {
-    this.slice = device.allocSmall(16, 16);
-    this.va = this.slice.va;
-    this.cell = new BigUint64Array(this.slice.bytes.buffer, this.slice.bytes.byteOffset, 2);
-    Atomics.store(this.cell, 0, 0n);
+  constructor(private readonly device: Device, readonly label: string, readonly kind: TimelineKind = 'counter') {
     this.event = device.kfd.events(device).create(KFD_IOC_EVENT.SIGNAL, true);
+    if (kind === 'counter') {
+      this.slice = device.allocSmall(16, 16);
+      this.cell = new BigInt64Array(this.slice.bytes.buffer, this.slice.bytes.byteOffset, 1);
+      Atomics.store(this.cell, 0, 0n);
+    } else {
+      this.slice = device.allocSmall(AMD_SIGNAL_BYTES, 64);
+      const b = this.slice.bytes;
+      amdSignal.encode({ kind: BigInt(AMD_SIGNAL_KIND.USER), value: COUNTDOWN_START, event_mailbox_ptr: this.event.mailboxVa, event_id: this.event.id }, b, 0);
+      this.cell = new BigInt64Array(b.buffer, b.byteOffset + amdSignal.offsetOf('value'), 1);
+    }
+    this.va = this.slice.va;
   }
 
   /** The mailbox the GPU writes the event id to before raising the interrupt (KFD's event slot). */
@@ -43,7 +60,15 @@ export class Timeline {
   }
 
   get value(): bigint {
-    return Atomics.load(this.cell, 0);
+    const raw = Atomics.load(this.cell, 0);
+    return this.kind === 'counter' ? raw : COUNTDOWN_START - raw;
+  }
+
+  /** For amd-signal timelines: the start/end GPU timestamps of the last packet (profiling queues). */
+  get signalTimestamps(): { start: bigint; end: bigint } | undefined {
+    if (this.kind !== 'amd-signal') return undefined;
+    const v = amdSignal.decode(this.slice.bytes, 0);
+    return { start: v.start_ts, end: v.end_ts };
   }
 
   /**

@@ -77,6 +77,13 @@ export class Pm4Queue extends RingQueue {
       .dwords.slice();
   }
 
+  protected timestampPackets(va: bigint, at: 'start' | 'end'): Uint32Array {
+    const b = this.fence.reset();
+    if (at === 'start') b.copyClockToMemory(va);
+    else b.releaseMem({ va, data: 'gpu_clock', flush: false });
+    return b.dwords.slice();
+  }
+
   protected decodeRing(dwords: Uint32Array, firstOffset: bigint): string[] {
     const fam = this.device.target.family;
     return decodePm4(dwords, fam).map((p) => formatPm4Packet({ ...p, offset: Number(firstOffset) + p.offset }, fam));

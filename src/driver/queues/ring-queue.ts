@@ -8,6 +8,7 @@ import { ioctl } from '../ioctl.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
+import { Retirements } from './retire.js';
 
 export interface QueueBuffers {
   readonly ring: GpuBuffer;
@@ -37,6 +38,7 @@ export abstract class RingQueue implements DeviceResource {
   /** Write pointer in dwords (monotonic). */
   protected wptr = 0n;
   private lastFence = 0n;
+  readonly retirements = new Retirements();
   private destroyed = false;
 
   protected constructor(
@@ -75,20 +77,30 @@ export abstract class RingQueue implements DeviceResource {
     return this.lastFence;
   }
 
+  /** Timestamp packets writing the GPU clock to `va` when the engine reaches them (start) or after all earlier work (end). */
+  protected abstract timestampPackets(va: bigint, at: 'start' | 'end'): Uint32Array;
+
   /**
    * Copies `packets` into the ring (never straddling its end), then publishes the write pointer and
-   * rings the doorbell. With `fence`, a timeline fence follows and the completion is returned.
+   * rings the doorbell. A timeline fence follows unless `fence` is false; the completion is returned.
+   * With a tracer on the device, the submission is bracketed by GPU timestamps named `label`.
    */
-  submit(packets: Uint32Array, fence = true): Completion {
+  submit(packets: Uint32Array, opts: { fence?: boolean; label?: string } = {}): Completion {
     if (this.destroyed) throw new DriverError(this.device.name, `${this.label} was destroyed`);
+    this.retirements.collect(this.timeline.value);
+    const tracer = this.device.tracer;
+    const slot = tracer?.slot(this.device);
+    if (slot) this.place(this.timestampPackets(slot.va, 'start'));
     this.place(packets);
+    if (slot) this.place(this.timestampPackets(slot.va + 8n, 'end'));
     let value = this.lastFence;
-    if (fence) {
+    if (opts.fence ?? true) {
       value = this.lastFence + 1n;
       this.place(this.fencePackets(value));
       this.lastFence = value;
     }
     this.publish();
+    if (tracer && slot) tracer.track(this.device, this.label, opts.label ?? 'submit', slot, () => this.timeline.value >= value);
     return { queue: this, value };
   }
 
@@ -130,6 +142,7 @@ export abstract class RingQueue implements DeviceResource {
   wait(c: Completion | bigint = this.lastFence, timeoutMs = DEFAULT_WAIT_MS, what?: string): void {
     const value = typeof c === 'bigint' ? c : c.value;
     this.timeline.wait(value, timeoutMs, what ?? `fence ${value} of ${this.label}`, () => this.diagnose());
+    this.retirements.collect(this.timeline.value);
   }
 
   isDone(c: Completion): boolean {
@@ -156,6 +169,7 @@ export abstract class RingQueue implements DeviceResource {
     this.destroyed = true;
     this.device.disown(this);
     ioctl(this.device.host, this.device.kfdFd, KFD_IOC.DESTROY_QUEUE, { queue_id: this.queueId });
+    this.retirements.drain();
     this.timeline.destroy();
     for (const b of [this.buffers.ring, this.buffers.pointers, ...this.buffers.others]) b.free();
   }

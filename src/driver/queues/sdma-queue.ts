@@ -53,13 +53,13 @@ export class SdmaQueue extends RingQueue {
     let c: Completion | undefined;
     for (let off = 0; off < bytes; off += perSubmit) {
       const n = Math.min(perSubmit, bytes - off);
-      c = this.submit(b.reset().copy(dst + BigInt(off), src + BigInt(off), n).dwords);
+      c = this.submit(b.reset().copy(dst + BigInt(off), src + BigInt(off), n).dwords, { label: `copy ${n} B` });
     }
-    return c ?? this.submit(new Uint32Array(0));
+    return c ?? this.submit(new Uint32Array(0), { label: 'copy 0 B' });
   }
 
   fill(dst: bigint, pattern: number, bytes: number): Completion {
-    return this.submit(this.builder().fill(dst, pattern, bytes).dwords);
+    return this.submit(this.builder().fill(dst, pattern, bytes).dwords, { label: `fill ${bytes} B` });
   }
 
   protected consumedDwords(): bigint {
@@ -79,6 +79,10 @@ export class SdmaQueue extends RingQueue {
   protected fencePackets(value: bigint): Uint32Array {
     const t = this.timeline;
     return this.fenceBuilder.reset().fence64(t.va, value).fence64(t.mailboxVa, BigInt(t.event.id)).trap(t.event.id).dwords.slice();
+  }
+
+  protected timestampPackets(va: bigint): Uint32Array {
+    return this.fenceBuilder.reset().timestamp(va).dwords.slice();
   }
 
   protected decodeRing(dwords: Uint32Array, firstOffset: bigint): string[] {

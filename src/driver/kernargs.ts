@@ -1,0 +1,121 @@
+// Kernel argument segments packed from the code object's metadata: explicit arguments in order,
+// hidden arguments where the metadata places them (LLVM AMDGPUUsage.rst, "Code Object V5 Metadata",
+// hidden argument kinds and sizes).
+import type { KernelInfo, KernelArgMetadata } from '../codeobj/index.js';
+import type { GpuBuffer } from './memory.js';
+
+/** A value for one explicit argument: numbers for scalars (floats by type name), buffers or addresses for pointers, raw bytes for structs. */
+export type KernelArg = number | bigint | GpuBuffer | { readonly va: bigint } | Uint8Array;
+
+export interface LaunchShape {
+  /** Work-items per dimension (HIP's global size). */
+  readonly grid: readonly [number, number, number];
+  readonly block: readonly [number, number, number];
+  readonly dynamicLds: number;
+}
+
+export interface HiddenContext {
+  readonly queuePtr: bigint;
+  readonly privateBase: bigint;
+  readonly sharedBase: bigint;
+}
+
+/** LDS offsets of OpenCL `__local` pointer arguments start 16-byte aligned after the static segment. */
+const DYNAMIC_LDS_ALIGN = 16;
+
+/**
+ * Bytes of dynamic LDS the `__local` pointer arguments (value kind dynamic_shared_pointer, passed as
+ * a byte count) need after the kernel's static group segment.
+ */
+export function dynamicLdsOfArgs(k: KernelInfo, args: readonly KernelArg[]): number {
+  let cursor = k.descriptor.groupSegmentFixedSize;
+  const start = cursor;
+  k.explicitArgs.forEach((a, i) => {
+    if (a.valueKind !== 'dynamic_shared_pointer') return;
+    cursor = Math.ceil(cursor / DYNAMIC_LDS_ALIGN) * DYNAMIC_LDS_ALIGN + Number(args[i] ?? 0);
+  });
+  return cursor - start;
+}
+
+export class KernargError extends Error {
+  constructor(kernel: string, message: string) {
+    super(`kernel ${kernel}: ${message}`);
+    this.name = 'KernargError';
+  }
+}
+
+function writeScalar(dv: DataView, a: KernelArgMetadata, v: number | bigint, kernel: string): void {
+  const type = (a.typeName ?? '').replace(/\s+/g, '');
+  const isFloat = /^(float|double|half|_Float16|__fp16|bfloat16|__bf16)/.test(type);
+  const where = `argument ${a.name ?? '@' + a.offset} (${a.typeName ?? a.valueKind}, ${a.size} bytes)`;
+  if (isFloat) {
+    const n = Number(v);
+    if (a.size === 4) dv.setFloat32(a.offset, n, true);
+    else if (a.size === 8) dv.setFloat64(a.offset, n, true);
+    else throw new KernargError(kernel, `${where}: ${a.size}-byte floating-point arguments need raw bytes (pass a Uint8Array)`);
+    return;
+  }
+  const big = BigInt.asUintN(a.size * 8, BigInt(v));
+  switch (a.size) {
+    case 1: dv.setUint8(a.offset, Number(big)); break;
+    case 2: dv.setUint16(a.offset, Number(big), true); break;
+    case 4: dv.setUint32(a.offset, Number(big), true); break;
+    case 8: dv.setBigUint64(a.offset, big, true); break;
+    default: throw new KernargError(kernel, `${where}: pass a Uint8Array of ${a.size} bytes`);
+  }
+}
+
+/** Fills `out` (kernarg_segment_size bytes, zeroed) for one launch. */
+export function packKernargs(k: KernelInfo, args: readonly KernelArg[], shape: LaunchShape, hidden: HiddenContext, out: Uint8Array): void {
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  out.fill(0);
+  const explicit = k.explicitArgs;
+  if (args.length !== explicit.length) {
+    throw new KernargError(k.name, `takes ${explicit.length} argument(s) (${explicit.map((a) => `${a.name ?? '?'}: ${a.typeName ?? a.valueKind}`).join(', ')}), got ${args.length}`);
+  }
+  let ldsCursor = k.descriptor.groupSegmentFixedSize;
+  explicit.forEach((a, i) => {
+    const v = args[i]!;
+    if (a.offset + a.size > out.length) throw new KernargError(k.name, `argument ${i} lies outside the ${out.length}-byte kernarg segment`);
+    if (a.valueKind === 'dynamic_shared_pointer') {
+      if (typeof v !== 'number') throw new KernargError(k.name, `argument ${i} (${a.name ?? '?'}) is a __local pointer: pass its size in bytes`);
+      ldsCursor = Math.ceil(ldsCursor / DYNAMIC_LDS_ALIGN) * DYNAMIC_LDS_ALIGN;
+      dv.setUint32(a.offset, ldsCursor, true);
+      ldsCursor += v;
+      return;
+    }
+    if (v instanceof Uint8Array) {
+      if (v.length !== a.size) throw new KernargError(k.name, `argument ${i} (${a.name ?? '?'}) is ${a.size} bytes, got ${v.length}`);
+      out.set(v, a.offset);
+    } else if (typeof v === 'object') {
+      if (a.valueKind !== 'global_buffer' && a.size !== 8) throw new KernargError(k.name, `argument ${i} (${a.name ?? '?'}) is a ${a.typeName ?? a.valueKind}, not a pointer`);
+      dv.setBigUint64(a.offset, v.va, true);
+    } else {
+      if (a.valueKind === 'global_buffer' && typeof v === 'number' && !Number.isInteger(v)) throw new KernargError(k.name, `argument ${i} (${a.name ?? '?'}) is a pointer; pass a buffer or an address`);
+      writeScalar(dv, a, v, k.name);
+    }
+  });
+  const [gx, gy, gz] = shape.grid;
+  const [bx, by, bz] = shape.block;
+  const dims = gz > 1 || bz > 1 ? 3 : gy > 1 || by > 1 ? 2 : 1;
+  for (const a of k.hiddenArgs) {
+    const put = (v: number | bigint): void => writeScalar(dv, { ...a, typeName: 'ulong' }, v, k.name);
+    switch (a.valueKind) {
+      case 'hidden_block_count_x': put(Math.ceil(gx / bx)); break;
+      case 'hidden_block_count_y': put(Math.ceil(gy / by)); break;
+      case 'hidden_block_count_z': put(Math.ceil(gz / bz)); break;
+      case 'hidden_group_size_x': put(bx); break;
+      case 'hidden_group_size_y': put(by); break;
+      case 'hidden_group_size_z': put(bz); break;
+      case 'hidden_remainder_x': put(gx % bx); break;
+      case 'hidden_remainder_y': put(gy % by); break;
+      case 'hidden_remainder_z': put(gz % bz); break;
+      case 'hidden_grid_dims': put(dims); break;
+      case 'hidden_dynamic_lds_size': put(shape.dynamicLds); break;
+      case 'hidden_queue_ptr': put(hidden.queuePtr); break;
+      case 'hidden_private_base': put(hidden.privateBase >> 32n); break;
+      case 'hidden_shared_base': put(hidden.sharedBase >> 32n); break;
+      default: break; // global offsets, printf/hostcall/heap buffers and the rest stay zero.
+    }
+  }
+}

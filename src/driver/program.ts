@@ -1,0 +1,178 @@
+// Code objects loaded into GPU memory, and kernel launches on PM4 or AQL queues.
+import { loadCodeObject, type CodeObject, type KernelInfo } from '../codeobj/index.js';
+import { COMPUTE_REGS, DISPATCH_INITIATOR, LDS_ENCODE_GRANULARITY } from '../hw/pm4/registers.js';
+import { writeDispatchPacket } from '../hw/aql.js';
+import { amdQueue, AQL_PACKET_BYTES } from '../uapi/hsa.js';
+import { DriverError } from './errors.js';
+import type { Device } from './device.js';
+import type { GpuBuffer } from './memory.js';
+import { packKernargs, dynamicLdsOfArgs, type KernelArg } from './kernargs.js';
+import { Pm4Queue } from './queues/pm4-queue.js';
+import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
+import type { Completion } from './queues/ring-queue.js';
+
+export type Dim3 = number | readonly [number] | readonly [number, number] | readonly [number, number, number];
+
+export interface DispatchOptions {
+  /** Work-items per dimension (HIP's global size; a partial last workgroup is allowed). */
+  readonly grid: Dim3;
+  /** Work-items per workgroup. */
+  readonly block: Dim3;
+  readonly args?: readonly KernelArg[];
+  /** Extra LDS bytes beyond the kernel's static group segment (besides what `__local` arguments ask for). */
+  readonly dynamicLds?: number;
+}
+
+const dim3 = (d: Dim3): [number, number, number] => {
+  const a = typeof d === 'number' ? [d] : [...d];
+  return [a[0] ?? 1, a[1] ?? 1, a[2] ?? 1];
+};
+
+/** Scratch wave slots the driver provides per queue kind (TMPRING_SIZE.WAVES is 12 bits). */
+const SCRATCH_WAVE_SLOTS_PER_CU = 2;
+
+export class Program {
+  readonly code: CodeObject;
+  readonly image: GpuBuffer;
+
+  static load(device: Device, bytes: Uint8Array): Program {
+    return new Program(device, bytes);
+  }
+
+  private constructor(readonly device: Device, bytes: Uint8Array) {
+    this.code = loadCodeObject(bytes, { target: device.target.name });
+    const size = Math.max(4096, Math.ceil(this.code.imageSize / 4096) * 4096);
+    this.image = device.alloc(size, { domain: 'gtt', executable: true, label: 'code object' });
+    this.image.view.set(this.code.relocate(this.image.va));
+  }
+
+  kernel(name: string): Kernel {
+    return new Kernel(this, this.code.kernel(name));
+  }
+
+  get kernelNames(): string[] {
+    return [...this.code.kernels.keys()];
+  }
+
+  free(): void {
+    this.image.free();
+  }
+}
+
+interface ScratchSetup {
+  readonly base: bigint;
+  readonly waveBytes: number;
+  readonly waves: number;
+}
+
+export class Kernel {
+  readonly name: string;
+
+  constructor(readonly program: Program, readonly info: KernelInfo) {
+    this.name = info.name;
+  }
+
+  get device(): Device {
+    return this.program.device;
+  }
+
+  private get waveSize(): 32 | 64 {
+    return this.device.target.family !== 'gfx9' && this.info.descriptor.properties.wavefrontSize32 ? 32 : 64;
+  }
+
+  /** Launches the kernel; the returned completion is waited on the same queue. */
+  dispatch(queue: Pm4Queue | AqlQueue, o: DispatchOptions): Completion | AqlCompletion {
+    const grid = dim3(o.grid);
+    const block = dim3(o.block);
+    if (grid.some((g) => !Number.isInteger(g) || g < 1) || block.some((b) => !Number.isInteger(b) || b < 1)) throw new DriverError(this.device.name, `kernel ${this.name}: grid ${grid.join('x')} and block ${block.join('x')} must be positive integers`);
+    const threads = block[0] * block[1] * block[2];
+    if (threads > this.info.metadata.maxFlatWorkgroupSize) throw new DriverError(this.device.name, `kernel ${this.name}: a block of ${threads} work-items exceeds its max_flat_workgroup_size ${this.info.metadata.maxFlatWorkgroupSize}`);
+    const dynamicLds = (o.dynamicLds ?? 0) + dynamicLdsOfArgs(this.info, o.args ?? []);
+    const ldsBytes = this.info.descriptor.groupSegmentFixedSize + dynamicLds;
+    const ldsLimit = this.device.node.ldsSizeKb * 1024;
+    if (ldsBytes > ldsLimit) throw new DriverError(this.device.name, `kernel ${this.name}: ${ldsBytes} bytes of LDS exceed the ${ldsLimit} a workgroup can have`);
+    const kernargBytes = Math.max(this.info.metadata.kernargSegmentSize, 16);
+    // One slice holds the AQL-format dispatch packet (the kernel's dispatch_ptr) and the kernargs.
+    const slice = this.device.allocSmall(AQL_PACKET_BYTES + kernargBytes, Math.max(64, this.info.metadata.kernargSegmentAlign));
+    const packetVa = slice.va;
+    const kernargVa = slice.va + BigInt(AQL_PACKET_BYTES);
+    const ap = this.device.apertures;
+    packKernargs(this.info, o.args ?? [], { grid, block, dynamicLds }, { queuePtr: queue instanceof AqlQueue ? queue.amdQueueVa : 0n, privateBase: ap.scratchBase, sharedBase: ap.ldsBase }, slice.bytes.subarray(AQL_PACKET_BYTES));
+    const scratch = this.scratchFor(queue);
+    const kobj = this.info.descriptorAddress(this.program.image.va);
+    const packet = { workgroup: block, grid, privateSegmentBytes: this.info.descriptor.privateSegmentFixedSize, groupSegmentBytes: ldsBytes, kernelObject: kobj, kernarg: kernargVa };
+    let c: Completion | AqlCompletion;
+    if (queue instanceof AqlQueue) {
+      c = queue.dispatch(packet, this.name);
+    } else {
+      const view = new DataView(slice.bytes.buffer, slice.bytes.byteOffset, AQL_PACKET_BYTES);
+      writeDispatchPacket(view, new Int32Array(slice.bytes.buffer, slice.bytes.byteOffset, AQL_PACKET_BYTES / 4), 0, { ...packet, completionSignal: 0n });
+      c = queue.submit(this.pm4Dispatch(queue, grid, block, ldsBytes, packetVa, kernargVa, scratch), { label: this.name });
+    }
+    queue.retirements.add(c.value, () => this.device.freeSmall(slice));
+    return c;
+  }
+
+  /** Scratch for kernels with a private segment: per-queue backing, grown as kernels need. */
+  private scratchFor(queue: Pm4Queue | AqlQueue): ScratchSetup | undefined {
+    const perLane = this.info.descriptor.privateSegmentFixedSize;
+    if (perLane === 0 && !this.info.descriptor.properties.usesDynamicStack) return undefined;
+    const lane = Math.max(perLane, 16);
+    const waveBytes = Math.ceil((lane * this.waveSize) / 1024) * 1024;
+    const waves = Math.min(4095, Math.max(1, this.device.node.cuCount * SCRATCH_WAVE_SLOTS_PER_CU));
+    const s = this.device.scratchBuffer(waveBytes * waves);
+    if (queue instanceof AqlQueue) {
+      const q = queue.queueMem.view;
+      const dv = new DataView(q.buffer, q.byteOffset, 256);
+      dv.setBigUint64(amdQueue.offsetOf('scratch_backing_memory_location'), s.va, true);
+      dv.setBigUint64(amdQueue.offsetOf('scratch_backing_memory_byte_size'), BigInt(s.size), true);
+      dv.setUint32(amdQueue.offsetOf('scratch_wave64_lane_byte_size'), lane, true);
+      dv.setUint32(amdQueue.offsetOf('compute_tmpring_size'), this.tmpring(waves, waveBytes), true);
+    }
+    return { base: s.va, waveBytes, waves };
+  }
+
+  /** COMPUTE_TMPRING_SIZE: WAVES [11:0], WAVESIZE [24:12] in 1 KiB units on gfx9, 256 B on gfx10+. */
+  private tmpring(waves: number, waveBytes: number): number {
+    const unit = this.device.target.family === 'gfx9' ? 1024 : 256;
+    return (waves | ((waveBytes / unit) << 12)) >>> 0;
+  }
+
+  private userSgprs(packetVa: bigint, kernargVa: bigint, scratch: ScratchSetup | undefined): number[] {
+    const p = this.info.descriptor.properties;
+    const out: number[] = [];
+    const push64 = (v: bigint): void => void out.push(Number(v & 0xffffffffn), Number(v >> 32n));
+    if (p.enableSgprPrivateSegmentBuffer) out.push(0, 0, 0, 0);
+    if (p.enableSgprDispatchPtr) push64(packetVa);
+    if (p.enableSgprQueuePtr) push64(0n);
+    if (p.enableSgprKernargSegmentPtr) push64(kernargVa);
+    if (p.enableSgprDispatchId) push64(0n);
+    if (p.enableSgprFlatScratchInit) push64(scratch?.base ?? 0n);
+    if (p.enableSgprPrivateSegmentSize) out.push(this.info.descriptor.privateSegmentFixedSize);
+    return out;
+  }
+
+  private pm4Dispatch(queue: Pm4Queue, grid: readonly number[], block: readonly number[], ldsBytes: number, packetVa: bigint, kernargVa: bigint, scratch: ScratchSetup | undefined): Uint32Array {
+    const d = this.info.descriptor;
+    const R = COMPUTE_REGS[this.device.target.family];
+    const entry = this.info.entryAddress(this.program.image.va);
+    if ((entry & 0xffn) !== 0n) throw new DriverError(this.device.name, `kernel ${this.name}: entry 0x${entry.toString(16)} is not 256-byte aligned, COMPUTE_PGM_LO cannot hold it`);
+    const user = this.userSgprs(packetVa, kernargVa, scratch);
+    const rsrc2 = ((d.computePgmRsrc2 & ~(0x1ff << 15)) | (Math.ceil(ldsBytes / LDS_ENCODE_GRANULARITY) << 15)) >>> 0;
+    const initiator = DISPATCH_INITIATOR.COMPUTE_SHADER_EN | DISPATCH_INITIATOR.PARTIAL_TG_EN | DISPATCH_INITIATOR.FORCE_START_AT_000 | DISPATCH_INITIATOR.USE_THREAD_DIMENSIONS | (this.waveSize === 32 ? DISPATCH_INITIATOR.CS_W32_EN : 0);
+    const b = queue.builder().acquireMem();
+    b.setShRegs(R.PGM_LO, Number((entry >> 8n) & 0xffffffffn), Number(entry >> 40n));
+    b.setShRegs(R.PGM_RSRC1, d.computePgmRsrc1, rsrc2);
+    b.setShRegs(R.PGM_RSRC3, d.computePgmRsrc3);
+    if (scratch) {
+      b.setShRegs(R.TMPRING_SIZE, this.tmpring(scratch.waves, scratch.waveBytes));
+      b.setShRegs(R.DISPATCH_SCRATCH_BASE_LO, Number((scratch.base >> 8n) & 0xffffffffn), Number(scratch.base >> 40n));
+    }
+    if (user.length) b.setShRegs(R.USER_DATA_0, ...user);
+    b.setShRegs(R.RESOURCE_LIMITS, 0);
+    b.setShRegs(R.START_X, 0, 0, 0, block[0]!, block[1]!, block[2]!);
+    b.dispatchDirect(grid[0]!, grid[1]!, grid[2]!, initiator);
+    b.csPartialFlush();
+    return b.dwords;
+  }
+}

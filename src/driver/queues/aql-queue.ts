@@ -1,0 +1,189 @@
+// An AQL compute queue: 64-byte packets, 64-bit dispatch ids. The CPU writes a packet body, then its
+// header (atomically), then write_dispatch_id, then rings the doorbell with the packet's index. Every
+// packet decrements the queue's completion signal (an amd_signal_t), which makes its timeline.
+import type { Mmio } from '../../os/host.js';
+import { KFD_IOC, KFD_IOC_QUEUE_TYPE } from '../../uapi/kfd.js';
+import { amdQueue, AMD_QUEUE_PROPERTIES, HSA_PACKET_TYPE, AQL_PACKET_BYTES } from '../../uapi/hsa.js';
+import { writeDispatchPacket, writeBarrierPacket, writePm4IbPacket, decodeAqlPacket, formatAqlPacket, type DispatchPacket } from '../../hw/aql.js';
+import { Pm4Builder } from '../../hw/pm4/builder.js';
+import { DriverError, WaitTimeoutError } from '../errors.js';
+import { ioctl } from '../ioctl.js';
+import type { Device, DeviceResource } from '../device.js';
+import type { GpuBuffer } from '../memory.js';
+import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
+import { createKfdQueue, computeQueueExtras } from './create.js';
+import { Retirements } from './retire.js';
+
+export interface AqlCompletion {
+  readonly queue: AqlQueue;
+  readonly value: bigint;
+}
+
+const RING_FULL_TIMEOUT_MS = 10_000;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const READ_ID = amdQueue.offsetOf('read_dispatch_id');
+const WRITE_ID = amdQueue.offsetOf('write_dispatch_id');
+
+export class AqlQueue implements DeviceResource {
+  readonly kind = 'aql' as const;
+  readonly label: string;
+  readonly timeline: Timeline;
+  readonly packets: number;
+  readonly retirements = new Retirements();
+  private readonly ringView: DataView;
+  private readonly ringWords: Int32Array;
+  private readonly ids: BigUint64Array;
+  private writeIndex = 0n;
+  private destroyed = false;
+
+  static create(device: Device, opts: { packets?: number } = {}): AqlQueue {
+    const packets = opts.packets ?? 1024;
+    const ring = device.alloc(packets * AQL_PACKET_BYTES, { domain: 'gtt', uncached: true, label: 'AQL ring' });
+    const queueMem = device.alloc(4096, { domain: 'gtt', uncached: true, label: 'amd_queue_t' });
+    let extras: ReturnType<typeof computeQueueExtras> | undefined;
+    try {
+      const rv = new DataView(ring.view.buffer, ring.view.byteOffset, ring.size);
+      for (let i = 0; i < packets; i++) rv.setUint16(i * AQL_PACKET_BYTES, HSA_PACKET_TYPE.INVALID, true);
+      amdQueue.encode(
+        {
+          hsa_queue: { type: 0, features: 1, base_address: ring.va, doorbell_signal: 0n, size: packets, reserved1: 0, id: 0n },
+          read_dispatch_id_field_base_byte_offset: READ_ID,
+          queue_properties: AMD_QUEUE_PROPERTIES.IS_PTR64 | AMD_QUEUE_PROPERTIES.ENABLE_PROFILING,
+        },
+        queueMem.view,
+        0,
+      );
+      extras = computeQueueExtras(device);
+      const q = createKfdQueue(device, {
+        type: KFD_IOC_QUEUE_TYPE.COMPUTE_AQL, ringVa: ring.va, ringBytes: ring.size, rptrVa: queueMem.va + BigInt(READ_ID), wptrVa: queueMem.va + BigInt(WRITE_ID),
+        eop: { va: extras.eop.va, size: extras.eop.size },
+        cwsr: { va: extras.cwsr.va, size: device.queueSizes.ctxSaveRestoreSize, ctlStackSize: device.queueSizes.ctlStackSize },
+      });
+      return new AqlQueue(device, q.queueId, q.mmio, q.doorbellByte, ring, queueMem, [extras.eop, extras.cwsr]);
+    } catch (e) {
+      extras?.cwsr.free();
+      extras?.eop.free();
+      queueMem.free();
+      ring.free();
+      throw e;
+    }
+  }
+
+  private constructor(
+    readonly device: Device,
+    readonly queueId: number,
+    private readonly doorbell: Mmio,
+    private readonly doorbellByte: number,
+    private readonly ring: GpuBuffer,
+    readonly queueMem: GpuBuffer,
+    private readonly others: readonly GpuBuffer[],
+  ) {
+    this.label = `${device.name} AQL queue ${queueId}`;
+    this.packets = ring.size / AQL_PACKET_BYTES;
+    this.ringView = new DataView(ring.view.buffer, ring.view.byteOffset, ring.size);
+    this.ringWords = new Int32Array(ring.view.buffer, ring.view.byteOffset, ring.size / 4);
+    this.ids = new BigUint64Array(queueMem.view.buffer, queueMem.view.byteOffset, 32);
+    this.timeline = new Timeline(device, this.label, 'amd-signal');
+    device.own(this);
+  }
+
+  /** Address of the amd_queue_t (the kernel's queue_ptr). */
+  get amdQueueVa(): bigint {
+    return this.queueMem.va;
+  }
+
+  get submitted(): bigint {
+    return this.writeIndex;
+  }
+
+  private get readIndex(): bigint {
+    return Atomics.load(this.ids, READ_ID / 8);
+  }
+
+  /** Reserves the next slot (waiting while the ring is full) and returns its byte offset. */
+  private slot(): number {
+    if (this.destroyed) throw new DriverError(this.device.name, `${this.label} was destroyed`);
+    this.retirements.collect(this.timeline.value);
+    const start = performance.now();
+    while (this.writeIndex - this.readIndex >= BigInt(this.packets)) {
+      if (performance.now() - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `a free packet slot on ${this.label}`, RING_FULL_TIMEOUT_MS, this.diagnose());
+      Atomics.wait(sleeper, 0, 0, 0.05);
+    }
+    return Number(this.writeIndex % BigInt(this.packets)) * AQL_PACKET_BYTES;
+  }
+
+  private ring1(): AqlCompletion {
+    const index = this.writeIndex;
+    this.writeIndex = index + 1n;
+    Atomics.store(this.ids, WRITE_ID / 8, this.writeIndex);
+    this.doorbell.store64(this.doorbellByte, index);
+    return { queue: this, value: this.writeIndex };
+  }
+
+  dispatch(p: Omit<DispatchPacket, 'completionSignal'>, label = 'dispatch'): AqlCompletion {
+    return this.traced(label, () => {
+      writeDispatchPacket(this.ringView, this.ringWords, this.slot(), { ...p, completionSignal: this.timeline.va });
+      return this.ring1();
+    });
+  }
+
+  /** With a tracer on the device, brackets `submit` with PM4 timestamp packets (start of pipe, end of pipe). */
+  private traced(label: string, submit: () => AqlCompletion): AqlCompletion {
+    const tracer = this.device.tracer;
+    if (!tracer) return submit();
+    const slot = tracer.slot(this.device);
+    const b = new Pm4Builder(this.device.target.family, 16);
+    this.pm4(b.copyClockToMemory(slot.va).dwords);
+    submit();
+    const c = this.pm4(b.reset().releaseMem({ va: slot.va + 8n, data: 'gpu_clock', flush: false }).dwords);
+    tracer.track(this.device, this.label, label, slot, () => this.timeline.value >= c.value);
+    return c;
+  }
+
+  /** Waits (on the GPU) for up to five AQL signals; `or` waits for any of them. */
+  barrier(deps: readonly bigint[], kind: 'and' | 'or' = 'and'): AqlCompletion {
+    writeBarrierPacket(this.ringView, this.ringWords, this.slot(), kind, deps, this.timeline.va);
+    return this.ring1();
+  }
+
+  /** Runs PM4 packets (waits, writes, timestamps) through the AMD vendor PM4-IB packet. */
+  pm4(dwords: Uint32Array): AqlCompletion {
+    const at = this.slot();
+    const ib = this.device.allocSmall(dwords.length * 4, 256);
+    new Uint32Array(ib.bytes.buffer, ib.bytes.byteOffset, dwords.length).set(dwords);
+    writePm4IbPacket(this.ringView, this.ringWords, at, ib.va, dwords.length, this.timeline.va);
+    const c = this.ring1();
+    this.retirements.add(c.value, () => this.device.freeSmall(ib));
+    return c;
+  }
+
+  wait(c: AqlCompletion | bigint = this.writeIndex, timeoutMs = DEFAULT_WAIT_MS, what?: string): void {
+    const value = typeof c === 'bigint' ? c : c.value;
+    this.timeline.wait(value, timeoutMs, what ?? `packet ${value - 1n} of ${this.label}`, () => this.diagnose());
+    this.retirements.collect(this.timeline.value);
+  }
+
+  isDone(c: AqlCompletion): boolean {
+    return this.timeline.value >= c.value;
+  }
+
+  diagnose(): string {
+    const read = this.readIndex;
+    const lines = [`${this.label}: read_dispatch_id ${read}, write_dispatch_id ${this.writeIndex} (${this.writeIndex - read} pending), completed ${this.timeline.value}`];
+    for (let i = read; i < this.writeIndex && i < read + 8n; i++) {
+      const at = Number(i % BigInt(this.packets)) * AQL_PACKET_BYTES;
+      lines.push(`${i === read ? '=>' : '  '} ${formatAqlPacket(decodeAqlPacket(this.ringView, at), Number(i))}`);
+    }
+    return lines.join('\n');
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.device.disown(this);
+    ioctl(this.device.host, this.device.kfdFd, KFD_IOC.DESTROY_QUEUE, { queue_id: this.queueId });
+    this.retirements.drain();
+    this.timeline.destroy();
+    for (const b of [this.ring, this.queueMem, ...this.others]) b.free();
+  }
+}
