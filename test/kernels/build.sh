@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Rebuilds every corpus code object. Usage: build.sh [output-dir] (default: this directory).
+# Output names: <kernel>.<target>[.O0].co. Requires clang-19, ld.lld-19 and llvm-mc-19
+# (never the unversioned LLVM 14 tools: wrong for gfx11).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="${1:-$here}"
+mkdir -p "$out"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+targets=(gfx1100 gfx942)
+opencl=(vector_add saxpy fill hash_loop reduce_sum prefix_scan sgemm_tiled histogram half_convert
+        transcendentals divergent scratch_spill wave_ops lds_dynamic reloc_table empty fault)
+opencl_O0=(vector_add hash_loop reduce_sum)
+assembly=(asm_trap asm_branches asm_literals)
+
+build_cl() { # name target opt suffix
+  clang-19 -x cl -cl-std=CL2.0 -cl-kernel-arg-info --target=amdgcn-amd-amdhsa -mcpu="$2" -nogpulib "$3" \
+    -I "$here" -c "$here/$1.cl" -o "$tmp/$1.$2$4.o"
+  ld.lld-19 -shared "$tmp/$1.$2$4.o" -o "$out/$1.$2$4.co"
+}
+
+for t in "${targets[@]}"; do
+  for k in "${opencl[@]}"; do build_cl "$k" "$t" -O2 ""; done
+  for k in "${opencl_O0[@]}"; do build_cl "$k" "$t" -O0 ".O0"; done
+  for k in "${assembly[@]}"; do
+    llvm-mc-19 -triple=amdgcn-amd-amdhsa -mcpu="$t" -filetype=obj --defsym "TARGET_${t^^}=1" -I "$here" \
+      "$here/$k.s" -o "$tmp/$k.$t.o"
+    ld.lld-19 -shared "$tmp/$k.$t.o" -o "$out/$k.$t.co"
+  done
+done

@@ -1,0 +1,2 @@
+// Does nothing: measures dispatch overhead.
+__kernel void empty(void) {}
