@@ -33,6 +33,8 @@ export const ERRNO = {
   ETIMEDOUT: 110,
   EALREADY: 114,
   ECANCELED: 125,
+  /** Kernel-internal (include/linux/errno.h), yet some KFD paths return it to user space unchanged. */
+  ENOTSUPP: 524,
 } as const;
 
 export type ErrnoName = keyof typeof ERRNO;

@@ -5,13 +5,12 @@ import { Backing } from '../process/backing.js';
 import { fail } from './errors.js';
 import { gpuById, type Bo, type BoKind, type KfdState } from './state.js';
 import { readU32Array } from './user-memory.js';
-import { requireBoundGpu, SVM_USER_BASE, GPUVM_LIMIT } from './misc-ioctls.js';
+import { requireBoundGpu, requireGpu, SVM_USER_BASE, GPUVM_LIMIT } from './misc-ioctls.js';
 import { DOORBELL_SLICE_BYTES, type EmuGpu } from '../gpu.js';
 
 const F = kfd.KFD_IOC_ALLOC_MEM_FLAGS;
 const PAGE = 4096;
 const PAGE_N = 4096n;
-const DOMAIN_FLAGS = F.VRAM | F.GTT | F.USERPTR | F.DOORBELL | F.MMIO_REMAP;
 
 export function makeHandle(gpuId: number, id: number): bigint {
   return (BigInt(gpuId) << 32n) | BigInt(id);
@@ -20,16 +19,17 @@ export function makeHandle(gpuId: number, id: number): bigint {
 /** First mmap offset DRM hands out for GEM objects (drm_gem.c DRM_FILE_PAGE_OFFSET_START, in bytes). */
 export const DRM_FILE_OFFSET_START = 0x100000000n;
 
+/**
+ * amdgpu_amdkfd_gpuvm_alloc_memory_of_gpu picks the domain by precedence, not by exclusivity: VRAM wins
+ * over GTT, GTT over USERPTR, USERPTR over DOORBELL/MMIO_REMAP; no domain flag at all → -EINVAL.
+ */
 function kindOf(flags: number, where: string): BoKind {
-  const domain = flags & DOMAIN_FLAGS;
-  switch (domain) {
-    case F.VRAM: return 'vram';
-    case F.GTT: return 'gtt';
-    case F.USERPTR: return 'userptr';
-    case F.DOORBELL: return 'doorbell';
-    case F.MMIO_REMAP: return 'mmio-remap';
-  }
-  return fail('EINVAL', where, `flags 0x${(flags >>> 0).toString(16)} must name exactly one memory type (VRAM, GTT, USERPTR, DOORBELL or MMIO_REMAP)`);
+  if (flags & F.VRAM) return 'vram';
+  if (flags & F.GTT) return 'gtt';
+  if (flags & F.USERPTR) return 'userptr';
+  if (flags & F.DOORBELL) return 'doorbell';
+  if (flags & F.MMIO_REMAP) return 'mmio-remap';
+  return fail('EINVAL', where, `flags 0x${(flags >>> 0).toString(16)} name no memory type (VRAM, GTT, USERPTR, DOORBELL or MMIO_REMAP)`);
 }
 
 export function systemMemoryLimit(k: KfdState, systemBytes: bigint): bigint {
@@ -40,9 +40,15 @@ export function systemMemoryLimit(k: KfdState, systemBytes: bigint): bigint {
 export function allocMemoryOfGpu(k: KfdState, arg: Uint8Array, systemBytes: bigint): void {
   const where = 'kfd_ioctl_alloc_memory_of_gpu';
   const a = kfd.allocMemoryOfGpuArgs.decode(arg);
-  const g = requireBoundGpu(k, a.gpu_id, where);
-  const kind = kindOf(a.flags, where);
   if (a.size === 0n) fail('EINVAL', where, 'size is 0');
+  const g = requireBoundGpu(k, a.gpu_id, where, 'ENODEV');
+  // kfd_ioctl_alloc_memory_of_gpu checks the doorbell and MMIO sizes whatever else the flags say.
+  if (a.flags & F.DOORBELL) {
+    if (a.size !== BigInt(DOORBELL_SLICE_BYTES)) fail('EINVAL', where, `a doorbell BO must be exactly the process doorbell slice (${DOORBELL_SLICE_BYTES} bytes), not ${a.size}`);
+  } else if (a.flags & F.MMIO_REMAP) {
+    if (a.size !== BigInt(PAGE)) fail('EINVAL', where, `an MMIO_REMAP BO must be one page, not ${a.size} bytes`);
+  }
+  const kind = kindOf(a.flags, 'amdgpu_amdkfd_gpuvm_alloc_memory_of_gpu');
   const size = Number((a.size + PAGE_N - 1n) & ~(PAGE_N - 1n));
   let backing: Backing;
   let backingOffset = 0;
@@ -62,6 +68,7 @@ export function allocMemoryOfGpu(k: KfdState, arg: Uint8Array, systemBytes: bigi
     }
     case 'userptr': {
       const userAddr = a.mmap_offset;
+      if (userAddr === 0n) fail('EINVAL', 'amdgpu_amdkfd_gpuvm_alloc_memory_of_gpu', 'USERPTR allocation with user address (mmap_offset) 0');
       if (userAddr % PAGE_N !== 0n || a.size % PAGE_N !== 0n) fail('EINVAL', 'amdgpu_ttm_tt_set_userptr', `user pointer 0x${userAddr.toString(16)} (+${a.size}) is not page-aligned`);
       const r = k.addressSpace.resolve(userAddr, size);
       if (!r) fail('EFAULT', 'amdgpu_ttm_tt_get_user_pages', `user range 0x${userAddr.toString(16)} (+${size}) is not mapped memory of this process`);
@@ -70,12 +77,10 @@ export function allocMemoryOfGpu(k: KfdState, arg: Uint8Array, systemBytes: bigi
       break;
     }
     case 'doorbell':
-      if (size !== DOORBELL_SLICE_BYTES) fail('EINVAL', where, `a doorbell BO must be exactly the process doorbell slice (${DOORBELL_SLICE_BYTES} bytes), not ${a.size}`);
       backing = new Backing(size, 'doorbells', g.doorbells);
       mmapOffset = kfd.KFD_MMAP.TYPE_DOORBELL | gpuBits;
       break;
     case 'mmio-remap':
-      if (size !== PAGE) fail('EINVAL', where, `an MMIO_REMAP BO must be one page, not ${a.size} bytes`);
       backing = new Backing(PAGE, 'mmio-remap');
       mmapOffset = kfd.KFD_MMAP.TYPE_MMIO | gpuBits;
       break;
@@ -92,15 +97,23 @@ export function allocMemoryOfGpu(k: KfdState, arg: Uint8Array, systemBytes: bigi
   kfd.allocMemoryOfGpuArgs.encode({ ...a, handle, mmap_offset: kind === 'userptr' ? a.mmap_offset : mmapOffset }, arg);
 }
 
-export function lookupBo(k: KfdState, handle: bigint, where: string): Bo {
+/**
+ * A handle is gpu_id << 32 | idr id. kfd_process_device_data_by_id(GET_GPU_ID(handle)) fails with
+ * -EINVAL; a valid GPU whose idr lacks the id fails with `missing` (-EINVAL for free and the event page,
+ * -ENOMEM for map and unmap).
+ */
+export function lookupBo(k: KfdState, handle: bigint, where: string, missing: 'EINVAL' | 'ENOMEM' = 'EINVAL'): Bo {
+  const gpuId = Number(handle >> 32n);
+  if (!gpuById(k, gpuId)) fail('EINVAL', where, `handle 0x${handle.toString(16)} names no GPU (gpu_id ${gpuId})`);
   const bo = k.bos.get(handle);
-  if (!bo) fail('EINVAL', where, `no buffer object with handle 0x${handle.toString(16)}`);
+  if (!bo) fail(missing, where, `no buffer object with handle 0x${handle.toString(16)} (kfd_process_device_translate_handle)`);
   return bo;
 }
 
 export function freeMemoryOfGpu(k: KfdState, arg: Uint8Array): void {
   const where = 'kfd_ioctl_free_memory_of_gpu';
   const a = kfd.freeMemoryOfGpuArgs.decode(arg);
+  if (k.eventPage?.bo?.handle === a.handle) fail('EPERM', where, 'the event page BO cannot be freed; KFD frees it at process termination');
   const bo = lookupBo(k, a.handle, where);
   if (bo.mappedOn.size > 0) fail('EBUSY', 'amdgpu_amdkfd_gpuvm_free_memory_of_gpu', `BO at VA 0x${bo.va.toString(16)} is still mapped on ${bo.mappedOn.size} GPU(s); unmap it first`);
   for (const q of k.queues.values()) {
@@ -109,7 +122,6 @@ export function freeMemoryOfGpu(k: KfdState, arg: Uint8Array): void {
   k.bos.delete(bo.handle);
   k.boByMmapOffset.delete(bo.mmapOffset);
   if (bo.kind === 'vram') bo.gpu.vramUsed -= BigInt(bo.size);
-  if (k.eventPage === bo) k.eventPage = undefined;
   for (const g of k.gpus) g.unshare(bo.backing);
 }
 
@@ -138,23 +150,19 @@ export function mapMemoryToGpu(k: KfdState, arg: Uint8Array): void {
   if (a.n_devices === 0) fail('EINVAL', where, 'n_devices is 0');
   if (a.n_success > a.n_devices) fail('EINVAL', where, `n_success ${a.n_success} > n_devices ${a.n_devices}`);
   const ids = deviceIds(k, a.device_ids_array_ptr, a.n_devices, where);
-  const bo = lookupBo(k, a.handle, where);
-  for (const id of ids) {
-    const g = gpuById(k, id);
-    if (!g) fail('EINVAL', where, `device_ids_array contains unknown gpu_id ${id}`);
-    if (!k.vmAcquired.has(g)) fail('EINVAL', where, `gpu_id ${id}: VM not acquired`);
-  }
-  let nSuccess = a.n_success;
+  requireBoundGpu(k, Number(a.handle >> 32n), where, 'ENODEV');
+  const bo = lookupBo(k, a.handle, where, 'ENOMEM');
+  // Devices are mapped one by one; n_success counts the ones done and reaches the caller even when a
+  // later device fails (kfd_ioctl copies the arguments back on error).
   for (let i = a.n_success; i < ids.length; i++) {
-    const g = gpuById(k, ids[i]!)!;
+    const g = requireBoundGpu(k, ids[i]!, where, 'ENODEV');
     if (!bo.mappedOn.has(g)) {
       checkVa(k, bo, g, where);
       g.share(bo.backing);
       g.link.call({ op: 'map', start: bo.va, size: bo.size, backingId: bo.backing.id, offset: bo.backingOffset, writable: (bo.flags & F.WRITABLE) !== 0, executable: (bo.flags & F.EXECUTABLE) !== 0, label: `${bo.kind} BO 0x${bo.handle.toString(16)}` });
       bo.mappedOn.add(g);
     }
-    nSuccess = i + 1;
-    kfd.mapMemoryToGpuArgs.encode({ ...a, n_success: nSuccess }, arg);
+    kfd.mapMemoryToGpuArgs.encode({ ...a, n_success: i + 1 }, arg);
   }
 }
 
@@ -164,11 +172,13 @@ export function unmapMemoryFromGpu(k: KfdState, arg: Uint8Array): void {
   if (a.n_devices === 0) fail('EINVAL', where, 'n_devices is 0');
   if (a.n_success > a.n_devices) fail('EINVAL', where, `n_success ${a.n_success} > n_devices ${a.n_devices}`);
   const ids = deviceIds(k, a.device_ids_array_ptr, a.n_devices, where);
-  const bo = lookupBo(k, a.handle, where);
+  const bo = lookupBo(k, a.handle, where, 'ENOMEM');
   for (let i = a.n_success; i < ids.length; i++) {
-    const g = gpuById(k, ids[i]!);
-    if (!g) fail('EINVAL', where, `device_ids_array contains unknown gpu_id ${ids[i]}`);
+    const g = requireGpu(k, ids[i]!, where);
     if (!bo.mappedOn.has(g)) fail('EINVAL', 'amdgpu_amdkfd_gpuvm_unmap_memory_from_gpu', `BO at VA 0x${bo.va.toString(16)} is not mapped on gpu_id ${g.gpuId}`);
+    // unmap_bo_from_gpuvm (KFD ≥ 1.17): a BO a user queue holds (kfd_queue_acquire_buffers) stays mapped.
+    const user = [...k.queues.values()].find((q) => q.gpu === g && q.buffers.includes(bo));
+    if (user) fail('EBUSY', 'unmap_bo_from_gpuvm', `BO at VA 0x${bo.va.toString(16)} is a buffer of queue ${user.id}; destroy the queue first`);
     g.link.call({ op: 'unmap', start: bo.va });
     bo.mappedOn.delete(g);
     kfd.unmapMemoryFromGpuArgs.encode({ ...a, n_success: i + 1 }, arg);
@@ -177,6 +187,7 @@ export function unmapMemoryFromGpu(k: KfdState, arg: Uint8Array): void {
 
 export function availableMemory(k: KfdState, arg: Uint8Array): void {
   const a = kfd.getAvailableMemoryArgs.decode(arg);
-  const g = requireBoundGpu(k, a.gpu_id, 'kfd_ioctl_get_available_memory');
+  // kfd_lock_pdd_by_id: no kfd_bind_process_to_device, so this works before ACQUIRE_VM.
+  const g = requireGpu(k, a.gpu_id, 'kfd_ioctl_get_available_memory');
   kfd.getAvailableMemoryArgs.encode({ ...a, available: g.vramBytes - g.vramUsed }, arg);
 }

@@ -14,16 +14,20 @@ const apertureLimit = (base: bigint): bigint => (base & 0xffffffff00000000n) | 0
 export const SVM_USER_BASE = 4n * 4096n;
 export const GPUVM_LIMIT = (1n << 47n) - 1n;
 
+/** kfd_process_device_data_by_id: every GPU has process-device data from open; an unknown id → EINVAL. */
 export function requireGpu(k: KfdState, gpuId: number, where: string): EmuGpu {
   const g = gpuById(k, gpuId);
   if (!g) fail('EINVAL', where, `no GPU with gpu_id ${gpuId} (kfd_process_device_data_by_id found none)`);
   return g;
 }
 
-/** A GPU this process has bound (ACQUIRE_VM done). */
-export function requireBoundGpu(k: KfdState, gpuId: number, where: string): EmuGpu {
+/**
+ * kfd_bind_process_to_device fails with -ENODEV until ACQUIRE_VM gave the GPU a VM. Some callers pass
+ * that through; kfd_ioctl_create_queue, _set_memory_policy and _set_trap_handler replace it by -ESRCH.
+ */
+export function requireBoundGpu(k: KfdState, gpuId: number, where: string, unbound: 'ENODEV' | 'ESRCH'): EmuGpu {
   const g = requireGpu(k, gpuId, where);
-  if (!k.vmAcquired.has(g)) fail('EINVAL', where, `gpu_id ${gpuId}: the process has not acquired this GPU's VM (call AMDKFD_IOC_ACQUIRE_VM first)`);
+  if (!k.vmAcquired.has(g)) fail(unbound, where, `gpu_id ${gpuId}: the process has not acquired this GPU's VM (call AMDKFD_IOC_ACQUIRE_VM first; kfd_bind_process_to_device)`);
   return g;
 }
 
@@ -51,6 +55,8 @@ export function getProcessAperturesNew(k: KfdState, arg: Uint8Array): void {
     return;
   }
   const n = Math.min(a.num_of_nodes, bound.length);
+  // The count is written before copy_to_user, and kfd_ioctl copies the args back even on -EFAULT.
+  kfd.getProcessAperturesNewArgs.encode({ ...a, num_of_nodes: n }, arg);
   const out = userBytes(k.addressSpace, a.kfd_process_device_apertures_ptr, n * kfd.processDeviceApertures.size, 'kfd_ioctl_get_process_apertures_new');
   bound.slice(0, n).forEach((g, i) => {
     kfd.processDeviceApertures.encode(
@@ -67,7 +73,6 @@ export function getProcessAperturesNew(k: KfdState, arg: Uint8Array): void {
       i * kfd.processDeviceApertures.size,
     );
   });
-  kfd.getProcessAperturesNewArgs.encode({ ...a, num_of_nodes: n }, arg);
 }
 
 export function setMemoryPolicy(k: KfdState, arg: Uint8Array): void {
@@ -75,36 +80,37 @@ export function setMemoryPolicy(k: KfdState, arg: Uint8Array): void {
   const where = 'kfd_ioctl_set_memory_policy';
   const valid = (p: number): boolean => p === kfd.KFD_IOC_CACHE_POLICY.COHERENT || p === kfd.KFD_IOC_CACHE_POLICY.NONCOHERENT;
   if (!valid(a.default_policy) || !valid(a.alternate_policy)) fail('EINVAL', where, `cache policy ${a.default_policy}/${a.alternate_policy} is neither COHERENT (0) nor NONCOHERENT (1)`);
-  requireBoundGpu(k, a.gpu_id, where);
+  requireBoundGpu(k, a.gpu_id, where, 'ESRCH');
 }
 
 export function setScratchBackingVa(k: KfdState, arg: Uint8Array): void {
   const a = kfd.setScratchBackingVaArgs.decode(arg);
-  const g = requireBoundGpu(k, a.gpu_id, 'kfd_ioctl_set_scratch_backing_va');
+  const g = requireBoundGpu(k, a.gpu_id, 'kfd_ioctl_set_scratch_backing_va', 'ENODEV');
   g.link.call({ op: 'scratch', va: a.va_addr });
 }
 
 export function setTrapHandler(k: KfdState, arg: Uint8Array): void {
   const a = kfd.setTrapHandlerArgs.decode(arg);
-  requireBoundGpu(k, a.gpu_id, 'kfd_ioctl_set_trap_handler');
+  requireBoundGpu(k, a.gpu_id, 'kfd_ioctl_set_trap_handler', 'ESRCH');
 }
 
+/** kfd_ioctl_runtime_enable → runtime_enable / runtime_disable; the arguments are not written back. */
 export function runtimeEnable(k: KfdState, arg: Uint8Array): void {
   const a = kfd.runtimeEnableArgs.decode(arg);
-  const where = 'kfd_ioctl_runtime_enable';
-  if (k.kfdMinor < 13) fail('ENOTTY', 'kfd_ioctl', `AMDKFD_IOC_RUNTIME_ENABLE needs KFD 1.13; this kernel is 1.${k.kfdMinor}`);
+  const where = 'runtime_enable';
   if (a.mode_mask & kfd.KFD_RUNTIME_ENABLE_MODE.ENABLE_MASK) {
     if (k.runtimeEnabled) fail('EBUSY', where, 'the runtime is already enabled for this process');
+    if (k.queues.size > 0) fail('EEXIST', where, `the process already has ${k.queues.size} queue(s); enable the runtime before creating queues`);
     k.runtimeEnabled = true;
   } else {
     k.runtimeEnabled = false;
   }
-  kfd.runtimeEnableArgs.encode({ ...a, capabilities_mask: 0 }, arg);
 }
 
+/** kfd_ioctl_get_clock_counters: an unknown gpu_id is not an error; its GPU counter reads 0. */
 export function getClockCounters(k: KfdState, arg: Uint8Array): void {
   const a = kfd.getClockCountersArgs.decode(arg);
-  requireGpu(k, a.gpu_id, 'kfd_ioctl_get_clock_counters');
+  const g = gpuById(k, a.gpu_id);
   const ns = process.hrtime.bigint();
-  kfd.getClockCountersArgs.encode({ ...a, gpu_clock_counter: gpuClock(), cpu_clock_counter: ns, system_clock_counter: ns, system_clock_freq: 1_000_000_000n }, arg);
+  kfd.getClockCountersArgs.encode({ ...a, gpu_clock_counter: g ? gpuClock() : 0n, cpu_clock_counter: ns, system_clock_counter: ns, system_clock_freq: 1_000_000_000n }, arg);
 }

@@ -25,20 +25,23 @@ function mappingAt(k: KfdState, gpu: EmuGpu, va: bigint): Bo | undefined {
 }
 
 /**
- * kfd_queue_buffer_get: the address must lie in the first page of a mapped BO whose size is exactly
- * `expected` bytes (page granular).
+ * kfd_queue_buffer_get: the address must lie in the first page of a mapped BO whose page count is
+ * `expected` >> PAGE_SHIFT; when that is 0 (a ring under one page) only the first page is checked.
  */
 function queueBuffer(k: KfdState, gpu: EmuGpu, va: bigint, expected: number, what: string): Bo {
-  const where = 'kfd_queue_acquire_buffers';
-  if (expected === 0) fail('EINVAL', where, `${what}: expected size 0`);
+  const where = 'kfd_queue_buffer_get';
   const bo = mappingAt(k, gpu, va);
   if (!bo) fail('EINVAL', where, `${what} at 0x${va.toString(16)} is not in a BO mapped on gpu_id ${gpu.gpuId}`);
-  const pages = BigInt(Math.ceil(expected / 4096));
-  if (va / PAGE !== bo.va / PAGE || BigInt(bo.size) / PAGE !== pages) {
+  const pages = BigInt(expected) / PAGE;
+  if (va / PAGE !== bo.va / PAGE || (pages !== 0n && BigInt(bo.size) / PAGE !== pages)) {
     fail('EINVAL', where, `${what}: expected a mapping of 0x${expected.toString(16)} bytes starting at the page of 0x${va.toString(16)}, found BO 0x${bo.va.toString(16)} of 0x${bo.size.toString(16)} bytes`);
   }
   return bo;
 }
+
+/** access_ok on x86-64: the range must end at or below TASK_SIZE_MAX (4-level paging). */
+const TASK_SIZE_MAX = 0x00007ffffffff000n;
+const accessOk = (addr: bigint, size: number): boolean => addr + BigInt(size) <= TASK_SIZE_MAX;
 
 function kindOf(type: number): QueueKind {
   if (type === T.COMPUTE) return 'pm4';
@@ -56,7 +59,6 @@ function pickDoorbell(k: KfdState, gpu: EmuGpu, type: number, sdmaEngine: number
   const xgmi = gpu.property('num_sdma_xgmi_engines');
   const perEngine = gpu.property('num_sdma_queues_per_engine');
   const range = type === T.SDMA_XGMI ? [engines, engines + xgmi] : type === T.SDMA_BY_ENG_ID ? [sdmaEngine, sdmaEngine + 1] : [0, engines];
-  if (type === T.SDMA_BY_ENG_ID && sdmaEngine >= engines + xgmi) fail('EINVAL', 'kfd_ioctl_create_queue', `sdma_engine_id ${sdmaEngine} does not exist (this GPU has ${engines + xgmi} SDMA engines)`);
   // allocate_sdma_queue: round-robin over the engines of the kind, first free queue slot.
   for (let slot = 0; slot < perEngine; slot++) {
     for (let e = range[0]!; e < range[1]!; e++) {
@@ -68,31 +70,37 @@ function pickDoorbell(k: KfdState, gpu: EmuGpu, type: number, sdmaEngine: number
   return fail('ENOMEM', 'allocate_sdma_queue', `no more ${which} queues on gpu_id ${gpu.gpuId} (${(range[1]! - range[0]!) * perEngine} available)`);
 }
 
-export function createQueue(k: KfdState, arg: Uint8Array, request: number): void {
+export function createQueue(k: KfdState, arg: Uint8Array): void {
   const where = 'set_queue_properties_from_user';
-  // kfd_ioctl zero-extends a shorter user struct, so the 88-byte layout works on any kernel; the
-  // engine id field only exists (and is only read) from KFD 1.17.
-  const layout = request === kfd.KFD_IOC.CREATE_QUEUE.request ? kfd.createQueueArgs : kfd.createQueueArgsPre117;
+  // The kernel reads its own struct: 96 bytes from KFD 1.17 (sdma_engine_id), 88 before.
+  const layout = k.kfdMinor >= 17 ? kfd.createQueueArgs : kfd.createQueueArgsPre117;
   const raw = layout.decode(arg) as ReturnType<typeof kfd.createQueueArgs.decode>;
-  const a = { ...raw, sdma_engine_id: k.kfdMinor >= 17 ? (raw.sdma_engine_id ?? 0) : 0 };
+  const a = { ...raw, sdma_engine_id: raw.sdma_engine_id ?? 0 };
   if ((a.queue_percentage & 0xff) > kfd.KFD_MAX_QUEUE_PERCENTAGE) fail('EINVAL', where, `queue_percentage ${a.queue_percentage & 0xff} > ${kfd.KFD_MAX_QUEUE_PERCENTAGE}`);
   if (a.queue_priority > kfd.KFD_MAX_QUEUE_PRIORITY) fail('EINVAL', where, `queue_priority ${a.queue_priority} > ${kfd.KFD_MAX_QUEUE_PRIORITY}`);
-  if (a.ring_base_address === 0n) fail('EFAULT', where, 'ring_base_address is NULL');
-  if (!isPow2(a.ring_size)) fail('EINVAL', where, `ring_size ${a.ring_size} is not a power of 2`);
-  if (a.read_pointer_address === 0n) fail('EFAULT', where, 'read_pointer_address is NULL');
-  if (a.write_pointer_address === 0n) fail('EFAULT', where, 'write_pointer_address is NULL');
-  if (![T.COMPUTE, T.SDMA, T.COMPUTE_AQL, T.SDMA_XGMI, T.SDMA_BY_ENG_ID].includes(a.queue_type as 0)) fail('EOPNOTSUPP', where, `queue_type ${a.queue_type} is not supported`);
-  if (a.queue_type === T.SDMA_BY_ENG_ID && k.kfdMinor < 17) fail('EOPNOTSUPP', where, 'SDMA_BY_ENG_ID needs KFD 1.17');
-  const g = requireBoundGpu(k, a.gpu_id, 'kfd_ioctl_create_queue');
-  if ([...k.queues.values()].length >= MAX_QUEUES_PER_PROCESS) fail('ENOSPC', 'pqm_create_queue', `process already has ${MAX_QUEUES_PER_PROCESS} queues`);
+  if (a.ring_base_address !== 0n && !accessOk(a.ring_base_address, 8)) fail('EFAULT', where, `ring_base_address 0x${a.ring_base_address.toString(16)} is not a user address`);
+  if (a.ring_size !== 0 && !isPow2(a.ring_size)) fail('EINVAL', where, `ring_size ${a.ring_size} is neither 0 nor a power of 2`);
+  // Smaller rings (0 included) are raised to the minimum, and the caller sees the new size.
   const ringSize = Math.max(a.ring_size, kfd.KFD_MIN_QUEUE_RING_SIZE);
+  // access_ok only rejects kernel addresses: NULL read/write pointers pass here.
+  if (!accessOk(a.read_pointer_address, 4)) fail('EFAULT', where, `read_pointer_address 0x${a.read_pointer_address.toString(16)} is not a user address`);
+  if (!accessOk(a.write_pointer_address, 4)) fail('EFAULT', where, `write_pointer_address 0x${a.write_pointer_address.toString(16)} is not a user address`);
+  if (a.eop_buffer_address !== 0n && !accessOk(a.eop_buffer_address, 4)) fail('EFAULT', where, `eop_buffer_address 0x${a.eop_buffer_address.toString(16)} is not a user address`);
+  if (a.ctx_save_restore_address !== 0n && !accessOk(a.ctx_save_restore_address, 4)) fail('EFAULT', where, `ctx_save_restore_address 0x${a.ctx_save_restore_address.toString(16)} is not a user address`);
+  const types: number[] = [T.COMPUTE, T.SDMA, T.COMPUTE_AQL, T.SDMA_XGMI, ...(k.kfdMinor >= 17 ? [T.SDMA_BY_ENG_ID] : [])];
+  if (!types.includes(a.queue_type)) fail('ENOTSUPP', where, `queue_type ${a.queue_type} is not a queue type of KFD 1.${k.kfdMinor}`);
+  const g = requireBoundGpu(k, a.gpu_id, 'kfd_ioctl_create_queue', 'ESRCH');
+  if (a.queue_type === T.SDMA_BY_ENG_ID) {
+    const engines = g.property('num_sdma_engines') + g.property('num_sdma_xgmi_engines');
+    if (a.sdma_engine_id > engines - 1) fail('EINVAL', 'kfd_ioctl_create_queue', `sdma_engine_id ${a.sdma_engine_id} exceeds the maximum id ${engines - 1}`);
+  }
   const isCompute = a.queue_type === T.COMPUTE || a.queue_type === T.COMPUTE_AQL;
 
+  // kfd_queue_acquire_buffers (Linux 6.12, KFD 1.17) checks the queue's buffers; older kernels did not.
   const buffers: Bo[] =
     k.kfdMinor >= 17
       ? [queueBuffer(k, g, a.write_pointer_address, 4096, 'write pointer'), queueBuffer(k, g, a.read_pointer_address, 4096, 'read pointer'), queueBuffer(k, g, a.ring_base_address, ringSize, 'ring')]
       : [];
-  // kfd_queue_acquire_buffers (Linux 6.12, KFD 1.17) checks the queue's buffers; older kernels did not.
   if (isCompute && k.kfdMinor >= 17) {
     const sizes = g.queueSizes;
     if (a.eop_buffer_address !== 0n) {
@@ -103,6 +111,7 @@ export function createQueue(k: KfdState, arg: Uint8Array, request: number): void
     if (a.ctx_save_restore_size !== sizes.ctxSaveRestoreSize) fail('EINVAL', 'kfd_queue_acquire_buffers', `ctx_save_restore_size 0x${a.ctx_save_restore_size.toString(16)} is not the node's cwsr_size 0x${sizes.ctxSaveRestoreSize.toString(16)}`);
     buffers.push(queueBuffer(k, g, a.ctx_save_restore_address, sizes.cwsrAllocationSize, 'CWSR area'));
   }
+  if (k.queues.size >= MAX_QUEUES_PER_PROCESS) fail('ENOSPC', 'pqm_create_queue', `process already has ${MAX_QUEUES_PER_PROCESS} queues`);
   const queueId = firstFreeQueueId(k);
   const { byte, engine } = pickDoorbell(k, g, a.queue_type, a.queue_type === T.SDMA_BY_ENG_ID ? a.sdma_engine_id : 0);
   const desc: QueueDescriptor = {
@@ -145,10 +154,12 @@ export function destroyQueue(k: KfdState, arg: Uint8Array): unknown {
 export function updateQueue(k: KfdState, arg: Uint8Array): void {
   const where = 'kfd_ioctl_update_queue';
   const a = kfd.updateQueueArgs.decode(arg);
-  if (a.queue_percentage > kfd.KFD_MAX_QUEUE_PERCENTAGE) fail('EINVAL', where, `queue_percentage ${a.queue_percentage} > ${kfd.KFD_MAX_QUEUE_PERCENTAGE}`);
+  if ((a.queue_percentage & 0xff) > kfd.KFD_MAX_QUEUE_PERCENTAGE) fail('EINVAL', where, `queue_percentage ${a.queue_percentage & 0xff} > ${kfd.KFD_MAX_QUEUE_PERCENTAGE}`);
   if (a.queue_priority > kfd.KFD_MAX_QUEUE_PRIORITY) fail('EINVAL', where, `queue_priority ${a.queue_priority} > ${kfd.KFD_MAX_QUEUE_PRIORITY}`);
+  if (a.ring_base_address !== 0n && !accessOk(a.ring_base_address, 8)) fail('EFAULT', where, `ring_base_address 0x${a.ring_base_address.toString(16)} is not a user address`);
   if (a.ring_size !== 0 && !isPow2(a.ring_size)) fail('EINVAL', where, `ring_size ${a.ring_size} is not a power of 2`);
   const q = k.queues.get(a.queue_id);
   if (!q) fail('EFAULT', 'pqm_update_queue_properties', `no queue ${a.queue_id} in this process`);
-  q.gpu.link.call({ op: 'update-queue', queueId: q.id, ringVa: a.ring_base_address, ringSize: a.ring_size, percentage: a.queue_percentage, priority: a.queue_priority });
+  const ringSize = Math.max(a.ring_size, kfd.KFD_MIN_QUEUE_RING_SIZE);
+  q.gpu.link.call({ op: 'update-queue', queueId: q.id, ringVa: a.ring_base_address, ringSize, percentage: a.queue_percentage & 0xff, priority: a.queue_priority });
 }

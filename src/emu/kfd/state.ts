@@ -36,6 +36,16 @@ export interface EventRecord {
   readonly autoReset: boolean;
 }
 
+/** The process's signal page (kfd_signal_page): the user's GTT BO, or one KFD allocated itself. */
+export interface EventPage {
+  readonly backing: Backing;
+  readonly backingOffset: number;
+  /** The BO handed over in event_page_offset; undefined when KFD allocated the page. */
+  readonly bo: Bo | undefined;
+  /** signal_mapped_size / 8: the signal slots, event id 0 included, that event ids may use. */
+  readonly slots: number;
+}
+
 export interface KfdState {
   readonly gpus: readonly EmuGpu[];
   readonly addressSpace: AddressSpace;
@@ -47,7 +57,7 @@ export interface KfdState {
   readonly boByMmapOffset: Map<bigint, Bo>;
   readonly queues: Map<number, QueueRecord>;
   readonly eventRecords: Map<number, EventRecord>;
-  eventPage: Bo | undefined;
+  eventPage: EventPage | undefined;
   runtimeEnabled: boolean;
   nextBoId: number;
   nextMmapPage: bigint;

@@ -15,6 +15,7 @@ export function teardownProcess(k: KfdState): void {
   k.boByMmapOffset.clear();
   for (const e of k.eventRecords.values()) k.events.remove(e.index);
   k.eventRecords.clear();
+  if (k.eventPage && !k.eventPage.bo) for (const g of k.gpus) g.unshare(k.eventPage.backing);
   k.eventPage = undefined;
   k.vmAcquired.clear();
   k.runtimeEnabled = false;
