@@ -34,6 +34,8 @@ export interface Instruction {
   readonly literal?: number;
   /** DPP or SDWA extension word present (the src0 field then names the real VGPR). */
   readonly ext?: 'dpp' | 'dpp8' | 'sdwa';
+  /** VOPD only: the Y operation's name (op names the X operation), e.g. "v_dual_mul_f32". */
+  readonly opy?: string;
 }
 
 /** Everything the CP (PM4 or AQL processor) hands the shader core to run one dispatch. */

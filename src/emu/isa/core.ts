@@ -1,0 +1,178 @@
+// The shader core: runs a dispatch workgroup by workgroup, the waves of a workgroup interleaved so
+// s_barrier works, each instruction decoded once per PC and compiled to a handler.
+//
+// Initial wave state follows LLVM AMDGPUUsage "Initial Kernel Execution State": user SGPRs
+// (COMPUTE_USER_DATA, RSRC2.USER_SGPR of them), then the system SGPRs RSRC2 enables in order
+// workgroup id X, Y, Z, workgroup info; no private-segment wave offset SGPR, because gfx11 and gfx940+
+// use architected flat scratch. Work-item ids are packed in v0 (x | y << 10 | z << 20) on gfx90a/gfx940+
+// and gfx11 ("Packed work-item IDs" in AMDGPUUsage's processor table).
+//
+// Private segment layout (the contract with the emulated CP): lane L of wave W of the running
+// workgroup owns bytes [base + (W * waveSize + L) * bytesPerLane, + bytesPerLane) of setup.scratch.base;
+// the CP maps at least workgroup-threads (rounded up to whole waves) * bytesPerLane bytes there.
+import type { GpuVm } from '../engine/vm.js';
+import { GpuFault } from '../engine/vm.js';
+import { decodeInstruction, DecodeError } from './decode.js';
+import { compileInstruction } from './exec/compile.js';
+import type { CompileContext, Handler } from './exec/context.js';
+import { GpuMemory } from './exec/mem.js';
+import { EXEC_HI, EXEC_LO, Wave, WaveStatus, type WorkgroupContext } from './exec/wave.js';
+import { ShaderFault, type DispatchSetup, type IsaFamily, type RunningDispatch, type ShaderCore } from './types.js';
+
+interface Compiled {
+  readonly run: Handler;
+  readonly size: number;
+}
+
+/** Instructions a wave runs before the next wave of its workgroup gets a turn. */
+const QUANTUM = 256;
+
+export function familyOf(target: string): IsaFamily {
+  if (/^gfx11/.test(target)) return 'rdna3';
+  if (/^gfx94/.test(target)) return 'cdna3';
+  throw new Error(`no shader core for target ${target}`);
+}
+
+class Dispatch implements RunningDispatch {
+  instructions = 0;
+  private readonly ctx: CompileContext;
+  private readonly code = new Map<number, Compiled>();
+  private readonly mem: GpuMemory;
+  private readonly memFn: () => GpuMemory;
+  private readonly waves: Wave[] = [];
+  private active: Wave[] = [];
+  private nextGroup = 0;
+  private readonly totalGroups: number;
+  private readonly lds: Uint8Array;
+  private readonly group: WorkgroupContext;
+
+  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm) {
+    this.ctx = { family: familyOf(setup.target), waveSize: setup.waveSize };
+    this.mem = new GpuMemory(vm);
+    this.memFn = () => this.mem;
+    const [nx, ny, nz] = setup.workgroups;
+    this.totalGroups = nx * ny * nz;
+    this.lds = new Uint8Array(setup.ldsBytes);
+    this.group = { lds: this.lds, ldsView: new DataView(this.lds.buffer), vm };
+  }
+
+  step(budget: number): 'running' | 'done' {
+    let left = budget;
+    while (left > 0) {
+      if (this.active.length === 0) {
+        if (this.nextGroup >= this.totalGroups) return 'done';
+        this.launchGroup(this.nextGroup++);
+        continue;
+      }
+      let running = 0;
+      for (const w of this.active) {
+        if (w.status !== WaveStatus.Running) continue;
+        running++;
+        left -= this.runWave(w, Math.min(QUANTUM, left));
+        if (left <= 0) break;
+      }
+      if (running === 0) {
+        const live = this.active.filter((w) => w.status !== WaveStatus.Done);
+        if (live.length === 0) this.active = [];
+        else for (const w of live) w.status = WaveStatus.Running;
+      }
+    }
+    return this.active.length === 0 && this.nextGroup >= this.totalGroups ? 'done' : 'running';
+  }
+
+  private runWave(w: Wave, n: number): number {
+    const code = this.code;
+    let i = 0;
+    while (i < n && w.status === WaveStatus.Running) {
+      const pc = w.pc;
+      const c = code.get(pc) ?? this.compileAt(pc);
+      w.pc = pc + c.size;
+      c.run(w);
+      i++;
+    }
+    w.instructions += i;
+    this.instructions += i;
+    return i;
+  }
+
+  private compileAt(pc: number): Compiled {
+    const m = this.vm.lookup(BigInt(pc));
+    if (!m) throw new GpuFault(BigInt(pc), false, 'not-present', 'shader instruction fetch');
+    if (!m.executable) throw new GpuFault(BigInt(pc), false, 'no-execute', 'shader instruction fetch');
+    const at = m.offset + (pc - Number(m.start));
+    const view = new DataView(m.bytes.buffer, m.bytes.byteOffset + at, Math.min(m.bytes.byteLength - at, Number(m.end) - pc));
+    let ins;
+    try {
+      ins = decodeInstruction(this.ctx.family, view, 0, pc);
+    } catch (e) {
+      if (e instanceof DecodeError) throw new ShaderFault(pc, 'illegal', e.message);
+      throw e;
+    }
+    const c = { run: compileInstruction(this.ctx, ins, this.memFn), size: ins.size };
+    this.code.set(pc, c);
+    return c;
+  }
+
+  private launchGroup(index: number): void {
+    const s = this.setup;
+    const [nx, ny] = s.workgroups;
+    const id = [index % nx, Math.floor(index / nx) % ny, Math.floor(index / (nx * ny))] as const;
+    const dims = [0, 1, 2].map((d) => {
+      const full = s.workgroupSize[d]!;
+      const grid = s.gridSize?.[d];
+      return grid === undefined ? full : Math.max(0, Math.min(full, grid - id[d]! * full));
+    });
+    const threads = dims[0]! * dims[1]! * dims[2]!;
+    const nWaves = Math.ceil(threads / s.waveSize);
+    this.lds.fill(0);
+    this.active = [];
+    for (let k = 0; k < nWaves; k++) {
+      let w = this.waves[k];
+      if (!w) this.waves.push((w = new Wave(this.ctx.family, s.waveSize)));
+      this.initWave(w, k, nWaves, id, dims as [number, number, number], threads);
+      this.active.push(w);
+    }
+  }
+
+  private initWave(w: Wave, k: number, nWaves: number, id: readonly [number, number, number], dims: [number, number, number], threads: number): void {
+    const s = this.setup;
+    w.reset();
+    w.group = this.group;
+    w.waveInGroup = k;
+    w.pc = Number(s.entry);
+    const rsrc1 = s.rsrc1, rsrc2 = s.rsrc2;
+    // MODE from RSRC1: FLOAT_MODE [19:12] → MODE[7:0], DX10_CLAMP [21] → MODE[8], IEEE_MODE [23] → MODE[9].
+    w.mode = ((rsrc1 >>> 12) & 0xff) | (((rsrc1 >>> 21) & 1) << 8) | (((rsrc1 >>> 23) & 1) << 9);
+    const userCount = (rsrc2 >>> 1) & 0x1f;
+    let sg = 0;
+    for (; sg < userCount; sg++) w.S[sg] = (s.userSgprs[sg] ?? 0) >>> 0;
+    if (rsrc2 & (1 << 7)) w.S[sg++] = id[0];
+    if (rsrc2 & (1 << 8)) w.S[sg++] = id[1];
+    if (rsrc2 & (1 << 9)) w.S[sg++] = id[2];
+    // Work-group info: first_wave [31], ordered-append term, threadgroup size in waves [5:0].
+    if (rsrc2 & (1 << 10)) w.S[sg++] = ((k === 0 ? 1 << 31 : 0) | (nWaves & 0x3f)) >>> 0;
+    const first = k * s.waveSize;
+    const live = Math.max(0, Math.min(s.waveSize, threads - first));
+    w.S[EXEC_LO] = live >= 32 ? 0xffffffff : (2 ** live - 1) >>> 0;
+    w.S[EXEC_HI] = s.waveSize === 64 && live > 32 ? (live >= 64 ? 0xffffffff : (2 ** (live - 32) - 1) >>> 0) : 0;
+    const idMode = (rsrc2 >>> 11) & 3;
+    for (let l = 0; l < live; l++) {
+      const t = first + l;
+      const x = t % dims[0], y = Math.floor(t / dims[0]) % dims[1], z = Math.floor(t / (dims[0] * dims[1]));
+      w.R[l] = x | (idMode >= 1 ? y << 10 : 0) | (idMode >= 2 ? z << 20 : 0);
+    }
+    if (s.scratch) {
+      w.scratchLaneBase = Number(s.scratch.base);
+      w.scratchBytesPerLane = s.scratch.bytesPerLane;
+      if (this.ctx.family === 'cdna3') {
+        const base = w.scratchLaneBase + k * s.waveSize * s.scratch.bytesPerLane;
+        w.S[102] = base >>> 0;
+        w.S[103] = Math.floor(base / 2 ** 32);
+      }
+    }
+  }
+}
+
+export function createShaderCore(): ShaderCore {
+  return { start: (setup, vm) => new Dispatch(setup, vm) };
+}

@@ -1,0 +1,71 @@
+// Byte access to GPU virtual memory through the GpuVm, with the last mapping cached as plain numbers
+// so per-lane accesses need no BigInt arithmetic. Faults come from vm.span (GpuFault) unchanged.
+import type { GpuVm, VmMapping } from '../../engine/vm.js';
+
+const CLIENT = 'shader';
+
+export class GpuMemory {
+  private start = 0;
+  private end = 0;
+  private writable = false;
+  private base = 0;
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  private bytes: Uint8Array = new Uint8Array(0);
+
+  constructor(readonly vm: GpuVm) {}
+
+  // Callers must call at() before reading this.view/this.bytes: it may replace them.
+  /** Makes [va, va+len) addressable through this.view at (va - start + base); returns that offset. */
+  private at(va: number, len: number, write: boolean): number {
+    if (va >= this.start && va + len <= this.end && (!write || this.writable)) return va - this.start + this.base;
+    const m: VmMapping | undefined = this.vm.lookup(BigInt(va));
+    if (!m || (write && !m.writable) || BigInt(va + len) > m.end) {
+      const s = this.vm.span(BigInt(va), len, write, CLIENT);
+      // A span crossing into an adjacent mapping of the same buffer: serve it uncached.
+      this.start = va;
+      this.end = va + len;
+      this.writable = write;
+      this.bytes = s.bytes;
+      this.view = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
+      this.base = s.offset;
+      return s.offset;
+    }
+    this.start = Number(m.start);
+    this.end = Number(m.end);
+    this.writable = m.writable;
+    this.bytes = m.bytes;
+    this.view = new DataView(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
+    this.base = m.offset;
+    return va - this.start + this.base;
+  }
+
+  read32(va: number): number {
+    const o = this.at(va, 4, false);
+    return this.view.getUint32(o, true);
+  }
+
+  write32(va: number, v: number): void {
+    const o = this.at(va, 4, true);
+    this.view.setUint32(o, v >>> 0, true);
+  }
+
+  read16(va: number): number {
+    const o = this.at(va, 2, false);
+    return this.view.getUint16(o, true);
+  }
+
+  write16(va: number, v: number): void {
+    const o = this.at(va, 2, true);
+    this.view.setUint16(o, v & 0xffff, true);
+  }
+
+  read8(va: number): number {
+    const o = this.at(va, 1, false);
+    return this.bytes[o]!;
+  }
+
+  write8(va: number, v: number): void {
+    const o = this.at(va, 1, true);
+    this.bytes[o] = v & 0xff;
+  }
+}

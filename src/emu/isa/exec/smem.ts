@@ -1,0 +1,73 @@
+// Scalar memory: s_load_* / s_buffer_load_* / s_store_*, s_memtime, cache controls (RDNA3 ISA guide
+// ch. 16.6 "SMEM", CDNA3 ISA "Scalar memory"). Loads complete immediately, so s_waitcnt lgkmcnt holds.
+import { ShaderFault, type Instruction } from '../types.js';
+import type { CompileContext, Handler } from './context.js';
+import type { GpuMemory } from './mem.js';
+import { scalarReader } from './scalar-operands.js';
+import type { Wave } from './wave.js';
+
+const DWORDS: Record<string, number> = {
+  b32: 1, b64: 2, b96: 3, b128: 4, b256: 8, b512: 16, dword: 1, dwordx2: 2, dwordx3: 3, dwordx4: 4, dwordx8: 8, dwordx16: 16,
+};
+
+export function compileSmem(ctx: CompileContext, ins: Instruction, mem: () => GpuMemory): Handler {
+  const f = ins.fields;
+  const m = /^s_(load|buffer_load|store|buffer_store)_(\w+)$/.exec(ins.op);
+  if (!m) {
+    switch (ins.op) {
+      case 's_dcache_inv': case 's_gl1_inv': case 's_dcache_wb': case 's_dcache_inv_vol': case 's_dcache_wb_vol':
+        return () => {};
+      case 's_memtime':
+      case 's_memrealtime': {
+        const d = f.sdata ?? 0;
+        return (w) => {
+          const t = w.instructions;
+          w.S[d] = t >>> 0;
+          w.S[d + 1] = Math.floor(t / 2 ** 32);
+        };
+      }
+    }
+    throw new ShaderFault(ins.pc, 'unimplemented', `unimplemented: ${ins.op} at 0x${ins.pc.toString(16)}`);
+  }
+  const n = DWORDS[m[2]!];
+  if (!n) throw new ShaderFault(ins.pc, 'unimplemented', `unimplemented: ${ins.op} at 0x${ins.pc.toString(16)}`);
+  const store = m[1]!.includes('store');
+  const buffer = m[1]!.startsWith('buffer');
+  const sbase = f.sbase ?? 0;
+  const sdata = f.sdata ?? 0;
+  // Offset: RDNA3 = imm offset + soffset SGPR (null = 124 disables); CDNA3: imm bit picks immediate vs SGPR, soe adds soffset.
+  let immOff = 0;
+  let soff: ((w: Wave) => number) | undefined;
+  if (ctx.family === 'rdna3') {
+    immOff = f.offset ?? 0;
+    if (f.soffset !== undefined && f.soffset !== 124) soff = scalarReader(ctx.family, f.soffset, 'b32', undefined);
+  } else if (f.imm) {
+    immOff = f.offset ?? 0;
+    if (f.soe) soff = scalarReader(ctx.family, f.soffset ?? 0, 'b32', undefined);
+  } else {
+    soff = scalarReader(ctx.family, (f.offset ?? 0) & 0xff, 'b32', undefined);
+  }
+  return (w) => {
+    const lo = w.S[sbase]!, hi = w.S[sbase + 1]!;
+    let base = (buffer ? hi & 0xffff : hi) * 2 ** 32 + lo;
+    const off = immOff + (soff ? soff(w) : 0);
+    const raw = base + off;
+    const va = raw - (raw % 4);
+    const M = mem();
+    if (buffer) {
+      const records = w.S[sbase + 2]!;
+      for (let i = 0; i < n; i++) {
+        const o = ((off & ~3) >>> 0) + i * 4;
+        if (store) {
+          if (o < records) M.write32(base + o, w.S[sdata + i]!);
+        } else w.S[sdata + i] = o < records ? M.read32(base + o) : 0;
+      }
+      return;
+    }
+    base = va;
+    for (let i = 0; i < n; i++) {
+      if (store) M.write32(base + i * 4, w.S[sdata + i]!);
+      else w.S[sdata + i] = M.read32(base + i * 4);
+    }
+  };
+}

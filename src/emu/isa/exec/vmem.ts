@@ -1,0 +1,167 @@
+// FLAT / GLOBAL / SCRATCH (and MUBUF with a buffer descriptor) vector memory instructions. Addresses
+// per the ISA guides' "FLAT addressing": GLOBAL = SGPR base + 32-bit VGPR offset, or 64-bit VGPR
+// address, + imm; SCRATCH = per-lane private offset; FLAT = by aperture (LDS, private, else global).
+import { ShaderFault, type Instruction } from '../types.js';
+import { atomic32, atomic64, type ByteSpace } from './atomics.js';
+import type { CompileContext, Handler } from './context.js';
+import type { GpuMemory } from './mem.js';
+import { PRIVATE_APERTURE_HI, SHARED_APERTURE_HI, scalarReader } from './scalar-operands.js';
+import { vectorRow } from './valu-compile.js';
+import { accessOf, type Access } from './vmem-ops.js';
+import { EXEC_HI, EXEC_LO, LANES, nullCode, type Wave } from './wave.js';
+import { LdsSpace } from './lds-space.js';
+
+const TWO32 = 2 ** 32;
+
+/** Scratch byte address of `offset` in lane `l`'s private segment (layout documented in core.ts). */
+export function scratchAddress(w: Wave, l: number, offset: number): number {
+  return w.scratchLaneBase + (w.waveInGroup * w.waveSize + l) * w.scratchBytesPerLane + (offset >>> 0);
+}
+
+/** Moves one lane's data between VGPR rows and a byte space. */
+function transfer(a: Access, space: ByteSpace, va: number, R: Uint32Array, vdst: number, data: number, l: number, ret: boolean): void {
+  if (a.kind === 'load') {
+    if (a.bytes === 4) {
+      for (let i = 0; i < a.dwords; i++) R[vdst + i * LANES + l] = space.read32(va + 4 * i);
+      return;
+    }
+    let v = a.bytes === 2 ? space.read16(va) : space.read8(va);
+    if (a.signed) v = a.bytes === 2 ? (v << 16) >> 16 : (v << 24) >> 24;
+    if (a.d16 === 'lo') R[vdst + l] = (R[vdst + l]! & 0xffff0000) | (v & 0xffff);
+    else if (a.d16 === 'hi') R[vdst + l] = (R[vdst + l]! & 0xffff) | (v << 16);
+    else R[vdst + l] = v;
+    return;
+  }
+  if (a.kind === 'store') {
+    if (a.bytes === 4) {
+      for (let i = 0; i < a.dwords; i++) space.write32(va + 4 * i, R[data + i * LANES + l]!);
+      return;
+    }
+    const v = a.d16 === 'hi' ? R[data + l]! >>> 16 : R[data + l]!;
+    if (a.bytes === 2) space.write16(va, v);
+    else space.write8(va, v);
+    return;
+  }
+  const op = a.atomic!;
+  if (!a.wide) {
+    const old = space.read32(va);
+    const r = atomic32(op, old, R[data + l]!, R[data + LANES + l]!);
+    if (r === undefined) throw new Error(`atomic ${op}`);
+    space.write32(va, r);
+    if (ret) R[vdst + l] = old;
+    return;
+  }
+  const oLo = space.read32(va), oHi = space.read32(va + 4);
+  const r = atomic64(op, oLo, oHi, R[data + l]!, R[data + LANES + l]!, R[data + 2 * LANES + l]!, R[data + 3 * LANES + l]!);
+  if (!r) throw new Error(`atomic ${op}`);
+  space.write32(va, r[0]!);
+  space.write32(va + 4, r[1]!);
+  if (ret) {
+    R[vdst + l] = oLo;
+    R[vdst + LANES + l] = oHi;
+  }
+}
+
+/** The global / scratch / LDS view of a flat address, for one lane. */
+class FlatRouter {
+  constructor(readonly mem: () => GpuMemory) {}
+  space(w: Wave, va: number): [ByteSpace, number] {
+    const hi = Math.floor(va / TWO32);
+    if (hi === SHARED_APERTURE_HI) return [LdsSpace.of(w), va - hi * TWO32];
+    return [this.mem(), va];
+  }
+}
+
+export function compileVmem(ctx: CompileContext, ins: Instruction, mem: () => GpuMemory): Handler {
+  const a = accessOf(ins.op);
+  const f = ins.fields;
+  if (!a) {
+    if (/^(buffer|global|flat)_(wbinvl1|wbl2|inv|gl0_inv|gl1_inv|wb)/.test(ins.op)) return () => {};
+    throw new ShaderFault(ins.pc, 'unimplemented', `unimplemented: ${ins.op} at 0x${ins.pc.toString(16)}`);
+  }
+  if (ins.encoding === 'MUBUF') return compileBuffer(ctx, ins, a, mem);
+  const ret = a.kind === 'atomic' && (ctx.family === 'rdna3' ? (f.glc ?? 0) === 1 : (f.sc0 ?? 0) === 1);
+  const vdst = a.kind === 'store' ? 0 : vectorRow(f.vdst ?? 256);
+  const data = a.kind === 'load' ? 0 : vectorRow(f.data ?? 256);
+  const addr = vectorRow(f.addr ?? 256);
+  const offset = f.offset ?? 0;
+  const off = ctx.family === 'rdna3' ? 124 : 0x7f;
+  const saddrCode = f.saddr ?? off;
+  const hasSaddr = saddrCode !== off && saddrCode !== nullCode(ctx.family);
+  const sLo = hasSaddr ? scalarReader(ctx.family, saddrCode, 'b64', undefined) : () => 0;
+  const sHi = hasSaddr ? scalarReader(ctx.family, saddrCode, 'b64', undefined, true) : () => 0;
+  const wave64 = ctx.waveSize === 64;
+  const each = (w: Wave, fn: (l: number) => void): void => {
+    const lo = w.S[EXEC_LO]!, hi = wave64 ? w.S[EXEC_HI]! : 0;
+    for (let l = 0; l < w.waveSize; l++) if (((l < 32 ? lo >>> l : hi >>> (l - 32)) & 1) !== 0) fn(l);
+  };
+  if (ins.encoding === 'GLOBAL') {
+    return (w) => {
+      const M = mem(), R = w.R;
+      const base = hasSaddr ? sHi(w) * TWO32 + sLo(w) : 0;
+      each(w, (l) => {
+        const va = hasSaddr ? base + R[addr + l]! + offset : R[addr + LANES + l]! * TWO32 + R[addr + l]! + offset;
+        transfer(a, M, va, R, vdst, data, l, ret);
+      });
+    };
+  }
+  if (ins.encoding === 'SCRATCH') {
+    // sve (VGPR address enabled): RDNA3 dword1 bit, CDNA3 dword0 bit; saddr adds an SGPR offset.
+    const useV = (f.sve ?? 0) === 1;
+    const sOff = hasSaddr ? scalarReader(ctx.family, saddrCode, 'b32', undefined) : () => 0;
+    return (w) => {
+      const M = mem(), R = w.R;
+      const s = sOff(w);
+      each(w, (l) => {
+        const o = (s + (useV ? R[addr + l]! : 0) + offset) >>> 0;
+        transfer(a, M, scratchAddress(w, l, o), R, vdst, data, l, ret);
+      });
+    };
+  }
+  const router = new FlatRouter(mem);
+  return (w) => {
+    const R = w.R;
+    each(w, (l) => {
+      const va = R[addr + LANES + l]! * TWO32 + R[addr + l]! + offset;
+      const hi = Math.floor(va / TWO32);
+      if (hi === PRIVATE_APERTURE_HI) transfer(a, mem(), scratchAddress(w, l, va - hi * TWO32), R, vdst, data, l, ret);
+      else {
+        const [space, at] = router.space(w, va);
+        transfer(a, space, at, R, vdst, data, l, ret);
+      }
+    });
+  };
+}
+
+/**
+ * MUBUF with a V# in 4 SGPRs: base = srsrc[47:0], stride srsrc[61:48]; address = base + soffset +
+ * offset + (offen ? vaddr : 0) + (idxen ? index * stride : 0); out-of-range (num_records) loads read 0,
+ * stores are dropped (raw-buffer rule, stride 0).
+ */
+function compileBuffer(ctx: CompileContext, ins: Instruction, a: Access, mem: () => GpuMemory): Handler {
+  const f = ins.fields;
+  const rsrc = f.srsrc ?? 0;
+  const vdata = vectorRow(f.vdata ?? 256);
+  const vaddr = vectorRow(f.vaddr ?? 256);
+  const soff = scalarReader(ctx.family, f.soffset ?? 128, 'b32', undefined);
+  const offen = (f.offen ?? 0) === 1, idxen = (f.idxen ?? 0) === 1;
+  const ret = a.kind === 'atomic' && (ctx.family === 'rdna3' ? (f.glc ?? 0) === 1 : (f.sc0 ?? 0) === 1);
+  const wave64 = ctx.waveSize === 64;
+  const zero: ByteSpace = { read8: () => 0, read16: () => 0, read32: () => 0, write8: () => {}, write16: () => {}, write32: () => {} };
+  return (w) => {
+    const S = w.S, R = w.R, M = mem();
+    const base = (S[rsrc + 1]! & 0xffff) * TWO32 + S[rsrc]!;
+    const stride = (S[rsrc + 1]! >>> 16) & 0x3fff;
+    const records = S[rsrc + 2]!;
+    const so = soff(w);
+    const lo = S[EXEC_LO]!, hi = wave64 ? S[EXEC_HI]! : 0;
+    for (let l = 0; l < w.waveSize; l++) {
+      if (((l < 32 ? lo >>> l : hi >>> (l - 32)) & 1) === 0) continue;
+      const vOff = offen ? R[vaddr + (idxen ? LANES : 0) + l]! : 0;
+      const index = idxen ? R[vaddr + l]! : 0;
+      const o = so + (f.offset ?? 0) + vOff + index * stride;
+      const inRange = stride === 0 ? o - so + a.bytes * a.dwords <= records : index < records;
+      transfer(a, inRange ? M : zero, base + o, R, vdata, vdata, l, ret);
+    }
+  };
+}

@@ -1,0 +1,255 @@
+// Shader-core benchmark, and the minimal "CP" it (and test/support/isa-harness.ts) runs kernels with: loads a corpus code object into a GpuVm, lays out buffers,
+// kernargs (explicit + COV5 hidden arguments from the metadata) and an AQL dispatch packet, builds the
+// DispatchSetup the way the packet processor would, runs the dispatch and reads the buffers back.
+// Hidden-argument meanings: LLVM AMDGPUUsage "Code Object V5 Metadata" (hidden_* value kinds);
+// AQL packet layout: hsa.h hsa_kernel_dispatch_packet_t; user-SGPR order: AMDGPUUsage
+// "Initial Kernel Execution State".
+import { readFileSync } from 'node:fs';
+import { loadCodeObject, type KernelInfo } from '../../codeobj/index.js';
+import { GpuVm } from '../../emu/engine/vm.js';
+import { createShaderCore } from '../../emu/isa/core.js';
+import type { DispatchSetup } from '../../emu/isa/types.js';
+import { CORPUS_TARGETS, corpusContext, corpusKernel, type ArgSpec, type CorpusKernel, type CorpusTarget } from '../corpus/index.js';
+import { hashLoopReference } from '../corpus/compiled.js';
+import { packagePath } from '../../os/package-root.js';
+
+const PAGE = 0x1000;
+const align = (n: number, a: number): number => Math.ceil(n / a) * a;
+
+export interface HarnessRun {
+  readonly outputs: Map<string, Uint8Array>;
+  readonly instructions: number;
+  readonly seconds: number;
+}
+
+class Layout {
+  private next = 0x10_0000_0000;
+  constructor(readonly vm: GpuVm) {}
+  map(bytes: Uint8Array, label: string, opts: { writable?: boolean; executable?: boolean } = {}): bigint {
+    const size = align(Math.max(bytes.length, 1), PAGE);
+    const backing = new Uint8Array(size);
+    backing.set(bytes);
+    const start = BigInt(this.next);
+    this.vm.map({ start, end: start + BigInt(size), bytes: backing, offset: 0, writable: opts.writable ?? true, executable: opts.executable ?? false, label });
+    this.next += size + PAGE;
+    return start;
+  }
+  view(start: bigint): Uint8Array {
+    return this.vm.lookup(start)!.bytes;
+  }
+}
+
+/** Runs one corpus kernel through the shader core; throws what the dispatch throws (faults). */
+export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, maxInstructions = 50_000_000): HarnessRun {
+  const ctx = corpusContext(target);
+  const co = loadCodeObject(readFileSync(packagePath(k.file(target))), { target });
+  const info = co.kernel(k.kernel);
+  const vm = new GpuVm();
+  const mem = new Layout(vm);
+  const codeBase = 0x7_0000_0000n;
+  const image = co.relocate(codeBase);
+  const codeBytes = new Uint8Array(align(image.length, PAGE));
+  codeBytes.set(image);
+  vm.map({ start: codeBase, end: codeBase + BigInt(codeBytes.length), bytes: codeBytes, offset: 0, writable: false, executable: true, label: 'code' });
+
+  const args = k.args(ctx);
+  const buffers = new Map<string, bigint>();
+  const kernarg = new Uint8Array(Math.max(info.metadata.kernargSegmentSize, 8));
+  const kv = new DataView(kernarg.buffer);
+  let dynamicLds = 0;
+  const groupFixed = info.descriptor.groupSegmentFixedSize;
+  info.explicitArgs.forEach((md, i) => {
+    const a: ArgSpec | undefined = args[i];
+    if (!a) throw new Error(`${k.id}: no value for argument ${md.name}`);
+    switch (a.kind) {
+      case 'buffer': {
+        const va = mem.map(a.data, a.name);
+        buffers.set(a.name, va);
+        kv.setBigUint64(md.offset, va, true);
+        break;
+      }
+      case 'u32': kv.setUint32(md.offset, a.value >>> 0, true); break;
+      case 'i32': kv.setInt32(md.offset, a.value, true); break;
+      case 'f32': kv.setFloat32(md.offset, a.value, true); break;
+      case 'u64':
+      case 'address': kv.setBigUint64(md.offset, a.value, true); break;
+      case 'dynamicLds': {
+        const at = align(groupFixed + dynamicLds, 16);
+        kv.setUint32(md.offset, at, true);
+        dynamicLds = at + a.bytes - groupFixed;
+        break;
+      }
+    }
+  });
+  const [gx, gy, gz] = k.grid;
+  const [bx, by, bz] = k.block;
+  const groups = [Math.ceil(gx / bx), Math.ceil(gy / by), Math.ceil(gz / bz)] as const;
+  const dims = gz > 1 ? 3 : gy > 1 ? 2 : 1;
+  for (const md of info.hiddenArgs) {
+    const put = (v: number): void => {
+      if (md.size === 2) kv.setUint16(md.offset, v, true);
+      else if (md.size === 4) kv.setUint32(md.offset, v, true);
+      else if (md.size === 8) kv.setBigUint64(md.offset, BigInt(v), true);
+    };
+    switch (md.valueKind) {
+      case 'hidden_block_count_x': put(groups[0]); break;
+      case 'hidden_block_count_y': put(groups[1]); break;
+      case 'hidden_block_count_z': put(groups[2]); break;
+      case 'hidden_group_size_x': put(bx); break;
+      case 'hidden_group_size_y': put(by); break;
+      case 'hidden_group_size_z': put(bz); break;
+      case 'hidden_remainder_x': put(gx % bx); break;
+      case 'hidden_remainder_y': put(gy % by); break;
+      case 'hidden_remainder_z': put(gz % bz); break;
+      case 'hidden_grid_dims': put(dims); break;
+      case 'hidden_dynamic_lds_size': put(dynamicLds); break;
+      default: put(0);
+    }
+  }
+  const kernargVa = mem.map(kernarg, 'kernarg', { writable: false });
+  const ldsBytes = groupFixed + dynamicLds;
+  const bytesPerLane = info.descriptor.privateSegmentFixedSize;
+  const groupThreads = bx * by * bz;
+  const scratchVa = bytesPerLane > 0 ? mem.map(new Uint8Array(align(groupThreads, 64) * bytesPerLane), 'scratch') : undefined;
+
+  // AQL kernel dispatch packet.
+  const pkt = new Uint8Array(64);
+  const pv = new DataView(pkt.buffer);
+  pv.setUint16(2, dims, true);
+  pv.setUint16(4, bx, true);
+  pv.setUint16(6, by, true);
+  pv.setUint16(8, bz, true);
+  pv.setUint32(12, gx, true);
+  pv.setUint32(16, gy, true);
+  pv.setUint32(20, gz, true);
+  pv.setUint32(24, bytesPerLane, true);
+  pv.setUint32(28, ldsBytes, true);
+  pv.setBigUint64(32, info.descriptorAddress(codeBase), true);
+  pv.setBigUint64(40, kernargVa, true);
+  const packetVa = mem.map(pkt, 'aql packet', { writable: false });
+  const queueVa = mem.map(new Uint8Array(256), 'amd_queue_t', { writable: false });
+  const setup: DispatchSetup = {
+    target, entry: info.entryAddress(codeBase),
+    rsrc1: info.descriptor.computePgmRsrc1, rsrc2: info.descriptor.computePgmRsrc2, rsrc3: info.descriptor.computePgmRsrc3,
+    userSgprs: userSgprs(info, { packetVa, queueVa, kernargVa, kernarg, bytesPerLane }),
+    workgroupSize: [bx, by, bz], workgroups: groups, gridSize: [gx, gy, gz], waveSize: ctx.waveSize, ldsBytes,
+    ...(scratchVa !== undefined ? { scratch: { bytesPerLane, base: scratchVa } } : {}),
+  };
+  const t0 = process.hrtime.bigint();
+  const run = createShaderCore().start(setup, vm);
+  while (run.step(1_000_000) !== 'done') {
+    if (run.instructions > maxInstructions) throw new Error(`${k.id}/${target}: more than ${maxInstructions} instructions`);
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const outputs = new Map<string, Uint8Array>();
+  for (const a of args) if (a.kind === 'buffer') outputs.set(a.name, mem.view(buffers.get(a.name)!).slice(0, a.data.length));
+  return { outputs, instructions: run.instructions, seconds };
+}
+
+function userSgprs(info: KernelInfo, v: { packetVa: bigint; queueVa: bigint; kernargVa: bigint; kernarg: Uint8Array; bytesPerLane: number }): number[] {
+  const p = info.descriptor.properties;
+  const out: number[] = [];
+  const push64 = (x: bigint): void => {
+    out.push(Number(x & 0xffffffffn), Number(x >> 32n));
+  };
+  if (p.enableSgprPrivateSegmentBuffer) out.push(0, 0, 0, 0);
+  if (p.enableSgprDispatchPtr) push64(v.packetVa);
+  if (p.enableSgprQueuePtr) push64(v.queueVa);
+  if (p.enableSgprKernargSegmentPtr) push64(v.kernargVa);
+  if (p.enableSgprDispatchId) push64(0n);
+  if (p.enableSgprFlatScratchInit) push64(0n);
+  if (p.enableSgprPrivateSegmentSize) out.push(v.bytesPerLane);
+  const kd = new DataView(v.kernarg.buffer);
+  for (let i = 0; i < info.descriptor.preload.length; i++) out.push(kd.getUint32((info.descriptor.preload.offset + i) * 4, true));
+  return out;
+}
+
+export interface IsaBenchResult {
+  readonly name: string;
+  readonly instructions: number;
+  readonly seconds: number;
+  /** Wave instructions per second. */
+  readonly ips: number;
+  /** The same computation in plain TypeScript on the CPU. */
+  readonly cpuBaselineSeconds: number;
+  readonly slowdown: number;
+  /** Why the kernel could not run (the other fields are then 0). */
+  readonly error?: string;
+}
+
+function timed(fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/** The hash-loop corpus kernel with more rounds, so execution rather than compilation dominates. */
+function longHashLoop(rounds: number): CorpusKernel {
+  const k = corpusKernel('hash_loop');
+  return {
+    ...k,
+    args: (ctx) => k.args(ctx).map((a) => (a.name === 'rounds' && a.kind === 'u32' ? { ...a, value: rounds } : a)),
+  };
+}
+
+/** Runs the SGEMM and hash-loop corpus kernels on each target's shader core and the same work in TS. */
+export function benchIsa(repeats = 3): IsaBenchResult[] {
+  const out: IsaBenchResult[] = [];
+  const rounds = 2000;
+  const hash = longHashLoop(rounds);
+  const sgemm = corpusKernel('sgemm_tiled');
+  for (const target of CORPUS_TARGETS) {
+    const cases: [string, CorpusKernel, () => void][] = [
+      [`hash_loop x${rounds} rounds`, hash, () => hashCpu(hash, target)],
+      ['sgemm_tiled', sgemm, () => sgemmCpu(sgemm, target)],
+    ];
+    for (const [name, k, cpu] of cases) {
+      let instructions = 0;
+      let seconds = 0;
+      try {
+        for (let i = 0; i < repeats; i++) {
+          const r = runKernelOnShaderCore(k, target);
+          instructions += r.instructions;
+          seconds += r.seconds;
+        }
+      } catch (e) {
+        out.push({ name: `${name} (${target})`, instructions, seconds, ips: 0, cpuBaselineSeconds: 0, slowdown: 0, error: (e as Error).message });
+        continue;
+      }
+      const cpuSeconds = timed(() => {
+        for (let i = 0; i < repeats; i++) cpu();
+      });
+      out.push({ name: `${name} (${target})`, instructions, seconds, ips: instructions / seconds, cpuBaselineSeconds: cpuSeconds, slowdown: seconds / cpuSeconds });
+    }
+  }
+  return out;
+}
+
+function hashCpu(k: CorpusKernel, target: CorpusTarget): void {
+  const args = k.args(corpusContext(target));
+  const seeds = args.find((a) => a.name === 'seeds');
+  const rounds = args.find((a) => a.name === 'rounds');
+  if (seeds?.kind !== 'buffer' || rounds?.kind !== 'u32') throw new Error('hash_loop arguments changed');
+  const s = new Uint32Array(seeds.data.buffer, seeds.data.byteOffset, seeds.data.byteLength / 4);
+  const outv = new Uint32Array(s.length);
+  for (let i = 0; i < s.length; i++) outv[i] = hashLoopReference(s[i]!, rounds.value);
+}
+
+function sgemmCpu(k: CorpusKernel, target: CorpusTarget): void {
+  const args = k.args(corpusContext(target));
+  const buf = (n: string): Float32Array => {
+    const a = args.find((x) => x.name === n);
+    if (a?.kind !== 'buffer') throw new Error(`sgemm argument ${n} changed`);
+    return new Float32Array(a.data.buffer, a.data.byteOffset, a.data.byteLength / 4);
+  };
+  const A = buf('A'), B = buf('B'), C = buf('C');
+  const [n, m] = k.grid;
+  const kk = A.length / m;
+  for (let r = 0; r < m; r++) {
+    for (let c = 0; c < n; c++) {
+      let acc = 0;
+      for (let i = 0; i < kk; i++) acc = Math.fround(acc + Math.fround(A[r * kk + i]! * B[i * n + c]!));
+      C[r * n + c] = acc;
+    }
+  }
+}

@@ -1,0 +1,152 @@
+// Shader-core executor: semantics of tricky operations against known values, then every corpus
+// kernel for gfx1100 and gfx942 run through the core and checked against its CPU reference.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GpuFault } from '../src/emu/engine/vm.js';
+import { ShaderFault, type Instruction } from '../src/emu/isa/types.js';
+import { f32BitsToF16, f32BitsToBf16, bitsFromF32, fmaF32, f16ToF32 } from '../src/emu/isa/exec/float.js';
+import { cvtI32, cvtU32, divFixup, classBits, mulhiU, mulhiI, rne } from '../src/emu/isa/exec/valu-helpers.js';
+import { dpp16Source } from '../src/emu/isa/exec/dpp.js';
+import { compileSop2 } from '../src/emu/isa/exec/salu.js';
+import { laneKernel } from '../src/emu/isa/exec/valu-kernel.js';
+import { valuSpec } from '../src/emu/isa/exec/valu-ops.js';
+import '../src/emu/isa/exec/vcmp-ops.js';
+import { Wave } from '../src/emu/isa/exec/wave.js';
+import { CORPUS, CORPUS_TARGETS, corpusContext } from '../src/harness/corpus/index.js';
+import { runCorpusKernel } from './support/isa-harness.js';
+
+test('f32 → f16 rounds to nearest even, saturates to inf, keeps subnormals', () => {
+  const h = (x: number): number => f32BitsToF16(bitsFromF32(x));
+  assert.equal(h(1), 0x3c00);
+  assert.equal(h(65504), 0x7bff);
+  assert.equal(h(65520), 0x7c00);
+  assert.equal(h(1 + 2 ** -11), 0x3c00);
+  assert.equal(h(1 + 3 * 2 ** -11), 0x3c02);
+  assert.equal(h(2 ** -24), 0x0001);
+  assert.equal(h(2 ** -25), 0x0000);
+  assert.equal(h(3 * 2 ** -25), 0x0002);
+  assert.equal(h(-Infinity), 0xfc00);
+  assert.equal(f32BitsToF16(0x7fa00000) & 0x7e00, 0x7e00);
+  assert.equal(f16ToF32(0x3555), 0.333251953125);
+});
+
+test('f32 → bf16 rounds to nearest even and quiets NaN', () => {
+  assert.equal(f32BitsToBf16(0x3f808000), 0x3f80);
+  assert.equal(f32BitsToBf16(0x3f818000), 0x3f82);
+  assert.equal(f32BitsToBf16(0x3f808001), 0x3f81);
+  assert.equal(f32BitsToBf16(0x7f800001), 0x7fc0);
+});
+
+test('float → int conversions saturate and map NaN to 0', () => {
+  assert.equal(cvtI32(NaN), 0);
+  assert.equal(cvtI32(3e9), 2147483647);
+  assert.equal(cvtI32(-Infinity), -2147483648);
+  assert.equal(cvtI32(-2.7), -2);
+  assert.equal(cvtU32(-1), 0);
+  assert.equal(cvtU32(5e9), 4294967295);
+  assert.equal(rne(2.5), 2);
+  assert.equal(rne(3.5), 4);
+});
+
+test('fused multiply-add has one rounding', () => {
+  // a*b = 1 + 2^-23 + 2^-48 exactly; adding -1 must keep the 2^-48 term.
+  const a = 1 + 2 ** -23, b = 1 + 2 ** -25;
+  assert.equal(fmaF32(a, b, -1), Math.fround(2 ** -23 + 2 ** -25 + 2 ** -48));
+  assert.equal(mulhiU(0xffffffff, 0xffffffff), 0xfffffffe);
+  assert.equal(mulhiI(-1, 5), 0xffffffff);
+});
+
+test('v_div_fixup special cases', () => {
+  assert.equal(divFixup(123, 0, 1), Infinity);
+  assert.ok(Number.isNaN(divFixup(123, 0, 0)));
+  assert.equal(divFixup(123, Infinity, 1), 0);
+  assert.equal(divFixup(2.5, -2, 5), -2.5);
+  assert.equal(divFixup(7, 1, -Infinity), -Infinity);
+});
+
+test('v_cmp_class recognises every class', () => {
+  const all = 0x3ff;
+  const cls = (bits: number): number => [...Array(10).keys()].find((i) => classBits(bits, (1 << i) & all, 8, 23))!;
+  assert.equal(cls(0x7fa00000), 0); // signalling NaN
+  assert.equal(cls(0x7fc00000), 1);
+  assert.equal(cls(0xff800000), 2);
+  assert.equal(cls(0xbf800000), 3);
+  assert.equal(cls(0x80000001), 4);
+  assert.equal(cls(0x80000000), 5);
+  assert.equal(cls(0x00000000), 6);
+  assert.equal(cls(0x00000001), 7);
+  assert.equal(cls(0x3f800000), 8);
+  assert.equal(cls(0x7f800000), 9);
+});
+
+test('DPP16 lane selection: row_shr, row_shl, row_mirror, quad_perm, row_bcast15', () => {
+  assert.equal(dpp16Source(0x111, 0, 32), -1);
+  assert.equal(dpp16Source(0x111, 5, 32), 4);
+  assert.equal(dpp16Source(0x111, 16, 32), -1);
+  assert.equal(dpp16Source(0x101, 15, 32), -1);
+  assert.equal(dpp16Source(0x101, 14, 32), 15);
+  assert.equal(dpp16Source(0x140, 17, 32), 30);
+  assert.equal(dpp16Source(0x1b, 4, 32), 7); // quad_perm [3,2,1,0]
+  assert.equal(dpp16Source(0x142, 20, 64), 15);
+  assert.equal(dpp16Source(0x161, 6, 32), 7); // row_xmask:1
+});
+
+function sop2(op: string): Instruction {
+  return { pc: 0, size: 4, encoding: 'SOP2', opcode: 0, op, fields: { sdst: 0, ssrc0: 1, ssrc1: 2 } };
+}
+
+test('s_bfe_u32 / s_bfe_i32 extract fields and set SCC', () => {
+  const w = new Wave('rdna3', 32);
+  w.S[1] = 0xabcd1234;
+  w.S[2] = 8 | (8 << 16);
+  compileSop2({ family: 'rdna3', waveSize: 32 }, sop2('s_bfe_u32'))(w);
+  assert.equal(w.S[0], 0x12);
+  assert.equal(w.scc, 1);
+  w.S[2] = 24 | (8 << 16);
+  compileSop2({ family: 'rdna3', waveSize: 32 }, sop2('s_bfe_i32'))(w);
+  assert.equal(w.S[0], 0xffffffab);
+  w.S[2] = 0;
+  compileSop2({ family: 'rdna3', waveSize: 32 }, sop2('s_bfe_u32'))(w);
+  assert.equal(w.S[0], 0);
+  assert.equal(w.scc, 0);
+});
+
+test('lane kernels honour EXEC and produce carries', () => {
+  const w = new Wave('rdna3', 32);
+  w.actLo = 0b101;
+  w.R.fill(7, 0, 64);
+  for (let l = 0; l < 32; l++) {
+    w.R[64 + l] = 0xffffffff;
+    w.R[128 + l] = l;
+  }
+  laneKernel(valuSpec('v_add_co_u32')!)(w, 0, 64, 1, 128, 1, 0, 0);
+  assert.deepEqual([...w.R.subarray(0, 4)], [0xffffffff, 7, 1, 7]);
+  assert.equal(w.outLo, 0b100);
+  w.F[64] = 1.5;
+  w.F[128] = -0.25;
+  w.actLo = 1;
+  laneKernel(valuSpec('v_cvt_f16_f32')!)(w, 0, 64, 1, 0, 0, 0, 0);
+  assert.equal(w.R[0]! & 0xffff, 0x3e00);
+  laneKernel(valuSpec('v_cmp_lt_f32')!)(w, 0, 128, 1, 64, 1, 0, 0);
+  assert.equal(w.outLo, 1);
+});
+
+for (const target of CORPUS_TARGETS) {
+  for (const k of CORPUS) {
+    if (!k.targets.includes(target)) continue;
+    test(`corpus ${k.id} on ${target} (${k.expect})`, () => {
+      const ctx = corpusContext(target);
+      if (k.expect === 'complete') {
+        const r = runCorpusKernel(k, target);
+        assert.equal(k.check(r.outputs, ctx), undefined);
+        assert.ok(r.instructions > 0);
+      } else if (k.expect === 'fault') {
+        assert.throws(() => runCorpusKernel(k, target), (e: unknown) => e instanceof GpuFault && e.write && e.va >> 12n === k.faultAddress! >> 12n);
+      } else if (k.expect === 'trap') {
+        assert.throws(() => runCorpusKernel(k, target), (e: unknown) => e instanceof ShaderFault && e.kind === 'trap');
+      } else {
+        assert.throws(() => runCorpusKernel(k, target, 1_000_000), (e: unknown) => e instanceof ShaderFault && e.kind === 'halt');
+      }
+    });
+  }
+}
