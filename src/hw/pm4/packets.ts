@@ -18,8 +18,10 @@ const DATA_SEL = { 0: 'none', 1: 'data32', 2: 'data64', 3: 'gpu_clock', 4: 'sys_
 const INT_SEL = { 0: 'none', 1: 'int', 2: 'int_after_write' };
 const MEM_SPACE = { 0: 'reg', 1: 'mem' };
 const WRITE_DST = { 0: 'reg', 1: 'mem', 2: 'tc_l2', 3: 'gds', 5: 'mem_async' };
-const COPY_SRC = { 0: 'reg', 1: 'mem', 2: 'tc_l2', 4: 'perf', 5: 'imm', 9: 'gpu_clock', 10: 'sys_clock' };
-const COPY_DST = { 0: 'reg', 1: 'mem', 2: 'tc_l2', 4: 'gds', 5: 'mem_async' };
+// COPY_DATA selects: soc15d.h PACKET3_COPY_DATA__SRC_SEL__* / __DST_SEL__* (dst 1 is the deprecated
+// GRBM-synchronous memory write, Mesa sid.h COPY_DATA_DST_MEM_GRBM).
+const COPY_SRC = { 0: 'reg', 1: 'mem', 2: 'tc_l2', 3: 'gds', 4: 'perf', 5: 'imm', 6: 'atomic_return', 9: 'gpu_clock', 10: 'sys_clock' };
+const COPY_DST = { 0: 'reg', 1: 'mem_grbm', 2: 'tc_l2', 3: 'gds', 4: 'perf', 5: 'mem', 6: 'reg_dc' };
 
 /** gfx9 RELEASE_MEM cache actions (soc15d.h EOP_*_ACTION_EN). */
 export const GFX9_EOP = { TCL1_VOL: 1 << 12, TC_VOL: 1 << 13, TC_WB: 1 << 15, TCL1: 1 << 16, TC: 1 << 17, TC_NC: 1 << 19, TC_MD: 1 << 21 } as const;
@@ -45,17 +47,16 @@ function releaseMem(family: GfxFamily): Pm4PacketDef {
   };
 }
 
+// ACQUIRE_MEM body (soc15d.h / nvd.h comment block): COHER_CNTL [30:0] + ENGINE_SEL [31], COHER_SIZE,
+// COHER_SIZE_HI (24 bits: soc15d.h PACKET3_ACQUIRE_MEM__COHER_SIZE_HI_VG10, the kernel writes 0xffffff),
+// COHER_BASE_LO, COHER_BASE_HI [23:0], POLL_INTERVAL [15:0]; gfx10+ adds GCR_CNTL [18:0].
 function acquireMem(family: GfxFamily): Pm4PacketDef {
-  if (family === 'gfx9') {
-    return {
-      name: 'ACQUIRE_MEM', op: PM4_OP.ACQUIRE_MEM, body: 6,
-      fields: [field('coher_cntl', 1), field('coher_size', 2), field('coher_size_hi', 3, 0, 8), field('coher_base_lo', 4), field('coher_base_hi', 5, 0, 24), field('poll_interval', 6, 0, 16)],
-    };
-  }
-  return {
-    name: 'ACQUIRE_MEM', op: PM4_OP.ACQUIRE_MEM, body: 7,
-    fields: [field('coher_cntl', 1), field('coher_size', 2), field('coher_size_hi', 3, 0, 8), field('coher_base_lo', 4), field('coher_base_hi', 5, 0, 24), field('poll_interval', 6, 0, 16), field('gcr_cntl', 7, 0, 19)],
-  };
+  const common = [
+    field('coher_cntl', 1, 0, 31), field('engine_sel', 1, 31, 1), field('coher_size', 2), field('coher_size_hi', 3, 0, 24),
+    field('coher_base_lo', 4), field('coher_base_hi', 5, 0, 24), field('poll_interval', 6, 0, 16),
+  ];
+  if (family === 'gfx9') return { name: 'ACQUIRE_MEM', op: PM4_OP.ACQUIRE_MEM, body: 6, fields: common };
+  return { name: 'ACQUIRE_MEM', op: PM4_OP.ACQUIRE_MEM, body: 7, fields: [...common, field('gcr_cntl', 7, 0, 19)] };
 }
 
 export function pm4PacketDefs(family: GfxFamily): ReadonlyMap<number, Pm4PacketDef> {

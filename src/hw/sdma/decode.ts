@@ -22,7 +22,7 @@ function defsFor(v: SdmaVersion): readonly SdmaPacketDef[] {
 }
 
 export function findSdmaDef(version: SdmaVersion, op: number, subOp: number): SdmaPacketDef | undefined {
-  return defsFor(version).find((d) => d.op === op && (d.subOp === undefined || d.subOp === subOp));
+  return defsFor(version).find((d) => d.op === op && d.subOp === subOp);
 }
 
 export function decodeSdmaPacket(dw: ArrayLike<number>, at: number, end: number, version: SdmaVersion): SdmaPacket {
@@ -56,11 +56,13 @@ export function formatSdmaPacket(p: SdmaPacket, version: SdmaVersion): string {
   const head = `[${p.offset.toString().padStart(4)}] ${p.name}`;
   if (p.error) return `${head} !! ${p.error}`;
   const def = findSdmaDef(version, p.op, p.subOp);
-  const shown = { ...p.fields };
-  if (p.name === 'COPY_LINEAR' || p.name === 'CONST_FILL') shown.count = shown.count! + 1;
-  const body = def ? formatFields(def.fields, shown).replace(/count=/, 'bytes=') : '';
+  // COPY_LINEAR and CONST_FILL hold bytes - 1: print the byte count instead.
+  const bytes = p.name === 'COPY_LINEAR' || p.name === 'CONST_FILL';
+  const shown = bytes ? { ...p.fields, count: p.fields.count! + 1 } : p.fields;
+  const body = def ? formatFields(def.fields, shown) : '';
+  const text = bytes ? body.replace(/\bcount=/, 'bytes=') : body;
   const data = p.data ? ` data=[${p.data.map((d) => '0x' + d.toString(16)).join(', ')}]` : '';
-  return `${head}${body ? ' ' + body : ''}${data}`;
+  return `${head}${text ? ' ' + text : ''}${data}`;
 }
 
 export function sdmaVersionOf(sdmaIp: readonly [number, number]): SdmaVersion {

@@ -1,7 +1,8 @@
 // SDMA packet layouts for SDMA 4.x (gfx9), 5.x (gfx10), 6.x (gfx11) and 7.x (gfx12).
-// Sources: linux drivers/gpu/drm/amd/amdgpu/vega10_sdma_pkt_open.h (SDMA 4: 22-bit COPY_LINEAR and
-// CONST_FILL counts), navi10_sdma_pkt_open.h, sdma_v6_0_0_pkt_open.h (SDMA_OP_*, SDMA_SUBOP_*, 30-bit
-// counts, FENCE mtype), sdma_v7_0_0_pkt_open.h.
+// Sources: linux drivers/gpu/drm/amd/amdgpu/vega10_sdma_pkt_open.h (SDMA 4.x: 22-bit COPY_LINEAR and
+// CONST_FILL counts, no FENCE mtype), navi10_sdma_pkt_open.h (SDMA 5.0 and 5.2, both included by
+// sdma_v5_0.c/sdma_v5_2.c: still 22-bit counts, FENCE mtype), sdma_v6_0_0_pkt_open.h (SDMA_OP_*,
+// SDMA_SUBOP_*, 30-bit COPY_LINEAR count, COPY_LINEAR cache policies), sdma_v7_0_0_pkt_open.h.
 import { field, addr64, type FieldDef } from '../packet-fields.js';
 import { COMPARE_FUNC_NAMES } from '../pm4/opcodes.js';
 
@@ -38,36 +39,41 @@ export interface SdmaLimits {
 }
 
 export function sdmaLimits(version: SdmaVersion): SdmaLimits {
-  return version === 4
-    ? { maxCopyBytes: 1 << 22, maxFillBytes: 1 << 22, fenceMtype: false }
-    : { maxCopyBytes: 1 << 30, maxFillBytes: 1 << 30, fenceMtype: true };
+  const bytes = version <= 5 ? 1 << 22 : 1 << 30;
+  return { maxCopyBytes: bytes, maxFillBytes: bytes, fenceMtype: version >= 5 };
 }
 
 export interface SdmaPacketDef {
   readonly name: string;
   readonly op: number;
-  readonly subOp?: number;
+  /** Every packet is matched on op and sub_op: other sub_ops of the same op are different packets
+   *  (e.g. POLL_REGMEM sub_op 1 is POLL_REG_WRITE_MEM, CONST_FILL sub_op 1 is DATA_FILL_MULTI). */
+  readonly subOp: number;
   /** Total dwords when fixed; undefined when the header says (NOP, WRITE). */
   readonly dwords: number | undefined;
   readonly fields: readonly FieldDef[];
 }
 
 export function sdmaPacketDefs(version: SdmaVersion): readonly SdmaPacketDef[] {
-  const countBits = version === 4 ? 22 : 30;
+  const countBits = version <= 5 ? 22 : 30;
+  // COPY_LINEAR PARAMETER dword: SDMA 4/5 have only the swap fields; SDMA 6+ add the cache policies.
+  const copyParam = version >= 6
+    ? [field('dst_sw', 2, 16, 2), field('dst_cache_policy', 2, 18, 3), field('src_sw', 2, 24, 2), field('src_cache_policy', 2, 26, 3)]
+    : [field('dst_sw', 2, 16, 2), field('src_sw', 2, 24, 2)];
   return [
-    { name: 'NOP', op: SDMA_OP.NOP, dwords: undefined, fields: [field('count', 0, 16, 14)] },
+    { name: 'NOP', op: SDMA_OP.NOP, subOp: 0, dwords: undefined, fields: [field('count', 0, 16, 14)] },
     {
       name: 'COPY_LINEAR', op: SDMA_OP.COPY, subOp: SDMA_SUBOP.COPY_LINEAR, dwords: 7,
-      fields: [field('tmz', 0, 18, 1), field('backwards', 0, 25, 1), field('count', 1, 0, countBits), field('dst_cache_policy', 2, 18, 3), field('src_cache_policy', 2, 26, 3), ...addr64('src_addr', 3), ...addr64('dst_addr', 5)],
+      fields: [field('tmz', 0, 18, 1), ...(version >= 5 ? [field('backwards', 0, 25, 1)] : []), field('count', 1, 0, countBits), ...copyParam, ...addr64('src_addr', 3), ...addr64('dst_addr', 5)],
     },
     { name: 'WRITE_LINEAR', op: SDMA_OP.WRITE, subOp: SDMA_SUBOP.WRITE_LINEAR, dwords: undefined, fields: [...addr64('dst_addr', 1), field('count', 3, 0, 20)] },
-    { name: 'FENCE', op: SDMA_OP.FENCE, dwords: 4, fields: [...(version >= 5 ? [field('mtype', 0, 16, 3)] : []), ...addr64('addr', 1), field('data', 3)] },
-    { name: 'TRAP', op: SDMA_OP.TRAP, dwords: 2, fields: [field('int_context', 1, 0, 28)] },
+    { name: 'FENCE', op: SDMA_OP.FENCE, subOp: 0, dwords: 4, fields: [...(version >= 5 ? [field('mtype', 0, 16, 3)] : []), ...addr64('addr', 1), field('data', 3)] },
+    { name: 'TRAP', op: SDMA_OP.TRAP, subOp: 0, dwords: 2, fields: [field('int_context', 1, 0, 28)] },
     {
-      name: 'POLL_REGMEM', op: SDMA_OP.POLL_REGMEM, dwords: 6,
+      name: 'POLL_REGMEM', op: SDMA_OP.POLL_REGMEM, subOp: 0, dwords: 6,
       fields: [field('hdp_flush', 0, 26, 1), field('function', 0, 28, 3, COMPARE_FUNC_NAMES), field('mem_poll', 0, 31, 1), ...addr64('addr', 1), field('value', 3), field('mask', 4), field('interval', 5, 0, 16), field('retry_count', 5, 16, 12)],
     },
-    { name: 'CONST_FILL', op: SDMA_OP.CONST_FILL, dwords: 5, fields: [field('fillsize', 0, 30, 2), ...addr64('dst_addr', 1), field('src_data', 3), field('count', 4, 0, countBits)] },
+    { name: 'CONST_FILL', op: SDMA_OP.CONST_FILL, subOp: 0, dwords: 5, fields: [field('fillsize', 0, 30, 2), ...addr64('dst_addr', 1), field('src_data', 3), field('count', 4, 0, countBits)] },
     { name: 'TIMESTAMP', op: SDMA_OP.TIMESTAMP, subOp: SDMA_SUBOP.TIMESTAMP_GET_GLOBAL, dwords: 3, fields: [...addr64('addr', 1)] },
   ];
 }
