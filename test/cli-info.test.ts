@@ -96,7 +96,6 @@ test('info --sysfs-root on a folder without a KFD tree fails without output on s
 // What a user should see; info.ts / main.ts do not do this yet (see the topology fixtures report).
 test(
   'info --sysfs-root with a bad folder: exit 2, names the folder given, no stack trace',
-  { todo: 'info.ts should check --sysfs-root and main.ts should print TopologyError without a stack' },
   async (t) => {
     const missing = join(tmpdir(), 'amdgpu-ts-no-such-sysfs-root');
     const r = await runInProcess(['info', '--sysfs-root', missing]);

@@ -1,9 +1,13 @@
 // `amdgpu-ts info`: the GPUs of this machine (or of a captured sysfs tree), as a table or JSON.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DirectorySysfs } from '../os/sysfs-dir.js';
+import { OsError } from '../os/errors.js';
+import { TopologyError, KFD_TOPOLOGY_PATH } from '../uapi/kfd-sysfs.js';
 import { readTopology, type GpuNode } from '../driver/topology.js';
 import { Kfd } from '../driver/kfd.js';
 import { selectHost } from '../host-select.js';
-import { parseArgs, optionHelp, type OptionSpec } from './args.js';
+import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
 import { bytes, table } from './table.js';
 import type { CommandIo } from './io.js';
 
@@ -71,9 +75,21 @@ function gpuInfo(g: GpuNode, gtt: bigint | undefined): GpuInfo {
   };
 }
 
+/** A captured tree: problems are the user's input errors, reported with the on-disk paths. */
+function readCapturedTopology(root: string): ReturnType<typeof readTopology> {
+  const dir = join(root, KFD_TOPOLOGY_PATH.replace(/^\/sys\//, ''));
+  if (!existsSync(dir)) throw new UsageError(`--sysfs-root ${root}: no KFD topology there (expected the directory ${dir})`);
+  try {
+    return readTopology(new DirectorySysfs(root));
+  } catch (e) {
+    if (e instanceof TopologyError || e instanceof OsError) throw new UsageError(`--sysfs-root ${root}: ${e.message.replaceAll('/sys/', `${root.replace(/\/$/, '')}/`)}`);
+    throw e;
+  }
+}
+
 export function collectInfo(opts: { device?: string; sysfsRoot?: string }, note: (s: string) => void): InfoReport {
   if (opts.sysfsRoot) {
-    const topo = readTopology(new DirectorySysfs(opts.sysfsRoot));
+    const topo = readCapturedTopology(opts.sysfsRoot);
     return { source: `sysfs:${opts.sysfsRoot}`, emulated: false, kfdVersion: null, driverVersion: null, gpus: topo.gpus.map((g) => gpuInfo(g, undefined)) };
   }
   const host = selectHost(opts.device, note);

@@ -2,8 +2,12 @@
 import { processIo, type CommandIo } from './io.js';
 import { UsageError } from './args.js';
 import { runInfo } from './info.js';
+import { runSelftestCommand } from './selftest.js';
+import { runDecode } from './decode.js';
 import { OsError } from '../os/errors.js';
 import { DriverError } from '../driver/errors.js';
+import { TopologyError } from '../uapi/kfd-sysfs.js';
+import { runDisasm } from './disasm.js';
 
 interface Command {
   readonly summary: string;
@@ -11,7 +15,10 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  selftest: { summary: 'run the self-test suite on a device (the main job; `npm start`)', run: runSelftestCommand },
   info: { summary: 'list the GPUs (real, emulated, or from a captured sysfs tree)', run: runInfo },
+  decode: { summary: 'decode a PM4, SDMA or AQL command stream (file or stdin)', run: runDecode },
+  disasm: { summary: 'disassemble the kernels of a code object (RDNA3, CDNA3)', run: runDisasm },
 };
 
 export function mainHelp(): string {
@@ -51,7 +58,7 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
       io.err(`amdgpu-ts ${name}: ${e.message} (see amdgpu-ts ${name} --help)`);
       return 2;
     }
-    if (e instanceof OsError || e instanceof DriverError) {
+    if (e instanceof OsError || e instanceof DriverError || e instanceof TopologyError) {
       io.err(`amdgpu-ts ${name}: ${e.message}`);
       return 1;
     }

@@ -2,7 +2,7 @@
 // writes of an event id into its slot plus an interrupt with that id wake WAIT_EVENTS), and waits.
 import { KFD_EVENT_PAGE_BYTES, KFD_EVENT_SLOT_BYTES, KFD_IOC, KFD_IOC_EVENT, KFD_IOC_WAIT_RESULT, eventData, hsaHwExceptionData, hsaMemoryExceptionData } from '../uapi/kfd.js';
 import { ioctl } from './ioctl.js';
-import type { GpuBuffer } from './memory.js';
+import { releaseToKernel, type GpuBuffer } from './memory.js';
 import type { Device } from './device.js';
 import type { Kfd } from './kfd.js';
 
@@ -44,8 +44,10 @@ export class EventPage {
 
   constructor(private readonly kfd: Kfd, owner: Device) {
     this.buffer = owner.alloc(KFD_EVENT_PAGE_BYTES, { domain: 'gtt', uncached: true, label: 'KFD event page' });
-    this.memoryEvent = this.create(KFD_IOC_EVENT.MEMORY, false);
-    this.hwEvent = this.create(KFD_IOC_EVENT.HW_EXCEPTION, false);
+    // Auto-reset, as ROCr creates them: a fault is reported by the wait that sees it, once
+    // (kfd_reset_event refuses non-signal events, so they cannot be re-armed by hand).
+    this.memoryEvent = this.create(KFD_IOC_EVENT.MEMORY, true);
+    this.hwEvent = this.create(KFD_IOC_EVENT.HW_EXCEPTION, true);
   }
 
   /** Lets another GPU write mailbox slots. */
@@ -83,8 +85,6 @@ export class EventPage {
     const memAt = events.length * eventData.size;
     const m = hsaMemoryExceptionData.decode(region.bytes, memAt);
     const h = hsaHwExceptionData.decode(region.bytes, memAt + eventData.size);
-    // The memory event is not auto-reset: once its fault is reported here, re-arm it for the next one.
-    if (m.gpu_id) ioctl(this.kfd.host, this.kfd.fd, KFD_IOC.RESET_EVENT, { event_id: this.memoryEvent.id });
     return {
       completed: r.wait_result === KFD_IOC_WAIT_RESULT.COMPLETE,
       memoryFault: m.gpu_id ? { va: m.va, gpuId: m.gpu_id, notPresent: m.failure.NotPresent !== 0, readOnly: m.failure.ReadOnly !== 0, noExecute: m.failure.NoExecute !== 0 } : undefined,
@@ -98,6 +98,6 @@ export class EventPage {
 
   destroy(): void {
     for (const e of [...this.events.values()]) this.destroyEvent(e);
-    this.buffer.free();
+    releaseToKernel(this.buffer);
   }
 }

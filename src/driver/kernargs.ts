@@ -20,8 +20,8 @@ export interface HiddenContext {
   readonly sharedBase: bigint;
 }
 
-/** LDS offsets of OpenCL `__local` pointer arguments start 16-byte aligned after the static segment. */
-const DYNAMIC_LDS_ALIGN = 16;
+/** LDS offsets of OpenCL `__local` pointer arguments are aligned to their .pointee_align (16 when absent). */
+const ldsAlign = (a: KernelArgMetadata): number => Math.max(a.pointeeAlign ?? 16, 1);
 
 /**
  * Bytes of dynamic LDS the `__local` pointer arguments (value kind dynamic_shared_pointer, passed as
@@ -32,7 +32,7 @@ export function dynamicLdsOfArgs(k: KernelInfo, args: readonly KernelArg[]): num
   const start = cursor;
   k.explicitArgs.forEach((a, i) => {
     if (a.valueKind !== 'dynamic_shared_pointer') return;
-    cursor = Math.ceil(cursor / DYNAMIC_LDS_ALIGN) * DYNAMIC_LDS_ALIGN + Number(args[i] ?? 0);
+    cursor = Math.ceil(cursor / ldsAlign(a)) * ldsAlign(a) + Number(args[i] ?? 0);
   });
   return cursor - start;
 }
@@ -79,7 +79,7 @@ export function packKernargs(k: KernelInfo, args: readonly KernelArg[], shape: L
     if (a.offset + a.size > out.length) throw new KernargError(k.name, `argument ${i} lies outside the ${out.length}-byte kernarg segment`);
     if (a.valueKind === 'dynamic_shared_pointer') {
       if (typeof v !== 'number') throw new KernargError(k.name, `argument ${i} (${a.name ?? '?'}) is a __local pointer: pass its size in bytes`);
-      ldsCursor = Math.ceil(ldsCursor / DYNAMIC_LDS_ALIGN) * DYNAMIC_LDS_ALIGN;
+      ldsCursor = Math.ceil(ldsCursor / ldsAlign(a)) * ldsAlign(a);
       dv.setUint32(a.offset, ldsCursor, true);
       ldsCursor += v;
       return;

@@ -81,6 +81,12 @@ export class GpuBuffer {
   }
 
   /** Unmaps from every GPU, drops the CPU mapping and VA reservation, then frees the BO. */
+  /** For releaseToKernel: the buffer is no longer this process's to free. */
+  markReleased(): void {
+    this.freed = true;
+    this.owner.forget(this);
+  }
+
   free(): void {
     if (this.freed) return;
     this.unmapFrom([...this.mappedOn]);
@@ -90,6 +96,16 @@ export class GpuBuffer {
     this.freed = true;
     o.forget(this);
   }
+}
+
+/**
+ * Lets go of a buffer the kernel owns from now on (the KFD event page: FREE_MEMORY_OF_GPU refuses it
+ * with EPERM and kfd_process_destroy frees it when /dev/kfd closes): drops the CPU mapping only.
+ */
+export function releaseToKernel(b: GpuBuffer): void {
+  if (b.isFreed) return;
+  b.owner.host.munmap(b.va, pageAlign(b.size));
+  b.markReleased();
 }
 
 export function allocFlags(opts: AllocOptions): number {

@@ -150,10 +150,12 @@ export class EngineThread implements EngineContext {
       case 'create-queue': {
         const q = this.factories[req.queue.kind](req.queue, this);
         this.queues.set(req.queue.queueId, q);
-        // A new hardware queue starts with its write pointer at 0: a value left in the slot by an
-        // earlier queue with the same doorbell is not new work.
-        Atomics.store(this.doorbells, req.queue.doorbellByte >> 3, 0n);
-        this.lastDoorbell.set(req.queue.queueId, 0n);
+        // A new hardware queue starts from a known doorbell value, so a value left in the slot by an
+        // earlier queue with the same doorbell is not taken for new work: 0 for ring queues (write
+        // pointer 0), all ones for AQL (whose first doorbell value is packet index 0).
+        const initial = req.queue.kind === 'aql' ? 0xffffffffffffffffn : 0n;
+        Atomics.store(this.doorbells, req.queue.doorbellByte >> 3, initial);
+        this.lastDoorbell.set(req.queue.queueId, initial);
         return undefined;
       }
       case 'update-queue':

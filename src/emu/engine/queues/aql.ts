@@ -9,8 +9,8 @@ import { LDS_ENCODE_GRANULARITY } from '../../../hw/pm4/registers.js';
 import { targetByName, type GfxFamily } from '../../../hw/targets.js';
 import type { EngineContext, HangReport, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
-import type { DispatchSetup } from '../../isa/types.js';
 import { GpuFault } from '../vm.js';
+import { ShaderFault, type DispatchSetup } from '../../isa/types.js';
 import { CommandProcessor } from './cp.js';
 import { QueueStop } from './ring.js';
 import { hangReport } from './hang.js';
@@ -80,7 +80,7 @@ class AqlQueue implements QueueEngine {
       return this.run(budget);
     } catch (e) {
       if (e instanceof GpuFault) this.ctx.vmFault(e);
-      if (!(e instanceof GpuFault) && !(e instanceof QueueStop)) throw e;
+      if (!(e instanceof GpuFault) && !(e instanceof QueueStop) && !(e instanceof ShaderFault)) throw e;
       this.hang = hangReport(this.desc, e, this.readIndex.toString(), (this.doorbellIndex + 1n).toString(), this.describe());
       return 'hung';
     }
@@ -195,13 +195,17 @@ class AqlQueue implements QueueEngine {
     if (props & KCP.FLAT_SCRATCH_INIT) push64(scratch?.base ?? 0n);
     if (props & KCP.PRIVATE_SEGMENT_SIZE) user.push(privateBytes);
     const rsrc2 = d.getUint32(KD.rsrc2, true);
+    // The descriptor's USER_SGPR count places the system SGPRs; SGPRs past the enabled ones stay 0.
+    const userCount = (rsrc2 >>> 1) & 0x1f;
+    if (user.length > userCount) throw new QueueStop(`kernel descriptor enables ${user.length} user SGPRs but RSRC2.USER_SGPR_COUNT is ${userCount}`);
+    while (user.length < userCount) user.push(0);
     const group = f.group_segment_size as number;
     const ldsBytes = Math.ceil(group / LDS_ENCODE_GRANULARITY) * LDS_ENCODE_GRANULARITY;
     return {
       target: this.ctx.target,
       entry: kobj + d.getBigInt64(KD.entry, true),
       rsrc1: d.getUint32(KD.rsrc1, true),
-      rsrc2: (rsrc2 & ~(0x1ff << 15) & ~(0x1f << 1)) | (Math.min(user.length, 32) << 1) | ((ldsBytes / LDS_ENCODE_GRANULARITY) << 15),
+      rsrc2: ((rsrc2 & ~(0x1ff << 15)) | ((ldsBytes / LDS_ENCODE_GRANULARITY) << 15)) >>> 0,
       rsrc3: d.getUint32(KD.rsrc3, true),
       userSgprs: user,
       workgroupSize: wg,

@@ -7,6 +7,7 @@ import { targetByName, type GfxFamily } from '../../../hw/targets.js';
 import type { EngineContext, HangReport, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
 import { GpuFault } from '../vm.js';
+import { ShaderFault } from '../../isa/types.js';
 import { CommandProcessor } from './cp.js';
 import { RingReader, QueueStop } from './ring.js';
 import { hangReport, RecentOffsets } from './hang.js';
@@ -70,7 +71,7 @@ class Pm4Queue implements QueueEngine {
       return this.run(budget);
     } catch (e) {
       if (e instanceof GpuFault) this.ctx.vmFault(e);
-      if (!(e instanceof GpuFault) && !(e instanceof QueueStop)) throw e;
+      if (!(e instanceof GpuFault) && !(e instanceof QueueStop) && !(e instanceof ShaderFault)) throw e;
       this.hang = hangReport(this.desc, e, this.rptr.toString(), this.wptr.toString(), this.describe());
       return 'hung';
     }
