@@ -6,6 +6,7 @@ import { OsError } from '../os/errors.js';
 import { TopologyError, KFD_TOPOLOGY_PATH } from '../uapi/kfd-sysfs.js';
 import { readTopology, type GpuNode } from '../driver/topology.js';
 import { Kfd } from '../driver/kfd.js';
+import { drmVersion, amdgpuMemoryInfo } from '../driver/drm-info.js';
 import { selectHost } from '../host-select.js';
 import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
 import { bytes, table } from './table.js';
@@ -97,12 +98,14 @@ export function collectInfo(opts: { device?: string; sysfsRoot?: string }, note:
     const kfd = Kfd.open(host);
     try {
       const devices = kfd.devices();
+      const first = devices[0];
+      const v = first ? drmVersion(host, first.renderFd, kfd.scratch) : undefined;
       return {
         source: host.description.device,
         emulated: host.description.emulated,
         kfdVersion: `${kfd.version.major}.${kfd.version.minor}`,
-        driverVersion: null,
-        gpus: devices.map((d) => gpuInfo(d.node, undefined)),
+        driverVersion: v ? `${v.name} ${v.major}.${v.minor}.${v.patch}` : null,
+        gpus: devices.map((d) => gpuInfo(d.node, amdgpuMemoryInfo(host, d.renderFd, kfd.scratch).gtt.total)),
       };
     } finally {
       kfd.close();

@@ -28,6 +28,8 @@ Exit status: 0 when every check passed or was skipped with a reason, 1 when one 
 
 ${optionHelp(OPTIONS)}`;
 
+const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
 export async function runSelftestCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const a = parseArgs(argv, OPTIONS);
   if (a.flags.has('help')) {
@@ -51,7 +53,7 @@ export async function runSelftestCommand(argv: readonly string[], io: CommandIo)
     only: a.values.get('only'),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     trace: traceFile !== undefined,
-    note: (l) => io.err(`amdgpu-ts: ${l}`),
+    note: (l) => io.err(l),
     progress: (line, done) => {
       if (done || io.interactive) io.err(line);
     },
@@ -65,7 +67,7 @@ export async function runSelftestCommand(argv: readonly string[], io: CommandIo)
     io.out(JSON.stringify({ device: report.device, emulated: report.emulated, checks: report.checks.map((c) => ({ ...c, ms: Math.round(c.ms * 10) / 10 })) }, null, 2));
   } else {
     io.out(`${report.summary}${report.emulated ? ' — every result is from the emulated GPU' : ''}`);
-    io.out(table(['check', 'result', 'time', 'detail'], report.checks.map((c) => [c.name, c.status, `${c.ms.toFixed(0)} ms`, c.detail.split('\n')[0]!])));
+    io.out(table(['check', 'result', 'time', 'detail'], report.checks.map((c) => [c.name, c.status, `${c.ms.toFixed(0)} ms`, clip(c.detail.split('\n')[0]!, 110)])));
     const passed = report.checks.filter((c) => c.status === 'passed').length;
     const skipped = report.checks.filter((c) => c.status === 'skipped').length;
     io.out(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);

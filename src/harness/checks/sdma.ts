@@ -1,7 +1,7 @@
 // SDMA copies and fills: sizes, alignments, directions, verified byte for byte.
 import { SdmaQueue } from '../../driver/queues/sdma-queue.js';
 import type { Domain } from '../../driver/memory.js';
-import { expect, fillPattern, firstDifference, type Check } from '../check.js';
+import { CheckFailure, expect, fillPattern, firstDifference, type Check } from '../check.js';
 
 const SIZES = [1, 3, 4096, 4097, 65536 + 5, (1 << 20) + 3, 16 << 20];
 const OFFSETS: readonly (readonly [number, number])[] = [[0, 0], [1, 3], [4, 8], [7, 0]];
@@ -27,7 +27,7 @@ export const sdmaCopy: Check = {
             dst.view.fill(0xee, 0, size + doff + 8);
             q.wait(q.copy(dst.va + BigInt(doff), src.va + BigInt(so), size), timeoutMs);
             const at = firstDifference(dst.view.subarray(doff, doff + size), src.view.subarray(so, so + size));
-            expect(at < 0, `${from}→${to} copy of ${size} bytes (src+${so}, dst+${doff}): byte ${at} is 0x${dst.view[doff + at]!.toString(16)}, want 0x${src.view[so + at]!.toString(16)}`);
+            if (at >= 0) throw new CheckFailure(`${from}→${to} copy of ${size} bytes (src+${so}, dst+${doff}): byte ${at} is 0x${dst.view[doff + at]!.toString(16)}, want 0x${src.view[so + at]!.toString(16)}`);
             expect(dst.view[doff + size] === 0xee && (doff === 0 || dst.view[doff - 1] === 0xee), `${from}→${to} copy of ${size} bytes wrote outside its destination`);
             copies++;
             bytes += size;

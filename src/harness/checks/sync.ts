@@ -37,7 +37,7 @@ export const computeWaitsSdma: Check = {
     const mem = device.alloc(4096, { domain: 'gtt', uncached: true });
     try {
       const w = new Uint32Array(mem.view.buffer, mem.view.byteOffset, 4);
-      const cp = pm4.submit(pm4.builder().waitMem32(mem.va, 'EQ', 0x5d).writeData(mem.va + 4n, [w[0]! === 0x5d ? 1 : 2]).copyData(1, 5, mem.va, mem.va + 8n, false).dwords, { label: 'wait for SDMA' });
+      const cp = pm4.submit(pm4.builder().waitMem32(mem.va, 'EQ', 0x5d).copyData(1, 5, mem.va, mem.va + 8n, false).dwords, { label: 'wait for SDMA' });
       expect(!pm4.isDone(cp), 'the compute queue did not wait');
       sdma.wait(sdma.submit(sdma.builder().fence(mem.va, 0x5d).dwords, { label: 'signal compute' }), timeoutMs);
       pm4.wait(cp, timeoutMs, 'the compute queue to resume after the SDMA fence');

@@ -1,0 +1,200 @@
+// `amdgpu-ts run`: load a code object, launch one kernel with arguments from the command line, wait,
+// report the GPU time and the output buffers.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { selectHost } from '../host-select.js';
+import { Kfd } from '../driver/kfd.js';
+import { Program } from '../driver/program.js';
+import { Pm4Queue } from '../driver/queues/pm4-queue.js';
+import { AqlQueue } from '../driver/queues/aql-queue.js';
+import { Tracer } from '../driver/tracer.js';
+import { GpuFaultError, WaitTimeoutError } from '../driver/errors.js';
+import type { KernelArg } from '../driver/kernargs.js';
+import type { GpuBuffer } from '../driver/memory.js';
+import type { KernelArgMetadata } from '../codeobj/index.js';
+import { chromeTrace } from '../harness/trace-file.js';
+import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
+import type { CommandIo } from './io.js';
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: 'grid', value: 'X[,Y,Z]', help: 'work-items per dimension (HIP global size); required' },
+  { name: 'block', value: 'X[,Y,Z]', help: 'work-items per workgroup; required' },
+  { name: 'arg', value: 'SPEC', repeat: true, help: 'next kernel argument: u32:N i32:N u64:N f32:X f64:X buf:BYTES buf:@FILE lds:BYTES (u64 also passes a raw address to a pointer)' },
+  { name: 'save', value: 'K=FILE', repeat: true, help: 'after the run, write buffer argument K (0-based argument position) to FILE' },
+  { name: 'device', value: 'D', help: 'auto (default), native, or emu:<model>' },
+  { name: 'gpu', value: 'N', help: 'which GPU of the device (default 0)' },
+  { name: 'queue', value: 'aql|pm4', help: 'queue kind to dispatch on (default aql)' },
+  { name: 'timeout', value: 'MS', help: 'how long to wait for the kernel (default 30000)' },
+  { name: 'json', help: 'print {device, kernel, grid, block, queue, elapsedUs, buffers: [{index, bytes, sha256}]}' },
+  { name: 'trace', value: 'FILE', help: 'write the GPU timestamps of the run as Chrome/Perfetto trace JSON' },
+  { name: 'help', help: 'show this help' },
+];
+
+export const RUN_HELP = `usage: amdgpu-ts run <code-object> <kernel> --grid X[,Y,Z] --block X[,Y,Z] [--arg SPEC]... [--save K=FILE]...
+
+Runs one kernel once. Arguments are given in the kernel's order and checked against its metadata:
+  u32:7  i32:-1  u64:0x1000  f32:1.5  f64:2.5   scalars of the argument's size
+  buf:4096                                       a zero-filled device buffer of 4096 bytes (its address is passed)
+  buf:@in.bin                                    a device buffer holding the bytes of in.bin
+  lds:256                                        256 bytes of LDS for a __local pointer argument
+Exit status: 0 success, 1 the GPU faulted or hung (the report says how), 2 bad arguments or input.
+
+${optionHelp(OPTIONS)}`;
+
+type ParsedArg = { kind: 'scalar'; type: 'u32' | 'i32' | 'u64' | 'f32' | 'f64'; value: number | bigint; bytes: number } | { kind: 'buf'; bytes: Uint8Array } | { kind: 'lds'; bytes: number };
+
+function dims(s: string | undefined, what: string): [number, number, number] {
+  if (s === undefined) throw new UsageError(`--${what} is required`);
+  const parts = s.split(',').map((p) => Number(p));
+  if (parts.length > 3 || parts.some((p) => !Number.isInteger(p) || p < 1)) throw new UsageError(`--${what} ${s}: want 1 to 3 positive integers separated by commas`);
+  return [parts[0]!, parts[1] ?? 1, parts[2] ?? 1];
+}
+
+function parseArgSpec(spec: string, i: number): ParsedArg {
+  const m = /^([a-z0-9]+):(.*)$/.exec(spec);
+  if (!m) throw new UsageError(`--arg ${spec} (argument ${i}): want TYPE:VALUE, e.g. u32:7 or buf:4096`);
+  const [, type, v] = m as unknown as [string, string, string];
+  const int = (bits: number, signed: boolean): bigint => {
+    let b: bigint;
+    try {
+      b = BigInt(v);
+    } catch {
+      throw new UsageError(`--arg ${spec} (argument ${i}): "${v}" is not an integer`);
+    }
+    const lo = signed ? -(1n << BigInt(bits - 1)) : 0n;
+    const hi = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+    if (b < lo || b > hi) throw new UsageError(`--arg ${spec} (argument ${i}): ${v} does not fit ${type}`);
+    return b;
+  };
+  switch (type) {
+    case 'u32': return { kind: 'scalar', type, value: Number(int(32, false)), bytes: 4 };
+    case 'i32': return { kind: 'scalar', type, value: Number(int(32, true)), bytes: 4 };
+    case 'u64': return { kind: 'scalar', type, value: int(64, false), bytes: 8 };
+    case 'f32':
+    case 'f64': {
+      const f = Number(v);
+      if (v.trim() === '' || Number.isNaN(f) && v.toLowerCase() !== 'nan') throw new UsageError(`--arg ${spec} (argument ${i}): "${v}" is not a number`);
+      return { kind: 'scalar', type, value: f, bytes: type === 'f32' ? 4 : 8 };
+    }
+    case 'buf': {
+      if (v.startsWith('@')) {
+        const file = v.slice(1);
+        if (!existsSync(file)) throw new UsageError(`--arg ${spec} (argument ${i}): file ${file} does not exist`);
+        return { kind: 'buf', bytes: new Uint8Array(readFileSync(file)) };
+      }
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--arg ${spec} (argument ${i}): want a byte count ≥ 1 or @FILE`);
+      return { kind: 'buf', bytes: new Uint8Array(n) };
+    }
+    case 'lds': {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`--arg ${spec} (argument ${i}): want a byte count`);
+      return { kind: 'lds', bytes: n };
+    }
+    default:
+      throw new UsageError(`--arg ${spec} (argument ${i}): unknown type "${type}" (u32, i32, u64, f32, f64, buf, lds)`);
+  }
+}
+
+/** The argument must fit what the metadata says the kernel takes. */
+function checkAgainstMetadata(a: ParsedArg, md: KernelArgMetadata, i: number, kernel: string): void {
+  const name = `${kernel} argument ${i} (${md.name ?? '?'}: ${md.typeName ?? md.valueKind}, ${md.size} bytes)`;
+  if (md.valueKind === 'dynamic_shared_pointer') {
+    if (a.kind !== 'lds') throw new UsageError(`${name} is a __local pointer: pass lds:BYTES`);
+  } else if (md.valueKind === 'global_buffer') {
+    if (a.kind !== 'buf' && !(a.kind === 'scalar' && a.type === 'u64')) throw new UsageError(`${name} is a pointer: pass buf:BYTES, buf:@FILE or a raw address as u64:ADDR`);
+  } else if (a.kind !== 'scalar') {
+    throw new UsageError(`${name} is a value, not a buffer: pass e.g. u32:7`);
+  } else if (a.bytes !== md.size) {
+    throw new UsageError(`${name} takes ${md.size} bytes; ${a.type} is ${a.bytes}`);
+  }
+}
+
+export async function runRun(argv: readonly string[], io: CommandIo): Promise<number> {
+  const a = parseArgs(argv, OPTIONS);
+  if (a.flags.has('help')) {
+    io.out(RUN_HELP);
+    return 0;
+  }
+  const [file, kernelName, extra] = a.positionals;
+  if (!file || !kernelName) throw new UsageError('need <code-object> and <kernel>');
+  if (extra) throw new UsageError(`unexpected argument "${extra}"`);
+  if (!existsSync(file)) throw new UsageError(`code object ${file} does not exist`);
+  const grid = dims(a.values.get('grid')?.[0], 'grid');
+  const block = dims(a.values.get('block')?.[0], 'block');
+  const queueKind = a.values.get('queue')?.[0] ?? 'aql';
+  if (queueKind !== 'aql' && queueKind !== 'pm4') throw new UsageError(`--queue ${queueKind}: want aql or pm4`);
+  const timeoutMs = Number(a.values.get('timeout')?.[0] ?? 30000);
+  if (!(timeoutMs > 0)) throw new UsageError('--timeout wants a positive number of milliseconds');
+  const specs = (a.values.get('arg') ?? []).map(parseArgSpec);
+  const saves = (a.values.get('save') ?? []).map((s) => {
+    const m = /^(\d+)=(.+)$/.exec(s);
+    if (!m) throw new UsageError(`--save ${s}: want K=FILE`);
+    const k = Number(m[1]);
+    if (specs[k]?.kind !== 'buf') throw new UsageError(`--save ${s}: argument ${k} is not a buffer argument`);
+    return { index: k, file: m[2]! };
+  });
+  const gpuIndex = Number(a.values.get('gpu')?.[0] ?? 0);
+  const traceFile = a.values.get('trace')?.[0];
+
+  const host = selectHost(a.values.get('device')?.[0], (l) => io.err(l));
+  let kfd: Kfd | undefined;
+  try {
+    kfd = Kfd.open(host);
+    if (!Number.isInteger(gpuIndex) || gpuIndex < 0 || gpuIndex >= kfd.gpus.length) throw new UsageError(`--gpu ${gpuIndex}: this device has ${kfd.gpus.length} GPU(s)`);
+    const dev = kfd.device(gpuIndex);
+    let program: Program;
+    try {
+      program = Program.load(dev, new Uint8Array(readFileSync(file)));
+    } catch (e) {
+      if (e instanceof Error && /ELF|code object|target|bundle|metadata/i.test(e.name + e.message)) throw new UsageError(`${file}: ${e.message}`);
+      throw e;
+    }
+    if (!program.code.kernels.has(kernelName)) throw new UsageError(`${file} has no kernel "${kernelName}" (it has: ${program.kernelNames.join(', ')})`);
+    const kernel = program.kernel(kernelName);
+    const explicit = kernel.info.explicitArgs;
+    if (specs.length !== explicit.length) throw new UsageError(`${kernelName} takes ${explicit.length} argument(s) (${explicit.map((m) => `${m.name ?? '?'}: ${m.typeName ?? m.valueKind}`).join(', ')}), ${specs.length} given`);
+    specs.forEach((s, i) => checkAgainstMetadata(s, explicit[i]!, i, kernelName));
+    const buffers = new Map<number, GpuBuffer>();
+    const args: KernelArg[] = specs.map((s, i) => {
+      if (s.kind === 'scalar') return s.value;
+      if (s.kind === 'lds') return s.bytes;
+      const b = dev.alloc(s.bytes.length, { domain: 'vram', hostVisible: true, label: `argument ${i}` });
+      b.view.set(s.bytes);
+      buffers.set(i, b);
+      return b;
+    });
+    const tracer = new Tracer();
+    dev.tracer = tracer;
+    const queue = queueKind === 'aql' ? AqlQueue.create(dev) : Pm4Queue.create(dev);
+    try {
+      const c = kernel.dispatch(queue, { grid, block, args });
+      queue.wait(c.value, timeoutMs, `kernel ${kernelName}`);
+    } catch (e) {
+      if (e instanceof GpuFaultError || e instanceof WaitTimeoutError) {
+        io.err(`amdgpu-ts run: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    }
+    tracer.collect();
+    const op = tracer.events.find((e) => e.name === kernelName);
+    const elapsedUs = op ? Number(op.end - op.start) / 100 : null;
+    const outs = [...buffers].map(([index, b]) => {
+      const bytes = b.view.slice(0, specs[index]!.kind === 'buf' ? (specs[index] as { bytes: Uint8Array }).bytes.length : 0);
+      return { index, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+    });
+    for (const s of saves) writeFileSync(s.file, outs.find((o) => o.index === s.index)!.bytes);
+    if (traceFile) writeFileSync(traceFile, JSON.stringify(chromeTrace(tracer.events)));
+    const report = { device: host.description.device, kernel: kernelName, grid, block, queue: queueKind, elapsedUs, buffers: outs.map((o) => ({ index: o.index, bytes: o.bytes.length, sha256: o.sha256 })) };
+    if (a.flags.has('json')) io.out(JSON.stringify(report, null, 2));
+    else {
+      io.out(`${kernelName} on ${dev.name} (${host.description.emulated ? 'emulated' : 'native'}), ${queueKind.toUpperCase()} queue: grid ${grid.join('x')}, block ${block.join('x')}, ${elapsedUs === null ? 'no GPU timestamp' : `${elapsedUs.toFixed(1)} µs GPU time`}`);
+      for (const o of report.buffers) io.out(`  argument ${o.index}: ${o.bytes} bytes, sha256 ${o.sha256}${saves.some((s) => s.index === o.index) ? ` → ${saves.find((s) => s.index === o.index)!.file}` : ''}`);
+    }
+    return 0;
+  } finally {
+    kfd?.close();
+    await host.shutdown();
+  }
+}
