@@ -81,6 +81,9 @@ export class Kernel {
   }
 
   /** Launches the kernel; the returned completion is waited on the same queue. */
+  dispatch(queue: AqlQueue, o: DispatchOptions): AqlCompletion;
+  dispatch(queue: Pm4Queue, o: DispatchOptions): Completion;
+  dispatch(queue: Pm4Queue | AqlQueue, o: DispatchOptions): Completion | AqlCompletion;
   dispatch(queue: Pm4Queue | AqlQueue, o: DispatchOptions): Completion | AqlCompletion {
     const grid = dim3(o.grid);
     const block = dim3(o.block);

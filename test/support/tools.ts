@@ -27,7 +27,7 @@ export function requireOracle(t: TestContext, needs: { commands?: string[]; file
     ...(needs.files ?? []).filter((f) => !existsSync(f)),
   ];
   if (missing.length === 0) return true;
-  const why = `skipped: ${missing.join(', ')} missing (install with: apt-get install -y clang-19 lld-19 llvm-19 libdrm-dev linux-libc-dev libhsa-runtime-dev)`;
+  const why = `skipped: ${missing.join(', ')} missing (install with: apt-get install -y clang-19 lld-19 llvm-19 llvm-19-dev libdrm-dev linux-libc-dev libhsa-runtime-dev gcc)`;
   if (inCI) throw new Error(`CI must run this oracle test, but ${why.slice(9)}`);
   t.skip(why);
   return false;
