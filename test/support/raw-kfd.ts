@@ -2,7 +2,7 @@
 // send exactly the bytes it wants and read back the errno and the arguments the kernel wrote.
 import { EmuHost } from '../../src/emu/host.js';
 import { OsError } from '../../src/os/errors.js';
-import { MAP_ANONYMOUS, MAP_PRIVATE, O_RDWR, PROT_READ, PROT_WRITE, type Mapping } from '../../src/os/host.js';
+import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, O_RDWR, PROT_READ, PROT_WRITE, type Mapping, type Mmio } from '../../src/os/host.js';
 import type { StructInput, StructValue, FieldSpec } from '../../src/uapi/codec.js';
 import * as kfd from '../../src/uapi/kfd.js';
 import { computeQueueSizes, type ComputeQueueSizes } from '../../src/hw/queue-sizes.js';
@@ -10,6 +10,8 @@ import { computeQueueSizes, type ComputeQueueSizes } from '../../src/hw/queue-si
 const NODES = '/sys/devices/virtual/kfd/kfd/topology/nodes';
 const F = kfd.KFD_IOC_ALLOC_MEM_FLAGS;
 export const PAGE = 4096;
+/** kfd_doorbell_process_slice on SOC15: 1024 doorbells of 8 bytes (kfd_doorbell.c). */
+export const DOORBELL_SLICE_BYTES = 8192;
 
 /** What one ioctl did: 'OK' or the errno name, and the argument bytes as the caller got them back. */
 export interface Outcome<V> {
@@ -37,6 +39,8 @@ export class RawKfd {
   readonly gpus: readonly GpuNode[];
   private readonly renderFds = new Map<number, number>();
   private nextVa = 0x100000000n;
+  /** Every CPU mapping made through this object, so `closeAll` can leave the process empty. */
+  private readonly cpuMappings: Mapping[] = [];
 
   constructor(spec: string) {
     this.host = new EmuHost(spec);
@@ -97,7 +101,12 @@ export class RawKfd {
 
   /** Anonymous process memory, for the user pointers ioctls take. */
   userMemory(bytes: number): Mapping {
-    return this.host.mmap(0n, Math.max(bytes, PAGE), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n);
+    return this.track(this.host.mmap(0n, Math.max(bytes, PAGE), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n));
+  }
+
+  private track(m: Mapping): Mapping {
+    this.cpuMappings.push(m);
+    return m;
   }
 
   /** A u32 array in process memory (device_ids_array_ptr). */
@@ -175,6 +184,47 @@ export class RawKfd {
   createQueue(values: StructInput<CreateQueueFields>): Outcome<StructValue<CreateQueueFields>> {
     const ioctl = kfd.createQueueIoctlFor(this.minor) as kfd.KfdIoctl<CreateQueueFields>;
     return this.try(ioctl, values);
+  }
+
+  /** The CPU's view of a BO: mmap of the render node at the BO's mmap_offset (as libhsakmt does). */
+  cpuView(bo: RawBo, gpuId = this.gpuId): Mapping {
+    return this.track(this.host.mmap(0n, bo.size, PROT_READ | PROT_WRITE, MAP_SHARED, this.renderFd(gpuId), bo.mmapOffset));
+  }
+
+  /**
+   * The doorbell of a queue: CREATE_QUEUE's doorbell_offset names the GPU's process doorbell slice
+   * (mmap'd on /dev/kfd at the offset with the low 13 bits cleared, one 8 KiB slice) and, in its low
+   * bits, the byte of this queue's doorbell in the slice (kfd_chardev.c kfd_ioctl_create_queue).
+   */
+  doorbell(doorbellOffset: bigint): { readonly mmio: Mmio; readonly byte: number } {
+    const slice = this.track(this.host.mmap(0n, DOORBELL_SLICE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, this.fd, doorbellOffset & ~BigInt(DOORBELL_SLICE_BYTES - 1)));
+    return { mmio: this.host.mmio(slice), byte: Number(doorbellOffset & BigInt(DOORBELL_SLICE_BYTES - 1)) };
+  }
+
+  /** CREATE_EVENT; `page` (a GTT BO of KFD_EVENT_PAGE_BYTES) is handed over as the event page. */
+  createEvent(type: number, opts: { page?: RawBo; autoReset?: boolean } = {}): { readonly id: number; readonly slot: number } {
+    const r = this.call(kfd.KFD_IOC.CREATE_EVENT, { event_page_offset: opts.page?.handle ?? 0n, event_type: type, auto_reset: opts.autoReset === false ? 0 : 1, node_id: 0 });
+    return { id: r.event_id, slot: r.event_slot_index };
+  }
+
+  /**
+   * WAIT_EVENTS on `ids` (any of them); returns the wait result and each event's kfd_event_data as
+   * the kernel left it.
+   */
+  waitEvents(ids: readonly number[], timeoutMs: number): { readonly result: number; readonly data: readonly Uint8Array[] } {
+    const size = kfd.eventData.size;
+    const list = this.userMemory(ids.length * size);
+    ids.forEach((id, i) => kfd.eventData.encode({ event_id: id }, list.bytes, i * size));
+    const r = this.call(kfd.KFD_IOC.WAIT_EVENTS, { events_ptr: list.address, num_events: ids.length, wait_for_all: 0, timeout: timeoutMs });
+    return { result: r.wait_result, data: ids.map((_, i) => list.bytes.slice(i * size, (i + 1) * size)) };
+  }
+
+  /** Unmaps every CPU mapping made here and closes the render nodes and /dev/kfd (process teardown). */
+  closeAll(): void {
+    for (const m of this.cpuMappings.splice(0)) this.host.munmap(m.address, m.length);
+    for (const fd of this.renderFds.values()) this.host.close(fd);
+    this.renderFds.clear();
+    this.host.close(this.fd);
   }
 
   async shutdown(): Promise<void> {

@@ -3,8 +3,8 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { CTRL, type EngineRequest, type EngineSetup, type QueueDescriptor } from './protocol.js';
 import { GpuVm, type GpuFault } from './vm.js';
-import { EventTable } from './event-table.js';
-import { KFD_IOC_EVENT } from '../../uapi/kfd.js';
+import { EventTable, type EventEntry } from './event-table.js';
+import { KFD_IOC_EVENT, KFD_SIGNAL_EVENT_LIMIT } from '../../uapi/kfd.js';
 import { gpuClock } from './clock.js';
 import { writeReply } from './reply.js';
 import type { EngineContext, QueueEngine, QueueEngineFactory, StepResult } from './context.js';
@@ -48,13 +48,23 @@ export class EngineThread implements EngineContext {
   }
 
   interrupt(ctxid: number, _source: string): void {
-    if (this.inject.has('drop-interrupt')) return;
-    // kfd_signal_event_interrupt with a full event id: the event fires only if the GPU wrote its
-    // event page slot first; KFD then marks the slot unsignaled again.
-    const e = this.events.entry(ctxid);
-    if (!e || e.type !== KFD_IOC_EVENT.SIGNAL || !this.eventPage) return;
-    const slots = new BigUint64Array(this.eventPage.bytes.buffer, this.eventPage.bytes.byteOffset + this.eventPage.offset, 4096);
-    if (Atomics.load(slots, e.slot) === UNSIGNALED_EVENT_SLOT) return;
+    if (this.inject.has('drop-interrupt') || !this.eventPage) return;
+    // kfd_signal_event_interrupt: the context id names an event, which fires only if the GPU wrote its
+    // event page slot first. When that lookup fails (no such event, or its slot still unsignaled), KFD
+    // searches the whole page and fires every event whose slot was written.
+    const slots = new BigUint64Array(this.eventPage.bytes.buffer, this.eventPage.bytes.byteOffset + this.eventPage.offset, KFD_SIGNAL_EVENT_LIMIT);
+    const named = ctxid < KFD_SIGNAL_EVENT_LIMIT ? this.events.entry(ctxid) : undefined;
+    if (named && Atomics.load(slots, named.slot) !== UNSIGNALED_EVENT_SLOT) return this.setEventFromInterrupt(named, slots);
+    for (let id = 1; id < KFD_SIGNAL_EVENT_LIMIT; id++) {
+      if (Atomics.load(slots, id) === UNSIGNALED_EVENT_SLOT) continue;
+      const e = this.events.entry(id);
+      if (e) this.setEventFromInterrupt(e, slots);
+    }
+  }
+
+  /** set_event_from_interrupt: only signal and debug events can be GPU-signaled; acknowledge_signal marks the slot unsignaled again. */
+  private setEventFromInterrupt(e: EventEntry, slots: BigUint64Array): void {
+    if (e.type !== KFD_IOC_EVENT.SIGNAL && e.type !== KFD_IOC_EVENT.DEBUG_EVENT) return;
     Atomics.store(slots, e.slot, UNSIGNALED_EVENT_SLOT);
     this.events.signal(e.index);
   }
