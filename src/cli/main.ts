@@ -9,6 +9,7 @@ import { DriverError } from '../driver/errors.js';
 import { TopologyError } from '../uapi/kfd-sysfs.js';
 import { runDisasm } from './disasm.js';
 import { runRun } from './run.js';
+import { runBench } from './bench.js';
 
 interface Command {
   readonly summary: string;
@@ -18,6 +19,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   selftest: { summary: 'run the self-test suite on a device (the main job; `npm start`)', run: runSelftestCommand },
   run: { summary: 'launch one kernel of a code object with arguments from the command line', run: runRun },
+  bench: { summary: 'measure copy bandwidth, dispatch rate/latency, signal round trips and the submission path', run: runBench },
   info: { summary: 'list the GPUs (real, emulated, or from a captured sysfs tree)', run: runInfo },
   decode: { summary: 'decode a PM4, SDMA or AQL command stream (file or stdin)', run: runDecode },
   disasm: { summary: 'disassemble the kernels of a code object (RDNA3, CDNA3)', run: runDisasm },

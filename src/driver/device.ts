@@ -153,6 +153,11 @@ export class Device implements MemoryOwner {
     return this.buffers.size;
   }
 
+  /** Slices of the small-object pool in use (signals, kernel arguments, IBs not yet retired). */
+  get liveSmallObjects(): number {
+    return this.smallPool?.liveSlices ?? 0;
+  }
+
   get liveResources(): number {
     return this.resources.size;
   }

@@ -2,8 +2,8 @@
 
 /** Base class: every driver error names the device it is about. */
 export class DriverError extends Error {
-  constructor(readonly device: string, message: string) {
-    super(`${device}: ${message}`);
+  constructor(readonly device: string, message: string, options?: ErrorOptions) {
+    super(`${device}: ${message}`, options);
     this.name = 'DriverError';
   }
 }

@@ -44,6 +44,9 @@ export class EventPage {
 
   constructor(private readonly kfd: Kfd, owner: Device) {
     this.buffer = owner.alloc(KFD_EVENT_PAGE_BYTES, { domain: 'gtt', uncached: true, label: 'KFD event page' });
+    // The page serves every device of the process and the kernel refuses to free it (EPERM): it is
+    // the session's, not the allocating device's, so that device's close() must not try.
+    owner.forget(this.buffer);
     // Auto-reset, as ROCr creates them: a fault is reported by the wait that sees it, once
     // (kfd_reset_event refuses non-signal events, so they cannot be re-armed by hand).
     this.memoryEvent = this.create(KFD_IOC_EVENT.MEMORY, true);

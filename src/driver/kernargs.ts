@@ -78,20 +78,22 @@ export function packKernargs(k: KernelInfo, args: readonly KernelArg[], shape: L
     const v = args[i]!;
     if (a.offset + a.size > out.length) throw new KernargError(k.name, `argument ${i} lies outside the ${out.length}-byte kernarg segment`);
     if (a.valueKind === 'dynamic_shared_pointer') {
-      if (typeof v !== 'number') throw new KernargError(k.name, `argument ${i} (${a.name ?? '?'}) is a __local pointer: pass its size in bytes`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new KernargError(k.name, `argument ${i} (${a.name ?? '?'}) is a __local pointer: pass its size in bytes`);
       ldsCursor = Math.ceil(ldsCursor / ldsAlign(a)) * ldsAlign(a);
       dv.setUint32(a.offset, ldsCursor, true);
       ldsCursor += v;
       return;
     }
+    const what = `argument ${i} (${a.name ?? '?'}: ${a.typeName ?? a.valueKind})`;
     if (v instanceof Uint8Array) {
-      if (v.length !== a.size) throw new KernargError(k.name, `argument ${i} (${a.name ?? '?'}) is ${a.size} bytes, got ${v.length}`);
+      if (v.length !== a.size) throw new KernargError(k.name, `${what} is ${a.size} bytes, got ${v.length}`);
       out.set(v, a.offset);
     } else if (typeof v === 'object') {
-      if (a.valueKind !== 'global_buffer' && a.size !== 8) throw new KernargError(k.name, `argument ${i} (${a.name ?? '?'}) is a ${a.typeName ?? a.valueKind}, not a pointer`);
+      if (a.valueKind !== 'global_buffer') throw new KernargError(k.name, `${what} is a value, not a pointer: got a buffer`);
       dv.setBigUint64(a.offset, v.va, true);
     } else {
-      if (a.valueKind === 'global_buffer' && typeof v === 'number' && !Number.isInteger(v)) throw new KernargError(k.name, `argument ${i} (${a.name ?? '?'}) is a pointer; pass a buffer or an address`);
+      // A plain number for a pointer is almost always an argument in the wrong place; raw addresses are bigints.
+      if (a.valueKind === 'global_buffer' && typeof v === 'number') throw new KernargError(k.name, `${what} is a pointer: pass a buffer or a bigint address, got the number ${v}`);
       writeScalar(dv, a, v, k.name);
     }
   });

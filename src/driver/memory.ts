@@ -3,6 +3,8 @@
 // VA, ALLOC_MEMORY_OF_GPU at it, mmap the BO over the reservation, MAP_MEMORY_TO_GPU).
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE, pageAlign, type Host } from '../os/host.js';
 import { KFD_IOC, KFD_IOC_ALLOC_MEM_FLAGS as F } from '../uapi/kfd.js';
+import { OsError } from '../os/errors.js';
+import { DriverError } from './errors.js';
 import { ioctl } from './ioctl.js';
 
 export type Domain = 'vram' | 'gtt' | 'userptr';
@@ -80,13 +82,13 @@ export class GpuBuffer {
     for (const id of todo) this.mappedOn.delete(id);
   }
 
-  /** Unmaps from every GPU, drops the CPU mapping and VA reservation, then frees the BO. */
   /** For releaseToKernel: the buffer is no longer this process's to free. */
   markReleased(): void {
     this.freed = true;
     this.owner.forget(this);
   }
 
+  /** Unmaps from every GPU, drops the CPU mapping and VA reservation, then frees the BO. */
   free(): void {
     if (this.freed) return;
     this.unmapFrom([...this.mappedOn]);
@@ -145,13 +147,17 @@ export function allocate(owner: MemoryOwner, size: number, opts: AllocOptions = 
   } else {
     va = host.mmap(0n, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0n).address;
   }
-  let handle: bigint;
+  let handle: bigint | undefined;
   try {
     const r = ioctl(host, owner.kfdFd, KFD_IOC.ALLOC_MEMORY_OF_GPU, { va_addr: va, size: BigInt(len), gpu_id: owner.gpuId, flags, mmap_offset: userAddr });
     handle = r.handle;
     if (domain !== 'userptr' && hostVisible) cpu = host.mmap(va, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, owner.renderFd, r.mmap_offset).bytes;
   } catch (e) {
     host.munmap(va, len);
+    if (handle !== undefined) ioctl(host, owner.kfdFd, KFD_IOC.FREE_MEMORY_OF_GPU, { handle });
+    // The kernel's error names only the call; say which GPU could not get what.
+    const what = `${handle === undefined ? 'allocate' : 'map for the CPU'} ${len} bytes of ${domain}${hostVisible ? ' (host-visible)' : ''} memory`;
+    if (e instanceof OsError) throw new DriverError(owner.name, `cannot ${what}: ${e.code} (${e.message})`, { cause: e });
     throw e;
   }
   const buf = new GpuBuffer(owner, va, len, domain, handle, flags, cpu?.subarray(0, len), label);

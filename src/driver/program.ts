@@ -3,6 +3,7 @@ import { loadCodeObject, type CodeObject, type KernelInfo } from '../codeobj/ind
 import { COMPUTE_REGS, DISPATCH_INITIATOR, LDS_ENCODE_GRANULARITY } from '../hw/pm4/registers.js';
 import { writeDispatchPacket } from '../hw/aql.js';
 import { amdQueue, AQL_PACKET_BYTES } from '../uapi/hsa.js';
+import type { Pm4Builder } from '../hw/pm4/builder.js';
 import { DriverError } from './errors.js';
 import type { Device } from './device.js';
 import type { GpuBuffer } from './memory.js';
@@ -10,6 +11,8 @@ import { packKernargs, dynamicLdsOfArgs, type KernelArg } from './kernargs.js';
 import { Pm4Queue } from './queues/pm4-queue.js';
 import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
 import type { Completion } from './queues/ring-queue.js';
+import type { Slice } from './suballoc.js';
+import type { GfxFamily } from '../hw/targets.js';
 
 export type Dim3 = number | readonly [number] | readonly [number, number] | readonly [number, number, number];
 
@@ -65,8 +68,58 @@ interface ScratchSetup {
   readonly waves: number;
 }
 
+/**
+ * A kernel's PM4 dispatch stream with every per-launch dword located: launches without scratch copy
+ * it and patch LDS size, user-SGPR pointers, block and grid instead of encoding it again.
+ */
+interface Pm4Template {
+  readonly family: GfxFamily;
+  readonly dwords: Uint32Array;
+  readonly rsrc2At: number;
+  /** Dword positions of the dispatch-packet and kernarg pointers (low dword; -1 when not enabled). */
+  readonly dispatchPtrAt: number;
+  readonly kernargPtrAt: number;
+  readonly blockAt: number;
+  readonly gridAt: number;
+}
+
+interface UserSgprs {
+  readonly values: number[];
+  /** Index in `values` of the dispatch-packet pointer's low dword, -1 when the kernel does not take it. */
+  readonly dispatchPtr: number;
+  readonly kernargPtr: number;
+}
+
+/** CPU views of a small-object pool chunk, made once per chunk rather than once per launch. */
+interface ChunkViews {
+  readonly data: DataView;
+  readonly words: Int32Array;
+}
+const chunkViews = new WeakMap<GpuBuffer, ChunkViews>();
+
+function viewsOf(chunk: GpuBuffer): ChunkViews {
+  let v = chunkViews.get(chunk);
+  if (!v) {
+    const b = chunk.view;
+    v = { data: new DataView(b.buffer, b.byteOffset, b.byteLength), words: new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2) };
+    chunkViews.set(chunk, v);
+  }
+  return v;
+}
+
+/** Halves of a GPU address (below 2^53 without BigInt arithmetic, which allocates). */
+const lo32 = (v: bigint): number => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? n >>> 0 : Number(v & 0xffffffffn);
+};
+const hi32 = (v: bigint): number => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? Math.floor(n / 4294967296) >>> 0 : Number((v >> 32n) & 0xffffffffn);
+};
+
 export class Kernel {
   readonly name: string;
+  private pm4Template: Pm4Template | undefined;
 
   constructor(readonly program: Program, readonly info: KernelInfo) {
     this.name = info.name;
@@ -100,20 +153,33 @@ export class Kernel {
     const packetVa = slice.va;
     const kernargVa = slice.va + BigInt(AQL_PACKET_BYTES);
     const ap = this.device.apertures;
-    packKernargs(this.info, o.args ?? [], { grid, block, dynamicLds }, { queuePtr: queue instanceof AqlQueue ? queue.amdQueueVa : 0n, privateBase: ap.scratchBase, sharedBase: ap.ldsBase }, slice.bytes.subarray(AQL_PACKET_BYTES));
-    const scratch = this.scratchFor(queue);
+    let scratch: ScratchSetup | undefined;
+    try {
+      packKernargs(this.info, o.args ?? [], { grid, block, dynamicLds }, { queuePtr: queue instanceof AqlQueue ? queue.amdQueueVa : 0n, privateBase: ap.scratchBase, sharedBase: ap.ldsBase }, slice.bytes.subarray(AQL_PACKET_BYTES));
+      scratch = this.scratchFor(queue);
+    } catch (e) {
+      // Nothing was submitted: the slice is not the queue's to retire.
+      this.device.freeSmall(slice);
+      throw e;
+    }
     const kobj = this.info.descriptorAddress(this.program.image.va);
-    const packet = { workgroup: block, grid, privateSegmentBytes: this.info.descriptor.privateSegmentFixedSize, groupSegmentBytes: ldsBytes, kernelObject: kobj, kernarg: kernargVa };
+    // completionSignal is what the PM4 path's dispatch packet carries; an AQL queue puts its own.
+    const packet = { workgroup: block, grid, privateSegmentBytes: this.info.descriptor.privateSegmentFixedSize, groupSegmentBytes: ldsBytes, kernelObject: kobj, kernarg: kernargVa, completionSignal: 0n };
     let c: Completion | AqlCompletion;
     if (queue instanceof AqlQueue) {
       c = queue.dispatch(packet, this.name);
     } else {
-      const view = new DataView(slice.bytes.buffer, slice.bytes.byteOffset, AQL_PACKET_BYTES);
-      writeDispatchPacket(view, new Int32Array(slice.bytes.buffer, slice.bytes.byteOffset, AQL_PACKET_BYTES / 4), 0, { ...packet, completionSignal: 0n });
+      const v = viewsOf(slice.chunk);
+      writeDispatchPacket(v.data, v.words, slice.offset, packet);
       c = queue.submit(this.pm4Dispatch(queue, grid, block, ldsBytes, packetVa, kernargVa, scratch), { label: this.name });
     }
-    queue.retirements.add(c.value, () => this.device.freeSmall(slice));
+    queue.retirements.add(c.value, this.releaser(slice));
     return c;
+  }
+
+  private releaser(slice: Slice): () => void {
+    const device = this.device;
+    return () => device.freeSmall(slice);
   }
 
   /** Scratch for kernels with a private segment: per-queue backing, grown as kernels need. */
@@ -141,41 +207,90 @@ export class Kernel {
     return (waves | ((waveBytes / unit) << 12)) >>> 0;
   }
 
-  private userSgprs(packetVa: bigint, kernargVa: bigint, scratch: ScratchSetup | undefined): number[] {
+  private userSgprs(packetVa: bigint, kernargVa: bigint, scratch: ScratchSetup | undefined): UserSgprs {
     const p = this.info.descriptor.properties;
     const out: number[] = [];
     const push64 = (v: bigint): void => void out.push(Number(v & 0xffffffffn), Number(v >> 32n));
+    let dispatchPtr = -1;
+    let kernargPtr = -1;
     if (p.enableSgprPrivateSegmentBuffer) out.push(0, 0, 0, 0);
-    if (p.enableSgprDispatchPtr) push64(packetVa);
+    if (p.enableSgprDispatchPtr) {
+      dispatchPtr = out.length;
+      push64(packetVa);
+    }
     if (p.enableSgprQueuePtr) push64(0n);
-    if (p.enableSgprKernargSegmentPtr) push64(kernargVa);
+    if (p.enableSgprKernargSegmentPtr) {
+      kernargPtr = out.length;
+      push64(kernargVa);
+    }
     if (p.enableSgprDispatchId) push64(0n);
     if (p.enableSgprFlatScratchInit) push64(scratch?.base ?? 0n);
     if (p.enableSgprPrivateSegmentSize) out.push(this.info.descriptor.privateSegmentFixedSize);
-    return out;
+    return { values: out, dispatchPtr, kernargPtr };
+  }
+
+  /** COMPUTE_PGM_RSRC2 with the LDS size of this launch (LLVM leaves LDS_SIZE, bits 23:15, zero). */
+  private rsrc2(ldsBytes: number): number {
+    return ((this.info.descriptor.computePgmRsrc2 & ~(0x1ff << 15)) | (Math.ceil(ldsBytes / LDS_ENCODE_GRANULARITY) << 15)) >>> 0;
   }
 
   private pm4Dispatch(queue: Pm4Queue, grid: readonly number[], block: readonly number[], ldsBytes: number, packetVa: bigint, kernargVa: bigint, scratch: ScratchSetup | undefined): Uint32Array {
+    // Scratch setup depends on the (growing) scratch backing: those launches encode the whole stream.
+    if (scratch) return this.encodePm4Dispatch(queue.builder(), grid, block, ldsBytes, packetVa, kernargVa, scratch).b.dwords;
+    const family = queue.device.target.family;
+    let t = this.pm4Template;
+    if (!t || t.family !== family) t = this.pm4Template = this.pm4TemplateFor(queue, family);
+    const w = t.dwords;
+    w[t.rsrc2At] = this.rsrc2(ldsBytes);
+    if (t.dispatchPtrAt >= 0) {
+      w[t.dispatchPtrAt] = lo32(packetVa);
+      w[t.dispatchPtrAt + 1] = hi32(packetVa);
+    }
+    if (t.kernargPtrAt >= 0) {
+      w[t.kernargPtrAt] = lo32(kernargVa);
+      w[t.kernargPtrAt + 1] = hi32(kernargVa);
+    }
+    w[t.blockAt] = block[0]!;
+    w[t.blockAt + 1] = block[1]!;
+    w[t.blockAt + 2] = block[2]!;
+    w[t.gridAt] = grid[0]!;
+    w[t.gridAt + 1] = grid[1]!;
+    w[t.gridAt + 2] = grid[2]!;
+    return w;
+  }
+
+  private pm4TemplateFor(queue: Pm4Queue, family: GfxFamily): Pm4Template {
+    const e = this.encodePm4Dispatch(queue.builder(), [1, 1, 1], [1, 1, 1], 0, 0n, 0n, undefined);
+    const at = (i: number): number => (i < 0 ? -1 : e.userAt + i);
+    return { family, dwords: e.b.dwords.slice(), rsrc2At: e.rsrc2At, dispatchPtrAt: at(e.user.dispatchPtr), kernargPtrAt: at(e.user.kernargPtr), blockAt: e.blockAt, gridAt: e.gridAt };
+  }
+
+  /** Encodes the full dispatch stream and says where its per-launch dwords are. */
+  private encodePm4Dispatch(b: Pm4Builder, grid: readonly number[], block: readonly number[], ldsBytes: number, packetVa: bigint, kernargVa: bigint, scratch: ScratchSetup | undefined): { b: Pm4Builder; user: UserSgprs; userAt: number; rsrc2At: number; blockAt: number; gridAt: number } {
     const d = this.info.descriptor;
-    const R = COMPUTE_REGS[this.device.target.family];
+    const R = COMPUTE_REGS[b.family];
     const entry = this.info.entryAddress(this.program.image.va);
     if ((entry & 0xffn) !== 0n) throw new DriverError(this.device.name, `kernel ${this.name}: entry 0x${entry.toString(16)} is not 256-byte aligned, COMPUTE_PGM_LO cannot hold it`);
     const user = this.userSgprs(packetVa, kernargVa, scratch);
-    const rsrc2 = ((d.computePgmRsrc2 & ~(0x1ff << 15)) | (Math.ceil(ldsBytes / LDS_ENCODE_GRANULARITY) << 15)) >>> 0;
     const initiator = DISPATCH_INITIATOR.COMPUTE_SHADER_EN | DISPATCH_INITIATOR.PARTIAL_TG_EN | DISPATCH_INITIATOR.FORCE_START_AT_000 | DISPATCH_INITIATOR.USE_THREAD_DIMENSIONS | (this.waveSize === 32 ? DISPATCH_INITIATOR.CS_W32_EN : 0);
-    const b = queue.builder().acquireMem();
+    b.acquireMem();
     b.setShRegs(R.PGM_LO, Number((entry >> 8n) & 0xffffffffn), Number(entry >> 40n));
-    b.setShRegs(R.PGM_RSRC1, d.computePgmRsrc1, rsrc2);
+    b.setShRegs(R.PGM_RSRC1, d.computePgmRsrc1, this.rsrc2(ldsBytes));
+    const rsrc2At = b.length - 1;
     b.setShRegs(R.PGM_RSRC3, d.computePgmRsrc3);
     if (scratch) {
       b.setShRegs(R.TMPRING_SIZE, this.tmpring(scratch.waves, scratch.waveBytes));
       b.setShRegs(R.DISPATCH_SCRATCH_BASE_LO, Number((scratch.base >> 8n) & 0xffffffffn), Number(scratch.base >> 40n));
     }
-    if (user.length) b.setShRegs(R.USER_DATA_0, ...user);
+    // SET_SH_REG: header, register offset, then the values.
+    const userAt = b.length + 2;
+    if (user.values.length) b.setShRegs(R.USER_DATA_0, ...user.values);
     b.setShRegs(R.RESOURCE_LIMITS, 0);
     b.setShRegs(R.START_X, 0, 0, 0, block[0]!, block[1]!, block[2]!);
+    const blockAt = b.length - 3;
     b.dispatchDirect(grid[0]!, grid[1]!, grid[2]!, initiator);
+    const gridAt = b.length - 4;
     b.csPartialFlush();
-    return b.dwords;
+    return { b, user, userAt, rsrc2At, blockAt, gridAt };
   }
 }

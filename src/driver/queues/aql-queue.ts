@@ -34,6 +34,10 @@ export class AqlQueue implements DeviceResource {
   private readonly ringWords: Int32Array;
   private readonly ids: BigUint64Array;
   private writeIndex = 0n;
+  /** writeIndex as a double (exact far beyond any queue's lifetime), for the hot-path arithmetic. */
+  private written = 0;
+  /** The engine's read_dispatch_id when last read: only moves forward, so it is re-read only when the ring looks full. */
+  private readSeen = 0;
   private destroyed = false;
 
   static create(device: Device, opts: { packets?: number } = {}): AqlQueue {
@@ -103,28 +107,32 @@ export class AqlQueue implements DeviceResource {
   /** Reserves the next slot (waiting while the ring is full) and returns its byte offset. */
   private slot(): number {
     if (this.destroyed) throw new DriverError(this.device.name, `${this.label} was destroyed`);
-    this.retirements.collect(this.timeline.value);
-    const start = performance.now();
-    while (this.writeIndex - this.readIndex >= BigInt(this.packets)) {
-      if (performance.now() - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `a free packet slot on ${this.label}`, RING_FULL_TIMEOUT_MS, this.diagnose());
-      Atomics.wait(sleeper, 0, 0, 0.05);
+    if (this.retirements.size) this.retirements.collect(this.timeline.value);
+    if (this.written - this.readSeen >= this.packets) {
+      const start = performance.now();
+      while (this.written - (this.readSeen = Number(this.readIndex)) >= this.packets) {
+        if (performance.now() - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `a free packet slot on ${this.label}`, RING_FULL_TIMEOUT_MS, this.diagnose());
+        Atomics.wait(sleeper, 0, 0, 0.05);
+      }
     }
-    return Number(this.writeIndex % BigInt(this.packets)) * AQL_PACKET_BYTES;
+    return (this.written % this.packets) * AQL_PACKET_BYTES;
   }
 
   private ring1(): AqlCompletion {
     const index = this.writeIndex;
     this.writeIndex = index + 1n;
+    this.written++;
     Atomics.store(this.ids, WRITE_ID / 8, this.writeIndex);
     this.doorbell.store64(this.doorbellByte, index);
     return { queue: this, value: this.writeIndex };
   }
 
   dispatch(p: Omit<DispatchPacket, 'completionSignal'>, label = 'dispatch'): AqlCompletion {
-    return this.traced(label, () => {
+    const submit = (): AqlCompletion => {
       writeDispatchPacket(this.ringView, this.ringWords, this.slot(), { ...p, completionSignal: this.timeline.va });
       return this.ring1();
-    });
+    };
+    return this.device.tracer ? this.traced(label, submit) : submit();
   }
 
   /** With a tracer on the device, brackets `submit` with PM4 timestamp packets (start of pipe, end of pipe). */

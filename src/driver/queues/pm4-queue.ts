@@ -18,6 +18,8 @@ export interface QueueOptions {
 export class Pm4Queue extends RingQueue {
   readonly kind = 'pm4' as const;
   private readonly fence = new Pm4Builder(this.device.target.family, 32);
+  /** The fence stream (for value 0); each submission patches only the value dwords of its first RELEASE_MEM. */
+  private fenceTemplate: Uint32Array | undefined;
 
   static create(device: Device, opts: QueueOptions = {}): Pm4Queue {
     const ringBytes = opts.ringBytes ?? 64 * 1024;
@@ -70,11 +72,16 @@ export class Pm4Queue extends RingQueue {
   /** The timeline value (64-bit, after caches are flushed), then the event mailbox with the interrupt. */
   protected fencePackets(value: bigint): Uint32Array {
     const t = this.timeline;
-    return this.fence
+    const f = (this.fenceTemplate ??= this.fence
       .reset()
-      .releaseMem({ va: t.va, data: 'data64', value, flush: true })
+      .releaseMem({ va: t.va, data: 'data64', value: 0n, flush: true })
       .releaseMem({ va: t.mailboxVa, data: 'data64', value: BigInt(t.event.id), interrupt: true, ctxid: t.event.id, flush: false })
-      .dwords.slice();
+      .dwords.slice());
+    // RELEASE_MEM carries its 64-bit data in dwords 5 (low) and 6 (high), as the builder writes them.
+    const first = this.fence.reset().releaseMem({ va: t.va, data: 'data64', value, flush: true }).dwords;
+    f[5] = first[5]!;
+    f[6] = first[6]!;
+    return f;
   }
 
   protected timestampPackets(va: bigint, at: 'start' | 'end'): Uint32Array {

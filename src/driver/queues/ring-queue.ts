@@ -35,8 +35,13 @@ export abstract class RingQueue implements DeviceResource {
   protected readonly ringWords: Uint32Array;
   private readonly wptrCell: BigUint64Array;
   protected readonly rptrView: DataView;
-  /** Write pointer in dwords (monotonic). */
-  protected wptr = 0n;
+  /** Write pointer in dwords (monotonic; a double is exact far beyond any ring's lifetime). */
+  private wptrDwords = 0;
+  /**
+   * The engine's consumption as last read from its read pointer. It only moves forward, so a space
+   * check against this stale value is safe; the read pointer is re-read only when it says "full".
+   */
+  private consumedSeen = 0;
   private lastFence = 0n;
   readonly retirements = new Retirements();
   private destroyed = false;
@@ -77,6 +82,11 @@ export abstract class RingQueue implements DeviceResource {
     return this.lastFence;
   }
 
+  /** Write pointer in dwords (monotonic). */
+  protected get wptr(): bigint {
+    return BigInt(this.wptrDwords);
+  }
+
   /** Timestamp packets writing the GPU clock to `va` when the engine reaches them (start) or after all earlier work (end). */
   protected abstract timestampPackets(va: bigint, at: 'start' | 'end'): Uint32Array;
 
@@ -87,7 +97,7 @@ export abstract class RingQueue implements DeviceResource {
    */
   submit(packets: Uint32Array, opts: { fence?: boolean; label?: string } = {}): Completion {
     if (this.destroyed) throw new DriverError(this.device.name, `${this.label} was destroyed`);
-    this.retirements.collect(this.timeline.value);
+    if (this.retirements.size) this.retirements.collect(this.timeline.value);
     const tracer = this.device.tracer;
     const slot = tracer?.slot(this.device);
     if (slot) this.place(this.timestampPackets(slot.va, 'start'));
@@ -107,22 +117,26 @@ export abstract class RingQueue implements DeviceResource {
   private place(packets: Uint32Array): void {
     const n = packets.length;
     if (n >= this.ringDwords) throw new DriverError(this.device.name, `${this.label}: ${n} dwords of packets do not fit a ring of ${this.ringDwords} dwords`);
-    let pos = Number(this.wptr % BigInt(this.ringDwords));
+    let pos = this.wptrDwords % this.ringDwords;
     if (pos + n > this.ringDwords) {
       const pad = this.ringDwords - pos;
       this.reserve(pad);
       this.writeNop(pos, pad);
-      this.wptr += BigInt(pad);
+      this.wptrDwords += pad;
       pos = 0;
     }
     this.reserve(n);
     this.ringWords.set(packets, pos);
-    this.wptr += BigInt(n);
+    this.wptrDwords += n;
   }
 
   /** Waits until `n` more dwords fit without overwriting what the engine has not read. */
   private reserve(n: number): void {
-    const fits = (): boolean => this.wptr + BigInt(n) - this.consumedDwords() < BigInt(this.ringDwords);
+    if (this.wptrDwords + n - this.consumedSeen < this.ringDwords) return;
+    const fits = (): boolean => {
+      this.consumedSeen = Number(this.consumedDwords());
+      return this.wptrDwords + n - this.consumedSeen < this.ringDwords;
+    };
     if (fits()) return;
     this.publish();
     const start = performance.now();
@@ -133,7 +147,7 @@ export abstract class RingQueue implements DeviceResource {
   }
 
   private publish(): void {
-    const v = this.doorbellValue(this.wptr);
+    const v = this.doorbellValue(BigInt(this.wptrDwords));
     Atomics.store(this.wptrCell, 0, v);
     this.doorbell.store64(this.doorbellByte, v);
   }

@@ -17,10 +17,16 @@ export interface SdmaQueueOptions {
   readonly engine?: number;
 }
 
+const UNLABELLED = {};
+
 export class SdmaQueue extends RingQueue {
   readonly kind = 'sdma' as const;
   readonly version: SdmaVersion = sdmaVersionOf(this.device.target.sdma);
   private readonly fenceBuilder = new SdmaBuilder(this.version, 16);
+  /** Reused by copy(): submit() copies the packets into the ring, so one builder per queue is enough. */
+  private readonly copyBuilder = new SdmaBuilder(this.version, 64);
+  /** The fence stream for value 0; only the two value dwords change per submission. */
+  private fenceTemplate: Uint32Array | undefined;
 
   static create(device: Device, opts: SdmaQueueOptions = {}): SdmaQueue {
     const ringBytes = opts.ringBytes ?? 256 * 1024;
@@ -47,8 +53,11 @@ export class SdmaQueue extends RingQueue {
 
   /** Copies `bytes` from `src` to `dst` (GPU addresses), in as many packets as needed. */
   copy(dst: bigint, src: bigint, bytes: number): Completion {
-    const b = this.builder();
+    const b = this.copyBuilder;
     const max = b.limits.maxCopyBytes;
+    const traced = this.device.tracer !== undefined;
+    // The common case, one packet: no label string unless a tracer will show it.
+    if (bytes > 0 && bytes <= max) return this.submit(b.reset().copyLinear(dst, src, bytes).dwords, traced ? { label: `copy ${bytes} B` } : UNLABELLED);
     const perSubmit = Math.max(1, Math.floor((this.ringDwords / 4) / 7)) * max;
     let c: Completion | undefined;
     for (let off = 0; off < bytes; off += perSubmit) {
@@ -78,7 +87,12 @@ export class SdmaQueue extends RingQueue {
   /** Timeline value (high dword first), the event id into the mailbox, then the interrupt. */
   protected fencePackets(value: bigint): Uint32Array {
     const t = this.timeline;
-    return this.fenceBuilder.reset().fence64(t.va, value).fence64(t.mailboxVa, BigInt(t.event.id)).trap(t.event.id).dwords.slice();
+    const f = (this.fenceTemplate ??= this.fenceBuilder.reset().fence64(t.va, 0n).fence64(t.mailboxVa, BigInt(t.event.id)).trap(t.event.id).dwords.slice());
+    // fence64 writes the high dword (packet 0, dword 3) before the low one (packet 1, dword 3).
+    const again = this.fenceBuilder.reset().fence64(t.va, value).dwords;
+    f[3] = again[3]!;
+    f[7] = again[7]!;
+    return f;
   }
 
   protected timestampPackets(va: bigint): Uint32Array {

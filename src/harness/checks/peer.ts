@@ -18,7 +18,7 @@ export const peerCopy: Check = {
       fillPattern(src.view, 99);
       q.wait(q.copy(dst.va, src.va, n), timeoutMs);
       const at = firstDifference(dst.view, src.view);
-      expect(at < 0, `peer copy ${a.name} → ${b.name}: byte ${at} differs`);
+      expect(at < 0, `peer copy ${a.name} → ${b.name}: byte ${at} is 0x${dst.view[at]?.toString(16)}, want 0x${src.view[at]?.toString(16)}`);
       return `${n >> 20} MiB ${a.target.name}#${a.index} → #${b.index} on ${q.label.replace(/^.*\) /, '')}`;
     } finally {
       q.destroy();

@@ -53,20 +53,22 @@ export const computeWaitsSdma: Check = {
 
 export const sdmaWaitsCompute: Check = {
   name: 'sync.sdma-waits-compute',
-  proves: 'an SDMA queue POLL_REGMEM holds back a copy until a compute fence lands',
+  proves: 'an SDMA queue POLL_REGMEM holds back its next packet until a compute fence lands',
   run({ device, timeoutMs }) {
     const pm4 = Pm4Queue.create(device);
     const sdma = SdmaQueue.create(device);
-    const mem = device.alloc(8192, { domain: 'gtt', uncached: true });
+    const mem = device.alloc(4096, { domain: 'gtt', uncached: true });
     try {
-      const w = new Uint32Array(mem.view.buffer, mem.view.byteOffset, 2048);
-      w[1024] = 0x77;
-      const cs = sdma.submit(sdma.builder().pollMem32(mem.va, 'GE', 3).copy(mem.va + 8n, mem.va + 4096n, 4).dwords, { label: 'wait for compute' });
+      const w = new Uint32Array(mem.view.buffer, mem.view.byteOffset, 4);
+      // SDMA: wait for w[0] >= 3, then write the marker w[2] (a FENCE, so a broken copy cannot fail this check).
+      const cs = sdma.submit(sdma.builder().pollMem32(mem.va, 'GE', 3).fence(mem.va + 8n, 0x77).dwords, { label: 'wait for compute' });
       expect(!sdma.isDone(cs), 'the SDMA queue did not wait');
-      pm4.wait(pm4.submit(pm4.builder().writeData(mem.va, [3]).dwords, { label: 'signal SDMA' }), timeoutMs);
+      // Compute: record the marker as it is before releasing SDMA (w[3]), then release it.
+      pm4.wait(pm4.submit(pm4.builder().copyData(1, 5, mem.va + 8n, mem.va + 12n, false).writeData(mem.va, [3]).dwords, { label: 'signal SDMA' }), timeoutMs);
       sdma.wait(cs, timeoutMs, 'the SDMA queue to resume after the compute fence');
-      expect(w[2] === 0x77, `SDMA copied 0x${w[2]!.toString(16)}, want 0x77`);
-      return 'SDMA resumed after the compute write and copied';
+      expect(w[3] === 0, `SDMA wrote its marker (0x${w[3]!.toString(16)}) before the compute queue released it`);
+      expect(w[2] === 0x77, `SDMA's marker after the wait is 0x${w[2]!.toString(16)}, want 0x77`);
+      return 'SDMA held its FENCE until the compute write, then resumed';
     } finally {
       pm4.destroy();
       sdma.destroy();

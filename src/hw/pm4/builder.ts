@@ -22,12 +22,22 @@ export interface ReleaseMemOptions {
 /** WAIT_REG_MEM compare function names, as in packets.ts. */
 export type CompareName = keyof typeof COMPARE_FUNC;
 
-const lo32 = (v: bigint): number => Number(v & 0xffffffffn);
-const hi32 = (v: bigint): number => Number((v >> 32n) & 0xffffffffn);
+// Addresses and values below 2^53 (exact as doubles) split without BigInt arithmetic, which allocates
+// (the hot path of every submission); larger and negative values take the exact BigInt route.
+const lo32 = (v: bigint): number => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? n >>> 0 : Number(v & 0xffffffffn);
+};
+const hi32 = (v: bigint): number => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? Math.floor(n / 4294967296) >>> 0 : Number((v >> 32n) & 0xffffffffn);
+};
 
 export class Pm4Builder {
   private buf: Uint32Array;
   private n = 0;
+  private view: Uint32Array = new Uint32Array(0);
+  private viewOf: Uint32Array | undefined;
 
   constructor(readonly family: GfxFamily, capacityDwords = 256) {
     this.buf = new Uint32Array(capacityDwords);
@@ -39,7 +49,12 @@ export class Pm4Builder {
 
   /** The packets written so far (a view; valid until the next write). */
   get dwords(): Uint32Array {
-    return this.buf.subarray(0, this.n);
+    // The same view while nothing was written, so a hot loop does not allocate one per submission.
+    if (this.view.length !== this.n || this.viewOf !== this.buf) {
+      this.view = this.buf.subarray(0, this.n);
+      this.viewOf = this.buf;
+    }
+    return this.view;
   }
 
   reset(): this {

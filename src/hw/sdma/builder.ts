@@ -3,8 +3,16 @@ import { SDMA_OP, SDMA_SUBOP, sdmaLimits, type SdmaLimits, type SdmaVersion } fr
 import { COMPARE_FUNC } from '../pm4/opcodes.js';
 import type { CompareName } from '../pm4/builder.js';
 
-const lo32 = (v: bigint): number => Number(v & 0xffffffffn);
-const hi32 = (v: bigint): number => Number((v >> 32n) & 0xffffffffn);
+// Addresses and values below 2^53 (exact as doubles) split without BigInt arithmetic, which allocates
+// (the hot path of every submission); larger and negative values take the exact BigInt route.
+const lo32 = (v: bigint): number => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? n >>> 0 : Number(v & 0xffffffffn);
+};
+const hi32 = (v: bigint): number => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? Math.floor(n / 4294967296) >>> 0 : Number((v >> 32n) & 0xffffffffn);
+};
 
 /** MTYPE written with FENCE on SDMA ≥ 5 (uncached, so the CPU sees the value): tinygrad/amdgpu use 3. */
 const FENCE_MTYPE_UC = 3;
@@ -12,6 +20,8 @@ const FENCE_MTYPE_UC = 3;
 export class SdmaBuilder {
   private buf: Uint32Array;
   private n = 0;
+  private view: Uint32Array = new Uint32Array(0);
+  private viewOf: Uint32Array | undefined;
   readonly limits: SdmaLimits;
 
   constructor(readonly version: SdmaVersion, capacityDwords = 256) {
@@ -24,7 +34,12 @@ export class SdmaBuilder {
   }
 
   get dwords(): Uint32Array {
-    return this.buf.subarray(0, this.n);
+    // The same view while nothing was written, so a hot loop does not allocate one per submission.
+    if (this.view.length !== this.n || this.viewOf !== this.buf) {
+      this.view = this.buf.subarray(0, this.n);
+      this.viewOf = this.buf;
+    }
+    return this.view;
   }
 
   reset(): this {

@@ -123,7 +123,7 @@ class AqlQueue implements QueueEngine {
         const deps = (p.fields.dep_signal as bigint[]).filter((d) => d !== 0n);
         const done = deps.map((d) => this.ctx.vm.read64(d + BigInt(S_VALUE), this.client) === 0n);
         const ok = p.type === HSA_PACKET_TYPE.BARRIER_AND ? done.every(Boolean) : deps.length === 0 || done.some(Boolean);
-        if (!ok || this.ctx.inject.has('stall-queue')) {
+        if (!ok || (deps.length > 0 && this.ctx.inject.has('stall-queue'))) {
           this.waitingFor = `${p.name} on signals ${deps.map((d) => '0x' + d.toString(16)).join(', ')}`;
           return 'waiting';
         }

@@ -1,0 +1,88 @@
+// Dispatch rate (many launches of the empty corpus kernel back to back, one wait at the end) and
+// dispatch-to-completion latency (launch one, wait for it, repeat) on PM4 and AQL queues.
+import type { Device } from '../../driver/device.js';
+import type { Kernel } from '../../driver/program.js';
+import { Pm4Queue } from '../../driver/queues/pm4-queue.js';
+import { AqlQueue } from '../../driver/queues/aql-queue.js';
+import { corpusKernel } from '../corpus/index.js';
+import { corpusProgram, corpusTargetOf } from '../corpus-run.js';
+import { figure, type BenchContext, type BenchFigure, type BenchSection } from './types.js';
+import { median, nowNs, percentile } from './stats.js';
+
+interface Plan {
+  /** Launches per rate measurement, grown until a batch takes `rateTargetNs`. */
+  readonly maxBatch: number;
+  readonly rateTargetNs: number;
+  readonly latencySamples: number;
+  readonly latencyBudgetNs: number;
+}
+
+const planFor = (quick: boolean): Plan =>
+  quick ? { maxBatch: 64, rateTargetNs: 20e6, latencySamples: 20, latencyBudgetNs: 50e6 } : { maxBatch: 8192, rateTargetNs: 300e6, latencySamples: 1000, latencyBudgetNs: 500e6 };
+
+const QUEUE_KINDS = ['PM4', 'AQL'] as const;
+
+/** The empty corpus kernel on this device, or why it cannot run. */
+export function emptyKernel(device: Device): Kernel | string {
+  const target = corpusTargetOf(device);
+  const k = corpusKernel('empty');
+  if (!target || !k.targets.includes(target)) return `no corpus code object for ${device.target.name}`;
+  return corpusProgram(device, k, target).kernel(k.kernel);
+}
+
+function launch(kernel: Kernel, q: Pm4Queue | AqlQueue): bigint {
+  return kernel.dispatch(q, { grid: 1, block: 1 }).value;
+}
+
+/** Dispatches per second: batches double until one takes the target time. */
+function rate(kernel: Kernel, q: Pm4Queue | AqlQueue, plan: Plan, timeoutMs: number): { perSecond: number; batch: number } {
+  let batch = 8;
+  for (;;) {
+    const t0 = nowNs();
+    let last = 0n;
+    for (let i = 0; i < batch; i++) last = launch(kernel, q);
+    q.wait(last, timeoutMs, `${batch} back-to-back dispatches`);
+    const ns = nowNs() - t0;
+    if (ns >= plan.rateTargetNs || batch >= plan.maxBatch) return { perSecond: (batch * 1e9) / ns, batch };
+    batch = Math.min(plan.maxBatch, batch * Math.max(2, Math.ceil(plan.rateTargetNs / Math.max(ns, 1) / 2)));
+  }
+}
+
+function latency(kernel: Kernel, q: Pm4Queue | AqlQueue, plan: Plan, timeoutMs: number): number[] {
+  const samples: number[] = [];
+  const start = nowNs();
+  while (samples.length < plan.latencySamples && (samples.length < 5 || nowNs() - start < plan.latencyBudgetNs)) {
+    const t0 = nowNs();
+    q.wait(launch(kernel, q), timeoutMs, 'one dispatch');
+    samples.push((nowNs() - t0) / 1000);
+  }
+  return samples;
+}
+
+export const dispatchBench: BenchSection = {
+  name: 'dispatch rate and latency',
+  steps: () => QUEUE_KINDS.length * 2,
+  run(ctx: BenchContext) {
+    const plan = planFor(ctx.quick);
+    const figures: BenchFigure[] = [];
+    const kernel = emptyKernel(ctx.device);
+    if (typeof kernel === 'string') return { figures, notes: [`dispatch: ${kernel}`] };
+    for (const kind of QUEUE_KINDS) {
+      const q = kind === 'PM4' ? Pm4Queue.create(ctx.device) : AqlQueue.create(ctx.device);
+      try {
+        q.wait(launch(kernel, q), ctx.timeoutMs, 'warm-up dispatch');
+        const r = rate(kernel, q, plan, ctx.timeoutMs);
+        figures.push(figure({ section: 'dispatch', name: `${kind} dispatch rate`, value: r.perSecond, unit: 'dispatches/s', timing: 'wall clock', detail: `${r.batch} launches of the empty kernel, one wait at the end` }));
+        ctx.step(`${kind} dispatch rate`);
+        const s = latency(kernel, q, plan, ctx.timeoutMs);
+        const detail = `${s.length} samples, launch → wait returns`;
+        figures.push(figure({ section: 'dispatch', name: `${kind} dispatch latency median`, value: median(s), unit: 'µs', timing: 'wall clock', detail }));
+        figures.push(figure({ section: 'dispatch', name: `${kind} dispatch latency p99`, value: percentile(s, 99), unit: 'µs', timing: 'wall clock', detail }));
+        ctx.step(`${kind} dispatch latency`);
+      } finally {
+        q.destroy();
+      }
+    }
+    return { figures, notes: [] };
+  },
+};

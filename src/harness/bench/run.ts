@@ -1,0 +1,70 @@
+// Runs the benchmark sections on one device and gathers their figures into one report.
+import { selectHost } from '../../host-select.js';
+import { Kfd } from '../../driver/kfd.js';
+import type { Host } from '../../os/host.js';
+import { copyBandwidth } from './copy-bandwidth.js';
+import { dispatchBench } from './dispatch.js';
+import { signalBench } from './signal.js';
+import { isaBench } from './isa-section.js';
+import { submissionBench } from './submission.js';
+import type { BenchContext, BenchFigure, BenchSection } from './types.js';
+
+export const BENCH_SECTIONS: readonly BenchSection[] = [copyBandwidth, dispatchBench, signalBench, isaBench, submissionBench];
+
+export interface BenchOptions {
+  readonly device?: string;
+  readonly quick?: boolean;
+  readonly timeoutMs?: number;
+  readonly sections?: readonly BenchSection[];
+  /** Called when a section starts and after every step: steps done so far of `total`. */
+  readonly progress?: (p: { done: number; total: number; section: string; label: string; sectionDone: boolean }) => void;
+  readonly note?: (line: string) => void;
+}
+
+export interface BenchReport {
+  readonly device: string;
+  readonly emulated: boolean;
+  readonly summary: string;
+  readonly quick: boolean;
+  readonly seconds: number;
+  readonly figures: BenchFigure[];
+  readonly notes: string[];
+}
+
+export async function runBenchmarks(o: BenchOptions = {}): Promise<BenchReport> {
+  const started = performance.now();
+  const host: Host = selectHost(o.device, o.note);
+  const quick = o.quick ?? false;
+  const sections = o.sections ?? BENCH_SECTIONS;
+  const figures: BenchFigure[] = [];
+  const notes: string[] = [];
+  let kfd: Kfd | undefined;
+  try {
+    kfd = Kfd.open(host);
+    const devices = kfd.devices();
+    const emulated = host.description.emulated;
+    const total = sections.reduce((n, s) => n + s.steps({ devices, emulated, quick }), 0);
+    let done = 0;
+    for (const s of sections) {
+      o.progress?.({ done, total, section: s.name, label: 'starting', sectionDone: false });
+      const ctx: BenchContext = {
+        kfd,
+        devices,
+        device: devices[0]!,
+        emulated,
+        quick,
+        timeoutMs: o.timeoutMs ?? 30_000,
+        step: (label) => o.progress?.({ done: ++done, total, section: s.name, label, sectionDone: false }),
+      };
+      const r = await s.run(ctx);
+      figures.push(...r.figures);
+      notes.push(...r.notes);
+      o.progress?.({ done, total, section: s.name, label: `${r.figures.length} figure(s)`, sectionDone: true });
+    }
+  } finally {
+    kfd?.close();
+    await host.shutdown();
+  }
+  const d = host.description;
+  return { device: d.device, emulated: d.emulated, summary: d.summary, quick, seconds: (performance.now() - started) / 1000, figures, notes };
+}

@@ -1,0 +1,66 @@
+// Smoke test of `amdgpu-ts bench --quick --json` on the emulated GPU: one JSON document whose figures
+// are positive numbers, every section present, the submission paths carrying a C baseline (or the
+// reason it is unavailable). Not a timed test: it asserts the shape, never a speed.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { runBench } from '../src/cli/bench.js';
+import type { CommandIo } from '../src/cli/io.js';
+
+interface Figure {
+  section: string;
+  name: string;
+  value: number;
+  unit: string;
+  baseline: number | null;
+  baselineLabel: string | null;
+  ratio: number | null;
+  timing: string;
+  emulated: boolean;
+}
+
+function capture(): CommandIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (l) => void stdout.push(l), err: (l) => void stderr.push(l), interactive: false };
+}
+
+describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
+  it('prints one JSON document of positive, labelled figures for every section', async () => {
+    const io = capture();
+    const code = await runBench(['--quick', '--json', '--device', 'emu:gfx1100'], io);
+    assert.equal(code, 0, io.stderr.join('\n'));
+    assert.equal(io.stdout.length, 1, 'exactly one write to stdout');
+    const doc = JSON.parse(io.stdout[0]!) as { device: string; emulated: boolean; quick: boolean; figures: Figure[]; notes: string[] };
+    assert.equal(doc.device, 'emu:gfx1100');
+    assert.equal(doc.emulated, true);
+    assert.equal(doc.quick, true);
+    assert.deepEqual([...new Set(doc.figures.map((f) => f.section))], ['copy', 'dispatch', 'signal', 'shader core', 'submission']);
+    for (const f of doc.figures) {
+      assert.ok(Number.isFinite(f.value) && f.value > 0, `${f.section} ${f.name}: value ${f.value}`);
+      assert.equal(f.emulated, true, `${f.name} is labelled emulated`);
+      assert.ok(f.unit.length > 0 && f.timing.length > 0);
+      if (f.baseline !== null) {
+        assert.ok(f.baseline > 0 && f.ratio! > 0, `${f.name}: baseline ${f.baseline}, ratio ${f.ratio}`);
+        assert.ok(f.baselineLabel);
+      }
+    }
+    const names = (section: string): string[] => doc.figures.filter((f) => f.section === section).map((f) => f.name);
+    assert.deepEqual(names('copy'), ['GTT→VRAM', 'VRAM→GTT', 'VRAM→VRAM'].flatMap((d) => ['4 KiB', '64 KiB', '1 MiB'].map((s) => `${d} ${s}`)));
+    assert.deepEqual(names('dispatch'), ['PM4', 'AQL'].flatMap((q) => [`${q} dispatch rate`, `${q} dispatch latency median`, `${q} dispatch latency p99`]));
+    assert.deepEqual(names('signal'), ['PM4 round trip median', 'PM4 round trip p99', 'SDMA round trip median', 'SDMA round trip p99']);
+    assert.equal(names('shader core').length, 4);
+    const sub = doc.figures.filter((f) => f.section === 'submission');
+    assert.deepEqual(sub.map((f) => f.name), ['PM4 dispatch', 'AQL dispatch', 'SDMA copy 4 KiB', 'emulator doorbell store']);
+    const cMissing = doc.notes.find((n) => n.includes('C baseline unavailable'));
+    for (const f of sub.slice(0, 3)) {
+      assert.equal(f.unit, 'ns/submission');
+      if (!cMissing) assert.ok(f.baseline !== null && Math.abs(f.ratio! - f.value / f.baseline) < 1e-9 * f.ratio!, `${f.name}: ratio is TS / C`);
+    }
+    assert.ok(!doc.notes.some((n) => n.includes('did not consume')), 'the paused engine consumed every submission');
+    assert.ok(io.stderr.some((l) => l.startsWith('bench: submission path')), 'a progress line per section on stderr');
+  });
+
+  it('rejects unknown options as usage errors', async () => {
+    await assert.rejects(runBench(['--frobnicate'], capture()), { name: 'UsageError' });
+  });
+});
