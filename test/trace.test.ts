@@ -58,7 +58,7 @@ function checkFormat(events: readonly TraceEvent[]): Map<string, { name: string;
   }
   assert.equal(new Set(names).size, names.length, `track names are distinct within a GPU: ${names.join(', ')}`);
   for (const [key, t] of tracks) {
-    assert.match(t.name, /^(PM4|AQL|SDMA|SDMA-XGMI) queue \d+$/, `track ${key} is named after its queue`);
+    assert.match(t.name, /^(PM4|AQL|SDMA|SDMA-XGMI) queue \d+( #\d+)?$/, `track ${key} is named after its queue (#n when KFD reused the queue id)`);
     assert.ok(t.ops.length > 0, `track ${t.name} has operations`);
     for (let i = 1; i < t.ops.length; i++) {
       const a = t.ops[i - 1]!;

@@ -1,6 +1,8 @@
 // `amdgpu-ts bench`: copy bandwidth, dispatch rate and latency, signal round trips, shader-core speed
 // (emulated device) and the CPU cost of the submission path against a C baseline.
+import { writeFileSync } from 'node:fs';
 import { runBenchmarks, type BenchReport } from '../harness/bench/run.js';
+import { chromeTrace } from '../harness/trace-file.js';
 import { round3 } from '../harness/bench/stats.js';
 import type { BenchFigure } from '../harness/bench/types.js';
 import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
@@ -12,10 +14,11 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'json', help: 'print the report as one JSON document: {device, emulated, figures: [{section, name, value, unit, baseline, ratio, …}]}' },
   { name: 'quick', help: 'small sizes and few iterations (tests, CI): well under 20 s' },
   { name: 'timeout', value: 'MS', help: 'timeout of each GPU wait (default 30000)' },
+  { name: 'trace', value: 'FILE', help: 'write GPU timestamps of every submission as Chrome/Perfetto trace JSON (the timestamp packets add a little to each submission)' },
   { name: 'help', help: 'show this help' },
 ];
 
-export const BENCH_HELP = `usage: amdgpu-ts bench [--device D] [--json] [--quick]
+export const BENCH_HELP = `usage: amdgpu-ts bench [--device D] [--json] [--quick] [--trace FILE]
 
 Measures, on one device:
   copy        SDMA copy bandwidth 4 KiB … 256 MiB, GTT→VRAM, VRAM→GTT, VRAM→VRAM (and peer VRAM→VRAM
@@ -71,6 +74,7 @@ export async function runBench(argv: readonly string[], io: CommandIo): Promise<
   const report = await runBenchmarks({
     device: a.values.get('device')?.[0],
     quick: a.flags.has('quick'),
+    trace: a.values.has('trace'),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     note: (l) => io.err(l),
     progress: (p) => {
@@ -80,7 +84,13 @@ export async function runBench(argv: readonly string[], io: CommandIo): Promise<
     },
   });
   if (drawing) process.stderr.write('\r\x1b[2K');
-  if (a.flags.has('json')) io.out(JSON.stringify({ ...report, figures: report.figures.map((f) => ({ ...f, emulated: f.section === 'submission' || report.emulated })) }, null, 2));
+  const traceFile = a.values.get('trace')?.[0];
+  if (traceFile) {
+    writeFileSync(traceFile, JSON.stringify(chromeTrace(report.trace)));
+    io.err(`amdgpu-ts: wrote ${report.trace.length} GPU operations to ${traceFile} (open in ui.perfetto.dev)`);
+  }
+  const { trace: _trace, ...summary } = report;
+  if (a.flags.has('json')) io.out(JSON.stringify({ ...summary, figures: report.figures.map((f) => ({ ...f, emulated: f.section === 'submission' || report.emulated })) }, null, 2));
   else io.out(renderTable(report));
   return 0;
 }

@@ -23,6 +23,8 @@ interface Pending {
 export class Tracer {
   readonly events: TraceEvent[] = [];
   private pending: Pending[] = [];
+  private readonly trackNames = new WeakMap<object, string>();
+  private readonly labelUses = new Map<string, number>();
 
   /** A 16-byte slot for the begin (offset 0) and end (offset 8) timestamps of one operation. */
   slot(device: Device): Slice {
@@ -31,7 +33,18 @@ export class Tracer {
     return s;
   }
 
-  track(device: Device, track: string, name: string, slot: Slice, isDone: () => boolean): void {
+  /**
+   * Records an operation of `queue` (named `label`). Queue ids are reused by KFD, so a later queue
+   * with the same label gets its own track ("… #2").
+   */
+  track(device: Device, queue: object, label: string, name: string, slot: Slice, isDone: () => boolean): void {
+    let track = this.trackNames.get(queue);
+    if (!track) {
+      const n = (this.labelUses.get(label) ?? 0) + 1;
+      this.labelUses.set(label, n);
+      track = n === 1 ? label : `${label} #${n}`;
+      this.trackNames.set(queue, track);
+    }
     this.pending.push({ track, name, slot, device, isDone });
   }
 

@@ -144,7 +144,7 @@ export class AqlQueue implements DeviceResource {
     this.pm4(b.copyClockToMemory(slot.va).dwords);
     submit();
     const c = this.pm4(b.reset().releaseMem({ va: slot.va + 8n, data: 'gpu_clock', flush: false }).dwords);
-    tracer.track(this.device, this.label, label, slot, () => this.timeline.value >= c.value);
+    tracer.track(this.device, this, this.label, label, slot, () => this.timeline.value >= c.value);
     return c;
   }
 

@@ -110,7 +110,7 @@ export abstract class RingQueue implements DeviceResource {
       this.lastFence = value;
     }
     this.publish();
-    if (tracer && slot) tracer.track(this.device, this.label, opts.label ?? 'submit', slot, () => this.timeline.value >= value);
+    if (tracer && slot) tracer.track(this.device, this, this.label, opts.label ?? 'submit', slot, () => this.timeline.value >= value);
     return { queue: this, value };
   }
 

@@ -12,6 +12,21 @@ const F = kfd.KFD_IOC_ALLOC_MEM_FLAGS;
 const PAGE = 4096;
 const PAGE_N = 4096n;
 
+
+/**
+ * Host memory for a buffer object. The emulator keeps GPU memory in host shared memory; when the host
+ * cannot reserve that much, the allocation fails as the kernel's does when memory runs out (ENOMEM)
+ * instead of surfacing a JavaScript RangeError.
+ */
+function hostBacking(size: number, label: string): Backing {
+  try {
+    return new Backing(size, label);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return fail('ENOMEM', 'amdgpu_amdkfd_gpuvm_alloc_memory_of_gpu', `the emulator could not reserve ${size} bytes of host memory to back ${label} (${e.message})`);
+  }
+}
+
 export function makeHandle(gpuId: number, id: number): bigint {
   return (BigInt(gpuId) << 32n) | BigInt(id);
 }
@@ -57,13 +72,13 @@ export function allocMemoryOfGpu(k: KfdState, arg: Uint8Array, systemBytes: bigi
   switch (kind) {
     case 'vram':
       if (g.vramUsed + BigInt(size) > g.vramBytes) fail('ENOMEM', 'amdgpu_amdkfd_reserve_mem_limit', `VRAM of gpu_id ${g.gpuId} exhausted: ${g.vramUsed} of ${g.vramBytes} bytes in use, ${size} more requested`);
-      backing = new Backing(size, `vram@0x${a.va_addr.toString(16)}`);
+      backing = hostBacking(size, `vram@0x${a.va_addr.toString(16)}`);
       g.vramUsed += BigInt(size);
       break;
     case 'gtt': {
       const used = [...k.bos.values()].filter((b) => b.kind === 'gtt').reduce((s, b) => s + BigInt(b.size), 0n);
       if (used + BigInt(size) > systemMemoryLimit(k, systemBytes)) fail('ENOMEM', 'amdgpu_amdkfd_reserve_mem_limit', `system memory limit reached: ${used} bytes of GTT in use, ${size} more requested`);
-      backing = new Backing(size, `gtt@0x${a.va_addr.toString(16)}`);
+      backing = hostBacking(size, `gtt@0x${a.va_addr.toString(16)}`);
       break;
     }
     case 'userptr': {

@@ -2,6 +2,7 @@
 import { selectHost } from '../../host-select.js';
 import { Kfd } from '../../driver/kfd.js';
 import type { Host } from '../../os/host.js';
+import { Tracer, type TraceEvent } from '../../driver/tracer.js';
 import { copyBandwidth } from './copy-bandwidth.js';
 import { dispatchBench } from './dispatch.js';
 import { signalBench } from './signal.js';
@@ -19,6 +20,8 @@ export interface BenchOptions {
   /** Called when a section starts and after every step: steps done so far of `total`. */
   readonly progress?: (p: { done: number; total: number; section: string; label: string; sectionDone: boolean }) => void;
   readonly note?: (line: string) => void;
+  /** Time every submission on the GPU (see Tracer); the events end up in the report. */
+  readonly trace?: boolean;
 }
 
 export interface BenchReport {
@@ -29,6 +32,8 @@ export interface BenchReport {
   readonly seconds: number;
   readonly figures: BenchFigure[];
   readonly notes: string[];
+  /** GPU-timed submissions of the sections run on the device (with `trace`). */
+  readonly trace: TraceEvent[];
 }
 
 export async function runBenchmarks(o: BenchOptions = {}): Promise<BenchReport> {
@@ -39,9 +44,11 @@ export async function runBenchmarks(o: BenchOptions = {}): Promise<BenchReport> 
   const figures: BenchFigure[] = [];
   const notes: string[] = [];
   let kfd: Kfd | undefined;
+  const tracer = o.trace ? new Tracer() : undefined;
   try {
     kfd = Kfd.open(host);
     const devices = kfd.devices();
+    if (tracer) for (const d of devices) d.tracer = tracer;
     const emulated = host.description.emulated;
     const total = sections.reduce((n, s) => n + s.steps({ devices, emulated, quick }), 0);
     let done = 0;
@@ -57,14 +64,16 @@ export async function runBenchmarks(o: BenchOptions = {}): Promise<BenchReport> 
         step: (label) => o.progress?.({ done: ++done, total, section: s.name, label, sectionDone: false }),
       };
       const r = await s.run(ctx);
+      tracer?.collect();
       figures.push(...r.figures);
       notes.push(...r.notes);
       o.progress?.({ done, total, section: s.name, label: `${r.figures.length} figure(s)`, sectionDone: true });
     }
   } finally {
+    tracer?.collect(true);
     kfd?.close();
     await host.shutdown();
   }
   const d = host.description;
-  return { device: d.device, emulated: d.emulated, summary: d.summary, quick, seconds: (performance.now() - started) / 1000, figures, notes };
+  return { device: d.device, emulated: d.emulated, summary: d.summary, quick, seconds: (performance.now() - started) / 1000, figures, notes, trace: tracer?.events ?? [] };
 }
