@@ -2,6 +2,7 @@
 import { loadCodeObject, type CodeObject, type KernelInfo } from '../codeobj/index.js';
 import { COMPUTE_REGS, DISPATCH_INITIATOR, LDS_ENCODE_GRANULARITY } from '../hw/pm4/registers.js';
 import { writeDispatchPacket } from '../hw/aql.js';
+import { lo32, hi32 } from '../hw/dword-stream.js';
 import { amdQueue, AQL_PACKET_BYTES } from '../uapi/hsa.js';
 import type { Pm4Builder } from '../hw/pm4/builder.js';
 import { DriverError } from './errors.js';
@@ -106,16 +107,6 @@ function viewsOf(chunk: GpuBuffer): ChunkViews {
   }
   return v;
 }
-
-/** Halves of a GPU address (below 2^53 without BigInt arithmetic, which allocates). */
-const lo32 = (v: bigint): number => {
-  const n = Number(v);
-  return Number.isSafeInteger(n) && n >= 0 ? n >>> 0 : Number(v & 0xffffffffn);
-};
-const hi32 = (v: bigint): number => {
-  const n = Number(v);
-  return Number.isSafeInteger(n) && n >= 0 ? Math.floor(n / 4294967296) >>> 0 : Number((v >> 32n) & 0xffffffffn);
-};
 
 export class Kernel {
   readonly name: string;

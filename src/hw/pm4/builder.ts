@@ -1,5 +1,6 @@
 // PM4 command builder for compute queues: writes packets straight into a growable Uint32Array.
 // Field positions are those of packets.ts (the round-trip test decodes every builder output with it).
+import { DwordStream, lo32, hi32 } from '../dword-stream.js';
 import { pm4Header, PM4_OP, PM4_REG_BASE, VGT_EVENT, COMPARE_FUNC } from './opcodes.js';
 import { GFX9_EOP, GFX10_RELEASE_GCR, GFX10_GCR_CNTL, GFX9_COHER } from './packets.js';
 import type { GfxFamily } from '../targets.js';
@@ -22,55 +23,9 @@ export interface ReleaseMemOptions {
 /** WAIT_REG_MEM compare function names, as in packets.ts. */
 export type CompareName = keyof typeof COMPARE_FUNC;
 
-// Addresses and values below 2^53 (exact as doubles) split without BigInt arithmetic, which allocates
-// (the hot path of every submission); larger and negative values take the exact BigInt route.
-const lo32 = (v: bigint): number => {
-  const n = Number(v);
-  return Number.isSafeInteger(n) && n >= 0 ? n >>> 0 : Number(v & 0xffffffffn);
-};
-const hi32 = (v: bigint): number => {
-  const n = Number(v);
-  return Number.isSafeInteger(n) && n >= 0 ? Math.floor(n / 4294967296) >>> 0 : Number((v >> 32n) & 0xffffffffn);
-};
-
-export class Pm4Builder {
-  private buf: Uint32Array;
-  private n = 0;
-  private view: Uint32Array = new Uint32Array(0);
-  private viewOf: Uint32Array | undefined;
-
+export class Pm4Builder extends DwordStream {
   constructor(readonly family: GfxFamily, capacityDwords = 256) {
-    this.buf = new Uint32Array(capacityDwords);
-  }
-
-  get length(): number {
-    return this.n;
-  }
-
-  /** The packets written so far (a view; valid until the next write). */
-  get dwords(): Uint32Array {
-    // The same view while nothing was written, so a hot loop does not allocate one per submission.
-    if (this.view.length !== this.n || this.viewOf !== this.buf) {
-      this.view = this.buf.subarray(0, this.n);
-      this.viewOf = this.buf;
-    }
-    return this.view;
-  }
-
-  reset(): this {
-    this.n = 0;
-    return this;
-  }
-
-  private room(k: number): number {
-    if (this.n + k > this.buf.length) {
-      const grown = new Uint32Array(Math.max(this.buf.length * 2, this.n + k));
-      grown.set(this.buf.subarray(0, this.n));
-      this.buf = grown;
-    }
-    const at = this.n;
-    this.n += k;
-    return at;
+    super(capacityDwords);
   }
 
   /** A NOP occupying `total` dwords (header included; total ≥ 1). */
@@ -222,13 +177,6 @@ export class Pm4Builder {
     this.buf[at + 3] = hi32(src);
     this.buf[at + 4] = lo32(dst);
     this.buf[at + 5] = hi32(dst);
-    return this;
-  }
-
-  /** Appends raw dwords (already-encoded packets, e.g. a cached dispatch template). */
-  raw(dwords: ArrayLike<number>): this {
-    const at = this.room(dwords.length);
-    this.buf.set(dwords, at);
     return this;
   }
 }

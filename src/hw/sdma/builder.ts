@@ -1,61 +1,19 @@
 // SDMA command builder. SDMA rings count bytes; every packet is a whole number of dwords.
+import { DwordStream, lo32, hi32 } from '../dword-stream.js';
 import { SDMA_OP, SDMA_SUBOP, sdmaLimits, type SdmaLimits, type SdmaVersion } from './packets.js';
 import { COMPARE_FUNC } from '../pm4/opcodes.js';
 import type { CompareName } from '../pm4/builder.js';
 
-// Addresses and values below 2^53 (exact as doubles) split without BigInt arithmetic, which allocates
-// (the hot path of every submission); larger and negative values take the exact BigInt route.
-const lo32 = (v: bigint): number => {
-  const n = Number(v);
-  return Number.isSafeInteger(n) && n >= 0 ? n >>> 0 : Number(v & 0xffffffffn);
-};
-const hi32 = (v: bigint): number => {
-  const n = Number(v);
-  return Number.isSafeInteger(n) && n >= 0 ? Math.floor(n / 4294967296) >>> 0 : Number((v >> 32n) & 0xffffffffn);
-};
 
 /** MTYPE written with FENCE on SDMA ≥ 5 (uncached, so the CPU sees the value): tinygrad/amdgpu use 3. */
 const FENCE_MTYPE_UC = 3;
 
-export class SdmaBuilder {
-  private buf: Uint32Array;
-  private n = 0;
-  private view: Uint32Array = new Uint32Array(0);
-  private viewOf: Uint32Array | undefined;
+export class SdmaBuilder extends DwordStream {
   readonly limits: SdmaLimits;
 
   constructor(readonly version: SdmaVersion, capacityDwords = 256) {
-    this.buf = new Uint32Array(capacityDwords);
+    super(capacityDwords);
     this.limits = sdmaLimits(version);
-  }
-
-  get length(): number {
-    return this.n;
-  }
-
-  get dwords(): Uint32Array {
-    // The same view while nothing was written, so a hot loop does not allocate one per submission.
-    if (this.view.length !== this.n || this.viewOf !== this.buf) {
-      this.view = this.buf.subarray(0, this.n);
-      this.viewOf = this.buf;
-    }
-    return this.view;
-  }
-
-  reset(): this {
-    this.n = 0;
-    return this;
-  }
-
-  private room(k: number): number {
-    if (this.n + k > this.buf.length) {
-      const grown = new Uint32Array(Math.max(this.buf.length * 2, this.n + k));
-      grown.set(this.buf.subarray(0, this.n));
-      this.buf = grown;
-    }
-    const at = this.n;
-    this.n += k;
-    return at;
   }
 
   /** A NOP of `total` dwords (header included). */
@@ -159,12 +117,6 @@ export class SdmaBuilder {
     this.buf[at + 2] = hi32(va);
     this.buf[at + 3] = values.length - 1;
     for (let i = 0; i < values.length; i++) this.buf[at + 4 + i] = values[i]! >>> 0;
-    return this;
-  }
-
-  raw(dwords: ArrayLike<number>): this {
-    const at = this.room(dwords.length);
-    this.buf.set(dwords, at);
     return this;
   }
 }

@@ -7,13 +7,12 @@ import { decodePm4Packet } from '../../../hw/pm4/decode.js';
 import { parsePm4Header } from '../../../hw/pm4/opcodes.js';
 import { LDS_ENCODE_GRANULARITY } from '../../../hw/pm4/registers.js';
 import { targetByName, type GfxFamily } from '../../../hw/targets.js';
-import type { EngineContext, HangReport, QueueEngine, StepResult } from '../context.js';
+import type { EngineContext, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
-import { GpuFault } from '../vm.js';
-import { ShaderFault, type DispatchSetup } from '../../isa/types.js';
+import type { DispatchSetup } from '../../isa/types.js';
 import { CommandProcessor } from './cp.js';
 import { QueueStop } from './ring.js';
-import { hangReport } from './hang.js';
+import { EngineQueue } from './engine-queue.js';
 
 const Q_READ_ID = amdQueue.offsetOf('read_dispatch_id');
 const Q_PROPS = amdQueue.offsetOf('queue_properties');
@@ -39,7 +38,7 @@ export function aqlEngine(desc: QueueDescriptor, ctx: EngineContext): QueueEngin
   return new AqlQueue(desc, ctx);
 }
 
-class AqlQueue implements QueueEngine {
+class AqlQueue extends EngineQueue {
   private readonly family: GfxFamily;
   private readonly cp: CommandProcessor;
   private readonly client: string;
@@ -47,11 +46,9 @@ class AqlQueue implements QueueEngine {
   private readIndex = 0n;
   private doorbellIndex = -1n;
   private current: { readonly index: bigint; readonly signal: bigint; readonly started: bigint; ib?: { va: bigint; dwords: number; pos: number } } | undefined;
-  private waitingFor = '';
   private readonly pm4 = new Uint32Array(0x4001);
-  hang: HangReport | undefined;
-
-  constructor(readonly desc: QueueDescriptor, private readonly ctx: EngineContext) {
+  constructor(desc: QueueDescriptor, ctx: EngineContext) {
+    super(desc, ctx);
     this.family = targetByName(ctx.target)?.family ?? 'gfx11';
     this.client = `CP (AQL queue ${desc.queueId})`;
     this.cp = new CommandProcessor(ctx, this.family, this.client);
@@ -62,8 +59,12 @@ class AqlQueue implements QueueEngine {
     this.doorbellIndex = BigInt.asIntN(64, value);
   }
 
-  status(): { rptr: string; wptr: string; state: string } {
-    return { rptr: this.readIndex.toString(), wptr: (this.doorbellIndex + 1n).toString(), state: this.hang ? 'hung' : this.waitingFor ? `waiting: ${this.waitingFor}` : this.current ? 'busy' : 'idle' };
+  protected pointers(): { rptr: string; wptr: string } {
+    return { rptr: this.readIndex.toString(), wptr: (this.doorbellIndex + 1n).toString() };
+  }
+
+  protected get idle(): boolean {
+    return this.current === undefined;
   }
 
   private get amdQueueVa(): bigint {
@@ -74,19 +75,7 @@ class AqlQueue implements QueueEngine {
     return this.desc.ringVa + (index % BigInt(this.slots)) * BigInt(AQL_PACKET_BYTES);
   }
 
-  step(budget: number): StepResult {
-    if (this.hang) return 'hung';
-    try {
-      return this.run(budget);
-    } catch (e) {
-      if (e instanceof GpuFault) this.ctx.vmFault(e);
-      if (!(e instanceof GpuFault) && !(e instanceof QueueStop) && !(e instanceof ShaderFault)) throw e;
-      this.hang = hangReport(this.desc, e, this.readIndex.toString(), (this.doorbellIndex + 1n).toString(), this.describe());
-      return 'hung';
-    }
-  }
-
-  private run(budget: number): StepResult {
+  protected run(budget: number): StepResult {
     if (this.doorbellIndex + 1n - this.readIndex > BigInt(this.slots)) throw new QueueStop(`doorbell index ${this.doorbellIndex} is more than a ring (${this.slots} packets) ahead of read_dispatch_id ${this.readIndex}`);
     let did = false;
     for (let n = 0; n < budget; n++) {
@@ -251,7 +240,7 @@ class AqlQueue implements QueueEngine {
     return 'progress';
   }
 
-  private describe(): string[] {
+  protected describe(): string[] {
     const out: string[] = [];
     const first = this.readIndex > 2n ? this.readIndex - 2n : 0n;
     for (let i = first; i <= this.doorbellIndex && out.length < 8; i++) {

@@ -4,13 +4,11 @@
 import { decodePm4Packet, formatPm4Packet, type Pm4Packet } from '../../../hw/pm4/decode.js';
 import { parsePm4Header } from '../../../hw/pm4/opcodes.js';
 import { targetByName, type GfxFamily } from '../../../hw/targets.js';
-import type { EngineContext, HangReport, QueueEngine, StepResult } from '../context.js';
+import type { EngineContext, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
-import { GpuFault } from '../vm.js';
-import { ShaderFault } from '../../isa/types.js';
 import { CommandProcessor } from './cp.js';
-import { RingReader, QueueStop } from './ring.js';
-import { hangReport, RecentOffsets } from './hang.js';
+import { QueueStop } from './ring.js';
+import { RingEngineQueue } from './engine-queue.js';
 
 interface IbCursor {
   readonly va: bigint;
@@ -24,23 +22,15 @@ export function pm4Engine(desc: QueueDescriptor, ctx: EngineContext): QueueEngin
   return new Pm4Queue(desc, ctx);
 }
 
-class Pm4Queue implements QueueEngine {
+class Pm4Queue extends RingEngineQueue {
   private readonly family: GfxFamily;
-  private readonly ring: RingReader;
   private readonly cp: CommandProcessor;
-  private readonly client: string;
-  private rptr = 0n;
-  private wptr = 0n;
   private ib: IbCursor | undefined;
   private readonly scratch = new Uint32Array(MAX_PACKET_DWORDS);
-  private readonly recent = new RecentOffsets();
-  private waitingFor = '';
-  hang: HangReport | undefined;
 
-  constructor(readonly desc: QueueDescriptor, private readonly ctx: EngineContext) {
+  constructor(desc: QueueDescriptor, ctx: EngineContext) {
+    super(desc, ctx, `CP (PM4 queue ${desc.queueId})`);
     this.family = targetByName(ctx.target)?.family ?? 'gfx11';
-    this.client = `CP (PM4 queue ${desc.queueId})`;
-    this.ring = new RingReader(ctx.vm, desc.ringVa, desc.ringSize, this.client);
     this.cp = new CommandProcessor(ctx, this.family, this.client);
   }
 
@@ -48,36 +38,11 @@ class Pm4Queue implements QueueEngine {
     return this.desc.ringSize >> 2;
   }
 
-  doorbell(value: bigint): void {
-    this.wptr = value;
-  }
-
-  updateRing(ringVa: bigint, ringSize: number): void {
-    this.ring.va = ringVa;
-    this.ring.bytes = ringSize;
-  }
-
-  status(): { rptr: string; wptr: string; state: string } {
-    return { rptr: this.rptr.toString(), wptr: this.wptr.toString(), state: this.hang ? 'hung' : this.waitingFor ? `waiting: ${this.waitingFor}` : this.rptr === this.wptr ? 'idle' : 'busy' };
-  }
-
   private publishRptr(): void {
     this.ctx.vm.write32(this.desc.rptrVa, Number(this.rptr % BigInt(this.ringDwords)), this.client);
   }
 
-  step(budget: number): StepResult {
-    if (this.hang) return 'hung';
-    try {
-      return this.run(budget);
-    } catch (e) {
-      if (e instanceof GpuFault) this.ctx.vmFault(e);
-      if (!(e instanceof GpuFault) && !(e instanceof QueueStop) && !(e instanceof ShaderFault)) throw e;
-      this.hang = hangReport(this.desc, e, this.rptr.toString(), this.wptr.toString(), this.describe());
-      return 'hung';
-    }
-  }
-
-  private run(budget: number): StepResult {
+  protected run(budget: number): StepResult {
     if (this.wptr - this.rptr > BigInt(this.ringDwords)) throw new QueueStop(`write pointer ${this.wptr} is more than a ring (${this.ringDwords} dwords) ahead of the read pointer ${this.rptr}: unconsumed packets were overwritten`);
     if (this.wptr < this.rptr) throw new QueueStop(`write pointer ${this.wptr} moved behind the read pointer ${this.rptr}`);
     if (this.ctx.paused && !this.ib) {
@@ -153,7 +118,7 @@ class Pm4Queue implements QueueEngine {
   }
 
   /** The packets from a little before the read pointer to a little after it, decoded. */
-  private describe(): string[] {
+  protected describe(): string[] {
     try {
       const from = BigInt(this.recent.oldest ?? Number(this.rptr));
       const span = Math.min(Number(this.wptr - from) + 16, this.ringDwords);

@@ -5,11 +5,10 @@ import { SDMA_OP, type SdmaVersion } from '../../../hw/sdma/packets.js';
 import { compare } from '../../../hw/pm4/opcodes.js';
 import { address } from '../../../hw/packet-fields.js';
 import { targetByName } from '../../../hw/targets.js';
-import type { EngineContext, HangReport, QueueEngine, StepResult } from '../context.js';
+import type { EngineContext, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
-import { GpuFault } from '../vm.js';
-import { RingReader, QueueStop } from './ring.js';
-import { hangReport, RecentOffsets } from './hang.js';
+import { QueueStop } from './ring.js';
+import { RingEngineQueue } from './engine-queue.js';
 
 /** Bytes one step of a COPY_LINEAR or CONST_FILL moves before yielding to the other queues. */
 const SLICE_BYTES = 4 << 20;
@@ -29,54 +28,21 @@ export function sdmaEngine(desc: QueueDescriptor, ctx: EngineContext): QueueEngi
   return new SdmaQueue(desc, ctx);
 }
 
-class SdmaQueue implements QueueEngine {
+class SdmaQueue extends RingEngineQueue {
   private readonly version: SdmaVersion;
-  private readonly ring: RingReader;
-  private readonly client: string;
-  private rptr = 0n;
-  private wptr = 0n;
   private transfer: Transfer | undefined;
   private scratch = new Uint32Array(64);
-  private readonly recent = new RecentOffsets();
-  private waitingFor = '';
-  hang: HangReport | undefined;
 
-  constructor(readonly desc: QueueDescriptor, private readonly ctx: EngineContext) {
+  constructor(desc: QueueDescriptor, ctx: EngineContext) {
+    super(desc, ctx, `SDMA${desc.sdmaEngine} (queue ${desc.queueId})`);
     this.version = sdmaVersionOf(targetByName(ctx.target)?.sdma ?? [6, 0]);
-    this.client = `SDMA${desc.sdmaEngine} (queue ${desc.queueId})`;
-    this.ring = new RingReader(ctx.vm, desc.ringVa, desc.ringSize, this.client);
-  }
-
-  doorbell(value: bigint): void {
-    this.wptr = value;
-  }
-
-  updateRing(ringVa: bigint, ringSize: number): void {
-    this.ring.va = ringVa;
-    this.ring.bytes = ringSize;
-  }
-
-  status(): { rptr: string; wptr: string; state: string } {
-    return { rptr: this.rptr.toString(), wptr: this.wptr.toString(), state: this.hang ? 'hung' : this.waitingFor ? `waiting: ${this.waitingFor}` : this.rptr === this.wptr ? 'idle' : 'busy' };
-  }
-
-  step(budget: number): StepResult {
-    if (this.hang) return 'hung';
-    try {
-      return this.run(budget);
-    } catch (e) {
-      if (e instanceof GpuFault) this.ctx.vmFault(e);
-      if (!(e instanceof GpuFault) && !(e instanceof QueueStop)) throw e;
-      this.hang = hangReport(this.desc, e, this.rptr.toString(), this.wptr.toString(), this.describe());
-      return 'hung';
-    }
   }
 
   private publishRptr(): void {
     this.ctx.vm.write64(this.desc.rptrVa, this.rptr, this.client);
   }
 
-  private run(budget: number): StepResult {
+  protected run(budget: number): StepResult {
     if ((this.wptr & 3n) !== 0n) throw new QueueStop(`write pointer ${this.wptr} is not a multiple of 4 bytes`);
     if (this.wptr - this.rptr > BigInt(this.desc.ringSize)) throw new QueueStop(`write pointer ${this.wptr} is more than a ring (${this.desc.ringSize} bytes) ahead of the read pointer ${this.rptr}: unconsumed packets were overwritten`);
     if (this.wptr < this.rptr) throw new QueueStop(`write pointer ${this.wptr} moved behind the read pointer ${this.rptr}`);
@@ -219,7 +185,7 @@ class SdmaQueue implements QueueEngine {
     return true;
   }
 
-  private describe(): string[] {
+  protected describe(): string[] {
     try {
       const from = BigInt(this.recent.oldest ?? Number(this.rptr));
       const dwords = Math.min(Number(this.wptr - from) >> 2, this.desc.ringSize >> 2, 4096);

@@ -1,0 +1,73 @@
+// What the queue engines share: stepping with the strict stop rules (a memory fault is reported as
+// KFD does and hangs the queue; a malformed packet or a faulting wave hangs it), and status lines.
+import type { EngineContext, HangReport, QueueEngine, StepResult } from '../context.js';
+import type { QueueDescriptor } from '../protocol.js';
+import { GpuFault } from '../vm.js';
+import { ShaderFault } from '../../isa/types.js';
+import { QueueStop, RingReader } from './ring.js';
+import { hangReport, RecentOffsets } from './hang.js';
+
+export abstract class EngineQueue implements QueueEngine {
+  hang: HangReport | undefined;
+  /** What the queue is blocked on (a wait packet, a dependency), empty when it is not. */
+  protected waitingFor = '';
+
+  constructor(readonly desc: QueueDescriptor, protected readonly ctx: EngineContext) {}
+
+  abstract doorbell(value: bigint): void;
+  /** Processes up to `budget` units of work; throws QueueStop, GpuFault or ShaderFault to stop the queue. */
+  protected abstract run(budget: number): StepResult;
+  /** Read and write pointers in the queue's own units, for reports. */
+  protected abstract pointers(): { rptr: string; wptr: string };
+  protected abstract get idle(): boolean;
+  /** The packets around the read pointer, decoded, for a hang report. */
+  protected abstract describe(): string[];
+
+  step(budget: number): StepResult {
+    if (this.hang) return 'hung';
+    try {
+      return this.run(budget);
+    } catch (e) {
+      if (e instanceof GpuFault) this.ctx.vmFault(e);
+      else if (!(e instanceof QueueStop) && !(e instanceof ShaderFault)) throw e;
+      const p = this.pointers();
+      this.hang = hangReport(this.desc, e, p.rptr, p.wptr, this.describe());
+      return 'hung';
+    }
+  }
+
+  status(): { rptr: string; wptr: string; state: string } {
+    const state = this.hang ? 'hung' : this.waitingFor ? `waiting: ${this.waitingFor}` : this.idle ? 'idle' : 'busy';
+    return { ...this.pointers(), state };
+  }
+}
+
+/** PM4 and SDMA queues: a ring read through the VM between a read pointer and the doorbell's write pointer. */
+export abstract class RingEngineQueue extends EngineQueue {
+  protected readonly ring: RingReader;
+  protected rptr = 0n;
+  protected wptr = 0n;
+  protected readonly recent = new RecentOffsets();
+
+  constructor(desc: QueueDescriptor, ctx: EngineContext, protected readonly client: string) {
+    super(desc, ctx);
+    this.ring = new RingReader(ctx.vm, desc.ringVa, desc.ringSize, client);
+  }
+
+  doorbell(value: bigint): void {
+    this.wptr = value;
+  }
+
+  updateRing(ringVa: bigint, ringSize: number): void {
+    this.ring.va = ringVa;
+    this.ring.bytes = ringSize;
+  }
+
+  protected pointers(): { rptr: string; wptr: string } {
+    return { rptr: this.rptr.toString(), wptr: this.wptr.toString() };
+  }
+
+  protected get idle(): boolean {
+    return this.rptr === this.wptr;
+  }
+}
