@@ -44,37 +44,64 @@ export class KernargError extends Error {
   }
 }
 
+const FLOAT_TYPE = /^(float|double|half|_Float16|__fp16|bfloat16|__bf16)/;
+const floatArgs = new WeakMap<KernelArgMetadata, boolean>();
+
+/** Whether a by-value argument is floating point (decided once per argument from its type name). */
+function isFloatArg(a: KernelArgMetadata): boolean {
+  let f = floatArgs.get(a);
+  if (f === undefined) floatArgs.set(a, (f = FLOAT_TYPE.test((a.typeName ?? '').replace(/\s+/g, ''))));
+  return f;
+}
+
+/** An unsigned integer of `size` bytes (two's complement for negative numbers). */
+function writeUint(dv: DataView, offset: number, size: number, v: number | bigint): boolean {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) {
+    switch (size) {
+      case 1: dv.setUint8(offset, v & 0xff); return true;
+      case 2: dv.setUint16(offset, v & 0xffff, true); return true;
+      case 4: dv.setUint32(offset, v >>> 0, true); return true;
+      case 8:
+        dv.setUint32(offset, v >>> 0, true);
+        dv.setUint32(offset + 4, Math.floor(v / 4294967296) >>> 0, true);
+        return true;
+      default: return false;
+    }
+  }
+  const big = BigInt.asUintN(size * 8, BigInt(v));
+  switch (size) {
+    case 1: dv.setUint8(offset, Number(big)); return true;
+    case 2: dv.setUint16(offset, Number(big), true); return true;
+    case 4: dv.setUint32(offset, Number(big), true); return true;
+    case 8: dv.setBigUint64(offset, big, true); return true;
+    default: return false;
+  }
+}
+
 function writeScalar(dv: DataView, a: KernelArgMetadata, v: number | bigint, kernel: string): void {
-  const type = (a.typeName ?? '').replace(/\s+/g, '');
-  const isFloat = /^(float|double|half|_Float16|__fp16|bfloat16|__bf16)/.test(type);
-  const where = `argument ${a.name ?? '@' + a.offset} (${a.typeName ?? a.valueKind}, ${a.size} bytes)`;
-  if (isFloat) {
+  const where = (): string => `argument ${a.name ?? '@' + a.offset} (${a.typeName ?? a.valueKind}, ${a.size} bytes)`;
+  if (isFloatArg(a)) {
     const n = Number(v);
     if (a.size === 4) dv.setFloat32(a.offset, n, true);
     else if (a.size === 8) dv.setFloat64(a.offset, n, true);
-    else throw new KernargError(kernel, `${where}: ${a.size}-byte floating-point arguments need raw bytes (pass a Uint8Array)`);
+    else throw new KernargError(kernel, `${where()}: ${a.size}-byte floating-point arguments need raw bytes (pass a Uint8Array)`);
     return;
   }
-  const big = BigInt.asUintN(a.size * 8, BigInt(v));
-  switch (a.size) {
-    case 1: dv.setUint8(a.offset, Number(big)); break;
-    case 2: dv.setUint16(a.offset, Number(big), true); break;
-    case 4: dv.setUint32(a.offset, Number(big), true); break;
-    case 8: dv.setBigUint64(a.offset, big, true); break;
-    default: throw new KernargError(kernel, `${where}: pass a Uint8Array of ${a.size} bytes`);
-  }
+  if (!writeUint(dv, a.offset, a.size, v)) throw new KernargError(kernel, `${where()}: pass a Uint8Array of ${a.size} bytes`);
 }
 
 /** Fills `out` (kernarg_segment_size bytes, zeroed) for one launch. */
 export function packKernargs(k: KernelInfo, args: readonly KernelArg[], shape: LaunchShape, hidden: HiddenContext, out: Uint8Array): void {
-  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out.fill(0);
+  if (args.length === 0 && k.explicitArgs.length === 0 && k.hiddenArgs.length === 0) return;
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const explicit = k.explicitArgs;
   if (args.length !== explicit.length) {
     throw new KernargError(k.name, `takes ${explicit.length} argument(s) (${explicit.map((a) => `${a.name ?? '?'}: ${a.typeName ?? a.valueKind}`).join(', ')}), got ${args.length}`);
   }
   let ldsCursor = k.descriptor.groupSegmentFixedSize;
-  explicit.forEach((a, i) => {
+  for (let i = 0; i < explicit.length; i++) {
+    const a = explicit[i]!;
     const v = args[i]!;
     if (a.offset + a.size > out.length) throw new KernargError(k.name, `argument ${i} lies outside the ${out.length}-byte kernarg segment`);
     if (a.valueKind === 'dynamic_shared_pointer') {
@@ -82,26 +109,26 @@ export function packKernargs(k: KernelInfo, args: readonly KernelArg[], shape: L
       ldsCursor = Math.ceil(ldsCursor / ldsAlign(a)) * ldsAlign(a);
       dv.setUint32(a.offset, ldsCursor, true);
       ldsCursor += v;
-      return;
+      continue;
     }
-    const what = `argument ${i} (${a.name ?? '?'}: ${a.typeName ?? a.valueKind})`;
+    const what = (): string => `argument ${i} (${a.name ?? '?'}: ${a.typeName ?? a.valueKind})`;
     if (v instanceof Uint8Array) {
-      if (v.length !== a.size) throw new KernargError(k.name, `${what} is ${a.size} bytes, got ${v.length}`);
+      if (v.length !== a.size) throw new KernargError(k.name, `${what()} is ${a.size} bytes, got ${v.length}`);
       out.set(v, a.offset);
     } else if (typeof v === 'object') {
-      if (a.valueKind !== 'global_buffer') throw new KernargError(k.name, `${what} is a value, not a pointer: got a buffer`);
+      if (a.valueKind !== 'global_buffer') throw new KernargError(k.name, `${what()} is a value, not a pointer: got a buffer`);
       dv.setBigUint64(a.offset, v.va, true);
     } else {
       // A plain number for a pointer is almost always an argument in the wrong place; raw addresses are bigints.
-      if (a.valueKind === 'global_buffer' && typeof v === 'number') throw new KernargError(k.name, `${what} is a pointer: pass a buffer or a bigint address, got the number ${v}`);
+      if (a.valueKind === 'global_buffer' && typeof v === 'number') throw new KernargError(k.name, `${what()} is a pointer: pass a buffer or a bigint address, got the number ${v}`);
       writeScalar(dv, a, v, k.name);
     }
-  });
+  }
   const [gx, gy, gz] = shape.grid;
   const [bx, by, bz] = shape.block;
   const dims = gz > 1 || bz > 1 ? 3 : gy > 1 || by > 1 ? 2 : 1;
   for (const a of k.hiddenArgs) {
-    const put = (v: number | bigint): void => writeScalar(dv, { ...a, typeName: 'ulong' }, v, k.name);
+    const put = (v: number | bigint): void => void writeUint(dv, a.offset, a.size, v);
     switch (a.valueKind) {
       case 'hidden_block_count_x': put(Math.ceil(gx / bx)); break;
       case 'hidden_block_count_y': put(Math.ceil(gy / by)); break;

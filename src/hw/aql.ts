@@ -4,6 +4,7 @@
 // dw_cnt_remain = 0xA as ROCr and tinygrad write it.
 import { kernelDispatchPacket, barrierPacket, HSA_PACKET_TYPE, HSA_PACKET_HEADER, HSA_FENCE_SCOPE, AQL_PACKET_BYTES } from '../uapi/hsa.js';
 import { pm4Header, PM4_OP } from './pm4/opcodes.js';
+import { lo32, hi32 } from './dword-stream.js';
 
 export { AQL_PACKET_BYTES };
 export const AMD_AQL_FORMAT_PM4_IB = 1;
@@ -32,6 +33,15 @@ export function aqlHeader(type: number, o: { barrier?: boolean; acquire?: FenceS
   );
 }
 
+const DISPATCH_HEADER = aqlHeader(HSA_PACKET_TYPE.KERNEL_DISPATCH, { barrier: true });
+const DISPATCH_HEADER_NO_BARRIER = aqlHeader(HSA_PACKET_TYPE.KERNEL_DISPATCH, { barrier: false });
+
+/** A 64-bit little-endian field as two 32-bit stores (no BigInt arithmetic below 2^53). */
+function set64(view: DataView, at: number, v: bigint): void {
+  view.setUint32(at, lo32(v), true);
+  view.setUint32(at + 4, hi32(v), true);
+}
+
 export interface DispatchPacket {
   readonly workgroup: readonly [number, number, number];
   /** Work-items per dimension (HSA grid size, not workgroup count). */
@@ -48,7 +58,7 @@ export interface DispatchPacket {
  * Writes a kernel dispatch packet into the slot at byte `at` of `ring` (a view over the ring), body
  * first, then the header and setup as one 32-bit atomic store: the packet processor may be looking.
  */
-export function writeDispatchPacket(ring: DataView, ringWords: Int32Array, at: number, p: DispatchPacket): void {
+export function writeDispatchPacket(ring: DataView, ringWords: Int32Array, at: number, p: DispatchPacket, completionSignal: bigint = p.completionSignal): void {
   const dims = p.grid[2] > 1 || p.workgroup[2] > 1 ? 3 : p.grid[1] > 1 || p.workgroup[1] > 1 ? 2 : 1;
   ring.setUint16(at + D.wg, p.workgroup[0], true);
   ring.setUint16(at + D.wg + 2, p.workgroup[1], true);
@@ -59,11 +69,12 @@ export function writeDispatchPacket(ring: DataView, ringWords: Int32Array, at: n
   ring.setUint32(at + D.grid + 8, p.grid[2], true);
   ring.setUint32(at + D.priv, p.privateSegmentBytes, true);
   ring.setUint32(at + D.group, p.groupSegmentBytes, true);
-  ring.setBigUint64(at + D.kobj, p.kernelObject, true);
-  ring.setBigUint64(at + D.kernarg, p.kernarg, true);
-  ring.setBigUint64(at + D.kernarg + 8, 0n, true);
-  ring.setBigUint64(at + D.signal, p.completionSignal, true);
-  const header = aqlHeader(HSA_PACKET_TYPE.KERNEL_DISPATCH, { barrier: p.barrier ?? true });
+  set64(ring, at + D.kobj, p.kernelObject);
+  set64(ring, at + D.kernarg, p.kernarg);
+  ring.setUint32(at + D.kernarg + 8, 0, true);
+  ring.setUint32(at + D.kernarg + 12, 0, true);
+  set64(ring, at + D.signal, completionSignal);
+  const header = p.barrier === false ? DISPATCH_HEADER_NO_BARRIER : DISPATCH_HEADER;
   Atomics.store(ringWords, at >> 2, header | (dims << 16));
 }
 

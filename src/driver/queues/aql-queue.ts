@@ -128,11 +128,13 @@ export class AqlQueue implements DeviceResource {
   }
 
   dispatch(p: Omit<DispatchPacket, 'completionSignal'>, label = 'dispatch'): AqlCompletion {
-    const submit = (): AqlCompletion => {
-      writeDispatchPacket(this.ringView, this.ringWords, this.slot(), { ...p, completionSignal: this.timeline.va });
-      return this.ring1();
-    };
-    return this.device.tracer ? this.traced(label, submit) : submit();
+    return this.device.tracer ? this.traced(label, () => this.writeDispatch(p)) : this.writeDispatch(p);
+  }
+
+  private writeDispatch(p: Omit<DispatchPacket, 'completionSignal'>): AqlCompletion {
+    // The queue's own completion signal replaces the packet's (which the type leaves out).
+    writeDispatchPacket(this.ringView, this.ringWords, this.slot(), p as DispatchPacket, this.timeline.va);
+    return this.ring1();
   }
 
   /** With a tracer on the device, brackets `submit` with PM4 timestamp packets (start of pipe, end of pipe). */
