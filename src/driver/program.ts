@@ -12,7 +12,6 @@ import { packKernargs, dynamicLdsOfArgs, type KernelArg } from './kernargs.js';
 import { Pm4Queue } from './queues/pm4-queue.js';
 import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
 import type { Completion } from './queues/ring-queue.js';
-import type { Slice } from './suballoc.js';
 import type { GfxFamily } from '../hw/targets.js';
 
 export type Dim3 = number | readonly [number] | readonly [number, number] | readonly [number, number, number];
@@ -26,6 +25,8 @@ export interface DispatchOptions {
   /** Extra LDS bytes beyond the kernel's static group segment (besides what `__local` arguments ask for). */
   readonly dynamicLds?: number;
 }
+
+const positiveDims = (d: readonly number[]): boolean => Number.isInteger(d[0]) && d[0]! >= 1 && Number.isInteger(d[1]) && d[1]! >= 1 && Number.isInteger(d[2]) && d[2]! >= 1;
 
 const dim3 = (d: Dim3): [number, number, number] => {
   const a = typeof d === 'number' ? [d] : [...d];
@@ -91,29 +92,19 @@ interface UserSgprs {
   readonly kernargPtr: number;
 }
 
-/** CPU views of a small-object pool chunk, made once per chunk rather than once per launch. */
-interface ChunkViews {
-  readonly data: DataView;
-  readonly words: Int32Array;
-}
-const chunkViews = new WeakMap<GpuBuffer, ChunkViews>();
-
-function viewsOf(chunk: GpuBuffer): ChunkViews {
-  let v = chunkViews.get(chunk);
-  if (!v) {
-    const b = chunk.view;
-    v = { data: new DataView(b.buffer, b.byteOffset, b.byteLength), words: new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2) };
-    chunkViews.set(chunk, v);
-  }
-  return v;
-}
-
 export class Kernel {
   readonly name: string;
   private pm4Template: Pm4Template | undefined;
 
+  /** The AQL kernel_object: address of the kernel descriptor in the loaded image. */
+  private readonly kernelObject: bigint;
+  /** Whether any argument is an OpenCL `__local` pointer (dynamic LDS sized at launch). */
+  private readonly hasLocalArgs: boolean;
+
   constructor(readonly program: Program, readonly info: KernelInfo) {
     this.name = info.name;
+    this.kernelObject = info.descriptorAddress(program.image.va);
+    this.hasLocalArgs = info.explicitArgs.some((a) => a.valueKind === 'dynamic_shared_pointer');
   }
 
   get device(): Device {
@@ -131,46 +122,35 @@ export class Kernel {
   dispatch(queue: Pm4Queue | AqlQueue, o: DispatchOptions): Completion | AqlCompletion {
     const grid = dim3(o.grid);
     const block = dim3(o.block);
-    if (grid.some((g) => !Number.isInteger(g) || g < 1) || block.some((b) => !Number.isInteger(b) || b < 1)) throw new DriverError(this.device.name, `kernel ${this.name}: grid ${grid.join('x')} and block ${block.join('x')} must be positive integers`);
+    if (!positiveDims(grid) || !positiveDims(block)) throw new DriverError(this.device.name, `kernel ${this.name}: grid ${grid.join('x')} and block ${block.join('x')} must be positive integers`);
     const threads = block[0] * block[1] * block[2];
     if (threads > this.info.metadata.maxFlatWorkgroupSize) throw new DriverError(this.device.name, `kernel ${this.name}: a block of ${threads} work-items exceeds its max_flat_workgroup_size ${this.info.metadata.maxFlatWorkgroupSize}`);
-    const dynamicLds = (o.dynamicLds ?? 0) + dynamicLdsOfArgs(this.info, o.args ?? []);
+    const dynamicLds = (o.dynamicLds ?? 0) + (this.hasLocalArgs ? dynamicLdsOfArgs(this.info, o.args ?? []) : 0);
     const ldsBytes = this.info.descriptor.groupSegmentFixedSize + dynamicLds;
     const ldsLimit = this.device.node.ldsSizeKb * 1024;
     if (ldsBytes > ldsLimit) throw new DriverError(this.device.name, `kernel ${this.name}: ${ldsBytes} bytes of LDS exceed the ${ldsLimit} a workgroup can have`);
     const kernargBytes = Math.max(this.info.metadata.kernargSegmentSize, 16);
-    // One slice holds the AQL-format dispatch packet (the kernel's dispatch_ptr) and the kernargs.
-    const slice = this.device.allocSmall(AQL_PACKET_BYTES + kernargBytes, Math.max(64, this.info.metadata.kernargSegmentAlign));
-    const packetVa = slice.va;
-    const kernargVa = slice.va + BigInt(AQL_PACKET_BYTES);
+    // One range of the queue's kernarg ring holds the AQL-format dispatch packet (the kernel's
+    // dispatch_ptr) and the kernel arguments after it.
+    const ring = queue.kernargs;
+    const size = AQL_PACKET_BYTES + kernargBytes;
+    const at = ring.reserve(size, Math.max(64, this.info.metadata.kernargSegmentAlign), () => queue.timeline.count, () => queue.diagnose());
     const ap = this.device.apertures;
-    let scratch: ScratchSetup | undefined;
-    try {
-      packKernargs(this.info, o.args ?? [], { grid, block, dynamicLds }, { queuePtr: queue instanceof AqlQueue ? queue.amdQueueVa : 0n, privateBase: ap.scratchBase, sharedBase: ap.ldsBase }, slice.bytes.subarray(AQL_PACKET_BYTES));
-      scratch = this.scratchFor(queue);
-    } catch (e) {
-      // Nothing was submitted: the slice is not the queue's to retire.
-      this.device.freeSmall(slice);
-      throw e;
-    }
-    const kobj = this.info.descriptorAddress(this.program.image.va);
+    packKernargs(this.info, o.args ?? [], { grid, block, dynamicLds }, { queuePtr: queue instanceof AqlQueue ? queue.amdQueueVa : 0n, privateBase: ap.scratchBase, sharedBase: ap.ldsBase }, ring.bytes.subarray(at + AQL_PACKET_BYTES, at + size));
+    const scratch = this.scratchFor(queue);
+    const packetVa = ring.va + BigInt(at);
+    const kernargVa = packetVa + BigInt(AQL_PACKET_BYTES);
     // completionSignal is what the PM4 path's dispatch packet carries; an AQL queue puts its own.
-    const packet = { workgroup: block, grid, privateSegmentBytes: this.info.descriptor.privateSegmentFixedSize, groupSegmentBytes: ldsBytes, kernelObject: kobj, kernarg: kernargVa, completionSignal: 0n };
+    const packet = { workgroup: block, grid, privateSegmentBytes: this.info.descriptor.privateSegmentFixedSize, groupSegmentBytes: ldsBytes, kernelObject: this.kernelObject, kernarg: kernargVa, completionSignal: 0n };
     let c: Completion | AqlCompletion;
     if (queue instanceof AqlQueue) {
       c = queue.dispatch(packet, this.name);
     } else {
-      const v = viewsOf(slice.chunk);
-      writeDispatchPacket(v.data, v.words, slice.offset, packet);
+      writeDispatchPacket(ring.data, ring.words, at, packet);
       c = queue.submit(this.pm4Dispatch(queue, grid, block, ldsBytes, packetVa, kernargVa, scratch), { label: this.name });
     }
-    queue.retirements.add(c.value, this.releaser(slice));
+    ring.commit(at, size, c.value);
     return c;
-  }
-
-  private releaser(slice: Slice): () => void {
-    const device = this.device;
-    return () => device.freeSmall(slice);
   }
 
   /** Scratch for kernels with a private segment: per-queue backing, grown as kernels need. */

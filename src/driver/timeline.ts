@@ -37,6 +37,8 @@ export class Timeline {
   readonly va: bigint;
   readonly event: KfdEvent;
   private readonly cell: BigInt64Array;
+  /** The same cell as two 32-bit halves, for reads without BigInt arithmetic. */
+  private readonly halves: Int32Array;
   readonly stats: WaitStats = { spins: 0, interruptWakeups: 0, sleepTimeouts: 0 };
 
   constructor(private readonly device: Device, readonly label: string, readonly kind: TimelineKind = 'counter') {
@@ -45,11 +47,13 @@ export class Timeline {
       this.slice = device.allocSmall(16, 16);
       this.cell = new BigInt64Array(this.slice.bytes.buffer, this.slice.bytes.byteOffset, 1);
       Atomics.store(this.cell, 0, 0n);
+      this.halves = new Int32Array(this.slice.bytes.buffer, this.slice.bytes.byteOffset, 2);
     } else {
       this.slice = device.allocSmall(AMD_SIGNAL_BYTES, 64);
       const b = this.slice.bytes;
       amdSignal.encode({ kind: BigInt(AMD_SIGNAL_KIND.USER), value: COUNTDOWN_START, event_mailbox_ptr: this.event.mailboxVa, event_id: this.event.id }, b, 0);
       this.cell = new BigInt64Array(b.buffer, b.byteOffset + amdSignal.offsetOf('value'), 1);
+      this.halves = new Int32Array(b.buffer, b.byteOffset + amdSignal.offsetOf('value'), 2);
     }
     this.va = this.slice.va;
   }
@@ -57,6 +61,21 @@ export class Timeline {
   /** The mailbox the GPU writes the event id to before raising the interrupt (KFD's event slot). */
   get mailboxVa(): bigint {
     return this.event.mailboxVa;
+  }
+
+  /**
+   * The value as a number (exact below 2^53), read without BigInt arithmetic: high half, low half,
+   * high half again, so a carry between the two reads is never mixed in.
+   */
+  get count(): number {
+    let hi: number;
+    let lo: number;
+    do {
+      hi = Atomics.load(this.halves, 1) >>> 0;
+      lo = Atomics.load(this.halves, 0) >>> 0;
+    } while ((Atomics.load(this.halves, 1) >>> 0) !== hi);
+    // amd-signal: COUNTDOWN_START (2^62) - raw = (2^30 - hi) * 2^32 - lo.
+    return this.kind === 'counter' ? hi * 4294967296 + lo : (0x40000000 - hi) * 4294967296 - lo;
   }
 
   get value(): bigint {

@@ -13,6 +13,7 @@ import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
 import { createKfdQueue, computeQueueExtras } from './create.js';
 import { Retirements } from './retire.js';
+import { KernargRing } from './kernarg-ring.js';
 
 export interface AqlCompletion {
   readonly queue: AqlQueue;
@@ -30,6 +31,8 @@ export class AqlQueue implements DeviceResource {
   readonly timeline: Timeline;
   readonly packets: number;
   readonly retirements = new Retirements();
+  /** Kernel arguments (and dispatch packets) of launches on this queue. */
+  readonly kernargs: KernargRing;
   private readonly ringView: DataView;
   private readonly ringWords: Int32Array;
   private readonly ids: BigUint64Array;
@@ -87,6 +90,7 @@ export class AqlQueue implements DeviceResource {
     this.ringView = new DataView(ring.view.buffer, ring.view.byteOffset, ring.size);
     this.ringWords = new Int32Array(ring.view.buffer, ring.view.byteOffset, ring.size / 4);
     this.ids = new BigUint64Array(queueMem.view.buffer, queueMem.view.byteOffset, 32);
+    this.kernargs = new KernargRing(device, this.label);
     this.timeline = new Timeline(device, this.label, 'amd-signal');
     device.own(this);
   }
@@ -107,7 +111,7 @@ export class AqlQueue implements DeviceResource {
   /** Reserves the next slot (waiting while the ring is full) and returns its byte offset. */
   private slot(): number {
     if (this.destroyed) throw new DriverError(this.device.name, `${this.label} was destroyed`);
-    if (this.retirements.size) this.retirements.collect(this.timeline.value);
+    if (this.retirements.size) this.retirements.collect(this.timeline.count);
     if (this.written - this.readSeen >= this.packets) {
       const start = performance.now();
       while (this.written - (this.readSeen = Number(this.readIndex)) >= this.packets) {
@@ -170,7 +174,7 @@ export class AqlQueue implements DeviceResource {
   wait(c: AqlCompletion | bigint = this.writeIndex, timeoutMs = DEFAULT_WAIT_MS, what?: string): void {
     const value = typeof c === 'bigint' ? c : c.value;
     this.timeline.wait(value, timeoutMs, what ?? `packet ${value - 1n} of ${this.label}`, () => this.diagnose());
-    this.retirements.collect(this.timeline.value);
+    this.retirements.collect(this.timeline.count);
   }
 
   isDone(c: AqlCompletion): boolean {
@@ -193,6 +197,7 @@ export class AqlQueue implements DeviceResource {
     this.device.disown(this);
     ioctl(this.device.host, this.device.kfdFd, KFD_IOC.DESTROY_QUEUE, { queue_id: this.queueId });
     this.retirements.drain();
+    this.kernargs.destroy();
     this.timeline.destroy();
     for (const b of [this.ring, this.queueMem, ...this.others]) b.free();
   }

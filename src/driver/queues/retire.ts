@@ -1,14 +1,14 @@
 // Memory a submission borrowed (kernel arguments, indirect buffers) goes back to its pool once the
 // queue's timeline shows the submission finished.
 export class Retirements {
-  private readonly pending: { value: bigint; release: () => void }[] = [];
+  private readonly pending: { value: number; release: () => void }[] = [];
 
   add(value: bigint, release: () => void): void {
-    this.pending.push({ value, release });
+    this.pending.push({ value: Number(value), release });
   }
 
   /** Releases everything whose submission completed by timeline value `done`. */
-  collect(done: bigint): void {
+  collect(done: number): void {
     let i = 0;
     while (i < this.pending.length && this.pending[i]!.value <= done) this.pending[i++]!.release();
     if (i) this.pending.splice(0, i);

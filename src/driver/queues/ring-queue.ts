@@ -9,6 +9,7 @@ import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
 import { Retirements } from './retire.js';
+import { KernargRing } from './kernarg-ring.js';
 
 export interface QueueBuffers {
   readonly ring: GpuBuffer;
@@ -44,6 +45,8 @@ export abstract class RingQueue implements DeviceResource {
   private consumedSeen = 0;
   private lastFence = 0n;
   readonly retirements = new Retirements();
+  /** Kernel arguments (and dispatch packets) of launches on this queue. */
+  readonly kernargs: KernargRing;
   private destroyed = false;
 
   protected constructor(
@@ -63,6 +66,7 @@ export abstract class RingQueue implements DeviceResource {
     const pb = buffers.pointers.view;
     this.wptrCell = new BigUint64Array(pb.buffer, pb.byteOffset + wptrOffset, 1);
     this.rptrView = new DataView(pb.buffer, pb.byteOffset + rptrOffset, 8);
+    this.kernargs = new KernargRing(device, this.label);
     this.timeline = new Timeline(device, this.label);
     device.own(this);
   }
@@ -97,7 +101,7 @@ export abstract class RingQueue implements DeviceResource {
    */
   submit(packets: Uint32Array, opts: { fence?: boolean; label?: string } = {}): Completion {
     if (this.destroyed) throw new DriverError(this.device.name, `${this.label} was destroyed`);
-    if (this.retirements.size) this.retirements.collect(this.timeline.value);
+    if (this.retirements.size) this.retirements.collect(this.timeline.count);
     const tracer = this.device.tracer;
     const slot = tracer?.slot(this.device);
     if (slot) this.place(this.timestampPackets(slot.va, 'start'));
@@ -156,7 +160,7 @@ export abstract class RingQueue implements DeviceResource {
   wait(c: Completion | bigint = this.lastFence, timeoutMs = DEFAULT_WAIT_MS, what?: string): void {
     const value = typeof c === 'bigint' ? c : c.value;
     this.timeline.wait(value, timeoutMs, what ?? `fence ${value} of ${this.label}`, () => this.diagnose());
-    this.retirements.collect(this.timeline.value);
+    this.retirements.collect(this.timeline.count);
   }
 
   isDone(c: Completion): boolean {
@@ -184,6 +188,7 @@ export abstract class RingQueue implements DeviceResource {
     this.device.disown(this);
     ioctl(this.device.host, this.device.kfdFd, KFD_IOC.DESTROY_QUEUE, { queue_id: this.queueId });
     this.retirements.drain();
+    this.kernargs.destroy();
     this.timeline.destroy();
     for (const b of [this.buffers.ring, this.buffers.pointers, ...this.buffers.others]) b.free();
   }

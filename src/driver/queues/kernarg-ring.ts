@@ -1,0 +1,89 @@
+// Per-queue memory for kernel arguments: one host-visible buffer used as a ring. Each launch takes the
+// next aligned range and gives it back once the queue's timeline passes that launch's completion, so
+// a launch costs no ioctl, no allocator search and no closure (the arguments of launch N are still
+// being read by the GPU while launch N+1 is written: ranges are only reused after they retire).
+import { WaitTimeoutError } from '../errors.js';
+import type { Device } from '../device.js';
+import type { GpuBuffer } from '../memory.js';
+
+const DEFAULT_BYTES = 1 << 20;
+const FULL_TIMEOUT_MS = 10_000;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+export class KernargRing {
+  private buffer: GpuBuffer | undefined;
+  /** Whole-buffer views, made once. */
+  bytes: Uint8Array = new Uint8Array(0);
+  data: DataView = new DataView(new ArrayBuffer(0));
+  words: Int32Array = new Int32Array(0);
+  private head = 0;
+  // In-flight ranges in submission order (parallel arrays, oldest at `first`).
+  private starts: number[] = [];
+  private values: number[] = [];
+  private first = 0;
+
+  constructor(private readonly device: Device, private readonly label: string, private readonly capacity = DEFAULT_BYTES) {}
+
+  get va(): bigint {
+    return this.buffer!.va;
+  }
+
+  private get live(): number {
+    return this.starts.length - this.first;
+  }
+
+  private retire(done: number): void {
+    while (this.first < this.starts.length && this.values[this.first]! <= done) this.first++;
+    if (this.first === this.starts.length) {
+      this.starts.length = this.values.length = this.first = 0;
+      this.head = 0;
+    } else if (this.first > 1024) {
+      this.starts = this.starts.slice(this.first);
+      this.values = this.values.slice(this.first);
+      this.first = 0;
+    }
+  }
+
+  /**
+   * The byte offset of `size` free bytes aligned to `align`, waiting (up to a timeout) for earlier
+   * launches to retire when the ring is full. `completed` reads the queue's timeline.
+   */
+  reserve(size: number, align: number, completed: () => number, diagnose: () => string): number {
+    if (!this.buffer) {
+      this.buffer = this.device.alloc(Math.max(this.capacity, size), { domain: 'gtt', uncached: true, label: `${this.label} kernel arguments` });
+      const b = this.buffer.view;
+      this.bytes = b;
+      this.data = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      this.words = new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+    }
+    const cap = this.buffer.size;
+    if (size > cap) throw new RangeError(`${this.label}: ${size} bytes of kernel arguments exceed the ${cap}-byte kernarg ring`);
+    let start = 0;
+    for (;;) {
+      if (this.live) this.retire(completed());
+      const at = Math.ceil(this.head / align) * align;
+      if (this.live === 0) return 0;
+      const oldest = this.starts[this.first]!;
+      // Live data is [oldest, head) when head is past it, else it wraps: [oldest, cap) and [0, head).
+      if (this.head > oldest) {
+        if (at + size <= cap) return at;
+        if (size < oldest) return 0;
+      } else if (at + size < oldest) return at;
+      if (start === 0) start = performance.now();
+      else if (performance.now() - start > FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `kernel-argument space on ${this.label} (earlier launches did not finish)`, FULL_TIMEOUT_MS, diagnose());
+      Atomics.wait(sleeper, 0, 0, 0.05);
+    }
+  }
+
+  /** Marks [at, at+size) in use until the queue's timeline reaches `value`. */
+  commit(at: number, size: number, value: bigint): void {
+    this.starts.push(at);
+    this.values.push(Number(value));
+    this.head = at + size;
+  }
+
+  destroy(): void {
+    this.buffer?.free();
+    this.buffer = undefined;
+  }
+}
