@@ -50,7 +50,7 @@ describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
     assert.deepEqual(names('signal'), ['PM4 round trip median', 'PM4 round trip p99', 'SDMA round trip median', 'SDMA round trip p99']);
     assert.equal(names('shader core').length, 4);
     const sub = doc.figures.filter((f) => f.section === 'submission');
-    assert.deepEqual(sub.map((f) => f.name), ['PM4 dispatch', 'AQL dispatch', 'SDMA copy 4 KiB', 'emulator doorbell store']);
+    assert.deepEqual(sub.map((f) => f.name), ['PM4 dispatch', 'AQL dispatch', 'PM4 dispatch (prepared)', 'AQL dispatch (prepared)', 'SDMA copy 4 KiB', 'emulator doorbell store']);
     const cMissing = doc.notes.find((n) => n.includes('C baseline unavailable'));
     for (const f of sub.slice(0, 3)) {
       assert.equal(f.unit, 'ns/submission');

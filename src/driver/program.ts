@@ -2,6 +2,8 @@
 import { loadCodeObject, type CodeObject, type KernelInfo } from '../codeobj/index.js';
 import { COMPUTE_REGS, DISPATCH_INITIATOR, LDS_ENCODE_GRANULARITY } from '../hw/pm4/registers.js';
 import { writeDispatchPacket } from '../hw/aql.js';
+import { kernelDispatchPacket } from '../uapi/hsa.js';
+import { PreparedLaunch } from './launch.js';
 import { lo32, hi32 } from '../hw/dword-stream.js';
 import { amdQueue, AQL_PACKET_BYTES } from '../uapi/hsa.js';
 import type { Pm4Builder } from '../hw/pm4/builder.js';
@@ -134,7 +136,7 @@ export class Kernel {
     // dispatch_ptr) and the kernel arguments after it.
     const ring = queue.kernargs;
     const size = AQL_PACKET_BYTES + kernargBytes;
-    const at = ring.reserve(size, Math.max(64, this.info.metadata.kernargSegmentAlign), () => queue.timeline.count, () => queue.diagnose());
+    const at = ring.reserve(size, Math.max(64, this.info.metadata.kernargSegmentAlign), queue);
     const ap = this.device.apertures;
     packKernargs(this.info, o.args ?? [], { grid, block, dynamicLds }, { queuePtr: queue instanceof AqlQueue ? queue.amdQueueVa : 0n, privateBase: ap.scratchBase, sharedBase: ap.ldsBase }, ring.bytes.subarray(at + AQL_PACKET_BYTES, at + size));
     const scratch = this.scratchFor(queue);
@@ -151,6 +153,41 @@ export class Kernel {
     }
     ring.commit(at, size, c.value);
     return c;
+  }
+
+  /**
+   * Encodes a launch once for repeated submission on `queue` (arguments are captured now); each
+   * `submit()` costs a copy and a doorbell. Kernels with a private segment launch through dispatch().
+   */
+  prepare<Q extends Pm4Queue | AqlQueue>(queue: Q, o: DispatchOptions): PreparedLaunch<Q> {
+    const grid = dim3(o.grid);
+    const block = dim3(o.block);
+    if (this.needsScratch) return new PreparedLaunch(queue, { label: this.name, image: new Uint8Array(0), align: 64, words: new Uint32Array(0), kernargAt: -1, packetAt: -1, fallback: () => this.dispatch(queue, o) });
+    // Validate and encode through the generic path once, on a scratch image.
+    const dynamicLds = (o.dynamicLds ?? 0) + (this.hasLocalArgs ? dynamicLdsOfArgs(this.info, o.args ?? []) : 0);
+    const ldsBytes = this.info.descriptor.groupSegmentFixedSize + dynamicLds;
+    const kernargBytes = Math.max(this.info.metadata.kernargSegmentSize, 16);
+    const image = new Uint8Array(AQL_PACKET_BYTES + kernargBytes);
+    const ap = this.device.apertures;
+    packKernargs(this.info, o.args ?? [], { grid, block, dynamicLds }, { queuePtr: queue instanceof AqlQueue ? queue.amdQueueVa : 0n, privateBase: ap.scratchBase, sharedBase: ap.ldsBase }, image.subarray(AQL_PACKET_BYTES));
+    const packet = { workgroup: block, grid, privateSegmentBytes: 0, groupSegmentBytes: ldsBytes, kernelObject: this.kernelObject, kernarg: 0n, completionSignal: 0n };
+    const words = new Uint32Array(AQL_PACKET_BYTES / 4);
+    writeDispatchPacket(new DataView(image.buffer, image.byteOffset, AQL_PACKET_BYTES), new Int32Array(image.buffer, image.byteOffset, AQL_PACKET_BYTES / 4), 0, packet);
+    const align = Math.max(64, this.info.metadata.kernargSegmentAlign);
+    if (queue instanceof AqlQueue) {
+      words.set(new Uint32Array(image.buffer, image.byteOffset, AQL_PACKET_BYTES / 4));
+      return new PreparedLaunch(queue, { label: this.name, image, align, words, kernargAt: kernelDispatchPacket.offsetOf('kernarg_address') / 4, packetAt: -1 });
+    }
+    const t = this.pm4TemplateFor(queue as Pm4Queue, queue.device.target.family);
+    const stream = t.dwords.slice();
+    stream[t.rsrc2At] = this.rsrc2(ldsBytes);
+    stream.set(block, t.blockAt);
+    stream.set(grid, t.gridAt);
+    return new PreparedLaunch(queue, { label: this.name, image, align, words: stream, kernargAt: t.kernargPtrAt, packetAt: t.dispatchPtrAt });
+  }
+
+  private get needsScratch(): boolean {
+    return this.info.descriptor.privateSegmentFixedSize > 0 || this.info.descriptor.properties.usesDynamicStack;
   }
 
   /** Scratch for kernels with a private segment: per-queue backing, grown as kernels need. */

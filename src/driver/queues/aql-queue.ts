@@ -6,6 +6,7 @@ import { KFD_IOC, KFD_IOC_QUEUE_TYPE } from '../../uapi/kfd.js';
 import { amdQueue, AMD_QUEUE_PROPERTIES, HSA_PACKET_TYPE, AQL_PACKET_BYTES } from '../../uapi/hsa.js';
 import { writeDispatchPacket, writeBarrierPacket, writePm4IbPacket, decodeAqlPacket, formatAqlPacket, type DispatchPacket } from '../../hw/aql.js';
 import { Pm4Builder } from '../../hw/pm4/builder.js';
+import { lo32, hi32 } from '../../hw/dword-stream.js';
 import { DriverError, WaitTimeoutError } from '../errors.js';
 import { ioctl } from '../ioctl.js';
 import type { Device, DeviceResource } from '../device.js';
@@ -33,6 +34,9 @@ export class AqlQueue implements DeviceResource {
   readonly retirements = new Retirements();
   /** Kernel arguments (and dispatch packets) of launches on this queue. */
   readonly kernargs: KernargRing;
+  /** The completion signal's address as the two dwords a packet carries. */
+  private readonly signalLo: number;
+  private readonly signalHi: number;
   private readonly ringView: DataView;
   private readonly ringWords: Int32Array;
   private readonly ids: BigUint64Array;
@@ -92,6 +96,8 @@ export class AqlQueue implements DeviceResource {
     this.ids = new BigUint64Array(queueMem.view.buffer, queueMem.view.byteOffset, 32);
     this.kernargs = new KernargRing(device, this.label);
     this.timeline = new Timeline(device, this.label, 'amd-signal');
+    this.signalLo = lo32(this.timeline.va) | 0;
+    this.signalHi = hi32(this.timeline.va) | 0;
     device.own(this);
   }
 
@@ -133,6 +139,24 @@ export class AqlQueue implements DeviceResource {
 
   dispatch(p: Omit<DispatchPacket, 'completionSignal'>, label = 'dispatch'): AqlCompletion {
     return this.device.tracer ? this.traced(label, () => this.writeDispatch(p)) : this.writeDispatch(p);
+  }
+
+  /**
+   * Submits a packet given as its 16 dwords (header and setup in dword 0, written last), e.g. a
+   * prepared kernel launch. The completion signal field is set to the queue's own.
+   */
+  submitPacket(words: Uint32Array, label = 'packet'): AqlCompletion {
+    return this.device.tracer ? this.traced(label, () => this.writePacket(words)) : this.writePacket(words);
+  }
+
+  private writePacket(words: Uint32Array): AqlCompletion {
+    const at = this.slot() >> 2;
+    const ring = this.ringWords;
+    for (let i = 1; i < 14; i++) ring[at + i] = words[i]!;
+    ring[at + 14] = this.signalLo;
+    ring[at + 15] = this.signalHi;
+    Atomics.store(ring, at, words[0]!);
+    return this.ring1();
   }
 
   private writeDispatch(p: Omit<DispatchPacket, 'completionSignal'>): AqlCompletion {

@@ -10,6 +10,12 @@ const DEFAULT_BYTES = 1 << 20;
 const FULL_TIMEOUT_MS = 10_000;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+/** The queue a kernarg ring belongs to: its timeline retires ranges, its state explains a stall. */
+export interface KernargOwner {
+  readonly timeline: { readonly count: number };
+  diagnose(): string;
+}
+
 export class KernargRing {
   private buffer: GpuBuffer | undefined;
   /** Whole-buffer views, made once. */
@@ -27,6 +33,9 @@ export class KernargRing {
   get va(): bigint {
     return this.buffer!.va;
   }
+
+  /** The ring's GPU address as a number (exact: GPU virtual addresses are below 2^53). */
+  vaNumber = 0;
 
   private get live(): number {
     return this.starts.length - this.first;
@@ -46,21 +55,22 @@ export class KernargRing {
 
   /**
    * The byte offset of `size` free bytes aligned to `align`, waiting (up to a timeout) for earlier
-   * launches to retire when the ring is full. `completed` reads the queue's timeline.
+   * launches of `queue` to retire when the ring is full.
    */
-  reserve(size: number, align: number, completed: () => number, diagnose: () => string): number {
+  reserve(size: number, align: number, queue: KernargOwner): number {
     if (!this.buffer) {
       this.buffer = this.device.alloc(Math.max(this.capacity, size), { domain: 'gtt', uncached: true, label: `${this.label} kernel arguments` });
       const b = this.buffer.view;
       this.bytes = b;
       this.data = new DataView(b.buffer, b.byteOffset, b.byteLength);
       this.words = new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+      this.vaNumber = Number(this.buffer.va);
     }
     const cap = this.buffer.size;
     if (size > cap) throw new RangeError(`${this.label}: ${size} bytes of kernel arguments exceed the ${cap}-byte kernarg ring`);
     let start = 0;
     for (;;) {
-      if (this.live) this.retire(completed());
+      if (this.live) this.retire(queue.timeline.count);
       const at = Math.ceil(this.head / align) * align;
       if (this.live === 0) return 0;
       const oldest = this.starts[this.first]!;
@@ -70,7 +80,7 @@ export class KernargRing {
         if (size < oldest) return 0;
       } else if (at + size < oldest) return at;
       if (start === 0) start = performance.now();
-      else if (performance.now() - start > FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `kernel-argument space on ${this.label} (earlier launches did not finish)`, FULL_TIMEOUT_MS, diagnose());
+      else if (performance.now() - start > FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `kernel-argument space on ${this.label} (earlier launches did not finish)`, FULL_TIMEOUT_MS, queue.diagnose());
       Atomics.wait(sleeper, 0, 0, 0.05);
     }
   }

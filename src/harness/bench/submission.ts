@@ -64,9 +64,13 @@ function setups(device: Device, kernel: Kernel): PathSetup[] {
   const src = device.alloc(COPY_BYTES, { domain: 'vram', label: 'bench copy source' });
   const dst = device.alloc(COPY_BYTES, { domain: 'vram', label: 'bench copy destination' });
   const shape = { grid: 1, block: 1 } as const;
+  const pm4Launch = kernel.prepare(pm4, shape);
+  const aqlLaunch = kernel.prepare(aql, shape);
   return [
     { name: 'PM4 dispatch', queue: pm4, submit: () => void kernel.dispatch(pm4, shape), sideBytes: kernargImage(kernel, true), release: () => pm4.destroy() },
     { name: 'AQL dispatch', queue: aql, submit: () => void kernel.dispatch(aql, shape), sideBytes: kernargImage(kernel, false), release: () => aql.destroy() },
+    { name: 'PM4 dispatch (prepared)', queue: pm4, submit: () => void pm4Launch.submit(), sideBytes: kernargImage(kernel, true), release: () => undefined },
+    { name: 'AQL dispatch (prepared)', queue: aql, submit: () => void aqlLaunch.submit(), sideBytes: kernargImage(kernel, false), release: () => undefined },
     { name: 'SDMA copy 4 KiB', queue: sdma, submit: () => void sdma.copy(dst.va, src.va, COPY_BYTES), sideBytes: new Uint8Array(0), release: () => (sdma.destroy(), src.free(), dst.free()) },
   ];
 }
@@ -128,7 +132,7 @@ export interface SubmissionResult {
 
 export const submissionBench: BenchSection = {
   name: 'submission path',
-  steps: () => 5,
+  steps: () => 7,
   async run(ctx: BenchContext) {
     const plan = planFor(ctx.quick);
     const figures: BenchFigure[] = [];
