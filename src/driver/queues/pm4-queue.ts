@@ -3,6 +3,7 @@
 import type { Mmio } from '../../os/host.js';
 import { KFD_IOC_QUEUE_TYPE } from '../../uapi/kfd.js';
 import { Pm4Builder } from '../../hw/pm4/builder.js';
+import { lo32, hi32 } from '../../hw/dword-stream.js';
 import { decodePm4, formatPm4Packet } from '../../hw/pm4/decode.js';
 import { pm4Header, PM4_OP } from '../../hw/pm4/opcodes.js';
 import type { Device } from '../device.js';
@@ -77,10 +78,9 @@ export class Pm4Queue extends RingQueue {
       .releaseMem({ va: t.va, data: 'data64', value: 0n, flush: true })
       .releaseMem({ va: t.mailboxVa, data: 'data64', value: BigInt(t.event.id), interrupt: true, ctxid: t.event.id, flush: false })
       .dwords.slice());
-    // RELEASE_MEM carries its 64-bit data in dwords 5 (low) and 6 (high), as the builder writes them.
-    const first = this.fence.reset().releaseMem({ va: t.va, data: 'data64', value, flush: true }).dwords;
-    f[5] = first[5]!;
-    f[6] = first[6]!;
+    // RELEASE_MEM carries its 64-bit data in dwords 5 (DATA_LO) and 6 (DATA_HI) (packets.ts, nvd.h).
+    f[5] = lo32(value);
+    f[6] = hi32(value);
     return f;
   }
 

@@ -3,6 +3,7 @@
 import type { Mmio } from '../../os/host.js';
 import { KFD_IOC_QUEUE_TYPE } from '../../uapi/kfd.js';
 import { SdmaBuilder } from '../../hw/sdma/builder.js';
+import { lo32, hi32 } from '../../hw/dword-stream.js';
 import { decodeSdma, formatSdmaPacket, sdmaVersionOf } from '../../hw/sdma/decode.js';
 import { SDMA_OP, type SdmaVersion } from '../../hw/sdma/packets.js';
 import type { Device } from '../device.js';
@@ -88,10 +89,9 @@ export class SdmaQueue extends RingQueue {
   protected fencePackets(value: bigint): Uint32Array {
     const t = this.timeline;
     const f = (this.fenceTemplate ??= this.fenceBuilder.reset().fence64(t.va, 0n).fence64(t.mailboxVa, BigInt(t.event.id)).trap(t.event.id).dwords.slice());
-    // fence64 writes the high dword (packet 0, dword 3) before the low one (packet 1, dword 3).
-    const again = this.fenceBuilder.reset().fence64(t.va, value).dwords;
-    f[3] = again[3]!;
-    f[7] = again[7]!;
+    // fence64 writes the high dword (first FENCE's data, dword 3) before the low one (second FENCE, dword 7).
+    f[3] = hi32(value);
+    f[7] = lo32(value);
     return f;
   }
 
