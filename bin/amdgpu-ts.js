@@ -11,5 +11,10 @@ if (!existsSync(entry)) {
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'ensure.mjs')], { stdio: ['ignore', 2, 2] });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
+// A reader that stopped early (`| head`) is not an error: stop quietly, as Unix tools do.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 const { main } = await import(entry);
 process.exitCode = await main(process.argv.slice(2));

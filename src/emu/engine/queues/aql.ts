@@ -47,6 +47,7 @@ class AqlQueue extends EngineQueue {
   private doorbellIndex = -1n;
   private current: { readonly index: bigint; readonly signal: bigint; readonly started: bigint; ib?: { va: bigint; dwords: number; pos: number } } | undefined;
   private readonly pm4 = new Uint32Array(0x4001);
+
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
     super(desc, ctx);
     this.family = targetByName(ctx.target)?.family ?? 'gfx11';
