@@ -27,6 +27,22 @@ interface Compiled {
 /** Instructions a wave runs before the next wave of its workgroup gets a turn. */
 const QUANTUM = 256;
 
+/**
+ * Compiled instructions outlive their dispatch: a kernel launched again (or another kernel of the same
+ * code object) reuses them when the bytes at the PC are unchanged. Handlers reach memory through
+ * `current`, which the dispatch that is stepping points at its own view of the VM.
+ */
+const current: { mem: GpuMemory | undefined } = { mem: undefined };
+const currentMem = (): GpuMemory => current.mem!;
+const shared = new Map<string, { readonly raw: Uint8Array; readonly compiled: Compiled }>();
+const SHARED_LIMIT = 1 << 16;
+
+function sameBytes(raw: Uint8Array, view: DataView): boolean {
+  if (view.byteLength < raw.length) return false;
+  for (let i = 0; i < raw.length; i++) if (view.getUint8(i) !== raw[i]) return false;
+  return true;
+}
+
 export function familyOf(target: string): IsaFamily {
   if (/^gfx11/.test(target)) return 'rdna3';
   if (/^gfx94/.test(target)) return 'cdna3';
@@ -38,7 +54,6 @@ class Dispatch implements RunningDispatch {
   private readonly ctx: CompileContext;
   private readonly code = new Map<number, Compiled>();
   private readonly mem: GpuMemory;
-  private readonly memFn: () => GpuMemory;
   private readonly waves: Wave[] = [];
   private active: Wave[] = [];
   private nextGroup = 0;
@@ -49,7 +64,6 @@ class Dispatch implements RunningDispatch {
   constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm) {
     this.ctx = { family: familyOf(setup.target), waveSize: setup.waveSize };
     this.mem = new GpuMemory(vm);
-    this.memFn = () => this.mem;
     const [nx, ny, nz] = setup.workgroups;
     this.totalGroups = nx * ny * nz;
     this.lds = new Uint8Array(setup.ldsBytes);
@@ -57,6 +71,7 @@ class Dispatch implements RunningDispatch {
   }
 
   step(budget: number): 'running' | 'done' {
+    current.mem = this.mem;
     let left = budget;
     while (left > 0) {
       if (this.active.length === 0) {
@@ -101,6 +116,12 @@ class Dispatch implements RunningDispatch {
     if (!m.executable) throw new GpuFault(BigInt(pc), false, 'no-execute', 'shader instruction fetch');
     const at = m.offset + (pc - Number(m.start));
     const view = new DataView(m.bytes.buffer, m.bytes.byteOffset + at, Math.min(m.bytes.byteLength - at, Number(m.end) - pc));
+    const key = `${this.ctx.family}:${this.ctx.waveSize}:${pc}`;
+    const hit = shared.get(key);
+    if (hit && sameBytes(hit.raw, view)) {
+      this.code.set(pc, hit.compiled);
+      return hit.compiled;
+    }
     let ins;
     try {
       ins = decodeInstruction(this.ctx.family, view, 0, pc);
@@ -108,8 +129,10 @@ class Dispatch implements RunningDispatch {
       if (e instanceof DecodeError) throw new ShaderFault(pc, 'illegal', e.message);
       throw e;
     }
-    const c = { run: compileInstruction(this.ctx, ins, this.memFn), size: ins.size };
+    const c = { run: compileInstruction(this.ctx, ins, currentMem), size: ins.size };
     this.code.set(pc, c);
+    if (shared.size >= SHARED_LIMIT) shared.clear();
+    shared.set(key, { raw: new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + ins.size)), compiled: c });
     return c;
   }
 
