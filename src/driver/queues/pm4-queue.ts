@@ -61,9 +61,7 @@ export class Pm4Queue extends RingQueue {
     return this.wptr - ((wpos - reported + size) % size);
   }
 
-  protected doorbellValue(wptrDwords: bigint): bigint {
-    return wptrDwords;
-  }
+  protected readonly doorbellUnitsPerDword = 1;
 
   protected writeNop(pos: number, dwords: number): void {
     this.ringWords[pos] = dwords === 1 ? pm4Header(PM4_OP.NOP, 0x4000) : pm4Header(PM4_OP.NOP, dwords - 1);

@@ -24,6 +24,14 @@ export interface Completion {
   readonly value: bigint;
 }
 
+export interface SubmitOptions {
+  /** Follow the packets with a timeline fence (default true). */
+  readonly fence?: boolean;
+  /** The operation's name in a trace. */
+  readonly label?: string;
+}
+const FENCED: SubmitOptions = {};
+
 /** Back-pressure waits give up after this long (the GPU is not consuming the ring). */
 const RING_FULL_TIMEOUT_MS = 10_000;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -73,8 +81,8 @@ export abstract class RingQueue implements DeviceResource {
 
   /** Dwords the engine has consumed so far, from its reported read pointer. */
   protected abstract consumedDwords(): bigint;
-  /** The doorbell (and write-pointer memory) value for a write pointer in dwords. */
-  protected abstract doorbellValue(wptrDwords: bigint): bigint;
+  /** Doorbell (and write-pointer memory) units per dword of write pointer: 1 for PM4 (dwords), 4 for SDMA (bytes). */
+  protected abstract readonly doorbellUnitsPerDword: 1 | 4;
   /** Writes a NOP of `dwords` at ring position `pos` (to pad up to the ring's end). */
   protected abstract writeNop(pos: number, dwords: number): void;
   /** Appends the fence for `value` (timeline write + mailbox + interrupt) to the stream. */
@@ -99,7 +107,7 @@ export abstract class RingQueue implements DeviceResource {
    * rings the doorbell. A timeline fence follows unless `fence` is false; the completion is returned.
    * With a tracer on the device, the submission is bracketed by GPU timestamps named `label`.
    */
-  submit(packets: Uint32Array, opts: { fence?: boolean; label?: string } = {}): Completion {
+  submit(packets: Uint32Array, opts: SubmitOptions = FENCED): Completion {
     if (this.destroyed) throw new DriverError(this.device.name, `${this.label} was destroyed`);
     if (this.retirements.size) this.retirements.collect(this.timeline.count);
     const tracer = this.device.tracer;
@@ -151,7 +159,7 @@ export abstract class RingQueue implements DeviceResource {
   }
 
   private publish(): void {
-    const v = this.doorbellValue(BigInt(this.wptrDwords));
+    const v = BigInt(this.wptrDwords * this.doorbellUnitsPerDword);
     Atomics.store(this.wptrCell, 0, v);
     this.doorbell.store64(this.doorbellByte, v);
   }

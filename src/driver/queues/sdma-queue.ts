@@ -76,9 +76,7 @@ export class SdmaQueue extends RingQueue {
     return this.rptrView.getBigUint64(0, true) >> 2n;
   }
 
-  protected doorbellValue(wptrDwords: bigint): bigint {
-    return wptrDwords * 4n;
-  }
+  protected readonly doorbellUnitsPerDword = 4;
 
   protected writeNop(pos: number, dwords: number): void {
     this.ringWords[pos] = (SDMA_OP.NOP | ((dwords - 1) << 16)) >>> 0;
