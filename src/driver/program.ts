@@ -2,10 +2,9 @@
 import { loadCodeObject, type CodeObject, type KernelInfo } from '../codeobj/index.js';
 import { COMPUTE_REGS, DISPATCH_INITIATOR, LDS_ENCODE_GRANULARITY } from '../hw/pm4/registers.js';
 import { writeDispatchPacket } from '../hw/aql.js';
-import { kernelDispatchPacket } from '../uapi/hsa.js';
 import { PreparedLaunch } from './launch.js';
 import { lo32, hi32 } from '../hw/dword-stream.js';
-import { amdQueue, AQL_PACKET_BYTES } from '../uapi/hsa.js';
+import { amdQueue, kernelDispatchPacket, AQL_PACKET_BYTES } from '../uapi/hsa.js';
 import type { Pm4Builder } from '../hw/pm4/builder.js';
 import { DriverError } from './errors.js';
 import type { Device } from './device.js';
@@ -35,7 +34,7 @@ const dim3 = (d: Dim3): [number, number, number] => {
   return [a[0] ?? 1, a[1] ?? 1, a[2] ?? 1];
 };
 
-/** Scratch wave slots the driver provides per queue kind (TMPRING_SIZE.WAVES is 12 bits). */
+/** Scratch wave slots the driver provides per compute unit (TMPRING_SIZE.WAVES is 12 bits, so at most 4095). */
 const SCRATCH_WAVE_SLOTS_PER_CU = 2;
 
 export class Program {
