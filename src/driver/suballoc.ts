@@ -16,33 +16,14 @@ interface Chunk {
   free: [number, number][];
 }
 
-/** Released slices kept whole for reuse, per size, up to this many bytes in all. */
-const RECYCLE_BYTES = 64 * 1024;
-const RECYCLE_PER_KIND = 256;
-
 export class SubAllocator {
   private readonly chunks: Chunk[] = [];
   private live = 0;
-  /**
-   * Slices of the sizes handed out again and again (kernel arguments, signals) skip the free-list
-   * search and splitting: a released one is kept as it is and handed back by the next alloc of the
-   * same size whose alignment its offset satisfies.
-   */
-  private readonly recycled = new Map<number, Slice[]>();
-  private recycledBytes = 0;
 
   constructor(private readonly newChunk: (bytes: number) => GpuBuffer, private readonly chunkBytes: number, readonly name: string) {}
 
   alloc(size: number, align = 64): Slice {
     if (size <= 0) throw new RangeError(`${this.name}: cannot allocate ${size} bytes`);
-    const list = this.recycled.get(size);
-    const again = list?.[list.length - 1];
-    if (again && again.offset % align === 0) {
-      list!.pop();
-      this.recycledBytes -= again.size;
-      this.live++;
-      return again;
-    }
     for (const c of this.chunks) {
       const s = this.fit(c, size, align);
       if (s) return s;
@@ -69,16 +50,6 @@ export class SubAllocator {
   }
 
   release(slice: Slice): void {
-    if (this.recycledBytes + slice.size <= RECYCLE_BYTES && this.owns(slice)) {
-      let list = this.recycled.get(slice.size);
-      if (!list) this.recycled.set(slice.size, (list = []));
-      if (list.length < RECYCLE_PER_KIND) {
-        list.push(slice);
-        this.recycledBytes += slice.size;
-        this.live--;
-        return;
-      }
-    }
     const c = this.chunks.find((x) => x.buf === slice.chunk);
     if (!c) throw new Error(`${this.name}: slice at 0x${slice.va.toString(16)} is not from this allocator`);
     const range: [number, number] = [slice.offset, slice.offset + slice.size];
@@ -96,18 +67,10 @@ export class SubAllocator {
     return this.live;
   }
 
-  private owns(slice: Slice): boolean {
-    for (const c of this.chunks) if (c.buf === slice.chunk) return true;
-    return false;
-  }
-
   /** Frees every chunk (the caller makes sure no slice is still in use by the GPU). */
   destroy(): void {
-    this.recycled.clear();
-    this.recycledBytes = 0;
     for (const c of this.chunks) c.buf.free();
     this.chunks.length = 0;
     this.live = 0;
   }
 }
-

@@ -8,7 +8,6 @@ import { ioctl } from '../ioctl.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
-import { Retirements } from './retire.js';
 import { KernargRing } from './kernarg-ring.js';
 
 export interface QueueBuffers {
@@ -52,7 +51,6 @@ export abstract class RingQueue implements DeviceResource {
    */
   private consumedSeen = 0;
   private lastFence = 0n;
-  readonly retirements = new Retirements();
   /** Kernel arguments (and dispatch packets) of launches on this queue. */
   readonly kernargs: KernargRing;
   private destroyed = false;
@@ -109,7 +107,6 @@ export abstract class RingQueue implements DeviceResource {
    */
   submit(packets: Uint32Array, opts: SubmitOptions = FENCED): Completion {
     if (this.destroyed) throw new DriverError(this.device.name, `${this.label} was destroyed`);
-    if (this.retirements.size) this.retirements.collect(this.timeline.count);
     const tracer = this.device.tracer;
     const slot = tracer?.slot(this.device);
     if (slot) this.place(this.timestampPackets(slot.va, 'start'));
@@ -168,7 +165,6 @@ export abstract class RingQueue implements DeviceResource {
   wait(c: Completion | bigint = this.lastFence, timeoutMs = DEFAULT_WAIT_MS, what?: string): void {
     const value = typeof c === 'bigint' ? c : c.value;
     this.timeline.wait(value, timeoutMs, what ?? `fence ${value} of ${this.label}`, () => this.diagnose());
-    this.retirements.collect(this.timeline.count);
   }
 
   isDone(c: Completion): boolean {
@@ -195,7 +191,6 @@ export abstract class RingQueue implements DeviceResource {
     this.destroyed = true;
     this.device.disown(this);
     ioctl(this.device.host, this.device.kfdFd, KFD_IOC.DESTROY_QUEUE, { queue_id: this.queueId });
-    this.retirements.drain();
     this.kernargs.destroy();
     this.timeline.destroy();
     for (const b of [this.buffers.ring, this.buffers.pointers, ...this.buffers.others]) b.free();

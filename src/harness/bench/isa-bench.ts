@@ -1,19 +1,21 @@
 // Shader-core benchmark, and the minimal "CP" it (and test/support/isa-harness.ts) runs kernels with: loads a corpus code object into a GpuVm, lays out buffers,
-// kernargs (explicit + COV5 hidden arguments from the metadata) and an AQL dispatch packet, builds the
+// kernargs (packed by the driver's packKernargs) and an AQL dispatch packet (hw/aql), builds the
 // DispatchSetup the way the packet processor would, runs the dispatch and reads the buffers back.
-// Hidden-argument meanings: LLVM AMDGPUUsage "Code Object V5 Metadata" (hidden_* value kinds);
-// AQL packet layout: hsa.h hsa_kernel_dispatch_packet_t; user-SGPR order: AMDGPUUsage
-// "Initial Kernel Execution State".
+// User-SGPR order: AMDGPUUsage "Initial Kernel Execution State".
 import { readFileSync } from 'node:fs';
 import { loadCodeObject, type KernelInfo } from '../../codeobj/index.js';
 import { GpuVm } from '../../emu/engine/vm.js';
 import { createShaderCore } from '../../emu/isa/core.js';
 import type { DispatchSetup } from '../../emu/isa/types.js';
-import { CORPUS_TARGETS, corpusContext, corpusKernel, type ArgSpec, type CorpusKernel, type CorpusTarget } from '../corpus/index.js';
+import { CORPUS_TARGETS, corpusContext, corpusKernel, type CorpusKernel, type CorpusTarget } from '../corpus/index.js';
+import { packKernargs, dynamicLdsOfArgs, type KernelArg } from '../../driver/kernargs.js';
+import { writeDispatchPacket } from '../../hw/aql.js';
 import { hashLoopReference } from '../corpus/compiled.js';
 import { packagePath } from '../../os/package-root.js';
 
 const PAGE = 0x1000;
+/** The LDS and private apertures the emulated KFD reports (misc-ioctls: lds 1 << 48, scratch 2 << 48). */
+const EMULATED_APERTURES = { lds: 1n << 48n, scratch: 2n << 48n } as const;
 const align = (n: number, a: number): number => Math.ceil(n / a) * a;
 
 export interface HarnessRun {
@@ -54,85 +56,39 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
 
   const args = k.args(ctx);
   const buffers = new Map<string, bigint>();
-  const kernarg = new Uint8Array(Math.max(info.metadata.kernargSegmentSize, 8));
-  const kv = new DataView(kernarg.buffer);
-  let dynamicLds = 0;
-  const groupFixed = info.descriptor.groupSegmentFixedSize;
-  info.explicitArgs.forEach((md, i) => {
-    const a: ArgSpec | undefined = args[i];
-    if (!a) throw new Error(`${k.id}: no value for argument ${md.name}`);
+  const values: KernelArg[] = args.map((a) => {
     switch (a.kind) {
       case 'buffer': {
         const va = mem.map(a.data, a.name);
         buffers.set(a.name, va);
-        kv.setBigUint64(md.offset, va, true);
-        break;
+        return { va };
       }
-      case 'u32': kv.setUint32(md.offset, a.value >>> 0, true); break;
-      case 'i32': kv.setInt32(md.offset, a.value, true); break;
-      case 'f32': kv.setFloat32(md.offset, a.value, true); break;
-      case 'u64':
-      case 'address': kv.setBigUint64(md.offset, a.value, true); break;
-      case 'dynamicLds': {
-        const at = align(groupFixed + dynamicLds, 16);
-        kv.setUint32(md.offset, at, true);
-        dynamicLds = at + a.bytes - groupFixed;
-        break;
-      }
+      case 'dynamicLds': return a.bytes;
+      default: return a.value;
     }
   });
-  const [gx, gy, gz] = k.grid;
-  const [bx, by, bz] = k.block;
-  const groups = [Math.ceil(gx / bx), Math.ceil(gy / by), Math.ceil(gz / bz)] as const;
-  const dims = gz > 1 ? 3 : gy > 1 ? 2 : 1;
-  for (const md of info.hiddenArgs) {
-    const put = (v: number): void => {
-      if (md.size === 2) kv.setUint16(md.offset, v, true);
-      else if (md.size === 4) kv.setUint32(md.offset, v, true);
-      else if (md.size === 8) kv.setBigUint64(md.offset, BigInt(v), true);
-    };
-    switch (md.valueKind) {
-      case 'hidden_block_count_x': put(groups[0]); break;
-      case 'hidden_block_count_y': put(groups[1]); break;
-      case 'hidden_block_count_z': put(groups[2]); break;
-      case 'hidden_group_size_x': put(bx); break;
-      case 'hidden_group_size_y': put(by); break;
-      case 'hidden_group_size_z': put(bz); break;
-      case 'hidden_remainder_x': put(gx % bx); break;
-      case 'hidden_remainder_y': put(gy % by); break;
-      case 'hidden_remainder_z': put(gz % bz); break;
-      case 'hidden_grid_dims': put(dims); break;
-      case 'hidden_dynamic_lds_size': put(dynamicLds); break;
-      default: put(0);
-    }
-  }
-  const kernargVa = mem.map(kernarg, 'kernarg', { writable: false });
-  const ldsBytes = groupFixed + dynamicLds;
-  const bytesPerLane = info.descriptor.privateSegmentFixedSize;
-  const groupThreads = bx * by * bz;
-  const scratchVa = bytesPerLane > 0 ? mem.map(new Uint8Array(align(groupThreads, 64) * bytesPerLane), 'scratch') : undefined;
-
-  // AQL kernel dispatch packet.
-  const pkt = new Uint8Array(64);
-  const pv = new DataView(pkt.buffer);
-  pv.setUint16(2, dims, true);
-  pv.setUint16(4, bx, true);
-  pv.setUint16(6, by, true);
-  pv.setUint16(8, bz, true);
-  pv.setUint32(12, gx, true);
-  pv.setUint32(16, gy, true);
-  pv.setUint32(20, gz, true);
-  pv.setUint32(24, bytesPerLane, true);
-  pv.setUint32(28, ldsBytes, true);
-  pv.setBigUint64(32, info.descriptorAddress(codeBase), true);
-  pv.setBigUint64(40, kernargVa, true);
-  const packetVa = mem.map(pkt, 'aql packet', { writable: false });
   const queueVa = mem.map(new Uint8Array(256), 'amd_queue_t', { writable: false });
+  const grid = k.grid;
+  const block = k.block;
+  const [bx, by, bz] = block;
+  const groups = [Math.ceil(grid[0] / bx), Math.ceil(grid[1] / by), Math.ceil(grid[2] / bz)] as const;
+  const dynamicLds = dynamicLdsOfArgs(info, values);
+  // The kernel arguments exactly as the driver packs them (one packer for both).
+  const kernarg = new Uint8Array(Math.max(info.metadata.kernargSegmentSize, 8));
+  packKernargs(info, values, { grid, block, dynamicLds }, { queuePtr: queueVa, privateBase: EMULATED_APERTURES.scratch, sharedBase: EMULATED_APERTURES.lds }, kernarg);
+  const kernargVa = mem.map(kernarg, 'kernarg', { writable: false });
+  const ldsBytes = info.descriptor.groupSegmentFixedSize + dynamicLds;
+  const bytesPerLane = info.descriptor.privateSegmentFixedSize;
+  const scratchVa = bytesPerLane > 0 ? mem.map(new Uint8Array(align(bx * by * bz, 64) * bytesPerLane), 'scratch') : undefined;
+
+  const pkt = new Uint8Array(64);
+  writeDispatchPacket(new DataView(pkt.buffer), new Int32Array(pkt.buffer), 0, { workgroup: block, grid, privateSegmentBytes: bytesPerLane, groupSegmentBytes: ldsBytes, kernelObject: info.descriptorAddress(codeBase), kernarg: kernargVa, completionSignal: 0n });
+  const packetVa = mem.map(pkt, 'aql packet', { writable: false });
   const setup: DispatchSetup = {
     target, entry: info.entryAddress(codeBase),
     rsrc1: info.descriptor.computePgmRsrc1, rsrc2: info.descriptor.computePgmRsrc2, rsrc3: info.descriptor.computePgmRsrc3,
     userSgprs: userSgprs(info, { packetVa, queueVa, kernargVa, kernarg, bytesPerLane }),
-    workgroupSize: [bx, by, bz], workgroups: groups, gridSize: [gx, gy, gz], waveSize: ctx.waveSize, ldsBytes,
+    workgroupSize: block, workgroups: groups, gridSize: grid, waveSize: ctx.waveSize, ldsBytes,
     ...(scratchVa !== undefined ? { scratch: { bytesPerLane, base: scratchVa } } : {}),
   };
   const t0 = process.hrtime.bigint();

@@ -70,4 +70,22 @@ export abstract class RingEngineQueue extends EngineQueue {
   protected get idle(): boolean {
     return this.rptr === this.wptr;
   }
+
+  /** Reports the read pointer where the driver reads it (each kind has its own width and units). */
+  protected abstract publishRptr(): void;
+
+  /**
+   * The ring discipline both kinds share, checked before each step: the write pointer may not run more
+   * than a ring (`ringUnits` in the queue's own units) ahead of the read pointer, nor move back. With
+   * paused engines, everything submitted is consumed unexecuted and the step ends here.
+   */
+  protected checkRing(ringUnits: bigint, units: string): StepResult | undefined {
+    if (this.wptr - this.rptr > ringUnits) throw new QueueStop(`write pointer ${this.wptr} is more than a ring (${ringUnits} ${units}) ahead of the read pointer ${this.rptr}: unconsumed packets were overwritten`);
+    if (this.wptr < this.rptr) throw new QueueStop(`write pointer ${this.wptr} moved behind the read pointer ${this.rptr}`);
+    if (!this.ctx.paused) return undefined;
+    if (this.rptr === this.wptr) return 'idle';
+    this.rptr = this.wptr;
+    this.publishRptr();
+    return 'progress';
+  }
 }

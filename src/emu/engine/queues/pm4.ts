@@ -38,19 +38,13 @@ class Pm4Queue extends RingEngineQueue {
     return this.desc.ringSize >> 2;
   }
 
-  private publishRptr(): void {
+  protected publishRptr(): void {
     this.ctx.vm.write32(this.desc.rptrVa, Number(this.rptr % BigInt(this.ringDwords)), this.client);
   }
 
   protected run(budget: number): StepResult {
-    if (this.wptr - this.rptr > BigInt(this.ringDwords)) throw new QueueStop(`write pointer ${this.wptr} is more than a ring (${this.ringDwords} dwords) ahead of the read pointer ${this.rptr}: unconsumed packets were overwritten`);
-    if (this.wptr < this.rptr) throw new QueueStop(`write pointer ${this.wptr} moved behind the read pointer ${this.rptr}`);
-    if (this.ctx.paused && !this.ib) {
-      if (this.rptr === this.wptr) return 'idle';
-      this.rptr = this.wptr;
-      this.publishRptr();
-      return 'progress';
-    }
+    const decided = this.checkRing(BigInt(this.ringDwords), 'dwords');
+    if (decided) return decided;
     let did = false;
     for (let n = 0; n < budget; n++) {
       if (this.cp.busy && !this.cp.stepDispatch()) return did ? 'progress' : 'waiting';

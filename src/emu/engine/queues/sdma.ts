@@ -38,20 +38,14 @@ class SdmaQueue extends RingEngineQueue {
     this.version = sdmaVersionOf(targetByName(ctx.target)?.sdma ?? [6, 0]);
   }
 
-  private publishRptr(): void {
+  protected publishRptr(): void {
     this.ctx.vm.write64(this.desc.rptrVa, this.rptr, this.client);
   }
 
   protected run(budget: number): StepResult {
     if ((this.wptr & 3n) !== 0n) throw new QueueStop(`write pointer ${this.wptr} is not a multiple of 4 bytes`);
-    if (this.wptr - this.rptr > BigInt(this.desc.ringSize)) throw new QueueStop(`write pointer ${this.wptr} is more than a ring (${this.desc.ringSize} bytes) ahead of the read pointer ${this.rptr}: unconsumed packets were overwritten`);
-    if (this.wptr < this.rptr) throw new QueueStop(`write pointer ${this.wptr} moved behind the read pointer ${this.rptr}`);
-    if (this.ctx.paused) {
-      if (this.rptr === this.wptr) return 'idle';
-      this.rptr = this.wptr;
-      this.publishRptr();
-      return 'progress';
-    }
+    const decided = this.checkRing(BigInt(this.desc.ringSize), 'bytes');
+    if (decided) return decided;
     let did = false;
     for (let n = 0; n < budget; n++) {
       if (this.transfer) {
