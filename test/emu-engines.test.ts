@@ -12,7 +12,7 @@ import { amdQueue, amdSignal, hsaQueue } from '../src/uapi/hsa.js';
 import type { Mapping, Mmio } from '../src/os/host.js';
 import type { EngineStatus } from '../src/emu/host.js';
 import { PAGE, withKfd, type RawBo, type RawKfd } from './support/raw-kfd.js';
-import { packet3, PM4, PM4_UNDEFINED_OP, writeData, acquireMem, releaseMem, SDMA_UNDEFINED_OP, copyLinear, fence, pollRegmemEq, AQL_PACKET_BYTES, AQL_TYPE, barrierAndHeader, type Pm4Gen } from './support/hand-packets.js';
+import { packet3, PM4, PM4_UNDEFINED_OP, writeData, acquireMem, releaseMem, waitMemEq, SDMA_UNDEFINED_OP, copyLinear, fence, pollRegmemEq, timestamp, AQL_PACKET_BYTES, AQL_TYPE, barrierAndHeader, type Pm4Gen } from './support/hand-packets.js';
 
 const Q = kfd.KFD_IOC_QUEUE_TYPE;
 const EV = kfd.KFD_IOC_EVENT;
@@ -231,6 +231,33 @@ for (const m of MODELS) {
         await until('the SDMA queue to go idle', () => queueState(k, q.id).state === 'idle');
         assert.equal(q.rptr64, q.wptr, 'the 64-bit read pointer in memory (bytes) reached the write pointer');
         assert.equal(q.wptr, BigInt((6 + 7 * packets + 4) * 4));
+        closeAndCheckEmpty(k);
+      }));
+
+    test(`SDMA and compute overlap: released by one flag, a PM4 queue stamps the GPU clock before a 64 MiB copy in ${m.sdmaCountBits === 30 ? 'one packet' : '16 packets'} ends`, () =>
+      withKfd(m.spec, async (k) => {
+        const SIZE = 64 << 20;
+        // The SDMA queue is created first, so the engine would reach it first if it ran a copy to the end.
+        const dma = ringQueue(k, Q.SDMA, PAGE);
+        const cp = ringQueue(k, Q.COMPUTE, 4 * PAGE);
+        const src = k.allocMapped(SIZE);
+        const dst = k.allocMapped(SIZE);
+        const sync = k.allocMapped(PAGE);
+        const syncCpu = view(k.cpuView(sync));
+        const maxBytes = 2 ** m.sdmaCountBits;
+        const copies: number[] = [];
+        for (let off = 0; off < SIZE; off += maxBytes) copies.push(...copyLinear(src.va + BigInt(off), dst.va + BigInt(off), Math.min(maxBytes, SIZE - off)));
+        dma.put([...pollRegmemEq(sync.va, 1), ...timestamp(sync.va + 32n), ...copies, ...timestamp(sync.va + 64n), ...fence(sync.va + 8n, 0xf00d)]);
+        cp.put([...waitMemEq(sync.va, 1), ...releaseMem(m.pm4, sync.va + 96n, 3, 0n, 0, 0), ...releaseMem(m.pm4, sync.va + 128n, 1, 0xc0debn, 0, 0)]);
+        dma.submit();
+        cp.submit();
+        await sleep(20);
+        assert.equal(syncCpu.getBigUint64(96, true), 0n, 'the compute queue waits for the flag');
+        syncCpu.setUint32(0, 1, true);
+        await until('both queues to finish', () => syncCpu.getUint32(8, true) === 0xf00d && syncCpu.getUint32(128, true) === 0xc0deb);
+        const [copyStart, copyEnd, compute] = [32, 64, 96].map((o) => syncCpu.getBigUint64(o, true));
+        assert.ok(copyStart! < copyEnd!, `the copy took time on the GPU clock (${copyStart}…${copyEnd})`);
+        assert.ok(compute! < copyEnd!, `the compute queue stamped ${compute}, after the copy ended at ${copyEnd}: it waited for the SDMA queue`);
         closeAndCheckEmpty(k);
       }));
 

@@ -15,7 +15,7 @@ export function packet3(op: number, bodyDwords: number): number {
   return ((3 << 30) | (((bodyDwords - 1) & 0x3fff) << 16) | ((op & 0xff) << 8) | (1 << 1)) >>> 0;
 }
 /** nvd.h PACKET3_* opcodes (same values in soc15d.h). */
-export const PM4 = { WRITE_DATA: 0x37, RELEASE_MEM: 0x49, ACQUIRE_MEM: 0x58, NOP: 0x10 } as const;
+export const PM4 = { WRITE_DATA: 0x37, RELEASE_MEM: 0x49, ACQUIRE_MEM: 0x58, NOP: 0x10, WAIT_REG_MEM: 0x3c } as const;
 /** An opcode neither nvd.h nor soc15d.h defines (their lowest is PACKET3_NOP, 0x10). */
 export const PM4_UNDEFINED_OP = 0x0c;
 
@@ -49,10 +49,18 @@ export function releaseMem(gen: Pm4Gen, addr: bigint, dataSel: number, value: bi
   return [packet3(PM4.RELEASE_MEM, 7), (0x14 | (5 << 8) | cache) >>> 0, ((dataSel << 29) | (intSel << 24)) >>> 0, lo(addr), hi(addr), lo(value), hi(value), ctxid];
 }
 
+/**
+ * WAIT_REG_MEM on memory, "equal": DW1 = FUNCTION(3) [2:0] | MEM_SPACE(1) << 4 (operation and engine 0);
+ * DW2-3 poll address; DW4 reference; DW5 mask; DW6 poll interval (the same layout in nvd.h and soc15d.h).
+ */
+export function waitMemEq(addr: bigint, value: number): number[] {
+  return [packet3(PM4.WAIT_REG_MEM, 6), 3 | (1 << 4), lo(addr), hi(addr), value, 0xffff_ffff, 10];
+}
+
 // ---- SDMA, by hand (sdma_v6_0_0_pkt_open.h; the same dwords in vega10_sdma_pkt_open.h) ----
 
 /** SDMA_OP_* values. */
-export const SDMA = { COPY: 1, FENCE: 5, POLL_REGMEM: 8 } as const;
+export const SDMA = { COPY: 1, FENCE: 5, POLL_REGMEM: 8, TIMESTAMP: 13 } as const;
 /** An op no SDMA packet header defines (they stop at SDMA_OP_GCR_REQ 17, plus DUMMY_TRAP 32). */
 export const SDMA_UNDEFINED_OP = 0x3e;
 
@@ -63,6 +71,10 @@ export function copyLinear(src: bigint, dst: bigint, bytes: number): number[] {
 /** FENCE: header OP (MTYPE 0); address lo/hi; data. */
 export function fence(addr: bigint, data: number): number[] {
   return [SDMA.FENCE, lo(addr), hi(addr), data];
+}
+/** TIMESTAMP: header OP | SUB_OP(GET_GLOBAL = 2) << 8; address lo/hi of the 64-bit GPU clock it writes. */
+export function timestamp(addr: bigint): number[] {
+  return [SDMA.TIMESTAMP | (2 << 8), lo(addr), hi(addr)];
 }
 /** POLL_REGMEM: header OP | FUNC << 28 | MEM_POLL << 31; address lo/hi; VALUE; MASK; DW5 INTERVAL [15:0] | RETRY_COUNT [27:16]. */
 export function pollRegmemEq(addr: bigint, value: number): number[] {

@@ -47,7 +47,7 @@ class Pm4Queue extends RingEngineQueue {
     if (decided) return decided;
     let did = false;
     for (let n = 0; n < budget; n++) {
-      if (this.cp.busy && !this.cp.stepDispatch()) return did ? 'progress' : 'waiting';
+      if (this.cp.busy && !this.cp.stepDispatch()) return 'progress';
       const r = this.ib ? this.stepIb() : this.stepRing();
       if (r === 'idle') return did ? 'progress' : 'idle';
       if (r === 'waiting') return did ? 'progress' : 'waiting';

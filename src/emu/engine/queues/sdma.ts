@@ -1,5 +1,6 @@
 // An SDMA queue: read and write pointers count bytes (64-bit, monotonic); packets are dword multiples.
-// Large copies run in slices so the GPU's other queues keep moving (compute/SDMA overlap).
+// Copies and fills run in slices, and one step moves at most a slice's worth of bytes over any number of
+// packets, so the GPU's other queues keep moving (compute/SDMA overlap) whatever the packet size limit.
 import { decodeSdmaPacket, formatSdmaPacket, sdmaVersionOf } from '../../../hw/sdma/decode.js';
 import { SDMA_OP, type SdmaVersion } from '../../../hw/sdma/packets.js';
 import { compare } from '../../../hw/pm4/opcodes.js';
@@ -10,7 +11,7 @@ import type { QueueDescriptor } from '../protocol.js';
 import { QueueStop } from './ring.js';
 import { RingEngineQueue } from './engine-queue.js';
 
-/** Bytes one step of a COPY_LINEAR or CONST_FILL moves before yielding to the other queues. */
+/** Bytes one step of COPY_LINEAR / CONST_FILL packets moves before yielding to the other queues. */
 const SLICE_BYTES = 4 << 20;
 const MAX_PACKET_DWORDS = (1 << 20) + 4;
 
@@ -47,14 +48,16 @@ class SdmaQueue extends RingEngineQueue {
     const decided = this.checkRing(BigInt(this.desc.ringSize), 'bytes');
     if (decided) return decided;
     let did = false;
+    let moved = 0;
     for (let n = 0; n < budget; n++) {
-      if (this.transfer) {
-        if (!this.continueTransfer()) return 'progress';
-        continue;
+      if (!this.transfer) {
+        const r = this.next();
+        if (r !== 'progress') return did ? 'progress' : r;
+        did = true;
+        if (!this.transfer) continue;
       }
-      const r = this.next();
-      if (r !== 'progress') return did ? 'progress' : r;
-      did = true;
+      moved += this.continueTransfer();
+      if (moved >= SLICE_BYTES) return 'progress';
     }
     return 'progress';
   }
@@ -82,13 +85,11 @@ class SdmaQueue extends RingEngineQueue {
         break;
       case SDMA_OP.COPY:
         this.transfer = { kind: 'copy', src: address(f, 'src_addr'), dst: address(f, 'dst_addr'), bytes: f.count! + 1, pattern: 0, done: 0, size };
-        this.continueTransfer();
         return 'progress';
       case SDMA_OP.CONST_FILL: {
         const dst = address(f, 'dst_addr');
         if ((dst & 3n) !== 0n || (f.count! + 1) % 4 !== 0) throw new QueueStop(`CONST_FILL of ${f.count! + 1} bytes at 0x${dst.toString(16)}: dword fills need a dword-aligned address and size`);
         this.transfer = { kind: 'fill', src: 0n, dst, bytes: f.count! + 1, pattern: f.src_data!, done: 0, size };
-        this.continueTransfer();
         return 'progress';
       }
       case SDMA_OP.WRITE: {
@@ -137,8 +138,8 @@ class SdmaQueue extends RingEngineQueue {
     this.publishRptr();
   }
 
-  /** Moves the next slice of the current copy or fill; true when it completed. */
-  private continueTransfer(): boolean {
+  /** Moves the next slice of the current copy or fill (completing it when that was the last); returns the bytes moved. */
+  private continueTransfer(): number {
     const t = this.transfer!;
     const n = Math.min(SLICE_BYTES, t.bytes - t.done);
     const vm = this.ctx.vm;
@@ -168,7 +169,7 @@ class SdmaQueue extends RingEngineQueue {
       }
     }
     t.done += n;
-    if (t.done < t.bytes) return false;
+    if (t.done < t.bytes) return n;
     if (t.kind === 'copy' && this.ctx.inject.has('flip-copy-byte')) {
       const va = t.dst + BigInt(t.bytes >> 1);
       const s = vm.span(va, 1, true, this.client);
@@ -176,7 +177,7 @@ class SdmaQueue extends RingEngineQueue {
     }
     this.transfer = undefined;
     this.consume(t.size);
-    return true;
+    return n;
   }
 
   protected describe(): string[] {
