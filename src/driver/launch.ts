@@ -43,6 +43,8 @@ export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
     const size = p.image.length;
     const at = ring.reserve(size, p.align, q);
     ring.bytes.set(p.image, at);
+    const words = ring.words;
+    const at4 = at >> 2;
     const packetVa = ring.vaNumber + at;
     const kernargVa = packetVa + PACKET_BYTES;
     if (p.kernargAt >= 0) put64(p.words, p.kernargAt, kernargVa);
@@ -50,8 +52,8 @@ export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
     if (q instanceof AqlQueue) {
       c = q.submitPacket(p.words, p.label);
     } else {
-      ring.data.setUint32(at + PACKET_KERNARG, kernargVa >>> 0, true);
-      ring.data.setUint32(at + PACKET_KERNARG + 4, Math.floor(kernargVa / 4294967296) >>> 0, true);
+      words[at4 + PACKET_KERNARG / 4] = kernargVa | 0;
+      words[at4 + PACKET_KERNARG / 4 + 1] = Math.floor(kernargVa / 4294967296) | 0;
       if (p.packetAt >= 0) put64(p.words, p.packetAt, packetVa);
       c = q.submit(p.words, { label: p.label });
     }

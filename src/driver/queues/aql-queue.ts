@@ -132,7 +132,8 @@ export class AqlQueue implements DeviceResource {
     const index = this.writeIndex;
     this.writeIndex = index + 1n;
     this.written++;
-    Atomics.store(this.ids, WRITE_ID / 8, this.writeIndex);
+    // A plain store: the doorbell's atomic store after it orders it, as it orders the packet.
+    this.ids[WRITE_ID / 8] = this.writeIndex;
     this.doorbell.store64(this.doorbellByte, index);
     return { queue: this, value: this.writeIndex };
   }

@@ -3,7 +3,6 @@
 import type { Mmio } from '../../os/host.js';
 import { KFD_IOC_QUEUE_TYPE } from '../../uapi/kfd.js';
 import { Pm4Builder } from '../../hw/pm4/builder.js';
-import { lo32, hi32 } from '../../hw/dword-stream.js';
 import { decodePm4, formatPm4Packet } from '../../hw/pm4/decode.js';
 import { pm4Header, PM4_OP } from '../../hw/pm4/opcodes.js';
 import type { Device } from '../device.js';
@@ -69,7 +68,7 @@ export class Pm4Queue extends RingQueue {
   }
 
   /** The timeline value (64-bit, after caches are flushed), then the event mailbox with the interrupt. */
-  protected fencePackets(value: bigint): Uint32Array {
+  protected fencePackets(value: number): Uint32Array {
     const t = this.timeline;
     const f = (this.fenceTemplate ??= this.fence
       .reset()
@@ -77,8 +76,8 @@ export class Pm4Queue extends RingQueue {
       .releaseMem({ va: t.mailboxVa, data: 'data64', value: BigInt(t.event.id), interrupt: true, ctxid: t.event.id, flush: false })
       .dwords.slice());
     // RELEASE_MEM carries its 64-bit data in dwords 5 (DATA_LO) and 6 (DATA_HI) (packets.ts, nvd.h).
-    f[5] = lo32(value);
-    f[6] = hi32(value);
+    f[5] = value >>> 0;
+    f[6] = Math.floor(value / 4294967296);
     return f;
   }
 

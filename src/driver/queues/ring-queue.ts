@@ -50,7 +50,8 @@ export abstract class RingQueue implements DeviceResource {
    * check against this stale value is safe; the read pointer is re-read only when it says "full".
    */
   private consumedSeen = 0;
-  private lastFence = 0n;
+  /** The last fence value submitted (a number: exact far beyond any queue's lifetime; no BigInt per submission). */
+  private fences = 0;
   /** Kernel arguments (and dispatch packets) of launches on this queue. */
   readonly kernargs: KernargRing;
   private destroyed = false;
@@ -84,12 +85,12 @@ export abstract class RingQueue implements DeviceResource {
   /** Writes a NOP of `dwords` at ring position `pos` (to pad up to the ring's end). */
   protected abstract writeNop(pos: number, dwords: number): void;
   /** Appends the fence for `value` (timeline write + mailbox + interrupt) to the stream. */
-  protected abstract fencePackets(value: bigint): Uint32Array;
+  protected abstract fencePackets(value: number): Uint32Array;
   /** Decodes the ring from `fromDwords` for `count` dwords into printable lines. */
   protected abstract decodeRing(dwords: Uint32Array, firstOffset: bigint): string[];
 
   get submitted(): bigint {
-    return this.lastFence;
+    return BigInt(this.fences);
   }
 
   /** Write pointer in dwords (monotonic). */
@@ -112,13 +113,9 @@ export abstract class RingQueue implements DeviceResource {
     if (slot) this.place(this.timestampPackets(slot.va, 'start'));
     this.place(packets);
     if (slot) this.place(this.timestampPackets(slot.va + 8n, 'end'));
-    let value = this.lastFence;
-    if (opts.fence ?? true) {
-      value = this.lastFence + 1n;
-      this.place(this.fencePackets(value));
-      this.lastFence = value;
-    }
+    if (opts.fence ?? true) this.place(this.fencePackets(++this.fences));
     this.publish();
+    const value = BigInt(this.fences);
     if (tracer && slot) tracer.track(this.device, this, this.label, opts.label ?? 'submit', slot, () => this.timeline.value >= value);
     return { queue: this, value };
   }
@@ -135,7 +132,10 @@ export abstract class RingQueue implements DeviceResource {
       pos = 0;
     }
     this.reserve(n);
-    this.ringWords.set(packets, pos);
+    // A loop beats TypedArray.set's fixed cost for the few dozen dwords of a typical submission.
+    const ring = this.ringWords;
+    if (n <= 64) for (let i = 0; i < n; i++) ring[pos + i] = packets[i]!;
+    else ring.set(packets, pos);
     this.wptrDwords += n;
   }
 
@@ -155,14 +155,19 @@ export abstract class RingQueue implements DeviceResource {
     }
   }
 
+  /**
+   * The write pointer to memory, then the doorbell. Only the doorbell needs an atomic store: it is
+   * ordered after every earlier store (the ring's packets and the write pointer), which is what the
+   * engine relies on when the doorbell wakes it.
+   */
   private publish(): void {
     const v = BigInt(this.wptrDwords * this.doorbellUnitsPerDword);
-    Atomics.store(this.wptrCell, 0, v);
+    this.wptrCell[0] = v;
     this.doorbell.store64(this.doorbellByte, v);
   }
 
   /** Blocks until the completion's fence landed (or the timeout; the error dumps the ring). */
-  wait(c: Completion | bigint = this.lastFence, timeoutMs = DEFAULT_WAIT_MS, what?: string): void {
+  wait(c: Completion | bigint = this.submitted, timeoutMs = DEFAULT_WAIT_MS, what?: string): void {
     const value = typeof c === 'bigint' ? c : c.value;
     this.timeline.wait(value, timeoutMs, what ?? `fence ${value} of ${this.label}`, () => this.diagnose());
   }
@@ -175,7 +180,7 @@ export abstract class RingQueue implements DeviceResource {
   diagnose(): string {
     const consumed = this.consumedDwords();
     const pending = this.wptr - consumed;
-    const lines = [`${this.label}: read pointer ${consumed} dwords, write pointer ${this.wptr} dwords (${pending} pending), timeline ${this.timeline.value} of ${this.lastFence}`];
+    const lines = [`${this.label}: read pointer ${consumed} dwords, write pointer ${this.wptr} dwords (${pending} pending), timeline ${this.timeline.value} of ${this.fences}`];
     if (pending > 0n) {
       const count = Number(pending < 256n ? pending : 256n);
       const start = Number(consumed % BigInt(this.ringDwords));

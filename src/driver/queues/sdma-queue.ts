@@ -3,7 +3,6 @@
 import type { Mmio } from '../../os/host.js';
 import { KFD_IOC_QUEUE_TYPE } from '../../uapi/kfd.js';
 import { SdmaBuilder } from '../../hw/sdma/builder.js';
-import { lo32, hi32 } from '../../hw/dword-stream.js';
 import { decodeSdma, formatSdmaPacket, sdmaVersionOf } from '../../hw/sdma/decode.js';
 import { SDMA_OP, type SdmaVersion } from '../../hw/sdma/packets.js';
 import type { Device } from '../device.js';
@@ -84,12 +83,12 @@ export class SdmaQueue extends RingQueue {
   }
 
   /** Timeline value (high dword first), the event id into the mailbox, then the interrupt. */
-  protected fencePackets(value: bigint): Uint32Array {
+  protected fencePackets(value: number): Uint32Array {
     const t = this.timeline;
     const f = (this.fenceTemplate ??= this.fenceBuilder.reset().fence64(t.va, 0n).fence64(t.mailboxVa, BigInt(t.event.id)).trap(t.event.id).dwords.slice());
     // fence64 writes the high dword (first FENCE's data, dword 3) before the low one (second FENCE, dword 7).
-    f[3] = hi32(value);
-    f[7] = lo32(value);
+    f[3] = Math.floor(value / 4294967296);
+    f[7] = value >>> 0;
     return f;
   }
 
