@@ -3,6 +3,7 @@
 // hidden argument kinds and sizes).
 import type { KernelInfo, KernelArgMetadata } from '../codeobj/index.js';
 import type { GpuBuffer } from './memory.js';
+import { hi32 } from '../hw/dword-stream.js';
 
 /** A value for one explicit argument: numbers for scalars (floats by type name), buffers or addresses for pointers, raw bytes for structs. */
 export type KernelArg = number | bigint | GpuBuffer | { readonly va: bigint } | Uint8Array;
@@ -127,8 +128,9 @@ export function packKernargs(k: KernelInfo, args: readonly KernelArg[], shape: L
   const [gx, gy, gz] = shape.grid;
   const [bx, by, bz] = shape.block;
   const dims = gz > 1 || bz > 1 ? 3 : gy > 1 || by > 1 ? 2 : 1;
+  // Hidden values as numbers: addresses are below 2^53, and the number route of writeUint allocates nothing.
   for (const a of k.hiddenArgs) {
-    const put = (v: number | bigint): void => void writeUint(dv, a.offset, a.size, v);
+    const put = (v: number): void => void writeUint(dv, a.offset, a.size, v);
     switch (a.valueKind) {
       case 'hidden_block_count_x': put(Math.ceil(gx / bx)); break;
       case 'hidden_block_count_y': put(Math.ceil(gy / by)); break;
@@ -141,9 +143,9 @@ export function packKernargs(k: KernelInfo, args: readonly KernelArg[], shape: L
       case 'hidden_remainder_z': put(gz % bz); break;
       case 'hidden_grid_dims': put(dims); break;
       case 'hidden_dynamic_lds_size': put(shape.dynamicLds); break;
-      case 'hidden_queue_ptr': put(hidden.queuePtr); break;
-      case 'hidden_private_base': put(hidden.privateBase >> 32n); break;
-      case 'hidden_shared_base': put(hidden.sharedBase >> 32n); break;
+      case 'hidden_queue_ptr': put(Number(hidden.queuePtr)); break;
+      case 'hidden_private_base': put(hi32(hidden.privateBase)); break;
+      case 'hidden_shared_base': put(hi32(hidden.sharedBase)); break;
       default: break; // global offsets, printf/hostcall/heap buffers and the rest stay zero.
     }
   }

@@ -3,7 +3,6 @@ import { loadCodeObject, type CodeObject, type KernelInfo } from '../codeobj/ind
 import { COMPUTE_REGS, DISPATCH_INITIATOR, LDS_ENCODE_GRANULARITY } from '../hw/pm4/registers.js';
 import { writeDispatchPacket } from '../hw/aql.js';
 import { PreparedLaunch } from './launch.js';
-import { lo32, hi32 } from '../hw/dword-stream.js';
 import { amdQueue, kernelDispatchPacket, AQL_PACKET_BYTES } from '../uapi/hsa.js';
 import type { Pm4Builder } from '../hw/pm4/builder.js';
 import { DriverError } from './errors.js';
@@ -99,12 +98,15 @@ export class Kernel {
 
   /** The AQL kernel_object: address of the kernel descriptor in the loaded image. */
   private readonly kernelObject: bigint;
+  /** kernelObject as a number (GPU addresses are below 2^53), for the dispatch path. */
+  private readonly kernelObjectVa: number;
   /** Whether any argument is an OpenCL `__local` pointer (dynamic LDS sized at launch). */
   private readonly hasLocalArgs: boolean;
 
   constructor(readonly program: Program, readonly info: KernelInfo) {
     this.name = info.name;
     this.kernelObject = info.descriptorAddress(program.image.va);
+    this.kernelObjectVa = Number(this.kernelObject);
     this.hasLocalArgs = info.explicitArgs.some((a) => a.valueKind === 'dynamic_shared_pointer');
   }
 
@@ -139,10 +141,10 @@ export class Kernel {
     const ap = this.device.apertures;
     packKernargs(this.info, o.args ?? [], { grid, block, dynamicLds }, { queuePtr: queue instanceof AqlQueue ? queue.amdQueueVa : 0n, privateBase: ap.scratchBase, sharedBase: ap.ldsBase }, ring.bytes.subarray(at + AQL_PACKET_BYTES, at + size));
     const scratch = this.scratchFor(queue);
-    const packetVa = ring.va + BigInt(at);
-    const kernargVa = packetVa + BigInt(AQL_PACKET_BYTES);
+    const packetVa = ring.vaNumber + at;
+    const kernargVa = packetVa + AQL_PACKET_BYTES;
     // completionSignal is what the PM4 path's dispatch packet carries; an AQL queue puts its own.
-    const packet = { workgroup: block, grid, privateSegmentBytes: this.info.descriptor.privateSegmentFixedSize, groupSegmentBytes: ldsBytes, kernelObject: this.kernelObject, kernarg: kernargVa, completionSignal: 0n };
+    const packet = { workgroup: block, grid, privateSegmentBytes: this.info.descriptor.privateSegmentFixedSize, groupSegmentBytes: ldsBytes, kernelObject: this.kernelObjectVa, kernarg: kernargVa, completionSignal: 0 };
     let c: Completion | AqlCompletion;
     if (queue instanceof AqlQueue) {
       c = queue.dispatch(packet, this.name);
@@ -241,21 +243,21 @@ export class Kernel {
     return ((this.info.descriptor.computePgmRsrc2 & ~(0x1ff << 15)) | (Math.ceil(ldsBytes / LDS_ENCODE_GRANULARITY) << 15)) >>> 0;
   }
 
-  private pm4Dispatch(queue: Pm4Queue, grid: readonly number[], block: readonly number[], ldsBytes: number, packetVa: bigint, kernargVa: bigint, scratch: ScratchSetup | undefined): Uint32Array {
+  private pm4Dispatch(queue: Pm4Queue, grid: readonly number[], block: readonly number[], ldsBytes: number, packetVa: number, kernargVa: number, scratch: ScratchSetup | undefined): Uint32Array {
     // Scratch setup depends on the (growing) scratch backing: those launches encode the whole stream.
-    if (scratch) return this.encodePm4Dispatch(queue.builder(), grid, block, ldsBytes, packetVa, kernargVa, scratch).b.dwords;
+    if (scratch) return this.encodePm4Dispatch(queue.builder(), grid, block, ldsBytes, BigInt(packetVa), BigInt(kernargVa), scratch).b.dwords;
     const family = queue.device.target.family;
     let t = this.pm4Template;
     if (!t || t.family !== family) t = this.pm4Template = this.pm4TemplateFor(queue, family);
     const w = t.dwords;
     w[t.rsrc2At] = this.rsrc2(ldsBytes);
     if (t.dispatchPtrAt >= 0) {
-      w[t.dispatchPtrAt] = lo32(packetVa);
-      w[t.dispatchPtrAt + 1] = hi32(packetVa);
+      w[t.dispatchPtrAt] = packetVa >>> 0;
+      w[t.dispatchPtrAt + 1] = Math.floor(packetVa / 4294967296);
     }
     if (t.kernargPtrAt >= 0) {
-      w[t.kernargPtrAt] = lo32(kernargVa);
-      w[t.kernargPtrAt + 1] = hi32(kernargVa);
+      w[t.kernargPtrAt] = kernargVa >>> 0;
+      w[t.kernargPtrAt + 1] = Math.floor(kernargVa / 4294967296);
     }
     w[t.blockAt] = block[0]!;
     w[t.blockAt + 1] = block[1]!;

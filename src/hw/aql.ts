@@ -36,8 +36,16 @@ export function aqlHeader(type: number, o: { barrier?: boolean; acquire?: FenceS
 const DISPATCH_HEADER = aqlHeader(HSA_PACKET_TYPE.KERNEL_DISPATCH, { barrier: true });
 const DISPATCH_HEADER_NO_BARRIER = aqlHeader(HSA_PACKET_TYPE.KERNEL_DISPATCH, { barrier: false });
 
+/** A GPU address as a bigint, or as a number when it is below 2^53 (cheaper on the submission path). */
+export type GpuAddress = bigint | number;
+
 /** A 64-bit little-endian field as two 32-bit stores (no BigInt arithmetic below 2^53). */
-function set64(view: DataView, at: number, v: bigint): void {
+function set64(view: DataView, at: number, v: GpuAddress): void {
+  if (typeof v === 'number') {
+    view.setUint32(at, v >>> 0, true);
+    view.setUint32(at + 4, Math.floor(v / 4294967296) >>> 0, true);
+    return;
+  }
   view.setUint32(at, lo32(v), true);
   view.setUint32(at + 4, hi32(v), true);
 }
@@ -48,9 +56,9 @@ export interface DispatchPacket {
   readonly grid: readonly [number, number, number];
   readonly privateSegmentBytes: number;
   readonly groupSegmentBytes: number;
-  readonly kernelObject: bigint;
-  readonly kernarg: bigint;
-  readonly completionSignal: bigint;
+  readonly kernelObject: GpuAddress;
+  readonly kernarg: GpuAddress;
+  readonly completionSignal: GpuAddress;
   readonly barrier?: boolean;
 }
 
@@ -58,7 +66,7 @@ export interface DispatchPacket {
  * Writes a kernel dispatch packet into the slot at byte `at` of `ring` (a view over the ring), body
  * first, then the header and setup as one 32-bit atomic store: the packet processor may be looking.
  */
-export function writeDispatchPacket(ring: DataView, ringWords: Int32Array, at: number, p: DispatchPacket, completionSignal: bigint = p.completionSignal): void {
+export function writeDispatchPacket(ring: DataView, ringWords: Int32Array, at: number, p: DispatchPacket, completionSignal: GpuAddress = p.completionSignal): void {
   const dims = p.grid[2] > 1 || p.workgroup[2] > 1 ? 3 : p.grid[1] > 1 || p.workgroup[1] > 1 ? 2 : 1;
   ring.setUint16(at + D.wg, p.workgroup[0], true);
   ring.setUint16(at + D.wg + 2, p.workgroup[1], true);

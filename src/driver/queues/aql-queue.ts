@@ -37,6 +37,8 @@ export class AqlQueue implements DeviceResource {
   /** The completion signal's address as the two dwords a packet carries. */
   private readonly signalLo: number;
   private readonly signalHi: number;
+  /** The completion signal's address as a number (GPU addresses are below 2^53). */
+  private readonly signalVa: number;
   private readonly ringView: DataView;
   private readonly ringWords: Int32Array;
   private readonly ids: BigUint64Array;
@@ -98,6 +100,7 @@ export class AqlQueue implements DeviceResource {
     this.timeline = new Timeline(device, this.label, 'amd-signal');
     this.signalLo = lo32(this.timeline.va) | 0;
     this.signalHi = hi32(this.timeline.va) | 0;
+    this.signalVa = Number(this.timeline.va);
     device.own(this);
   }
 
@@ -162,7 +165,7 @@ export class AqlQueue implements DeviceResource {
 
   private writeDispatch(p: Omit<DispatchPacket, 'completionSignal'>): AqlCompletion {
     // The queue's own completion signal replaces the packet's (which the type leaves out).
-    writeDispatchPacket(this.ringView, this.ringWords, this.slot(), p as DispatchPacket, this.timeline.va);
+    writeDispatchPacket(this.ringView, this.ringWords, this.slot(), p as DispatchPacket, this.signalVa);
     return this.ring1();
   }
 

@@ -19,11 +19,13 @@ export function ringBytesOf(q: RingQueue | AqlQueue): Uint8Array {
   return (q as unknown as RingQueueInsides).buffers.ring.view;
 }
 
+const READ_ID_SLOT = amdQueue.offsetOf('read_dispatch_id') / 8;
+
 /** Dwords (PM4, SDMA) or packets (AQL) submitted but not yet consumed by the engine. */
 export function unconsumed(q: RingQueue | AqlQueue): bigint {
   if (q instanceof AqlQueue) {
-    const ids = new BigUint64Array(q.queueMem.view.buffer, q.queueMem.view.byteOffset, 32);
-    return q.submitted - Atomics.load(ids, amdQueue.offsetOf('read_dispatch_id') / 8);
+    const ids = new BigUint64Array(q.queueMem.view.buffer, q.queueMem.view.byteOffset, READ_ID_SLOT + 1);
+    return q.submitted - Atomics.load(ids, READ_ID_SLOT);
   }
   const r = q as unknown as RingQueueInsides;
   return r.wptr - r.consumedDwords();

@@ -115,11 +115,19 @@ function capture(p: PathSetup, doorbells: PlainDoorbells): CapturedPath {
   return { name: p.name, kind: 'ring', dwords, sideBytes: p.sideBytes, ringBytes: ring.byteLength, doorbellScale: Number(scale), nop };
 }
 
-/** Wakes the engine and waits until it consumed everything submitted (the last doorbell is this queue's). */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Wakes the engine and waits until it consumed everything submitted (the last doorbell is this
+ * queue's), polling every 0.1 ms rather than spinning, so the wait leaves no garbage for the timed loops.
+ */
 function drained(q: Queue, doorbells: PlainDoorbells): boolean {
   doorbells.flush(doorbells.lastByte);
   const deadline = performance.now() + 2000;
-  while (unconsumed(q) !== 0n) if (performance.now() > deadline) return false;
+  while (unconsumed(q) !== 0n) {
+    if (performance.now() > deadline) return false;
+    Atomics.wait(pause, 0, 0, 0.1);
+  }
   return true;
 }
 
