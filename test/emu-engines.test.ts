@@ -341,7 +341,9 @@ for (const m of MODELS) {
         pm4.submit();
         sdma.put(new Array<number>(1022).fill(0)); // SDMA_OP_NOP, one dword each
         sdma.submit();
-        await until('both queues to consume the filler', () => queueState(k, pm4.id).state === 'idle' && queueState(k, sdma.id).state === 'idle');
+        // The read pointers must reach the fillers' ends: "idle" alone can be read before the engine has
+        // seen the doorbell, and the next doorbell would then ask for more than a ring at once.
+        await until('both queues to consume the filler', () => pm4.rptr32 === 1020 && sdma.rptr64 === 4088n);
         pm4.put(writeData(buf.va, [0x7777_0001]));
         pm4.submit();
         sdma.put(fence(buf.va + 8n, 0x7777_0002));
