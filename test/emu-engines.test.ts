@@ -218,8 +218,7 @@ for (const m of MODELS) {
         q.submit();
 
         await sleep(50);
-        const waiting = queueState(k, q.id);
-        assert.match(waiting.state, /^waiting: POLL_REGMEM mem 0x/);
+        await until('the SDMA queue to wait in POLL_REGMEM', () => /^waiting: POLL_REGMEM mem 0x/.test(queueState(k, q.id).state));
         assert.equal(syncCpu.getUint32(8, true), 0, 'no fence before the CPU writes the flag');
         assert.equal(dstCpu.bytes[0], 0, 'no copy before the CPU writes the flag');
         assert.equal(q.rptr64, 0n);
@@ -312,7 +311,7 @@ for (const m of MODELS) {
         doorbell.mmio.store64(doorbell.byte, 0n); // AQL doorbells carry the index of the last packet written
 
         await sleep(50);
-        assert.match(queueState(k, r.out.queue_id).state, /^waiting: BARRIER_AND on signals 0x/);
+        await until('the AQL queue to wait in the BARRIER_AND', () => /^waiting: BARRIER_AND on signals 0x/.test(queueState(k, r.out.queue_id).state));
         assert.equal(k.waitEvents([ev.id], 0).result, WAIT.TIMEOUT, 'the barrier holds while its dependency is 1');
         assert.equal(qv.getBigUint64(R, true), 0n);
         assert.equal(pv.getUint16(0, true), barrierAndHeader);
