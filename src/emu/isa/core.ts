@@ -43,6 +43,25 @@ function sameBytes(raw: Uint8Array, view: DataView): boolean {
   return true;
 }
 
+/**
+ * Waves of finished dispatches, by family and wave size, for the next dispatch: a wave's register
+ * file is 64 KiB, and allocating it per dispatch showed in profiles (launchGroup resets what it reuses).
+ */
+const idleWaves = new Map<string, Wave[]>();
+const IDLE_WAVES_PER_KIND = 64;
+
+function takeWave(family: IsaFamily, waveSize: 32 | 64): Wave {
+  return idleWaves.get(`${family}:${waveSize}`)?.pop() ?? new Wave(family, waveSize);
+}
+
+function returnWaves(family: IsaFamily, waveSize: 32 | 64, waves: Wave[]): void {
+  const key = `${family}:${waveSize}`;
+  let pool = idleWaves.get(key);
+  if (!pool) idleWaves.set(key, (pool = []));
+  for (const w of waves) if (pool.length < IDLE_WAVES_PER_KIND) pool.push(w);
+  waves.length = 0;
+}
+
 export function familyOf(target: string): IsaFamily {
   if (/^gfx11/.test(target)) return 'rdna3';
   if (/^gfx94/.test(target)) return 'cdna3';
@@ -67,7 +86,7 @@ class Dispatch implements RunningDispatch {
     const [nx, ny, nz] = setup.workgroups;
     this.totalGroups = nx * ny * nz;
     this.lds = new Uint8Array(setup.ldsBytes);
-    this.group = { lds: this.lds, ldsView: new DataView(this.lds.buffer), vm };
+    this.group = { lds: this.lds, ldsWords: new Uint32Array(this.lds.buffer, 0, this.lds.length >> 2), vm };
   }
 
   step(budget: number): 'running' | 'done' {
@@ -75,7 +94,7 @@ class Dispatch implements RunningDispatch {
     let left = budget;
     while (left > 0) {
       if (this.active.length === 0) {
-        if (this.nextGroup >= this.totalGroups) return 'done';
+        if (this.nextGroup >= this.totalGroups) return this.finish();
         this.launchGroup(this.nextGroup++);
         continue;
       }
@@ -92,7 +111,12 @@ class Dispatch implements RunningDispatch {
         else for (const w of live) w.status = WaveStatus.Running;
       }
     }
-    return this.active.length === 0 && this.nextGroup >= this.totalGroups ? 'done' : 'running';
+    return this.active.length === 0 && this.nextGroup >= this.totalGroups ? this.finish() : 'running';
+  }
+
+  private finish(): 'done' {
+    returnWaves(this.ctx.family, this.ctx.waveSize, this.waves);
+    return 'done';
   }
 
   private runWave(w: Wave, n: number): number {
@@ -151,7 +175,7 @@ class Dispatch implements RunningDispatch {
     this.active = [];
     for (let k = 0; k < nWaves; k++) {
       let w = this.waves[k];
-      if (!w) this.waves.push((w = new Wave(this.ctx.family, s.waveSize)));
+      if (!w) this.waves.push((w = takeWave(this.ctx.family, s.waveSize)));
       this.initWave(w, k, nWaves, id, dims as [number, number, number], threads);
       this.active.push(w);
     }

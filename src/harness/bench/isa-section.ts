@@ -10,7 +10,8 @@ export const isaBench: BenchSection = {
     if (!ctx.emulated) return { figures: [], notes: ['shader core: the device is real, its shader core is not ours to measure'] };
     const figures: BenchFigure[] = [];
     const notes: string[] = [];
-    for (const r of benchIsa(ctx.quick ? 1 : 3)) {
+    const runs = ctx.quick ? 1 : 3;
+    for (const r of benchIsa(runs)) {
       if (r.error) {
         notes.push(`shader core ${r.name}: ${r.error}`);
         continue;
@@ -23,8 +24,8 @@ export const isaBench: BenchSection = {
         baseline: r.cpuBaselineSeconds,
         baselineLabel: 'plain TS doing the same work (s); ratio = emulated time / TS time',
         ratio: r.slowdown,
-        timing: 'wall clock',
-        detail: `${r.instructions} wave instructions in ${(r.seconds * 1000).toFixed(1)} ms, plain TS ${(r.cpuBaselineSeconds * 1000).toFixed(1)} ms`,
+        timing: `wall clock, best of ${runs} run(s) each after a warm-up`,
+        detail: `${r.instructions} wave instructions in ${(r.seconds * 1000).toFixed(2)} ms, plain TS ${(r.cpuBaselineSeconds * 1000).toFixed(2)} ms`,
       }));
     }
     ctx.step('shader core');

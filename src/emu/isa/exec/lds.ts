@@ -27,6 +27,35 @@ function forActive(w: Wave, fn: (l: number) => void): void {
   for (let l = 0; l < w.waveSize; l++) if (((l < 32 ? lo >>> l : hi >>> (l - 32)) & 1) !== 0) fn(l);
 }
 
+/**
+ * DS loads and stores of 32-bit elements (b32 … b128, single or two-address): aligned, in-range
+ * accesses go straight to the LDS dwords; any other address takes LdsSpace's byte path, which gives
+ * the hardware's out-of-range behaviour. `row0`/`row1` are the data rows of the first and second address.
+ */
+function dwordAccess(load: boolean, addresses: 1 | 2, dwords: number, addr: number, row0: number, row1: number, o0: number, o1: number): Handler {
+  return (w) => {
+    const R = w.R, words = w.group.ldsWords, limit = w.group.lds.length;
+    const lo = w.S[EXEC_LO]!, hi = w.waveSize === 64 ? w.S[EXEC_HI]! : 0;
+    for (let l = 0; l < w.waveSize; l++) {
+      if (((l < 32 ? lo >>> l : hi >>> (l - 32)) & 1) === 0) continue;
+      const base = R[addr + l]!;
+      for (let k = 0; k < addresses; k++) {
+        const a = base + (k === 0 ? o0 : o1);
+        const row = (k === 0 ? row0 : row1) + l;
+        if ((a & 3) === 0 && a + 4 * dwords <= limit) {
+          const at = a >>> 2;
+          if (load) for (let i = 0; i < dwords; i++) R[row + i * LANES] = words[at + i]!;
+          else for (let i = 0; i < dwords; i++) words[at + i] = R[row + i * LANES]!;
+        } else {
+          const L = LdsSpace.of(w);
+          if (load) for (let i = 0; i < dwords; i++) R[row + i * LANES] = L.read32(a + 4 * i);
+          else for (let i = 0; i < dwords; i++) L.write32(a + 4 * i, R[row + i * LANES]!);
+        }
+      }
+    }
+  };
+}
+
 const unimplemented = (ins: Instruction): ShaderFault => new ShaderFault(ins.pc, 'unimplemented', `unimplemented: ${ins.op} at 0x${ins.pc.toString(16)}`);
 
 export function compileDs(ctx: CompileContext, ins: Instruction): Handler {
@@ -78,6 +107,7 @@ export function compileDs(ctx: CompileContext, ins: Instruction): Handler {
     const elem = bytes * dwords;
     const o0 = two ? (f.offset0 ?? 0) * elem * (st64 ? 64 : 1) : offset;
     const o1 = two ? (f.offset1 ?? 0) * elem * (st64 ? 64 : 1) : 0;
+    if (bytes === 4) return dwordAccess(load, two ? 2 : 1, dwords, addr, load ? vdst : d0, load ? vdst + dwords * LANES : d1, o0, o1);
     return (w) => {
       const L = LdsSpace.of(w), R = w.R;
       forActive(w, (l) => {
@@ -87,16 +117,12 @@ export function compileDs(ctx: CompileContext, ins: Instruction): Handler {
           const dst = vdst + k * dwords * LANES;
           const src = k === 0 ? d0 : d1;
           if (load) {
-            if (bytes === 4) for (let i = 0; i < dwords; i++) R[dst + i * LANES + l] = L.read32(a + 4 * i);
-            else {
-              let v = bytes === 2 ? L.read16(a) : L.read8(a);
-              if (signed) v = bytes === 2 ? (v << 16) >> 16 : (v << 24) >> 24;
-              if (d16 === 'lo') R[dst + l] = (R[dst + l]! & 0xffff0000) | (v & 0xffff);
-              else if (d16 === 'hi') R[dst + l] = (R[dst + l]! & 0xffff) | (v << 16);
-              else R[dst + l] = v;
-            }
-          } else if (bytes === 4) for (let i = 0; i < dwords; i++) L.write32(a + 4 * i, R[src + i * LANES + l]!);
-          else {
+            let v = bytes === 2 ? L.read16(a) : L.read8(a);
+            if (signed) v = bytes === 2 ? (v << 16) >> 16 : (v << 24) >> 24;
+            if (d16 === 'lo') R[dst + l] = (R[dst + l]! & 0xffff0000) | (v & 0xffff);
+            else if (d16 === 'hi') R[dst + l] = (R[dst + l]! & 0xffff) | (v << 16);
+            else R[dst + l] = v;
+          } else {
             const v = d16 === 'hi' ? R[src + l]! >>> 16 : R[src + l]!;
             if (bytes === 2) L.write16(a, v);
             else L.write8(a, v);

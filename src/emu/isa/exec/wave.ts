@@ -29,7 +29,8 @@ export const enum WaveStatus {
 /** What all waves of a workgroup share. */
 export interface WorkgroupContext {
   readonly lds: Uint8Array;
-  readonly ldsView: DataView;
+  /** The LDS as whole dwords, for aligned 32-bit accesses (the common case). */
+  readonly ldsWords: Uint32Array;
   readonly vm: GpuVm;
 }
 
