@@ -11,7 +11,9 @@ import { compileSop2 } from '../src/emu/isa/exec/salu.js';
 import { laneKernel } from '../src/emu/isa/exec/valu-kernel.js';
 import { valuSpec } from '../src/emu/isa/exec/valu-ops.js';
 import '../src/emu/isa/exec/vcmp-ops.js';
-import { Wave } from '../src/emu/isa/exec/wave.js';
+import { EXEC_LO, LANES, Wave } from '../src/emu/isa/exec/wave.js';
+import { compileDs } from '../src/emu/isa/exec/lds.js';
+import type { GpuVm } from '../src/emu/engine/vm.js';
 import { CORPUS, CORPUS_TARGETS, corpusContext } from '../src/harness/corpus/index.js';
 import { runCorpusKernel } from './support/isa-harness.js';
 
@@ -129,6 +131,41 @@ test('lane kernels honour EXEC and produce carries', () => {
   assert.equal(w.R[0]! & 0xffff, 0x3e00);
   laneKernel(valuSpec('v_cmp_lt_f32')!)(w, 0, 128, 1, 64, 1, 0, 0);
   assert.equal(w.outLo, 1);
+});
+
+/** A DS instruction with VGPR operands given by number (fields hold operand codes, VGPR n = 256 + n). */
+function ds(op: string, f: { addr: number; data0?: number; vdst?: number; offset?: number; offset0?: number; offset1?: number }): Instruction {
+  const fields: Record<string, number> = { addr: 256 + f.addr, offset: f.offset ?? 0 };
+  if (f.data0 !== undefined) fields.data0 = 256 + f.data0;
+  if (f.vdst !== undefined) fields.vdst = 256 + f.vdst;
+  if (f.offset0 !== undefined) { fields.offset0 = f.offset0; fields.offset1 = f.offset1 ?? 0; delete fields.offset; }
+  return { pc: 0, size: 8, encoding: 'DS', opcode: 0, op, fields };
+}
+
+test('DS 32-bit loads/stores: aligned dwords, unaligned bytes, out of range reads 0 and drops writes, inactive lanes untouched', () => {
+  const ctx = { family: 'rdna3', waveSize: 32 } as const;
+  const lds = new Uint8Array(64);
+  const w = new Wave('rdna3', 32);
+  w.group = { lds, ldsWords: new Uint32Array(lds.buffer), vm: undefined as unknown as GpuVm };
+  const v = (n: number, lane: number): number => w.R[n * LANES + lane]!;
+  // Lanes 0-3 active, lane 4 not: addresses 0 (aligned), 6 (unaligned), 60 (the last dword), 62 (past the end), 8.
+  w.S[EXEC_LO] = 0b01111;
+  [0, 6, 60, 62, 8].forEach((a, l) => { w.R[l] = a; w.R[LANES + l] = 0x1111_1111 * (l + 1); });
+  compileDs(ctx, ds('ds_store_b32', { addr: 0, data0: 1 }))(w);
+  const dv = new DataView(lds.buffer);
+  assert.deepEqual([dv.getUint32(0, true), dv.getUint32(6, true), dv.getUint32(60, true)], [0x1111_1111, 0x2222_2222, 0x3333_3333]);
+  assert.equal(dv.getUint32(8, true) >>> 16, 0, 'the inactive lane stored nothing (bytes 10-11 are untouched)');
+  w.R.fill(0xdead, 2 * LANES, 3 * LANES);
+  compileDs(ctx, ds('ds_load_b32', { addr: 0, vdst: 2 }))(w);
+  assert.deepEqual([0, 1, 2, 3, 4].map((l) => v(2, l)), [0x1111_1111, 0x2222_2222, 0x3333_3333, 0, 0xdead]);
+  // Two addresses, 2 dwords each from offset0/offset1 in 8-byte units: lane 0 reads [0,8) and [56,64).
+  w.S[EXEC_LO] = 1;
+  compileDs(ctx, ds('ds_load_2addr_b64', { addr: 0, vdst: 4, offset0: 0, offset1: 7 }))(w);
+  assert.deepEqual([4, 5, 6, 7].map((n) => v(n, 0)), [0x1111_1111, dv.getUint32(4, true), dv.getUint32(56, true), 0x3333_3333]);
+  // A b64 whose second dword lies past the end: the first is read, the second reads 0.
+  w.R[0] = 60;
+  compileDs(ctx, ds('ds_load_b64', { addr: 0, vdst: 8 }))(w);
+  assert.deepEqual([v(8, 0), v(9, 0)], [0x3333_3333, 0]);
 });
 
 for (const target of CORPUS_TARGETS) {
