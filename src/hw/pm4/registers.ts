@@ -56,18 +56,27 @@ export const COMPUTE_REGS: Readonly<Record<GfxFamily, ComputeRegs>> = {
 
 export const USER_DATA_COUNT = 16;
 
-/** Register name for a dword offset, for decoders and hang reports. */
-export function registerName(family: GfxFamily, reg: number): string {
+const namesByFamily = new Map<GfxFamily, ReadonlyMap<number, string>>();
+
+/** The compute registers of a family by dword offset: the table above, user data 0-15 and the Y/Z halves of the X registers. */
+function registerNames(family: GfxFamily): ReadonlyMap<number, string> {
+  let names = namesByFamily.get(family);
+  if (names) return names;
   const regs = COMPUTE_REGS[family];
-  if (reg >= regs.USER_DATA_0 && reg < regs.USER_DATA_0 + USER_DATA_COUNT) return `COMPUTE_USER_DATA_${reg - regs.USER_DATA_0}`;
-  const extra: Record<number, string> = {
-    [regs.DIM_X + 1]: 'COMPUTE_DIM_Y', [regs.DIM_X + 2]: 'COMPUTE_DIM_Z',
-    [regs.START_X + 1]: 'COMPUTE_START_Y', [regs.START_X + 2]: 'COMPUTE_START_Z',
-    [regs.RESTART_X + 1]: 'COMPUTE_RESTART_Y', [regs.RESTART_X + 2]: 'COMPUTE_RESTART_Z',
-  };
-  if (extra[reg]) return extra[reg]!;
-  for (const [name, off] of Object.entries(regs)) if (off === reg) return `COMPUTE_${name}`;
-  return `reg 0x${reg.toString(16)}`;
+  const m = new Map<number, string>();
+  for (const [name, off] of Object.entries(regs)) if (!m.has(off)) m.set(off, `COMPUTE_${name}`);
+  for (let i = 0; i < USER_DATA_COUNT; i++) m.set(regs.USER_DATA_0 + i, `COMPUTE_USER_DATA_${i}`);
+  for (const x of ['DIM', 'START', 'RESTART'] as const) {
+    m.set(regs[`${x}_X`] + 1, `COMPUTE_${x}_Y`);
+    m.set(regs[`${x}_X`] + 2, `COMPUTE_${x}_Z`);
+  }
+  namesByFamily.set(family, (names = m));
+  return names;
+}
+
+/** Register name for a dword offset, for decoders and hang reports (a table lookup: the emulated CP decodes every SET_SH_REG). */
+export function registerName(family: GfxFamily, reg: number): string {
+  return registerNames(family).get(reg) ?? `reg 0x${reg.toString(16)}`;
 }
 
 /** COMPUTE_DISPATCH_INITIATOR bits. Source: gc_11_0_0_sh_mask.h (COMPUTE_DISPATCH_INITIATOR__*). */
