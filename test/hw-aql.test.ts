@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeDispatchPacket, writeBarrierPacket, writePm4IbPacket, decodeAqlPacket, formatAqlPacket, aqlHeader, AQL_PACKET_BYTES } from '../src/hw/aql.js';
+import { lo32, hi32 } from '../src/hw/dword-stream.js';
 
 function ring(slots = 2): { view: DataView; words: Int32Array; u32: Uint32Array } {
   const buf = new ArrayBuffer(slots * AQL_PACKET_BYTES);
@@ -17,6 +18,19 @@ test('AQL header: barrier | system acquire | system release | type (tinygrad 0x1
   assert.equal(aqlHeader(2), 0x1502);
   assert.equal(aqlHeader(3), 0x1503);
   assert.equal(aqlHeader(2, { barrier: false, acquire: 'AGENT', release: 'NONE' }), 0x0202);
+});
+
+test('64-bit values split into the same dwords from a number or a bigint; a dispatch packet is the same either way', () => {
+  for (const v of [0, 1, 0xffff_ffff, 2 ** 32, 0x7f00_1234_5678, 2 ** 53 - 1]) {
+    assert.deepEqual([lo32(v), hi32(v)], [lo32(BigInt(v)), hi32(BigInt(v))], `0x${v.toString(16)}`);
+  }
+  assert.deepEqual([lo32(0x7f00_1234_5678), hi32(0x7f00_1234_5678)], [0x1234_5678, 0x7f00]);
+  assert.deepEqual([lo32(-1n), hi32(-1n), hi32(1n << 60n)], [0xffff_ffff, 0xffff_ffff, 0x1000_0000], 'negative and ≥ 2^53 bigints take the exact route');
+  const a = ring(1), b = ring(1);
+  const shape = { workgroup: [64, 1, 1], grid: [256, 2, 1], privateSegmentBytes: 16, groupSegmentBytes: 1024 } as const;
+  writeDispatchPacket(a.view, a.words, 0, { ...shape, kernelObject: 0x7f00_0000_2000n, kernarg: 0x7f00_0000_3000n, completionSignal: 0x7f00_0000_4000n });
+  writeDispatchPacket(b.view, b.words, 0, { ...shape, kernelObject: 0x7f00_0000_2000, kernarg: 0x7f00_0000_3000, completionSignal: 0x7f00_0000_4000 });
+  assert.deepEqual(hex(b.u32), hex(a.u32));
 });
 
 test('kernel dispatch packet golden bytes (hsa_kernel_dispatch_packet_t offsets)', () => {

@@ -3,7 +3,7 @@
 // hidden argument kinds and sizes).
 import type { KernelInfo, KernelArgMetadata } from '../codeobj/index.js';
 import type { GpuBuffer } from './memory.js';
-import { hi32 } from '../hw/dword-stream.js';
+import { lo32, hi32 } from '../hw/dword-stream.js';
 
 /** A value for one explicit argument: numbers for scalars (floats by type name), buffers or addresses for pointers, raw bytes for structs. */
 export type KernelArg = number | bigint | GpuBuffer | { readonly va: bigint } | Uint8Array;
@@ -63,8 +63,8 @@ function writeUint(dv: DataView, offset: number, size: number, v: number | bigin
       case 2: dv.setUint16(offset, v & 0xffff, true); return true;
       case 4: dv.setUint32(offset, v >>> 0, true); return true;
       case 8:
-        dv.setUint32(offset, v >>> 0, true);
-        dv.setUint32(offset + 4, Math.floor(v / 4294967296) >>> 0, true);
+        dv.setUint32(offset, lo32(v), true);
+        dv.setUint32(offset + 4, hi32(v), true);
         return true;
       default: return false;
     }

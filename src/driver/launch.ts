@@ -6,6 +6,7 @@ import type { Completion } from './queues/ring-queue.js';
 import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
 import type { Pm4Queue } from './queues/pm4-queue.js';
 import { kernelDispatchPacket } from '../uapi/hsa.js';
+import { lo32, hi32 } from '../hw/dword-stream.js';
 
 /** Byte offset of kernarg_address inside an AQL dispatch packet. */
 const PACKET_KERNARG = kernelDispatchPacket.offsetOf('kernarg_address');
@@ -26,10 +27,6 @@ export interface LaunchPlan {
   readonly fallback?: () => Completion | AqlCompletion;
 }
 
-const put64 = (w: Uint32Array, at: number, v: number): void => {
-  w[at] = v >>> 0;
-  w[at + 1] = Math.floor(v / 4294967296) >>> 0;
-};
 
 export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
   constructor(readonly queue: Q, private readonly plan: LaunchPlan) {}
@@ -47,14 +44,20 @@ export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
     const at4 = at >> 2;
     const packetVa = ring.vaNumber + at;
     const kernargVa = packetVa + PACKET_BYTES;
-    if (p.kernargAt >= 0) put64(p.words, p.kernargAt, kernargVa);
+    if (p.kernargAt >= 0) {
+      p.words[p.kernargAt] = lo32(kernargVa);
+      p.words[p.kernargAt + 1] = hi32(kernargVa);
+    }
     let c: Completion | AqlCompletion;
     if (q instanceof AqlQueue) {
       c = q.submitPacket(p.words, p.label);
     } else {
-      words[at4 + PACKET_KERNARG / 4] = kernargVa | 0;
-      words[at4 + PACKET_KERNARG / 4 + 1] = Math.floor(kernargVa / 4294967296) | 0;
-      if (p.packetAt >= 0) put64(p.words, p.packetAt, packetVa);
+      words[at4 + PACKET_KERNARG / 4] = lo32(kernargVa);
+      words[at4 + PACKET_KERNARG / 4 + 1] = hi32(kernargVa);
+      if (p.packetAt >= 0) {
+        p.words[p.packetAt] = lo32(packetVa);
+        p.words[p.packetAt + 1] = hi32(packetVa);
+      }
       c = q.submit(p.words, { label: p.label });
     }
     ring.commit(at, size, c.value);

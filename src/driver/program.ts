@@ -3,6 +3,7 @@ import { loadCodeObject, type CodeObject, type KernelInfo } from '../codeobj/ind
 import { COMPUTE_REGS, DISPATCH_INITIATOR, LDS_ENCODE_GRANULARITY } from '../hw/pm4/registers.js';
 import { writeDispatchPacket } from '../hw/aql.js';
 import { PreparedLaunch } from './launch.js';
+import { lo32, hi32 } from '../hw/dword-stream.js';
 import { amdQueue, kernelDispatchPacket, AQL_PACKET_BYTES } from '../uapi/hsa.js';
 import type { Pm4Builder } from '../hw/pm4/builder.js';
 import { DriverError } from './errors.js';
@@ -252,12 +253,12 @@ export class Kernel {
     const w = t.dwords;
     w[t.rsrc2At] = this.rsrc2(ldsBytes);
     if (t.dispatchPtrAt >= 0) {
-      w[t.dispatchPtrAt] = packetVa >>> 0;
-      w[t.dispatchPtrAt + 1] = Math.floor(packetVa / 4294967296);
+      w[t.dispatchPtrAt] = lo32(packetVa);
+      w[t.dispatchPtrAt + 1] = hi32(packetVa);
     }
     if (t.kernargPtrAt >= 0) {
-      w[t.kernargPtrAt] = kernargVa >>> 0;
-      w[t.kernargPtrAt + 1] = Math.floor(kernargVa / 4294967296);
+      w[t.kernargPtrAt] = lo32(kernargVa);
+      w[t.kernargPtrAt + 1] = hi32(kernargVa);
     }
     w[t.blockAt] = block[0]!;
     w[t.blockAt + 1] = block[1]!;

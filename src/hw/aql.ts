@@ -41,11 +41,6 @@ export type GpuAddress = bigint | number;
 
 /** A 64-bit little-endian field as two 32-bit stores (no BigInt arithmetic below 2^53). */
 function set64(view: DataView, at: number, v: GpuAddress): void {
-  if (typeof v === 'number') {
-    view.setUint32(at, v >>> 0, true);
-    view.setUint32(at + 4, Math.floor(v / 4294967296) >>> 0, true);
-    return;
-  }
   view.setUint32(at, lo32(v), true);
   view.setUint32(at + 4, hi32(v), true);
 }

@@ -1,12 +1,15 @@
 // What the packet builders share: a growable dword buffer, and 64-bit values split into dwords.
 
-// Addresses and values below 2^53 (exact as doubles) split without BigInt arithmetic, which allocates
-// (the hot path of every submission); larger and negative values take the exact BigInt route.
-export const lo32 = (v: bigint): number => {
+// The dwords of a 64-bit value given as a number (a non-negative integer below 2^53, as GPU addresses
+// and fence values are on the submission path) or a bigint. Bigints below 2^53 split without BigInt
+// arithmetic, which allocates; larger and negative ones take the exact BigInt route.
+export const lo32 = (v: bigint | number): number => {
+  if (typeof v === 'number') return v >>> 0;
   const n = Number(v);
   return Number.isSafeInteger(n) && n >= 0 ? n >>> 0 : Number(v & 0xffffffffn);
 };
-export const hi32 = (v: bigint): number => {
+export const hi32 = (v: bigint | number): number => {
+  if (typeof v === 'number') return Math.floor(v / 4294967296) >>> 0;
   const n = Number(v);
   return Number.isSafeInteger(n) && n >= 0 ? Math.floor(n / 4294967296) >>> 0 : Number((v >> 32n) & 0xffffffffn);
 };
