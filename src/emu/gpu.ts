@@ -3,7 +3,7 @@
 import { EngineLink } from './engine-link.js';
 import type { GpuInstance } from './models/system.js';
 import type { EmuOptions } from './models/models.js';
-import type { Backing } from './process/backing.js';
+import type { Backing, MemoryProvider } from './process/backing.js';
 import { targetByName, type GpuTarget } from '../hw/targets.js';
 import { computeQueueSizes, type ComputeQueueSizes } from '../hw/queue-sizes.js';
 
@@ -15,16 +15,18 @@ export const DOORBELL_SLICE_BYTES = DOORBELL_BYTES * DOORBELLS_PER_PROCESS;
 export class EmuGpu {
   readonly target: GpuTarget;
   readonly link: EngineLink;
-  readonly doorbells = new SharedArrayBuffer(DOORBELL_SLICE_BYTES);
+  /** The process doorbell slice: user mode rings a queue with a plain 64-bit store into it. */
+  readonly doorbells: Backing;
   readonly queueSizes: ComputeQueueSizes;
   vramUsed = 0n;
   /** Backings this GPU's engine thread has been given. */
   private readonly shared = new Set<number>();
 
-  constructor(readonly instance: GpuInstance, options: EmuOptions, events: SharedArrayBuffer) {
+  constructor(readonly instance: GpuInstance, options: EmuOptions, events: SharedArrayBuffer, memory: MemoryProvider, doorbellPollMs?: number) {
     const target = targetByName(instance.model.target);
     if (!target) throw new Error(`emulated model uses unknown target ${instance.model.target}`);
     this.target = target;
+    this.doorbells = memory.allocate(DOORBELL_SLICE_BYTES, `doorbells of gpu ${instance.gpuId}`);
     const p = instance.properties;
     const n = (k: string): number => Number(p.get(k) ?? 0n);
     this.queueSizes = computeQueueSizes({
@@ -39,7 +41,8 @@ export class EmuGpu {
     this.link = new EngineLink({
       gpuId: instance.gpuId,
       target: target.name,
-      doorbells: this.doorbells,
+      doorbells: this.doorbells.share,
+      doorbellPollMs,
       events,
       inject: options.inject,
       paused: options.engines === 'paused',
@@ -61,7 +64,7 @@ export class EmuGpu {
   /** Makes a backing store visible to the engine thread (once). */
   share(b: Backing): void {
     if (this.shared.has(b.id)) return;
-    this.link.call({ op: 'backing', id: b.id, sab: b.sab, label: b.label });
+    this.link.call({ op: 'backing', id: b.id, share: b.share, label: b.label });
     this.shared.add(b.id);
   }
 

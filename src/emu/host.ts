@@ -5,7 +5,10 @@ import { ERRNO } from '../os/errno.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, PROT_NONE, type Host, type HostDescription, type Mapping, type Mmio, type PollFd } from '../os/host.js';
 import * as kfd from '../uapi/kfd.js';
 import { AddressSpace, PAGE } from './process/address-space.js';
-import { Backing } from './process/backing.js';
+import { Backing, SAB_MEMORY, type MemoryProvider } from './process/backing.js';
+import { SharedFileMemory, type SharedFileStats } from './process/shared-files.js';
+import { addressSpaceMemory, processMemory } from './kfd/user-memory.js';
+import { beginWaitEvents, type EventWait } from './kfd/event-ioctls.js';
 import { parseEmuSpec, type DeviceSpec } from './models/models.js';
 import { layoutSystem } from './models/system.js';
 import { buildSysfs, directoryIndex } from './sysfs-tree.js';
@@ -69,14 +72,24 @@ export class EmuHost implements Host {
   private readonly state: KfdState;
   private stopped = false;
 
-  constructor(spec: string | DeviceSpec) {
+  /** Set when this host serves another process: its memory is shared files that process maps too. */
+  readonly sharedFiles: SharedFileMemory | undefined;
+
+  /**
+   * `serving.pid`: the emulated kernel serves that process (its memory is shared files, pointers in its
+   * ioctl arguments are its own memory, and its doorbell stores are polled), not this one.
+   */
+  constructor(spec: string | DeviceSpec, serving?: { readonly pid: number; readonly doorbellPollMs: number }) {
     this.spec = typeof spec === 'string' ? parseEmuSpec(spec) : spec;
     const { model, options } = this.spec;
     const instances = layoutSystem(model, options.kfdMinor);
     this.files = buildSysfs(model, instances);
     this.dirs = directoryIndex([...this.files.keys(), '/dev/kfd', ...instances.map((g) => `/dev/dri/renderD${g.renderMinor}`)]);
     const events = new EventTable();
-    this.gpus = instances.map((inst) => new EmuGpu(inst, options, events.sab));
+    this.sharedFiles = serving ? new SharedFileMemory() : undefined;
+    const memory: MemoryProvider = this.sharedFiles ?? SAB_MEMORY;
+    this.gpus = instances.map((inst) => new EmuGpu(inst, options, events.sab, memory, serving?.doorbellPollMs));
+    const addressSpace = new AddressSpace();
     this.description = {
       device: this.spec.spec,
       emulated: true,
@@ -84,7 +97,9 @@ export class EmuHost implements Host {
     };
     this.state = {
       gpus: this.gpus,
-      addressSpace: new AddressSpace(),
+      addressSpace,
+      memory,
+      user: serving ? processMemory(serving.pid) : addressSpaceMemory(addressSpace),
       events,
       kfdMinor: options.kfdMinor,
       vmAcquired: new Map(),
@@ -136,6 +151,7 @@ export class EmuHost implements Host {
     try {
       if (f.kind === 'kfd') kfdIoctl(this.state, request, arg, this.spec.model.systemMemoryBytes);
       else renderIoctl(this.state, f.gpu, request, arg);
+      this.sweepSharedFiles();
       return 0;
     } catch (e) {
       if (e instanceof KfdError) throw new OsError({ call: 'ioctl', errno: e.errno, target: `${label} on ${path}`, hint: `emulated kernel, ${e.where}: ${e.why}` });
@@ -169,13 +185,23 @@ export class EmuHost implements Host {
       label = prot === PROT_NONE ? 'reserved' : 'anonymous';
       backing = prot === PROT_NONE ? undefined : new Backing(len, 'anonymous');
     } else {
-      const f = this.fds.get(fd);
-      if (!f) return fail('EBADF', `fd ${fd} is not open`);
-      ({ backing, backingOffset, label } = f.kind === 'render' ? this.renderMapping(f.gpu, offset, len, fail) : this.kfdMapping(offset, len, fail));
+      ({ backing, backingOffset, label } = this.mmapTarget(fd, offset, length));
     }
     as.install({ start, end: start + BigInt(len), prot, backing, backingOffset, label });
     const bytes = backing && prot !== PROT_NONE ? backing.bytes.subarray(backingOffset, backingOffset + length) : new Uint8Array(0);
     return { address: start, length, bytes };
+  }
+
+  /** What an mmap of `fd` at `offset` maps, validated as the kernel's mmap handlers do (OsError otherwise). */
+  mmapTarget(fd: number, offset: bigint, length: number): { backing: Backing; backingOffset: number; label: string } {
+    const fail = (errno: keyof typeof ERRNO, why: string): never => {
+      throw new OsError({ call: 'mmap', errno: ERRNO[errno], target: `${length} bytes at offset 0x${offset.toString(16)}`, hint: `emulated kernel: ${why}` });
+    };
+    if (length <= 0) fail('EINVAL', 'length is 0');
+    const len = Math.ceil(length / Number(PAGE)) * Number(PAGE);
+    const f = this.fds.get(fd);
+    if (!f) return fail('EBADF', `fd ${fd} is not open`);
+    return f.kind === 'render' ? this.renderMapping(f.gpu, offset, len, fail) : this.kfdMapping(offset, len, fail);
   }
 
   private renderMapping(gpu: EmuGpu, offset: bigint, len: number, fail: (e: keyof typeof ERRNO, why: string) => never): { backing: Backing; backingOffset: number; label: string } {
@@ -194,7 +220,7 @@ export class EmuHost implements Host {
     if (type === kfd.KFD_MMAP.TYPE_DOORBELL) {
       if (!gpu) return fail('EINVAL', `doorbell mmap for unknown gpu_id ${gpuId}`);
       if (len !== DOORBELL_SLICE_BYTES) return fail('EINVAL', `doorbell mmap must be the process slice of ${DOORBELL_SLICE_BYTES} bytes (kfd_doorbell_mmap)`);
-      return { backing: new Backing(len, 'doorbells', gpu.doorbells), backingOffset: 0, label: 'doorbells' };
+      return { backing: gpu.doorbells, backingOffset: 0, label: 'doorbells' };
     }
     if (type === kfd.KFD_MMAP.TYPE_EVENTS) {
       const page = this.state.eventPage;
@@ -215,6 +241,51 @@ export class EmuHost implements Host {
   munmap(address: bigint, length: number): void {
     if (address % PAGE !== 0n || length <= 0) throw new OsError({ call: 'munmap', errno: ERRNO.EINVAL, target: `0x${address.toString(16)}+${length}` });
     this.state.addressSpace.remove(address, address + BigInt(Math.ceil(length / 4096) * 4096));
+    this.sweepSharedFiles();
+  }
+
+  // ---- a served client: its own mmap made the mapping; the emulated kernel records it ----
+
+  /** The client mapped `length` bytes of `backing` at `address` (after MMAP answered with the backing's file). */
+  recordMapping(address: bigint, length: number, prot: number, backing: Backing, backingOffset: number, label: string): void {
+    if (address % PAGE !== 0n || length <= 0) throw new OsError({ call: 'mmap', errno: ERRNO.EINVAL, target: `0x${address.toString(16)}+${length}` });
+    this.state.addressSpace.install({ start: address, end: address + BigInt(Math.ceil(length / 4096) * 4096), prot, backing, backingOffset, label });
+    this.sweepSharedFiles();
+  }
+
+  /** The client moved its own pages [address, +length) into a memfd it holds as `clientFd` (userptr). */
+  adoptClientPages(pid: number, clientFd: number, address: bigint, length: number): void {
+    if (!this.sharedFiles) throw new OsError({ call: 'share', errno: ERRNO.EINVAL, target: `0x${address.toString(16)}`, hint: 'this emulated GPU serves no other process' });
+    const b = this.sharedFiles.adopt(pid, clientFd, length, `userptr pages @0x${address.toString(16)}`);
+    this.recordMapping(address, length, 3, b, 0, b.label);
+  }
+
+  /** KFD_IOC_WAIT_EVENTS without blocking: the caller polls the returned wait when events change. */
+  beginWaitEvents(fd: number, arg: Uint8Array): EventWait {
+    const f = this.fds.get(fd);
+    if (f?.kind !== 'kfd') throw new OsError({ call: 'ioctl', errno: f ? ERRNO.ENOTTY : ERRNO.EBADF, target: `AMDKFD_IOC_WAIT_EVENTS on fd ${fd}` });
+    try {
+      return beginWaitEvents(this.state, arg);
+    } catch (e) {
+      if (e instanceof KfdError) throw new OsError({ call: 'ioctl', errno: e.errno, target: 'AMDKFD_IOC_WAIT_EVENTS on /dev/kfd', hint: `emulated kernel, ${e.where}: ${e.why}` });
+      throw e;
+    }
+  }
+
+  /** The event table's words: its generation word changes whenever an event fires. */
+  get eventWords(): Int32Array {
+    return this.state.events.words;
+  }
+
+  private sweepSharedFiles(): void {
+    const pool = this.sharedFiles;
+    if (!pool?.hasRetired) return;
+    const s = this.state;
+    pool.sweep((b) => s.addressSpace.references(b) || [...s.bos.values()].some((bo) => bo.backing === b) || s.eventPage?.backing === b);
+  }
+
+  sharedFileStats(): SharedFileStats | undefined {
+    return this.sharedFiles?.stats;
   }
 
   poll(fds: readonly PollFd[], _timeoutMs: number): number[] {
@@ -222,7 +293,7 @@ export class EmuHost implements Host {
   }
 
   mmio(mapping: Mapping): Mmio {
-    const gpu = this.gpus.find((g) => mapping.bytes.buffer === g.doorbells);
+    const gpu = this.gpus.find((g) => mapping.bytes.buffer === g.doorbells.bytes.buffer);
     return new EmuMmio(mapping.bytes, gpu ? () => gpu.link.kick() : undefined);
   }
 
@@ -277,5 +348,7 @@ export class EmuHost implements Host {
     if (this.stopped) return;
     this.stopped = true;
     await Promise.all(this.gpus.map((g) => g.link.stop()));
+    // The engine threads are gone with their views; now the kernel side's views can go too.
+    this.sharedFiles?.releaseAll();
   }
 }

@@ -2,11 +2,10 @@
 // with the kernel's copy-out rules (drivers/gpu/drm/drm_ioctl.c, drivers/gpu/drm/amd/amdgpu/amdgpu_kms.c).
 import * as drm from '../../uapi/drm.js';
 import { fail } from '../kfd/errors.js';
-import { userBytes } from '../kfd/user-memory.js';
+import type { UserMemory } from '../kfd/user-memory.js';
 import { MODELS } from '../models/models.js';
 import type { KfdState } from '../kfd/state.js';
 import type { EmuGpu } from '../gpu.js';
-import type { AddressSpace } from '../process/address-space.js';
 import type { StructInput, StructLayout } from '../../uapi/codec.js';
 
 type InputOf<L> = L extends StructLayout<infer F> ? StructInput<F> : never;
@@ -45,7 +44,7 @@ const GFX_RINGS = 1;
 export function renderIoctl(k: KfdState, gpu: EmuGpu, request: number, arg: Uint8Array): void {
   switch (request) {
     case drm.DRM_IOC.VERSION.request:
-      return drmVersion(k.addressSpace, arg);
+      return drmVersion(k.user, arg);
     case drm.DRM_IOC.AMDGPU_INFO.request:
       return amdgpuInfo(k, gpu, arg);
   }
@@ -59,11 +58,11 @@ export function renderIoctl(k: KfdState, gpu: EmuGpu, request: number, arg: Uint
  * terminating NUL, nothing when the pointer is NULL or the length 0 — and its length is set to the
  * full string length, so a first call with zero lengths learns the sizes.
  */
-function drmVersion(as: AddressSpace, arg: Uint8Array): void {
+function drmVersion(user: UserMemory, arg: Uint8Array): void {
   const v = drm.drmVersionArgs.decode(arg);
-  const name = copyField(as, v.name, v.name_len, EMU_DRM_VERSION.name);
-  const date = copyField(as, v.date, v.date_len, EMU_DRM_VERSION.date);
-  const desc = copyField(as, v.desc, v.desc_len, EMU_DRM_VERSION.desc);
+  const name = copyField(user, v.name, v.name_len, EMU_DRM_VERSION.name);
+  const date = copyField(user, v.date, v.date_len, EMU_DRM_VERSION.date);
+  const desc = copyField(user, v.desc, v.desc_len, EMU_DRM_VERSION.desc);
   drm.drmVersionArgs.encode(
     {
       ...v,
@@ -78,10 +77,10 @@ function drmVersion(as: AddressSpace, arg: Uint8Array): void {
   );
 }
 
-function copyField(as: AddressSpace, ptr: bigint, bufLen: bigint, value: string): bigint {
+function copyField(user: UserMemory, ptr: bigint, bufLen: bigint, value: string): bigint {
   const bytes = new TextEncoder().encode(value);
   const len = bufLen < BigInt(bytes.length) ? Number(bufLen) : bytes.length;
-  if (len > 0 && ptr !== 0n) userBytes(as, ptr, len, 'drm_copy_field').set(bytes.subarray(0, len));
+  if (len > 0 && ptr !== 0n) user.write(ptr, bytes.subarray(0, len), 'drm_copy_field');
   return BigInt(bytes.length);
 }
 
@@ -99,7 +98,7 @@ function amdgpuInfo(k: KfdState, gpu: EmuGpu, arg: Uint8Array): void {
   const words = [info.query_fw.fw_type, info.query_fw.ip_instance, info.query_fw.index];
   const result = infoResult(k, gpu, info.query, words);
   const n = Math.min(info.return_size, result.byteLength);
-  userBytes(k.addressSpace, info.return_pointer, n, where).set(result.subarray(0, n));
+  k.user.write(info.return_pointer, result.subarray(0, n), where);
 }
 
 function infoResult(k: KfdState, gpu: EmuGpu, query: number, words: readonly number[]): Uint8Array {

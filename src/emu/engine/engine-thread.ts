@@ -8,6 +8,8 @@ import { KFD_IOC_EVENT, KFD_SIGNAL_EVENT_LIMIT } from '../../uapi/kfd.js';
 import { gpuClock } from './clock.js';
 import { writeReply } from './reply.js';
 import type { EngineContext, QueueEngine, QueueEngineFactory, StepResult } from './context.js';
+import type { BackingShare } from '../process/backing.js';
+import { mapSharedFd } from '../../os/shared-memory.js';
 
 /** 64-bit value KFD writes into an event page slot that has not been signaled (kfd_events.c). */
 const UNSIGNALED_EVENT_SLOT = 0xffffffffffffffffn;
@@ -16,6 +18,14 @@ const IDLE_SCAN_MS = 20;
 /** How often a queue blocked on a memory condition re-checks it. */
 const WAIT_POLL_MS = 0.05;
 const STEP_BUDGET = 64;
+/** A served engine polls its doorbells every doorbellPollMs for this long after the last doorbell, then every SLOW_POLL_MS. */
+const FAST_POLL_WINDOW_MS = 500;
+const SLOW_POLL_MS = 2;
+
+/** This thread's view of a backing: the shared buffer itself, or its own mapping of the shared file. */
+function viewOf(share: BackingShare, label: string): { bytes: Uint8Array; unmap?: () => void } {
+  return share.kind === 'sab' ? { bytes: new Uint8Array(share.sab) } : mapSharedFd(share.fd, share.size, label);
+}
 
 export class EngineThread implements EngineContext {
   readonly gpuId: number;
@@ -27,11 +37,12 @@ export class EngineThread implements EngineContext {
   private readonly ctrl: Int32Array;
   private readonly doorbells: BigUint64Array;
   private readonly events: EventTable;
-  private readonly backings = new Map<number, Uint8Array>();
+  private readonly backings = new Map<number, { bytes: Uint8Array; unmap?: () => void }>();
   private readonly queues = new Map<number, QueueEngine>();
   private readonly lastDoorbell = new Map<number, bigint>();
   private eventPage: { bytes: Uint8Array; offset: number } | undefined;
   private handled = 0;
+  private lastDoorbellAt = 0;
 
   constructor(private readonly setup: EngineSetup, private readonly port: MessagePort, private readonly factories: Record<QueueDescriptor['kind'], QueueEngineFactory>) {
     this.gpuId = setup.gpuId;
@@ -39,7 +50,8 @@ export class EngineThread implements EngineContext {
     this.inject = new Set(setup.inject);
     this.paused = setup.paused;
     this.ctrl = new Int32Array(setup.ctrl);
-    this.doorbells = new BigUint64Array(setup.doorbells);
+    const doorbells = viewOf(setup.doorbells, 'doorbells').bytes;
+    this.doorbells = new BigUint64Array(doorbells.buffer, doorbells.byteOffset, doorbells.byteLength >>> 3);
     this.events = new EventTable(setup.events);
   }
 
@@ -90,9 +102,16 @@ export class EngineThread implements EngineContext {
         seenKick = kick;
         continue;
       }
-      Atomics.wait(this.ctrl, CTRL.KICK, kick, result === 'waiting' ? WAIT_POLL_MS : IDLE_SCAN_MS);
+      Atomics.wait(this.ctrl, CTRL.KICK, kick, result === 'waiting' ? WAIT_POLL_MS : this.idleSleepMs());
       seenKick = Atomics.load(this.ctrl, CTRL.KICK);
     }
+  }
+
+  /** How long an idle engine sleeps before it looks at the doorbells again. */
+  private idleSleepMs(): number {
+    const poll = this.setup.doorbellPollMs;
+    if (poll === undefined) return IDLE_SCAN_MS;
+    return performance.now() - this.lastDoorbellAt < FAST_POLL_WINDOW_MS ? poll : SLOW_POLL_MS;
   }
 
   /** True when a request is pending: long-running engine work calls this to stay responsive. */
@@ -117,6 +136,7 @@ export class EngineThread implements EngineContext {
       const v = Atomics.load(this.doorbells, q.desc.doorbellByte >> 3);
       if (v !== this.lastDoorbell.get(id)) {
         this.lastDoorbell.set(id, v);
+        this.lastDoorbellAt = performance.now();
         q.doorbell(v);
       }
     }
@@ -143,13 +163,17 @@ export class EngineThread implements EngineContext {
   private handle(req: EngineRequest): unknown {
     switch (req.op) {
       case 'backing':
-        this.backings.set(req.id, new Uint8Array(req.sab));
+        this.backings.set(req.id, viewOf(req.share, req.label));
         return undefined;
-      case 'drop-backing':
+      case 'drop-backing': {
+        const view = this.backings.get(req.id);
         this.backings.delete(req.id);
+        if (this.eventPage && view && this.eventPage.bytes === view.bytes) this.eventPage = undefined;
+        view?.unmap?.();
         return undefined;
+      }
       case 'map': {
-        const bytes = this.backings.get(req.backingId);
+        const bytes = this.backings.get(req.backingId)?.bytes;
         if (!bytes) throw new Error(`map of unknown backing ${req.backingId}`);
         this.vm.map({ start: req.start, end: req.start + BigInt(req.size), bytes, offset: req.offset, writable: req.writable, executable: req.executable, label: req.label });
         return undefined;
@@ -178,7 +202,7 @@ export class EngineThread implements EngineContext {
         return q?.hang ?? null;
       }
       case 'event-page': {
-        const bytes = this.backings.get(req.backingId);
+        const bytes = this.backings.get(req.backingId)?.bytes;
         this.eventPage = bytes ? { bytes, offset: req.offset } : undefined;
         return undefined;
       }

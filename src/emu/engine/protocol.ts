@@ -1,5 +1,6 @@
 // Messages from the emulated kernel (main thread) to a GPU's engine thread, and the shared control
 // words both sides use.
+import type { BackingShare } from '../process/backing.js';
 
 /** Int32 indices of the control block shared with an engine thread. */
 export const CTRL = {
@@ -43,7 +44,7 @@ export interface QueueDescriptor {
 }
 
 export type EngineRequest =
-  | { readonly op: 'backing'; readonly id: number; readonly sab: SharedArrayBuffer; readonly label: string }
+  | { readonly op: 'backing'; readonly id: number; readonly share: BackingShare; readonly label: string }
   | { readonly op: 'drop-backing'; readonly id: number }
   | { readonly op: 'map'; readonly start: bigint; readonly size: number; readonly backingId: number; readonly offset: number; readonly writable: boolean; readonly executable: boolean; readonly label: string }
   | { readonly op: 'unmap'; readonly start: bigint }
@@ -58,7 +59,12 @@ export interface EngineSetup {
   readonly gpuId: number;
   readonly target: string;
   readonly ctrl: SharedArrayBuffer;
-  readonly doorbells: SharedArrayBuffer;
+  readonly doorbells: BackingShare;
+  /**
+   * How often to scan doorbells when nothing kicks the engine: a served client rings with a plain store
+   * into shared memory, so the engine must poll (undefined: only the in-process kick and a slow scan).
+   */
+  readonly doorbellPollMs: number | undefined;
   readonly events: SharedArrayBuffer;
   /** Where the engine thread writes JSON diagnostics (hang/fault reports) for the kernel side. */
   readonly reports: SharedArrayBuffer;

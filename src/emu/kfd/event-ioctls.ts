@@ -2,10 +2,8 @@
 import * as kfd from '../../uapi/kfd.js';
 import { fail } from './errors.js';
 import type { EventPage, KfdState } from './state.js';
-import { Backing } from '../process/backing.js';
 import { requireBoundGpu } from './misc-ioctls.js';
 import { lookupBo } from './memory-ioctls.js';
-import { userBytes } from './user-memory.js';
 import { EVENT_TABLE_ENTRIES } from '../engine/event-table.js';
 
 const E = kfd.KFD_IOC_EVENT;
@@ -24,8 +22,13 @@ const KERNEL_SIGNAL_PAGE_SLOTS = 256;
 /** kfd_event_init_process reserves event id 0 (interrupts without a context id). */
 const FIRST_SIGNAL_EVENT_ID = 1;
 
+function signalSlots(page: EventPage): BigUint64Array {
+  const b = page.backing.bytes;
+  return new BigUint64Array(b.buffer, b.byteOffset + page.backingOffset, kfd.KFD_SIGNAL_EVENT_LIMIT);
+}
+
 function installEventPage(k: KfdState, page: EventPage): void {
-  new BigUint64Array(page.backing.sab, page.backingOffset, kfd.KFD_SIGNAL_EVENT_LIMIT).fill(UNSIGNALED);
+  signalSlots(page).fill(UNSIGNALED);
   k.eventPage = page;
   for (const g of k.gpus) {
     g.share(page.backing);
@@ -56,11 +59,11 @@ export function createEvent(k: KfdState, arg: Uint8Array): void {
   if (isSignal) {
     const used = [...k.eventRecords.values()].filter((e) => e.id < FIRST_NONSIGNAL_EVENT_ID).length + FIRST_SIGNAL_EVENT_ID;
     if (k.eventPage && used >= k.eventPage.slots) fail('ENOSPC', 'create_signal_event', `all ${k.eventPage.slots} signal slots of the event page are in use (event id 0 is reserved)`);
-    if (!k.eventPage) installEventPage(k, { backing: new Backing(kfd.KFD_EVENT_PAGE_BYTES, 'KFD signal page'), backingOffset: 0, bo: undefined, slots: KERNEL_SIGNAL_PAGE_SLOTS });
+    if (!k.eventPage) installEventPage(k, { backing: k.memory.allocate(kfd.KFD_EVENT_PAGE_BYTES, 'KFD signal page'), backingOffset: 0, bo: undefined, slots: KERNEL_SIGNAL_PAGE_SLOTS });
     id = FIRST_SIGNAL_EVENT_ID;
     while (k.eventRecords.has(id)) id++;
     index = id;
-    const slots = new BigUint64Array(k.eventPage!.backing.sab, k.eventPage!.backingOffset, kfd.KFD_SIGNAL_EVENT_LIMIT);
+    const slots = signalSlots(k.eventPage!);
     Atomics.store(slots, id, UNSIGNALED);
   } else {
     id = FIRST_NONSIGNAL_EVENT_ID;
@@ -109,25 +112,47 @@ export function resetEvent(k: KfdState, arg: Uint8Array): void {
   k.events.reset(e.index);
 }
 
+/** One KFD_IOC_WAIT_EVENTS in progress, checked without blocking (a served client's wait sleeps asynchronously). */
+export interface EventWait {
+  /** performance.now() at which the wait times out (Infinity for KFD's infinite timeout). */
+  readonly deadline: number;
+  /** Completes the wait when its condition holds, copying the event data out; true then. */
+  poll(): boolean;
+  /** Ends the wait as timed out. */
+  timeOut(): void;
+}
+
 /**
  * kfd_wait_on_events: blocks the caller until the events fire or the timeout (ms) passes. Any failure
  * leaves wait_result KFD_IOC_WAIT_RESULT_FAIL in the arguments the caller gets back.
  */
 export function waitEvents(k: KfdState, arg: Uint8Array): void {
+  const w = beginWaitEvents(k, arg);
+  for (;;) {
+    const gen = k.events.generation;
+    if (w.poll()) return;
+    const left = w.deadline - performance.now();
+    if (left <= 0) return w.timeOut();
+    k.events.waitForChange(gen, Math.min(left, 1000));
+  }
+}
+
+/** Validates a wait (init_event_waiter) and returns it, not yet checked. */
+export function beginWaitEvents(k: KfdState, arg: Uint8Array): EventWait {
   try {
-    waitOnEvents(k, arg);
+    return prepareWait(k, arg);
   } catch (e) {
     kfd.waitEventsArgs.encode({ ...kfd.waitEventsArgs.decode(arg), wait_result: kfd.KFD_IOC_WAIT_RESULT.FAIL }, arg);
     throw e;
   }
 }
 
-function waitOnEvents(k: KfdState, arg: Uint8Array): void {
+function prepareWait(k: KfdState, arg: Uint8Array): EventWait {
   const where = 'kfd_wait_on_events';
   const a = kfd.waitEventsArgs.decode(arg);
   if (a.num_events * EVENT_WAITER_BYTES > KMALLOC_MAX_SIZE) fail('ENOMEM', 'alloc_event_waiters', `${a.num_events} waiters do not fit in one kcalloc`);
   const size = kfd.eventData.size;
-  const data = userBytes(k.addressSpace, a.events_ptr, a.num_events * size, where);
+  const data = k.user.read(a.events_ptr, a.num_events * size, where);
   const entries = Array.from({ length: a.num_events }, (_, i) => {
     const d = kfd.eventData.decode(data, i * size);
     return lookupEvent(k, d.event_id, 'init_event_waiter');
@@ -138,26 +163,21 @@ function waitOnEvents(k: KfdState, arg: Uint8Array): void {
     const fired = entries.filter((e) => k.events.isSignaled(e.index)).length;
     return (!a.wait_for_all && fired > 0) || fired === entries.length;
   };
-  const deadline = a.timeout === TIMEOUT_INFINITE ? Infinity : performance.now() + a.timeout;
-  let complete = false;
-  for (;;) {
-    const gen = k.events.generation;
-    if (done()) {
-      complete = true;
-      break;
-    }
-    const left = deadline - performance.now();
-    if (left <= 0) break;
-    k.events.waitForChange(gen, Math.min(left, 1000));
-  }
-  if (complete) {
-    entries.forEach((e, i) => {
-      if (!k.events.isSignaled(e.index)) return;
-      copyEventData(k, e.index, e.type, data, i * size);
-      if (e.autoReset) k.events.reset(e.index);
-    });
-  }
-  kfd.waitEventsArgs.encode({ ...a, wait_result: complete ? kfd.KFD_IOC_WAIT_RESULT.COMPLETE : kfd.KFD_IOC_WAIT_RESULT.TIMEOUT }, arg);
+  return {
+    deadline: a.timeout === TIMEOUT_INFINITE ? Infinity : performance.now() + a.timeout,
+    poll: () => {
+      if (!done()) return false;
+      entries.forEach((e, i) => {
+        if (!k.events.isSignaled(e.index)) return;
+        copyEventData(k, e.index, e.type, data, i * size);
+        if (e.autoReset) k.events.reset(e.index);
+      });
+      k.user.write(a.events_ptr, data, where);
+      kfd.waitEventsArgs.encode({ ...a, wait_result: kfd.KFD_IOC_WAIT_RESULT.COMPLETE }, arg);
+      return true;
+    },
+    timeOut: () => kfd.waitEventsArgs.encode({ ...a, wait_result: kfd.KFD_IOC_WAIT_RESULT.TIMEOUT }, arg),
+  };
 }
 
 function copyEventData(k: KfdState, index: number, type: number, out: Uint8Array, at: number): void {

@@ -1,7 +1,8 @@
 // KFD memory ioctls: allocate, free, map and unmap buffer objects in the GPUs' VMs
 // (kfd_chardev.c, amdgpu_amdkfd_gpuvm.c).
 import * as kfd from '../../uapi/kfd.js';
-import { Backing } from '../process/backing.js';
+import type { Backing } from '../process/backing.js';
+import { OsError } from '../../os/errors.js';
 import { fail } from './errors.js';
 import { gpuById, type Bo, type BoKind, type KfdState } from './state.js';
 import { readU32Array } from './user-memory.js';
@@ -18,11 +19,11 @@ const PAGE_N = 4096n;
  * cannot reserve that much, the allocation fails as the kernel's does when memory runs out (ENOMEM)
  * instead of surfacing a JavaScript RangeError.
  */
-function hostBacking(size: number, label: string): Backing {
+function hostBacking(k: KfdState, size: number, label: string): Backing {
   try {
-    return new Backing(size, label);
+    return k.memory.allocate(size, label);
   } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
+    if (!(e instanceof RangeError) && !(e instanceof OsError)) throw e;
     return fail('ENOMEM', 'amdgpu_amdkfd_gpuvm_alloc_memory_of_gpu', `the emulator could not reserve ${size} bytes of host memory to back ${label} (${e.message})`);
   }
 }
@@ -72,13 +73,13 @@ export function allocMemoryOfGpu(k: KfdState, arg: Uint8Array, systemBytes: bigi
   switch (kind) {
     case 'vram':
       if (g.vramUsed + BigInt(size) > g.vramBytes) fail('ENOMEM', 'amdgpu_amdkfd_reserve_mem_limit', `VRAM of gpu_id ${g.gpuId} exhausted: ${g.vramUsed} of ${g.vramBytes} bytes in use, ${size} more requested`);
-      backing = hostBacking(size, `vram@0x${a.va_addr.toString(16)}`);
+      backing = hostBacking(k, size, `vram@0x${a.va_addr.toString(16)}`);
       g.vramUsed += BigInt(size);
       break;
     case 'gtt': {
       const used = [...k.bos.values()].filter((b) => b.kind === 'gtt').reduce((s, b) => s + BigInt(b.size), 0n);
       if (used + BigInt(size) > systemMemoryLimit(k, systemBytes)) fail('ENOMEM', 'amdgpu_amdkfd_reserve_mem_limit', `system memory limit reached: ${used} bytes of GTT in use, ${size} more requested`);
-      backing = hostBacking(size, `gtt@0x${a.va_addr.toString(16)}`);
+      backing = hostBacking(k, size, `gtt@0x${a.va_addr.toString(16)}`);
       break;
     }
     case 'userptr': {
@@ -92,11 +93,11 @@ export function allocMemoryOfGpu(k: KfdState, arg: Uint8Array, systemBytes: bigi
       break;
     }
     case 'doorbell':
-      backing = new Backing(size, 'doorbells', g.doorbells);
+      backing = g.doorbells;
       mmapOffset = kfd.KFD_MMAP.TYPE_DOORBELL | gpuBits;
       break;
     case 'mmio-remap':
-      backing = new Backing(PAGE, 'mmio-remap');
+      backing = hostBacking(k, PAGE, 'mmio-remap');
       mmapOffset = kfd.KFD_MMAP.TYPE_MMIO | gpuBits;
       break;
   }
@@ -137,11 +138,17 @@ export function freeMemoryOfGpu(k: KfdState, arg: Uint8Array): void {
   k.bos.delete(bo.handle);
   k.boByMmapOffset.delete(bo.mmapOffset);
   if (bo.kind === 'vram') bo.gpu.vramUsed -= BigInt(bo.size);
+  releaseBacking(k, bo);
+}
+
+/** Drops the kernel's hold on a freed BO's memory: the engines forget it, and memory the BO owned is retired. */
+export function releaseBacking(k: KfdState, bo: Bo): void {
   for (const g of k.gpus) g.unshare(bo.backing);
+  if (bo.kind === 'vram' || bo.kind === 'gtt' || bo.kind === 'mmio-remap') k.memory.retire(bo.backing);
 }
 
 function deviceIds(k: KfdState, ptr: bigint, n: number, where: string): number[] {
-  return readU32Array(k.addressSpace, ptr, n, where);
+  return readU32Array(k.user, ptr, n, where);
 }
 
 function mappedRange(bo: Bo): [bigint, bigint] {

@@ -3,7 +3,6 @@ import * as kfd from '../../uapi/kfd.js';
 import { gpuClock } from '../engine/clock.js';
 import { fail } from './errors.js';
 import { gpuById, type KfdState } from './state.js';
-import { userBytes } from './user-memory.js';
 import type { EmuGpu } from '../gpu.js';
 
 // kfd_flat_memory.c, gfx9 and later: LDS and scratch apertures in the 64-bit hole, GPUVM from
@@ -57,7 +56,7 @@ export function getProcessAperturesNew(k: KfdState, arg: Uint8Array): void {
   const n = Math.min(a.num_of_nodes, bound.length);
   // The count is written before copy_to_user, and kfd_ioctl copies the args back even on -EFAULT.
   kfd.getProcessAperturesNewArgs.encode({ ...a, num_of_nodes: n }, arg);
-  const out = userBytes(k.addressSpace, a.kfd_process_device_apertures_ptr, n * kfd.processDeviceApertures.size, 'kfd_ioctl_get_process_apertures_new');
+  const out = new Uint8Array(n * kfd.processDeviceApertures.size);
   bound.slice(0, n).forEach((g, i) => {
     kfd.processDeviceApertures.encode(
       {
@@ -73,6 +72,7 @@ export function getProcessAperturesNew(k: KfdState, arg: Uint8Array): void {
       i * kfd.processDeviceApertures.size,
     );
   });
+  k.user.write(a.kfd_process_device_apertures_ptr, out, 'kfd_ioctl_get_process_apertures_new');
 }
 
 export function setMemoryPolicy(k: KfdState, arg: Uint8Array): void {

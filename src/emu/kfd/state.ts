@@ -1,6 +1,7 @@
 // The emulated kernel's per-process KFD state: buffer objects, queues, events, per-GPU VM state.
 import type { EmuGpu } from '../gpu.js';
-import type { Backing } from '../process/backing.js';
+import type { Backing, MemoryProvider } from '../process/backing.js';
+import type { UserMemory } from './user-memory.js';
 import type { AddressSpace } from '../process/address-space.js';
 import type { EventTable } from '../engine/event-table.js';
 import type { QueueDescriptor } from '../engine/protocol.js';
@@ -49,6 +50,10 @@ export interface EventPage {
 export interface KfdState {
   readonly gpus: readonly EmuGpu[];
   readonly addressSpace: AddressSpace;
+  /** Where buffer objects and kernel pages get their memory. */
+  readonly memory: MemoryProvider;
+  /** The calling process's memory, for pointers inside ioctl arguments. */
+  readonly user: UserMemory;
   readonly events: EventTable;
   readonly kfdMinor: number;
   /** GPUs whose VM this process acquired (ACQUIRE_VM), with the render node fd it was given. */

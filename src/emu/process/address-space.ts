@@ -73,6 +73,11 @@ export class AddressSpace {
     return { backing: r.backing, offset: r.backingOffset + Number(address - r.start), range: r };
   }
 
+  /** True when some range is backed by `b`. */
+  references(b: Backing): boolean {
+    return this.ranges.some((r) => r.backing === b);
+  }
+
   get size(): number {
     return this.ranges.length;
   }

@@ -1,14 +1,53 @@
-// Memory that both the CPU (through mmap) and the emulated engines see: one SharedArrayBuffer per
-// buffer object or anonymous mapping. The OS commits its pages lazily, so a large allocation costs
-// nothing until it is touched.
+// Memory that both the CPU (through mmap) and the emulated engines see. In-process it is one
+// SharedArrayBuffer per buffer object or anonymous mapping (the OS commits its pages lazily, so a
+// large allocation costs nothing until it is touched); when the emulator serves another process it is
+// a shared file (memfd) that the client, the kernel side and the engine threads all map.
 
 let nextBackingId = 1;
+
+/** How an engine thread reaches the same memory: the buffer itself, or a file descriptor to map. */
+export type BackingShare = { readonly kind: 'sab'; readonly sab: SharedArrayBuffer } | { readonly kind: 'fd'; readonly fd: number; readonly size: number };
 
 export class Backing {
   readonly id = nextBackingId++;
   readonly bytes: Uint8Array;
-  /** New zeroed memory, or an existing shared buffer (a doorbell page) presented as memory. */
-  constructor(readonly size: number, readonly label: string, readonly sab: SharedArrayBuffer = new SharedArrayBuffer(size)) {
-    this.bytes = new Uint8Array(this.sab);
+  readonly share: BackingShare;
+  private readonly release: (() => void) | undefined;
+
+  /** New zeroed memory, an existing shared buffer (a doorbell page), or a mapped shared file. */
+  constructor(readonly size: number, readonly label: string, memory?: SharedArrayBuffer | { bytes: Uint8Array; fd: number; release: () => void }) {
+    if (memory === undefined || memory instanceof SharedArrayBuffer) {
+      const sab = memory ?? new SharedArrayBuffer(size);
+      this.bytes = new Uint8Array(sab);
+      this.share = { kind: 'sab', sab };
+    } else {
+      this.bytes = memory.bytes;
+      this.share = { kind: 'fd', fd: memory.fd, size };
+      this.release = memory.release;
+    }
+  }
+
+  /** The shared file behind this memory, when there is one (served clients map it). */
+  get fd(): number | undefined {
+    return this.share.kind === 'fd' ? this.share.fd : undefined;
+  }
+
+  /** Gives a shared file back to the OS; `bytes` must no longer be used. No-op for a SharedArrayBuffer. */
+  free(): void {
+    this.release?.();
   }
 }
+
+/** Where the emulated kernel gets memory from. */
+export interface MemoryProvider {
+  /** New zeroed memory of `size` bytes; throws RangeError (or OsError) when the host cannot back it. */
+  allocate(size: number, label: string): Backing;
+  /** The kernel dropped its own reference (the BO was freed); the memory goes once no CPU mapping holds it. */
+  retire(b: Backing): void;
+}
+
+/** In-process memory: SharedArrayBuffers, released by the garbage collector. */
+export const SAB_MEMORY: MemoryProvider = {
+  allocate: (size, label) => new Backing(size, label),
+  retire: () => undefined,
+};
