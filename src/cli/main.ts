@@ -10,6 +10,7 @@ import { TopologyError } from '../uapi/kfd-sysfs.js';
 import { runDisasm } from './disasm.js';
 import { runRun } from './run.js';
 import { runBench } from './bench.js';
+import { runEmulate } from './emulate.js';
 
 interface Command {
   readonly summary: string;
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   info: { summary: 'list the GPUs (real, emulated, or from a captured sysfs tree)', run: runInfo },
   decode: { summary: 'decode a PM4, SDMA or AQL command stream (file or stdin)', run: runDecode },
   disasm: { summary: 'disassemble the kernels of a code object (RDNA3, CDNA3)', run: runDisasm },
+  emulate: { summary: 'run an unmodified program (rocminfo, HSA, HIP) with the emulated GPU behind it', run: runEmulate },
 };
 
 export function mainHelp(): string {

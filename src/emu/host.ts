@@ -209,7 +209,9 @@ export class EmuHost implements Host {
     if (!bo) return fail('EINVAL', `no buffer object at mmap offset 0x${offset.toString(16)} (drm_vma_offset_lookup)`);
     if (bo.gpu !== gpu && !bo.mappedOn.has(gpu)) return fail('EACCES', 'the buffer object belongs to another render node');
     if (len > bo.size) return fail('EINVAL', `mapping ${len} bytes of a ${bo.size}-byte buffer object`);
-    if (bo.kind === 'vram' && !(bo.flags & kfd.KFD_IOC_ALLOC_MEM_FLAGS.PUBLIC)) return fail('EPERM', 'VRAM allocated without KFD_IOC_ALLOC_MEM_FLAGS_PUBLIC has no CPU access (AMDGPU_GEM_CREATE_NO_CPU_ACCESS)');
+    // VRAM without KFD_IOC_ALLOC_MEM_FLAGS_PUBLIC may still be mapped: amdgpu_amdkfd_gpuvm_alloc_memory_of_gpu
+    // sets AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED for PUBLIC and nothing otherwise (never NO_CPU_ACCESS), and
+    // libhsakmt maps such BOs PROT_NONE to reserve their address (fmm.c).
     return { backing: bo.backing, backingOffset: bo.backingOffset, label: `${bo.kind} BO` };
   }
 
@@ -258,6 +260,12 @@ export class EmuHost implements Host {
     if (!this.sharedFiles) throw new OsError({ call: 'share', errno: ERRNO.EINVAL, target: `0x${address.toString(16)}`, hint: 'this emulated GPU serves no other process' });
     const b = this.sharedFiles.adopt(pid, clientFd, length, `userptr pages @0x${address.toString(16)}`);
     this.recordMapping(address, length, 3, b, 0, b.label);
+  }
+
+  /** A served client exited: its CPU mappings went with it, so memory only they held can go. */
+  forgetClientMappings(): void {
+    this.state.addressSpace.clear();
+    this.sweepSharedFiles();
   }
 
   /** KFD_IOC_WAIT_EVENTS without blocking: the caller polls the returned wait when events change. */

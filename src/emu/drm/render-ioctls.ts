@@ -17,10 +17,15 @@ export const EMU_DRM_VERSION = { major: 3, minor: 59, patchlevel: 0, name: 'amdg
 export const GPU_COUNTER_FREQ_KHZ = 100_000;
 
 // Per-target facts the INFO queries report: family and GC IP version (amdgpu_drm.h AMDGPU_FAMILY_*,
-// amdgpu_discovery.c), memory type of the product (RX 7900 XTX: GDDR6, MI300X: HBM3).
-const TARGET_INFO: Readonly<Record<string, { family: number; gc: readonly [number, number, number]; sdma: readonly [number, number]; vramType: number; hasGfx: boolean }>> = {
+// amdgpu_discovery.c: Aldebaran GC 9.4.2 / SDMA 4.4.0, MI300 GC 9.4.3 / SDMA 4.4.2), memory type of
+// the product (RX 7900 XTX: GDDR6, MI210 and MI300X: HBM). gbAddrConfig: what amdgpu_info READ_MMR_REG
+// returns for GB_ADDR_CONFIG (soc15_get_register_value answers it from gfx.config), where known.
+const TARGET_INFO: Readonly<Record<string, { family: number; gc: readonly [number, number, number]; sdma: readonly [number, number]; vramType: number; hasGfx: boolean; gbAddrConfig?: number }>> = {
   gfx1100: { family: drm.AMDGPU_FAMILY.GC_11_0_0, gc: [11, 0, 0], sdma: [6, 0], vramType: drm.AMDGPU_VRAM_TYPE.GDDR6, hasGfx: true },
-  gfx942: { family: drm.AMDGPU_FAMILY.AI, gc: [9, 4, 2], sdma: [4, 4], vramType: drm.AMDGPU_VRAM_TYPE.HBM, hasGfx: false },
+  gfx942: { family: drm.AMDGPU_FAMILY.AI, gc: [9, 4, 3], sdma: [4, 4], vramType: drm.AMDGPU_VRAM_TYPE.HBM, hasGfx: false },
+  // gfx_v9_0.c gfx_v9_0_gpu_early_init, ALDEBARAN: the fields it masks in (~0xf3e777ff) are 0x22014042;
+  // the emulated chip's other (harvest-dependent) bits read as 0.
+  gfx90a: { family: drm.AMDGPU_FAMILY.AI, gc: [9, 4, 2], sdma: [4, 4], vramType: drm.AMDGPU_VRAM_TYPE.HBM, hasGfx: false, gbAddrConfig: 0x22014042 },
 };
 
 // Fixed firmware versions the emulated GPU reports (plausible values; MEC and SDMA come from the
@@ -126,13 +131,40 @@ function infoResult(k: KfdState, gpu: EmuGpu, query: number, words: readonly num
       return drm.infoHwIp.encode(hwIpInfo(gpu, words[0]!, words[1]!));
     case Q.SENSOR:
       return u32(sensor(gpu, words[0]!));
+    case Q.READ_MMR_REG:
+      return readRegisters(gpu, words[0]!, words[1]!);
   }
   return fail('EINVAL', 'amdgpu_info_ioctl', `invalid request ${query} (query id 0x${query.toString(16)})`);
 }
 
+/** gc_9_0_offset.h mmGB_ADDR_CONFIG 0x063e in GC's first register base (0x2000): the one register libdrm reads. */
+const GB_ADDR_CONFIG_DWORD = 0x263e;
+/** amdgpu_info_ioctl READ_MMR_REG: at most 128 registers; instance 0xffffffff is "broadcast". */
+const MAX_MMR_COUNT = 128;
+
+/**
+ * AMDGPU_INFO_READ_MMR_REG (the read_mmr_reg member of the query union: dword_offset, count, instance —
+ * the instance selects an SE/SH, which GB_ADDR_CONFIG does not depend on):
+ * only registers on the kernel's allow-list are readable (soc15_allowed_read_registers); the emulator
+ * answers GB_ADDR_CONFIG where the kernel's value is known and refuses the rest as an unlisted register.
+ */
+function readRegisters(gpu: EmuGpu, dwordOffset: number, count: number): Uint8Array {
+  const where = 'amdgpu_info_ioctl READ_MMR_REG';
+  if (count === 0 || count > MAX_MMR_COUNT) fail('EINVAL', where, `count ${count} is not 1…${MAX_MMR_COUNT}`);
+  const value = targetInfo(gpu).gbAddrConfig;
+  const out = new Uint8Array(count * 4);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < count; i++) {
+    const reg = dwordOffset + i;
+    if (reg !== GB_ADDR_CONFIG_DWORD || value === undefined) fail('EINVAL', 'amdgpu_read_mm_registers', `register dword 0x${reg.toString(16)} is not readable on the emulated ${gpu.target.name}`);
+    dv.setUint32(i * 4, value, true);
+  }
+  return out;
+}
+
 function targetInfo(gpu: EmuGpu): (typeof TARGET_INFO)[string] {
   const t = TARGET_INFO[gpu.target.name];
-  if (!t) throw new Error(`the emulated render node has no INFO table for ${gpu.target.name}`);
+  if (!t) fail('EINVAL', 'amdgpu_info_ioctl', `the emulated render node has no INFO table for ${gpu.target.name}`);
   return t;
 }
 

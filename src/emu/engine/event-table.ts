@@ -23,6 +23,8 @@ const F = {
 const STRIDE = 20;
 /** Word 0 counts every signal: waiters sleep on it. */
 const GEN = 0;
+/** Index of the word bumped whenever an event is signaled (what waiters sleep on). */
+export const EVENT_GENERATION_WORD = GEN;
 const HEADER = 4;
 
 export const EVENT_TABLE_ENTRIES = 4096 + 256;

@@ -48,6 +48,7 @@ on(KFD_IOC.MAP_MEMORY_TO_GPU, mem.mapMemoryToGpu);
 on(KFD_IOC.UNMAP_MEMORY_FROM_GPU, mem.unmapMemoryFromGpu);
 on(KFD_IOC.AVAILABLE_MEMORY, mem.availableMemory);
 on(KFD_IOC.RUNTIME_ENABLE, misc.runtimeEnable);
+on(KFD_IOC.SET_XNACK_MODE, misc.setXnackMode);
 
 /** Every command number of kfd_ioctl.h with the first KFD minor version that has it. */
 const NR_SINCE = new Map<number, number>();

@@ -89,6 +89,22 @@ export function setScratchBackingVa(k: KfdState, arg: Uint8Array): void {
   g.link.call({ op: 'scratch', va: a.va_addr });
 }
 
+/**
+ * kfd_ioctl_set_xnack_mode: a negative value queries the process's mode (off: the kernel's default with
+ * amdgpu.noretry on gfx9, and the only mode on gfx10+); changing it needs a process without queues. The
+ * emulator does not model XNACK retry faults, so turning XNACK on is refused as on a GPU without XNACK.
+ */
+export function setXnackMode(k: KfdState, arg: Uint8Array): void {
+  const where = 'kfd_ioctl_set_xnack_mode';
+  const a = kfd.setXnackModeArgs.decode(arg);
+  if (a.xnack_enabled < 0) {
+    kfd.setXnackModeArgs.encode({ xnack_enabled: 0 }, arg);
+    return;
+  }
+  if (k.queues.size > 0) fail('EBUSY', where, `the process has ${k.queues.size} queue(s); change the XNACK mode before creating queues`);
+  if (a.xnack_enabled !== 0) fail('EPERM', 'kfd_process_xnack_mode', 'the emulated GPUs do not support XNACK (retry faults are not modelled)');
+}
+
 export function setTrapHandler(k: KfdState, arg: Uint8Array): void {
   const a = kfd.setTrapHandlerArgs.decode(arg);
   requireBoundGpu(k, a.gpu_id, 'kfd_ioctl_set_trap_handler', 'ESRCH');

@@ -73,6 +73,11 @@ export class AddressSpace {
     return { backing: r.backing, offset: r.backingOffset + Number(address - r.start), range: r };
   }
 
+  /** Forgets every range (the process that owned them exited). */
+  clear(): void {
+    this.ranges.length = 0;
+  }
+
   /** True when some range is backed by `b`. */
   references(b: Backing): boolean {
     return this.ranges.some((r) => r.backing === b);

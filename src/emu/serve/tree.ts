@@ -1,0 +1,117 @@
+// The files a served client reads before (and beside) its ioctls, written as a real directory tree that
+// the preload library redirects into: the KFD topology, the amdgpu module's state, the DRM device
+// nodes and their PCI device in sysfs, laid out (with symlinks) as Linux lays them out, so path walks
+// such as libdrm's /sys/dev/char/226:128/device/subsystem resolve the way they do on a real system.
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { buildSysfs } from '../sysfs-tree.js';
+import { layoutSystem, type GpuInstance } from '../models/system.js';
+import type { DeviceSpec } from '../models/models.js';
+
+/** Absolute path prefixes the preload library redirects into the tree (AMDGPU_TS_PREFIXES). */
+export const REDIRECTED_PREFIXES = [
+  '/sys/devices/virtual/kfd',
+  '/sys/class/kfd',
+  '/sys/class/drm',
+  '/sys/module/amdgpu',
+  '/sys/dev/char',
+  '/sys/bus/pci/devices',
+  '/sys/bus/pci/drivers/amdgpu',
+  '/sys/devices/pci0000:00',
+  '/proc/modules',
+  '/dev/dri',
+] as const;
+
+/** DRM's character major (include/drm/drm.h DRM_MAJOR); KFD's is allocated at load time. */
+export const DRM_MAJOR = 226;
+export const EMULATED_KFD_RDEV = '238:0';
+/** Card (primary) node minors start at 0, render node minors at 128 (drm_minor_alloc). */
+const RENDER_MINOR_BASE = 128;
+
+/** PCI class code of the GPU (pci_ids.h): 0x0380 display controller for Instinct, 0x0300 VGA for Radeon. */
+function pciClass(target: string): number {
+  return target.startsWith('gfx9') ? 0x038000 : 0x030000;
+}
+
+function hex(v: number, digits: number): string {
+  return `0x${v.toString(16).padStart(digits, '0')}`;
+}
+
+/** The served file tree as path → contents, plus symlinks (path → absolute target inside the tree). */
+export function servedTree(spec: DeviceSpec): { files: Map<string, string>; links: Map<string, string> } {
+  const instances = layoutSystem(spec.model, spec.options.kfdMinor);
+  const files = buildSysfs(spec.model, instances);
+  const links = new Map<string, string>();
+  links.set('/sys/class/kfd/kfd', '/sys/devices/virtual/kfd/kfd');
+  files.set('/sys/devices/virtual/kfd/kfd/dev', `${EMULATED_KFD_RDEV}\n`);
+  // libkmod (rocminfo asks it whether amdgpu is loaded): /sys/module/<name>/initstate and /proc/modules.
+  files.set('/sys/module/amdgpu/initstate', 'live\n');
+  files.set('/sys/module/amdgpu/refcnt', '0\n');
+  files.set('/sys/module/amdgpu/coresize', '15384576\n');
+  mkdirFor(files, '/sys/module/amdgpu/holders');
+  files.set('/proc/modules', 'amdgpu 15384576 0 - Live 0x0000000000000000\n');
+  mkdirFor(files, '/sys/bus/pci/drivers/amdgpu');
+  for (const g of instances) pciDevice(g, files, links);
+  return { files, links };
+}
+
+function pciDevice(g: GpuInstance, files: Map<string, string>, links: Map<string, string>): void {
+  const p = g.properties;
+  const domain = Number(p.get('domain') ?? 0n);
+  const bus = (g.locationId >> 8) & 0xff;
+  const slot = `${domain.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}:00.0`;
+  const dev = `/sys/devices/pci0000:00/0000:00:01.1/${slot}`;
+  const vendor = Number(p.get('vendor_id') ?? 0x1002n);
+  const device = Number(p.get('device_id') ?? 0n);
+  const cls = pciClass(g.model.target);
+  const cardMinor = g.renderMinor - RENDER_MINOR_BASE;
+  files.set(`${dev}/vendor`, `${hex(vendor, 4)}\n`);
+  files.set(`${dev}/device`, `${hex(device, 4)}\n`);
+  files.set(`${dev}/subsystem_vendor`, `${hex(vendor, 4)}\n`);
+  files.set(`${dev}/subsystem_device`, `${hex(device, 4)}\n`);
+  files.set(`${dev}/revision`, '0xc8\n');
+  files.set(`${dev}/class`, `${hex(cls, 6)}\n`);
+  files.set(`${dev}/numa_node`, '-1\n');
+  const id = `${vendor.toString(16).toUpperCase().padStart(4, '0')}:${device.toString(16).toUpperCase().padStart(4, '0')}`;
+  files.set(`${dev}/uevent`, `DRIVER=amdgpu\nPCI_CLASS=${cls.toString(16).toUpperCase()}\nPCI_ID=${id}\nPCI_SUBSYS_ID=${id}\nPCI_SLOT_NAME=${slot}\nMODALIAS=pci:v${vendor.toString(16).toUpperCase().padStart(8, '0')}d${device.toString(16).toUpperCase().padStart(8, '0')}\n`);
+  links.set(`${dev}/driver`, '/sys/bus/pci/drivers/amdgpu');
+  links.set(`${dev}/subsystem`, '/sys/bus/pci');
+  links.set(`/sys/bus/pci/devices/${slot}`, dev);
+  links.set(`/sys/bus/pci/drivers/amdgpu/${slot}`, dev);
+  for (const [name, minor] of [[`card${cardMinor}`, cardMinor], [`renderD${g.renderMinor}`, g.renderMinor]] as const) {
+    const node = `${dev}/drm/${name}`;
+    files.set(`${node}/dev`, `${DRM_MAJOR}:${minor}\n`);
+    files.set(`${node}/uevent`, `MAJOR=${DRM_MAJOR}\nMINOR=${minor}\nDEVNAME=dri/${name}\nDEVTYPE=drm_minor\n`);
+    links.set(`${node}/device`, dev);
+    links.set(`${node}/subsystem`, '/sys/class/drm');
+    links.set(`/sys/class/drm/${name}`, node);
+    links.set(`/sys/dev/char/${DRM_MAJOR}:${minor}`, node);
+    // The device node itself: an empty regular file the preload library reports as a character device.
+    files.set(`/dev/dri/${name}`, '');
+  }
+}
+
+/** Marks a directory that must exist even when empty (an empty file name under it is never written). */
+function mkdirFor(files: Map<string, string>, dir: string): void {
+  files.set(`${dir}/.`, '');
+}
+
+/** Writes the tree under `root` (which must not exist yet or be empty); symlinks are relative, as in sysfs. */
+export function writeServedTree(root: string, spec: DeviceSpec): void {
+  const { files, links } = servedTree(spec);
+  for (const [path, text] of files) {
+    const full = join(root, path);
+    if (path.endsWith('/.')) {
+      mkdirSync(dirname(full), { recursive: true });
+      continue;
+    }
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, text);
+  }
+  for (const [path, target] of links) {
+    const full = join(root, path);
+    mkdirSync(dirname(full), { recursive: true });
+    mkdirSync(join(root, target), { recursive: true });
+    symlinkSync(relative(dirname(path), target), full);
+  }
+}
