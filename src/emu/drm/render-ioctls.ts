@@ -18,9 +18,11 @@ export const EMU_DRM_VERSION = { major: 3, minor: 59, patchlevel: 0, name: 'amdg
 export const GPU_COUNTER_FREQ_KHZ = 100_000;
 
 // Per-target facts the INFO queries report: family and GC IP version (amdgpu_drm.h AMDGPU_FAMILY_*,
-// amdgpu_discovery.c), memory type of the product (RX 7900 XTX: GDDR6, MI300X: HBM3).
+// amdgpu_discovery.c; Aldebaran: GC 9.4.2 → 90010 in kfd_device.c, SDMA 4.4.0 run by sdma_v4_0.c), memory type of the product
+// (RX 7900 XTX: GDDR6, MI210: HBM2e, MI300X: HBM3).
 const TARGET_INFO: Readonly<Record<string, { family: number; gc: readonly [number, number, number]; sdma: readonly [number, number]; vramType: number; hasGfx: boolean }>> = {
   gfx1100: { family: drm.AMDGPU_FAMILY.GC_11_0_0, gc: [11, 0, 0], sdma: [6, 0], vramType: drm.AMDGPU_VRAM_TYPE.GDDR6, hasGfx: true },
+  gfx90a: { family: drm.AMDGPU_FAMILY.AI, gc: [9, 4, 2], sdma: [4, 4], vramType: drm.AMDGPU_VRAM_TYPE.HBM, hasGfx: false },
   gfx942: { family: drm.AMDGPU_FAMILY.AI, gc: [9, 4, 2], sdma: [4, 4], vramType: drm.AMDGPU_VRAM_TYPE.HBM, hasGfx: false },
 };
 
