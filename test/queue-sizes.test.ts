@@ -11,6 +11,12 @@ test('CWSR sizes match the kernel-reported values of real GPUs', () => {
   const mi350x = computeQueueSizes({ gfxTargetVersion: 90500, simdCount: 1024, simdPerCu: 4, numXcc: 8, arrayCount: 32, simdArraysPerEngine: 1, ldsSizeKb: 160 });
   assert.equal(mi350x.ctxSaveRestoreSize, 22687744);
   assert.equal(mi350x.ctlStackSize, 12288);
+  // MI210 (gfx90a, 104 CUs, VGPR 0x80000 per CU), worked by hand: waves min(104 * 40, 8 / 1 * 512) = 4096;
+  // ctl_stack ALIGN(40 + 4096 * 8 + 8, 4 KiB) = 36864; 104 * (0x80000 + 0x4000 + 0x10000 + 0x1000) = 63471616.
+  const mi210 = computeQueueSizes({ gfxTargetVersion: 90010, simdCount: 416, simdPerCu: 4, numXcc: 1, arrayCount: 8, simdArraysPerEngine: 1, ldsSizeKb: 64 });
+  assert.equal(mi210.ctlStackSize, 36864);
+  assert.equal(mi210.ctxSaveRestoreSize, 36864 + 63471616);
+  assert.equal(mi210.debugMemorySize, 4096 * 32);
   const rx9070 = computeQueueSizes({ gfxTargetVersion: 120001, simdCount: 128, simdPerCu: 2, numXcc: 1, arrayCount: 8, simdArraysPerEngine: 2, ldsSizeKb: 64 });
   assert.equal(rx9070.ctlStackSize, 28672);
   assert.equal(rx9070.ctxSaveRestoreSize, 30699520);

@@ -310,7 +310,7 @@ test('readTopology names what is missing or wrong', (t) => {
 const PER_INSTANCE_KEYS = new Set(['mem_banks_count', 'caches_count', 'io_links_count', 'p2p_links_count', 'drm_render_minor', 'location_id', 'domain', 'hive_id', 'unique_id', 'local_mem_size', 'cwsr_size', 'ctl_stack_size']);
 
 // The capture each model was built from: fixture, node.
-const MODEL_CAPTURE: Record<string, readonly [string, number]> = { gfx1100: ['rx7900xtx', 1], gfx942: ['mi300x', 4] };
+const MODEL_CAPTURE: Record<string, readonly [string, number]> = { gfx1100: ['rx7900xtx', 1], gfx942: ['mi300x', 4], gfx90a: ['mi210x8-xgmi', 2] };
 
 function emulatedTopology(model: SystemModel, kfdMinor = 17): Topology {
   return readTopology(new MapSysfs(buildSysfs(model, layoutSystem(model, kfdMinor))));

@@ -2,6 +2,8 @@
 // which tells e.g. RX 7900 XTX from XT, is not in the KFD topology).
 const NAMES: ReadonlyMap<number, string> = new Map([
   [0x66af, 'AMD Radeon VII'],
+  [0x740c, 'AMD Instinct MI250X / MI250'],
+  [0x740f, 'AMD Instinct MI210'],
   [0x744c, 'AMD Radeon RX 7900 XTX'],
   [0x74a0, 'AMD Instinct MI300A'],
   [0x74a1, 'AMD Instinct MI300X'],

@@ -1,6 +1,8 @@
 // Real KFD node captures the emulated devices are built from (see ../shared/fixtures/topology/README.md):
 // gfx1100: tinygrad test/mockgpu/amd/amdgpu.py _gpu_props_rdna @ a9069c17 (RX 7900 XTX, device 0x744C);
-// gfx942: robotchaoX/rocm-systems rocprofiler-sdk tests/data/topology/nodes/4/properties @ a4bcedfc (MI300X, 0x74A1).
+// gfx942: robotchaoX/rocm-systems rocprofiler-sdk tests/data/topology/nodes/4/properties @ a4bcedfc (MI300X, 0x74A1);
+// gfx90a: ROCm/k8s-device-plugin testdata/topo-mi210-xgmi-pcie/nodes/2/properties @ ed764684 (MI210, 0x740F;
+//   = test/fixtures/topology/mi210x8-xgmi node 2).
 // Per-instance keys (counts, drm_render_minor, location_id, hive_id, unique_id) are rewritten by sysfs.ts.
 export const GFX1100_NODE_PROPERTIES = `cpu_cores_count 0
 simd_count 192
@@ -82,3 +84,42 @@ sdma_fw_version 25
 unique_id 5593906200782126851
 num_xcc 8
 max_engine_clk_ccompute 2400`;
+
+export const GFX90A_NODE_PROPERTIES = `cpu_cores_count 0
+simd_count 416
+mem_banks_count 1
+caches_count 217
+io_links_count 4
+p2p_links_count 5
+cpu_core_id_base 0
+simd_id_base 2147487744
+max_waves_per_simd 8
+lds_size_in_kb 64
+gds_size_in_kb 0
+num_gws 64
+wave_front_size 64
+array_count 8
+simd_arrays_per_engine 1
+cu_per_simd_array 14
+simd_per_cu 4
+max_slots_scratch_cu 32
+gfx_target_version 90010
+vendor_id 4098
+device_id 29711
+location_id 25344
+domain 0
+drm_render_minor 128
+hive_id 12609507387757274807
+num_sdma_engines 2
+num_sdma_xgmi_engines 3
+num_sdma_queues_per_engine 8
+num_cp_queues 24
+max_engine_clk_fcompute 1700
+local_mem_size 0
+fw_version 92
+capability 746037888
+debug_prop 470
+sdma_fw_version 9
+unique_id 1801979520617338022
+num_xcc 1
+max_engine_clk_ccompute 2450`;

@@ -1,5 +1,5 @@
 // Emulated systems: one CPU node plus GPUs whose node properties are real captures (captures.ts).
-import { GFX1100_NODE_PROPERTIES, GFX942_NODE_PROPERTIES } from './captures.js';
+import { GFX1100_NODE_PROPERTIES, GFX90A_NODE_PROPERTIES, GFX942_NODE_PROPERTIES } from './captures.js';
 
 export interface GpuModel {
   readonly target: string;
@@ -31,6 +31,8 @@ const GiB = 1024n ** 3n;
 const GFX1100: GpuModel = { target: 'gfx1100', properties: GFX1100_NODE_PROPERTIES, nodeName: 'gfx1100', vramBytes: 24n * GiB, vramWidth: 384, vramClkMhz: 1250, firstBus: 0x03 };
 // MI300X: mem_banks/0 of the same rocprofiler-sdk capture (206141652992 bytes, width 8192, 1300 MHz).
 const GFX942: GpuModel = { target: 'gfx942', properties: GFX942_NODE_PROPERTIES, nodeName: 'gfx942', vramBytes: 206141652992n, vramWidth: 8192, vramClkMhz: 1300, firstBus: 0x0c };
+// MI210: the capture has no mem_banks; 64 GiB HBM2e on a 4096-bit bus at 1600 MHz (AMD MI210 product brief).
+const GFX90A: GpuModel = { target: 'gfx90a', properties: GFX90A_NODE_PROPERTIES, nodeName: 'gfx90a', vramBytes: 64n * GiB, vramWidth: 4096, vramClkMhz: 1600, firstBus: 0x63 };
 
 export const MODELS: ReadonlyMap<string, SystemModel> = new Map(
   [
@@ -38,6 +40,8 @@ export const MODELS: ReadonlyMap<string, SystemModel> = new Map(
     { name: 'gfx1100x2', description: 'two RX 7900 XTX-class GPUs, PCIe peers', gpu: GFX1100, gpuCount: 2, interconnect: 'pcie', systemMemoryBytes: 64n * GiB },
     { name: 'gfx942', description: 'MI300X-class CDNA3 GPU', gpu: GFX942, gpuCount: 1, interconnect: 'xgmi', systemMemoryBytes: 256n * GiB },
     { name: 'gfx942x4', description: 'four MI300X-class GPUs in one XGMI hive', gpu: GFX942, gpuCount: 4, interconnect: 'xgmi', systemMemoryBytes: 256n * GiB },
+    { name: 'gfx90a', description: 'MI210-class CDNA2 GPU', gpu: GFX90A, gpuCount: 1, interconnect: 'xgmi', systemMemoryBytes: 256n * GiB },
+    { name: 'gfx90ax2', description: 'two MI210-class GPUs in one XGMI hive', gpu: GFX90A, gpuCount: 2, interconnect: 'xgmi', systemMemoryBytes: 256n * GiB },
   ].map((m) => [m.name, m as SystemModel]),
 );
 
