@@ -1,7 +1,8 @@
 // The sysfs files an emulated system presents: the KFD topology tree.
 import { KFD_TOPOLOGY_PATH, HSA_IOLINK_TYPE, HSA_MEM_HEAP_TYPE, HSA_IOLINK_FLAGS } from '../uapi/kfd-sysfs.js';
 import type { SystemModel } from './models/models.js';
-import type { GpuInstance } from './models/system.js';
+import { cacheGeometry, type GpuInstance } from './models/system.js';
+import { gpuCaches } from './models/caches.js';
 
 // Link weights and bandwidths as kfd_crat.c assigns them: PCIe 20 (KFD_CRAT_IOLINK_WEIGHT? values seen
 // in captures: gfx906 PCIe weight 20, max 32000 MB/s), XGMI weight 15 at 64000 MB/s (MI300X capture).
@@ -64,6 +65,7 @@ export function buildSysfs(model: SystemModel, gpus: readonly GpuInstance[]): Ma
     files.set(`${dir}/mem_banks/0/properties`, props([
       ['heap_type', HSA_MEM_HEAP_TYPE.FB_PUBLIC], ['size_in_bytes', g.model.vramBytes], ['flags', 0], ['width', g.model.vramWidth], ['mem_clk_max', g.model.vramClkMhz],
     ]));
+    gpuCaches(cacheGeometry(g.model.target, g.properties)).forEach((c, i) => files.set(`${dir}/caches/${i}/properties`, c));
     files.set(`${dir}/io_links/0/properties`, link(g.nodeId, 0, PCIE, 0));
     const peers = gpus.filter((p) => p !== g);
     if (model.interconnect === 'xgmi') {

@@ -182,7 +182,7 @@ export function deviceInfo(gpu: EmuGpu): InputOf<typeof drm.infoDevice> {
     device_id: p('device_id'),
     chip_rev: 0,
     external_rev: 0,
-    pci_rev: 0xc8,
+    pci_rev: gpu.instance.model.pciRevision,
     family: t.family,
     num_shader_engines: numSe,
     num_shader_arrays_per_engine: shPerSe,

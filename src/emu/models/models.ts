@@ -13,6 +13,8 @@ export interface GpuModel {
   readonly vramClkMhz: number;
   /** PCI bus number of the first instance; further instances count up. */
   readonly firstBus: number;
+  /** PCI revision id of the product: with the device id it names it in libdrm's amdgpu.ids. */
+  readonly pciRevision: number;
 }
 
 export interface SystemModel {
@@ -28,11 +30,11 @@ export interface SystemModel {
 const GiB = 1024n ** 3n;
 
 // RX 7900 XTX: 24 GiB GDDR6 on a 384-bit bus (the capture has no mem_banks; values from the product).
-const GFX1100: GpuModel = { target: 'gfx1100', properties: GFX1100_NODE_PROPERTIES, nodeName: 'gfx1100', vramBytes: 24n * GiB, vramWidth: 384, vramClkMhz: 1250, firstBus: 0x03 };
+const GFX1100: GpuModel = { target: 'gfx1100', properties: GFX1100_NODE_PROPERTIES, nodeName: 'gfx1100', vramBytes: 24n * GiB, vramWidth: 384, vramClkMhz: 1250, firstBus: 0x03, pciRevision: 0xc8 };
 // MI300X: mem_banks/0 of the same rocprofiler-sdk capture (206141652992 bytes, width 8192, 1300 MHz).
-const GFX942: GpuModel = { target: 'gfx942', properties: GFX942_NODE_PROPERTIES, nodeName: 'gfx942', vramBytes: 206141652992n, vramWidth: 8192, vramClkMhz: 1300, firstBus: 0x0c };
+const GFX942: GpuModel = { target: 'gfx942', properties: GFX942_NODE_PROPERTIES, nodeName: 'gfx942', vramBytes: 206141652992n, vramWidth: 8192, vramClkMhz: 1300, firstBus: 0x0c, pciRevision: 0x00 };
 // MI210: the capture has no mem_banks; 64 GiB HBM2e on a 4096-bit bus at 1600 MHz (AMD MI210 product brief).
-const GFX90A: GpuModel = { target: 'gfx90a', properties: GFX90A_NODE_PROPERTIES, nodeName: 'gfx90a', vramBytes: 64n * GiB, vramWidth: 4096, vramClkMhz: 1600, firstBus: 0x63 };
+const GFX90A: GpuModel = { target: 'gfx90a', properties: GFX90A_NODE_PROPERTIES, nodeName: 'gfx90a', vramBytes: 64n * GiB, vramWidth: 4096, vramClkMhz: 1600, firstBus: 0x63, pciRevision: 0x02 };
 
 export const MODELS: ReadonlyMap<string, SystemModel> = new Map(
   [

@@ -1,5 +1,6 @@
 // One emulated system laid out: node numbers, gpu_ids, render minors and PCI locations per GPU.
 import { parseProperties } from '../../uapi/kfd-sysfs.js';
+import { gpuCaches, type CacheGeometry } from './caches.js';
 import type { SystemModel, GpuModel } from './models.js';
 import { computeQueueSizes } from '../../hw/queue-sizes.js';
 
@@ -20,6 +21,14 @@ export interface GpuInstance {
 const GPU_IDS = [0xb8d1, 0x4f32, 0x8a7e, 0x2c19, 0xd6a3, 0x7154, 0x39ef, 0xe20b];
 const HIVE_ID = 0x6be0a1d3c4f20001n;
 
+/** Shader arrays and CUs of a node, from its properties (the emulated chip spreads active CUs evenly). */
+export function cacheGeometry(target: string, p: ReadonlyMap<string, bigint>): CacheGeometry {
+  const n = (k: string): number => Number(p.get(k) ?? 0n);
+  const shaderArrays = n('array_count');
+  const activeCus = n('simd_count') / Math.max(1, n('simd_per_cu'));
+  return { target, simdIdBase: n('simd_id_base'), shaderArrays, cuPerArray: n('cu_per_simd_array'), activeCuPerArray: Math.floor(activeCus / Math.max(1, shaderArrays)) };
+}
+
 export function layoutSystem(model: SystemModel, kfdMinor: number): GpuInstance[] {
   if (model.gpuCount > GPU_IDS.length) throw new RangeError(`at most ${GPU_IDS.length} emulated GPUs`);
   const base = parseProperties(model.gpu.properties, `${model.gpu.target} capture`);
@@ -28,7 +37,7 @@ export function layoutSystem(model: SystemModel, kfdMinor: number): GpuInstance[
     const props = new Map(base);
     const hiveId = model.interconnect === 'xgmi' && model.gpuCount > 1 ? HIVE_ID : 0n;
     props.set('mem_banks_count', 1n);
-    props.set('caches_count', 0n);
+    props.set('caches_count', BigInt(gpuCaches(cacheGeometry(model.gpu.target, props)).length));
     props.set('io_links_count', BigInt(1 + (model.interconnect === 'xgmi' ? model.gpuCount - 1 : 0)));
     props.set('p2p_links_count', BigInt(model.interconnect === 'pcie' ? model.gpuCount - 1 : 0));
     props.set('drm_render_minor', BigInt(128 + index));

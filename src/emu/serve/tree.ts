@@ -69,7 +69,7 @@ function pciDevice(g: GpuInstance, files: Map<string, string>, links: Map<string
   files.set(`${dev}/device`, `${hex(device, 4)}\n`);
   files.set(`${dev}/subsystem_vendor`, `${hex(vendor, 4)}\n`);
   files.set(`${dev}/subsystem_device`, `${hex(device, 4)}\n`);
-  files.set(`${dev}/revision`, '0xc8\n');
+  files.set(`${dev}/revision`, `${hex(g.model.pciRevision, 2)}\n`);
   files.set(`${dev}/class`, `${hex(cls, 6)}\n`);
   files.set(`${dev}/numa_node`, '-1\n');
   const id = `${vendor.toString(16).toUpperCase().padStart(4, '0')}:${device.toString(16).toUpperCase().padStart(4, '0')}`;
