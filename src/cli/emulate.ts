@@ -11,11 +11,12 @@ import type { CommandIo } from './io.js';
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'device', value: 'emu:MODEL', help: 'the emulated GPU to serve (default emu:gfx90a, the newest target ROCm 5.2.3 knows)' },
   { name: 'json-stats', value: 'FILE', help: 'write what the program asked of the kernel (ioctls by name and outcome, opens, mmaps, memory) as JSON' },
+  { name: 'timeout', value: 'SECONDS', help: 'kill COMMAND (SIGKILL) if it runs longer; the statistics are still written' },
   { name: 'quiet', help: 'no summary line on stderr' },
   { name: 'help', help: 'show this help' },
 ];
 
-export const EMULATE_HELP = `usage: amdgpu-ts emulate [--device emu:MODEL] [--json-stats FILE] [--quiet] -- COMMAND [ARGS…]
+export const EMULATE_HELP = `usage: amdgpu-ts emulate [--device emu:MODEL] [--json-stats FILE] [--timeout SECONDS] [--quiet] -- COMMAND [ARGS…]
 
 Runs COMMAND with the emulated GPU behind /dev/kfd, /dev/dri/renderD* and the KFD/DRM/PCI sysfs files,
 so unmodified ROCm user space (rocminfo, HSA and HIP programs) runs without a GPU. A small preload
@@ -59,7 +60,8 @@ export function summary(stats: ServerStats): string {
   const procs = stats.sessions.length;
   const tail = rejected.length ? `; failed: ${rejected.join(', ')}` : '';
   const bugs = stats.internalErrors.length ? `; ${stats.internalErrors.length} emulator error(s), see --json-stats` : '';
-  return `amdgpu-ts emulate: ${stats.device} served ${procs} process${procs === 1 ? '' : 'es'}, ${calls} ioctls${tail}${bugs}`;
+  const hangs = stats.sessions.flatMap((s) => s.hangs.map((h) => `; queue ${h.queueId} (${h.kind}) stopped: ${h.reason}`)).join('');
+  return `amdgpu-ts emulate: ${stats.device} served ${procs} process${procs === 1 ? '' : 'es'}, ${calls} ioctls${tail}${hangs}${bugs}`;
 }
 
 export async function runEmulate(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -78,9 +80,12 @@ export async function runEmulate(argv: readonly string[], io: CommandIo): Promis
     if (e instanceof DeviceSpecError) throw new UsageError(e.message);
     throw e;
   }
+  const timeoutText = p.values.get('timeout')?.[0];
+  const timeoutS = timeoutText === undefined ? undefined : Number(timeoutText);
+  if (timeoutS !== undefined && !(timeoutS > 0)) throw new UsageError(`--timeout ${timeoutText}: expected a positive number of seconds`);
   let r;
   try {
-    r = await runServed({ spec, command: program[0]!, args: program.slice(1) });
+    r = await runServed({ spec, command: program[0]!, args: program.slice(1), timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000 });
   } catch (e) {
     if (e instanceof ServedStartError) {
       io.err(`amdgpu-ts emulate: ${e.message}`);
@@ -95,6 +100,7 @@ export async function runEmulate(argv: readonly string[], io: CommandIo): Promis
   const file = p.values.get('json-stats')?.[0];
   if (file) writeFileSync(file, JSON.stringify({ command: program, exitCode: r.exitCode, signal: r.signal, wallMs: Math.round(r.wallMs), ...r.stats }, null, 2) + '\n');
   if (!p.flags.has('quiet')) io.err(summary(r.stats));
+  if (r.timedOut) io.err(`amdgpu-ts emulate: ${program[0]} killed after --timeout ${timeoutText} s`);
   if (r.signal) return 128 + (SIGNALS[r.signal] ?? 0);
   return r.exitCode ?? 1;
 }

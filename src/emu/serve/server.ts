@@ -16,6 +16,9 @@ export interface ServerStats {
   readonly protocolErrors: readonly string[];
 }
 
+/** AMDGPU_TS_SERVE_TRACE=1: one stderr line per request (op, result), for debugging a client. */
+const TRACE = process.env.AMDGPU_TS_SERVE_TRACE === '1';
+
 interface Live {
   readonly proc: ServedProcess;
   connections: number;
@@ -79,7 +82,9 @@ export class EmuServer {
               sock.write(response(0, out));
               return;
             }
-            sock.write(await session.proc.handle(req));
+            const rsp = await session.proc.handle(req);
+            if (TRACE) process.stderr.write(`[amdgpu-ts serve] pid ${session.proc.pid} op ${req.op} → ${rsp.readInt32LE(0)}\n`);
+            sock.write(rsp);
           } catch (e) {
             if (e instanceof ProtocolError) return fail(e.message);
             this.internalErrors.push(e instanceof Error ? (e.stack ?? e.message) : String(e));

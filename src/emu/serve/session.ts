@@ -1,6 +1,7 @@
 // One served client process: its own emulated KFD process (an EmuHost whose memory is shared files and
 // whose ioctl pointers are the client's memory), the files it opened, and what it asked for.
 import { EmuHost, type LiveObjects } from '../host.js';
+import type { HangReport } from '../engine/context.js';
 import type { DeviceSpec } from '../models/models.js';
 import { OsError } from '../../os/errors.js';
 import { ERRNO, errnoName } from '../../os/errno.js';
@@ -43,12 +44,15 @@ export interface SessionStats {
   /** What it still held after the teardown: all zero unless the emulated kernel leaks. */
   readonly leftAfterTeardown: LiveObjects | undefined;
   readonly memory: SharedFileStats | undefined;
+  /** Queues the emulated GPU stopped (malformed packet, VM fault), with the decoded report. */
+  readonly hangs: readonly HangReport[];
 }
 
 const DRM_NAMES = new Map<number, string>(Object.values(DRM_IOC).map((d) => [d.request, d.name]));
 const WAIT_EVENTS_NR = KFD_IOC.WAIT_EVENTS.nr;
 const ACQUIRE_VM_NR = KFD_IOC.ACQUIRE_VM.nr;
 const MAX_REASONS = 3;
+const TRACE = process.env.AMDGPU_TS_SERVE_TRACE === '1';
 /** Long waits are re-checked at least this often, so a client that went away is noticed. */
 const WAIT_SLICE_MS = 200;
 
@@ -73,6 +77,7 @@ export class ServedProcess {
   private readonly offered = new Map<string, { backing: Backing; backingOffset: number; label: string }>();
   private heldAtExit: LiveObjects | undefined;
   private leftAfterTeardown: LiveObjects | undefined;
+  private hangs: HangReport[] = [];
   private closed = false;
 
   constructor(readonly pid: number, spec: DeviceSpec, readonly serverPid: number) {
@@ -150,6 +155,7 @@ export class ServedProcess {
     const name = h ? ioctlName(h.path, request) : `ioctl 0x${request.toString(16)}`;
     if (!h) return this.count(name, response(-ERRNO.EBADF));
     if (h.path === '/dev/kfd' && iocType(request) === KFD_IOCTL_BASE && iocNr(request) === ACQUIRE_VM_NR && size >= 4) this.translateDrmFd(arg);
+    if (TRACE) process.stderr.write(`[amdgpu-ts serve] pid ${this.pid} ${name}\n`);
     if (h.path === '/dev/kfd' && iocType(request) === KFD_IOCTL_BASE && iocNr(request) === WAIT_EVENTS_NR) {
       return this.count(name, await this.waitEvents(h.fd, arg));
     }
@@ -244,6 +250,7 @@ export class ServedProcess {
     if (this.closed) return;
     this.closed = true;
     this.heldAtExit = this.host.liveObjects();
+    this.hangs = this.currentHangs();
     for (const h of this.handles.values()) {
       try {
         this.host.close(h.fd);
@@ -257,6 +264,14 @@ export class ServedProcess {
     await this.host.shutdown();
   }
 
+  private currentHangs(): HangReport[] {
+    try {
+      return this.host.engineStatus().flatMap((g) => g.queues.flatMap((q) => (q.hang ? [q.hang] : [])));
+    } catch {
+      return [];
+    }
+  }
+
   stats(): SessionStats {
     return {
       pid: this.pid,
@@ -267,6 +282,7 @@ export class ServedProcess {
       heldAtExit: this.heldAtExit,
       leftAfterTeardown: this.leftAfterTeardown,
       memory: this.host.sharedFileStats(),
+      hangs: this.closed ? this.hangs : this.currentHangs(),
     };
   }
 }
