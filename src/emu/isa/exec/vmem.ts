@@ -18,6 +18,9 @@ export function scratchAddress(w: Wave, l: number, offset: number): number {
   return w.scratchLaneBase + (w.waveInGroup * w.waveSize + l) * w.scratchBytesPerLane + (offset >>> 0);
 }
 
+/** An atomic returns the pre-op value when glc (RDNA3, CDNA2) / sc0 (CDNA3) is set. */
+const returnsOld = (ctx: CompileContext, f: Instruction['fields']): boolean => ((ctx.family === 'cdna3' ? f.sc0 : f.glc) ?? 0) === 1;
+
 /** Moves one lane's data between VGPR rows and a byte space. */
 function transfer(a: Access, space: ByteSpace, va: number, R: Uint32Array, vdst: number, data: number, l: number, ret: boolean): void {
   if (a.kind === 'load') {
@@ -80,7 +83,7 @@ export function compileVmem(ctx: CompileContext, ins: Instruction, mem: () => Gp
     throw new ShaderFault(ins.pc, 'unimplemented', `unimplemented: ${ins.op} at 0x${ins.pc.toString(16)}`);
   }
   if (ins.encoding === 'MUBUF') return compileBuffer(ctx, ins, a, mem);
-  const ret = a.kind === 'atomic' && (ctx.family === 'rdna3' ? (f.glc ?? 0) === 1 : (f.sc0 ?? 0) === 1);
+  const ret = a.kind === 'atomic' && returnsOld(ctx, f);
   const vdst = a.kind === 'store' ? 0 : vectorRow(f.vdst ?? 256);
   const data = a.kind === 'load' ? 0 : vectorRow(f.data ?? 256);
   const addr = vectorRow(f.addr ?? 256);
@@ -145,7 +148,7 @@ function compileBuffer(ctx: CompileContext, ins: Instruction, a: Access, mem: ()
   const vaddr = vectorRow(f.vaddr ?? 256);
   const soff = scalarReader(ctx.family, f.soffset ?? 128, 'b32', undefined);
   const offen = (f.offen ?? 0) === 1, idxen = (f.idxen ?? 0) === 1;
-  const ret = a.kind === 'atomic' && (ctx.family === 'rdna3' ? (f.glc ?? 0) === 1 : (f.sc0 ?? 0) === 1);
+  const ret = a.kind === 'atomic' && returnsOld(ctx, f);
   const wave64 = ctx.waveSize === 64;
   const zero: ByteSpace = { read8: () => 0, read16: () => 0, read32: () => 0, write8: () => {}, write16: () => {}, write32: () => {} };
   return (w) => {
