@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Generates src/emu/isa/tables/{rdna3,cdna3}.ts: the opcode tables of each encoding, by sweeping every
-// opcode value of each encoding through LLVM 19's disassembler and recording the mnemonic and operand
-// shape it prints. Each batch (one per encoding and probe) is laid out as `.long` words by llvm-mc-19
+// Generates src/emu/isa/tables/{rdna3,cdna3,cdna2}.ts (gfx1100, gfx942, gfx90a): the opcode tables of each
+// encoding, by sweeping every opcode value of each encoding through LLVM 19's disassembler and recording
+// the mnemonic and operand shape it prints. Each batch (one per encoding and probe) is laid out as `.long` words by llvm-mc-19
 // -filetype=obj and disassembled by llvm-objdump-19, which reports every instruction's address (so
 // sizes are exact even for literals). Bit layouts come from src/emu/isa/tables/formats.ts and the batch
 // driver from test/isa-oracle.ts (compiled: run `npx tsc -p tsconfig.json` first). About 20 s.
 // Further probes record how each operand prints constants and modifiers, and symbolic immediates.
-// Usage: node scripts/gen-isa-tables.mjs
+// Usage: node scripts/gen-isa-tables.mjs [family ...]   (default: all)
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -239,8 +239,8 @@ function markSourceModifiers(family, spec, list, rows) {
   else if (enc === 'VOP3P') probes = [1, 2, 4].flatMap((b) => [{ neg: b }, { neg_hi: b }]);
   else if (enc === 'VOP1' || enc === 'VOP2' || enc === 'VOPC') {
     probes = [1 << 20, 1 << 21, 1 << 22, 1 << 23];
-    // CDNA3 also has SDWA (src0 = 249): word = v8, all selects DWORD, the neg or abs bit of one source.
-    if (family === 'cdna3') probes.push(...[1 << 20, 1 << 21, 1 << 28, 1 << 29].map((sdwa) => ({ sdwa })));
+    // CDNA also has SDWA (src0 = 249): word = v8, all selects DWORD, the neg or abs bit of one source.
+    if (family !== 'rdna3') probes.push(...[1 << 20, 1 << 21, 1 << 28, 1 << 29].map((sdwa) => ({ sdwa })));
   } else return;
   for (const probe of probes) {
     const items = list.map(([op, b]) => {
@@ -291,7 +291,7 @@ function markModifiers(family, spec, chosen, rows) {
     });
   }
   if (!['FLAT', 'MUBUF', 'MTBUF'].includes(spec.encoding)) return;
-  const rtn = family === 'rdna3' ? { glc: 1 } : { sc0: 1 };
+  const rtn = family === 'cdna3' ? { sc0: 1 } : { glc: 1 };
   const res = disassembleItems(family, list.map(([op, b]) => [...build(spec, { ...b.probe, ...rtn }, op), LIT, PAD, PAD, PAD]));
   list.forEach(([op, b], i) => {
     if (!res[i]) return;
@@ -365,8 +365,8 @@ function genFamily(family) {
       Object.assign(table, genVopd(family, spec));
       continue;
     }
-    // CDNA3 VOP3P op_sel_hi bits are the MFMA AGPR selects: keep them clear so operands print as VGPRs.
-    const variants = variantsOf(enc).map((p) => (family === 'cdna3' && enc === 'VOP3P' ? { ...p, op_sel_hi: 0, op_sel_hi2: 0 } : p));
+    // CDNA VOP3P op_sel_hi bits are the MFMA AGPR selects: keep them clear so operands print as VGPRs.
+    const variants = variantsOf(enc).map((p) => (family !== 'rdna3' && enc === 'VOP3P' ? { ...p, op_sel_hi: 0, op_sel_hi2: 0 } : p));
     const segs = enc === 'FLAT' ? [['FLAT', 0], ['SCRATCH', 1], ['GLOBAL', 2]] : [[enc, undefined]];
     for (const [name, seg] of segs) {
       const vs = seg === undefined ? variants : variants.map((p) => ({ ...p, seg, sve: seg === 1 ? 1 : 0, saddr: family === 'rdna3' ? 124 : seg === 0 ? 0 : 127 }));
@@ -472,7 +472,8 @@ function emit(family, table) {
   return lines.join('\n');
 }
 
-for (const family of ['rdna3', 'cdna3']) {
+const families = process.argv.slice(2);
+for (const family of families.length ? families : ['rdna3', 'cdna3', 'cdna2']) {
   const t0 = Date.now();
   const table = genFamily(family);
   const file = join(root, 'src/emu/isa/tables', `${family}.ts`);

@@ -212,13 +212,14 @@ describe('kernel arguments of lds_dynamic (hidden arguments, static + dynamic LD
   });
 });
 
-for (const model of ['emu:gfx1100', 'emu:gfx942']) {
+for (const model of ['emu:gfx1100', 'emu:gfx942', 'emu:gfx90a']) {
   describe(`corpus dispatch on ${model}`, () => {
     let s: Session;
     before(() => (s = open(model)));
     after(() => close(s));
 
-    for (const id of ['vector_add', 'saxpy', 'reduce_sum', 'sgemm_tiled']) {
+    // scratch_spill: architected flat scratch on gfx1100/gfx942, the scratch V# and wave offset on gfx90a.
+    for (const id of ['vector_add', 'saxpy', 'reduce_sum', 'sgemm_tiled', 'scratch_spill']) {
       it(`${id} on a PM4 and an AQL queue matches the CPU reference`, () => {
         const k = corpusKernel(id);
         for (const q of [Pm4Queue.create(s.dev), AqlQueue.create(s.dev)]) {

@@ -32,6 +32,8 @@ interface Model {
 const MODELS: readonly Model[] = [
   { spec: 'emu:gfx1100', pm4: 'gfx11', sdmaCountBits: 30 },
   { spec: 'emu:gfx942', pm4: 'gfx9', sdmaCountBits: 22 },
+  // Aldebaran's SDMA 4.4.0 runs sdma_v4_0.c with the same vega10 packets.
+  { spec: 'emu:gfx90a', pm4: 'gfx9', sdmaCountBits: 22 },
 ];
 
 

@@ -100,7 +100,7 @@ function cases(family: IsaFamily, variants: number): Case[] {
   return out;
 }
 
-for (const family of ['rdna3', 'cdna3'] as const) {
+for (const family of ['rdna3', 'cdna3', 'cdna2'] as const) {
   test(`${family}: random operands of every opcode print as llvm-objdump-19 prints them`, (t) => {
     if (!requireOracle(t, { commands: [LLVM_MC, LLVM_OBJDUMP] })) return;
     const all = cases(family, Number(process.env.ISA_SWEEP_VARIANTS ?? 4));

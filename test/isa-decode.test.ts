@@ -1,6 +1,6 @@
 // Decoder and disassembler: field decoding of known encodings (values checked against
 // `llvm-mc-19 -show-encoding`), inline constants, errors, and line-by-line parity with llvm-objdump-19
-// on every code object of test/kernels/ plus kernels compiled here for gfx1100 and gfx942.
+// on every code object of test/kernels/ plus kernels compiled here for gfx1100, gfx942 and gfx90a.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -51,6 +51,19 @@ test('CDNA3 encodings: SMEM imm/soe, AGPRs through acc bits, SDWA', () => {
   const sdwa = decode('cdna3', 0x020a0ef9, 0x04021506); // v_add_f32_sdwa v5, v6, v7 dst_sel:WORD_1 ...
   assert.deepEqual([sdwa.ext, sdwa.fields.src0, sdwa.fields.dst_sel, sdwa.fields.dst_unused, sdwa.fields.src0_sel, sdwa.fields.src1_sel], ['sdwa', 262, 5, 2, 2, 4]);
   assert.equal(formatInstruction('cdna3', sdwa), 'v_add_f32_sdwa v5, v6, v7 dst_sel:WORD_1 dst_unused:UNUSED_PRESERVE src0_sel:BYTE_2 src1_sel:WORD_0');
+});
+
+test('CDNA2 (gfx90a) encodings: glc/slc/scc cache bits where gfx940 has sc0/nt/sc1; scratch address by saddr', () => {
+  const g = decode('cdna2', 0xde538000, 0x017f0002); // global_load_dword v1, v[2:3], off glc slc scc
+  assert.deepEqual([g.fields.glc, g.fields.slc, g.fields.scc, g.fields.sc0], [1, 1, 1, undefined]);
+  assert.equal(formatInstruction('cdna2', g), 'global_load_dword v1, v[2:3], off glc slc scc');
+  assert.equal(formatInstruction('cdna3', decode('cdna3', 0xde538000, 0x017f0002)), 'global_load_dword v1, v[2:3], off sc0 nt sc1');
+  const sv = decode('cdna2', 0xdc514000, 0x017f0002); // scratch_load_dword v1, v2, off glc
+  assert.deepEqual([sv.encoding, sv.fields.sve, formatInstruction('cdna2', sv)], ['SCRATCH', 1, 'scratch_load_dword v1, v2, off glc']);
+  const ss = decode('cdna2', 0xdc504000, 0x01030000); // scratch_load_dword v1, off, s3
+  assert.deepEqual([ss.fields.sve, ss.fields.saddr, formatInstruction('cdna2', ss)], [0, 3, 'scratch_load_dword v1, off, s3']);
+  const buf = decode('cdna2', 0xe052d000, 0x80010102); // buffer_load_dword v1, v2, s[4:7], 0 offen glc slc scc
+  assert.equal(formatInstruction('cdna2', buf), 'buffer_load_dword v1, v2, s[4:7], 0 offen glc slc scc');
 });
 
 test('unknown opcodes and truncated instructions throw DecodeError naming pc and words', () => {
@@ -152,12 +165,12 @@ __kernel void priv(__global int *o, int n) {
 }
 `;
 
-test('kernels compiled here for gfx1100 and gfx942 disassemble exactly as llvm-objdump-19 prints them', (t) => {
+test('kernels compiled here for gfx1100, gfx942 and gfx90a disassemble exactly as llvm-objdump-19 prints them', (t) => {
   if (!requireOracle(t, { commands: ['clang-19', 'ld.lld-19', LLVM_OBJDUMP] })) return;
   const dir = mkdtempSync(join(tmpdir(), 'isa-decode-'));
   try {
     writeFileSync(join(dir, 'k.cl'), EXTRA_KERNELS);
-    for (const cpu of ['gfx1100', 'gfx942']) {
+    for (const cpu of ['gfx1100', 'gfx942', 'gfx90a']) {
       const obj = join(dir, `k-${cpu}.o`);
       const co = join(dir, `k-${cpu}.co`);
       const cc = spawnSync('clang-19', ['-x', 'cl', '-cl-std=CL2.0', '--target=amdgcn-amd-amdhsa', `-mcpu=${cpu}`, '-nogpulib', '-O2', '-c', join(dir, 'k.cl'), '-o', obj], { encoding: 'utf8' });

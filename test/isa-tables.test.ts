@@ -11,7 +11,7 @@ import type { IsaFamily } from '../src/emu/isa/types.js';
 import { requireOracle } from './support/tools.js';
 import { assembleLines, LLVM_MC } from './isa-oracle.js';
 
-const FAMILIES = ['rdna3', 'cdna3'] as const;
+const FAMILIES = ['rdna3', 'cdna3', 'cdna2'] as const;
 
 /** Table key → the format it decodes with. */
 function formatFor(family: IsaFamily, key: string): FormatSpec {
@@ -54,6 +54,13 @@ test('known opcodes sit where the ISA manuals put them', () => {
   assert.equal(c.get('SMEM')!.get(0)!.op, 's_load_dword');
   assert.equal(c.get('VOP3P')!.get(0x4c)!.op, 'v_mfma_f32_32x32x8_f16');
   assert.equal(c.get('GLOBAL')!.get(20)!.op, 'global_load_dword');
+  // gfx90a: the same GFX9 opcode map, without gfx940's additions (v_mov_b64 is VOP1 56 on gfx940 only).
+  const a = opcodeTables('cdna2');
+  assert.equal(a.get('VOP2')!.get(1)!.op, 'v_add_f32');
+  assert.equal(a.get('GLOBAL')!.get(20)!.op, 'global_load_dword');
+  assert.equal(a.get('VOP3P')!.get(0x4c)!.op, 'v_mfma_f32_32x32x8f16');
+  assert.equal(c.get('VOP1')!.get(56)!.op, 'v_mov_b64');
+  assert.equal(a.get('VOP1')!.get(56), undefined);
 });
 
 /**
@@ -88,7 +95,7 @@ function probeWords(family: IsaFamily, key: string, info: OpcodeInfo): number[] 
     let reg = next;
     next = Math.ceil((next + Math.max(1, slot.dwords)) / 8) * 8;
     if (slot.kind === 's' && family === 'rdna3' && info.op.startsWith('s_waitcnt_')) reg = 124;
-    if (slot.kind === 's' && kind === 'src' && family === 'cdna3') reg = sgprSource ??= reg;
+    if (slot.kind === 's' && kind === 'src' && family !== 'rdna3') reg = sgprSource ??= reg;
     const raw = kind === 'src' ? (slot.kind === 's' ? reg : 256 + reg) : kind === 'sgpr2' ? reg / 2 : kind === 'sgpr4' ? reg / 4 : reg;
     if (slot.field === 'vdsty') insertField(words, f, (reg + 1) >> 1);
     else insertField(words, f, raw);

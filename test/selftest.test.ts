@@ -67,6 +67,19 @@ describe('selftest --json on emu:gfx942x4 through the CLI', () => {
   });
 });
 
+describe('selftest --json on emu:gfx90ax2 (the MI210 pair ROCm 5.2.3 can be served)', () => {
+  it('every check passes, the corpus on AQL and PM4 and the XGMI peer checks included', async () => {
+    const io = capture();
+    const code = await main(['selftest', '--device', 'emu:gfx90ax2', '--json'], io);
+    assert.equal(code, 0, io.stderr.join('\n'));
+    const doc = JSON.parse(io.stdout.join('\n')) as { checks: { name: string; status: string; detail: string }[] };
+    assert.deepEqual(doc.checks.filter((c) => c.status !== 'passed').map((c) => `${c.name}: ${c.status}: ${c.detail}`), []);
+    assert.ok(doc.checks.some((c) => c.name === 'dispatch.pm4.scratch_spill'), 'scratch through the private segment buffer');
+    assert.match(doc.checks.find((c) => c.name === 'device.open')!.detail, /2 GPU\(s\): gfx90a, gfx90a/);
+    assert.match(doc.checks.find((c) => c.name === 'peer.copy')!.detail, /gfx90a#0 → #1 on SDMA-XGMI queue/);
+  });
+});
+
 // Each injection must make exactly these checks fail. sync.overlap gates both of its queues on one
 // WAIT_REG_MEM / POLL_REGMEM (so that neither starts early): a queue that never leaves a wait fails it too.
 const INJECTIONS = [

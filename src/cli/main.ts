@@ -23,7 +23,7 @@ const COMMANDS: Record<string, Command> = {
   bench: { summary: 'measure copy bandwidth, dispatch rate/latency, signal round trips and the submission path', run: runBench },
   info: { summary: 'list the GPUs (real, emulated, or from a captured sysfs tree)', run: runInfo },
   decode: { summary: 'decode a PM4, SDMA or AQL command stream (file or stdin)', run: runDecode },
-  disasm: { summary: 'disassemble the kernels of a code object (RDNA3, CDNA3)', run: runDisasm },
+  disasm: { summary: 'disassemble the kernels of a code object (RDNA3, CDNA3, CDNA2)', run: runDisasm },
   emulate: { summary: 'run an unmodified program (rocminfo, HSA, HIP) with the emulated GPU behind it', run: runEmulate },
 };
 

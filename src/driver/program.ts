@@ -14,6 +14,7 @@ import { Pm4Queue } from './queues/pm4-queue.js';
 import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
 import type { Completion } from './queues/ring-queue.js';
 import type { GfxFamily } from '../hw/targets.js';
+import { scratchResourceDescriptor } from '../hw/buffer-rsrc.js';
 
 export type Dim3 = number | readonly [number] | readonly [number, number] | readonly [number, number, number];
 
@@ -207,6 +208,7 @@ export class Kernel {
       dv.setBigUint64(amdQueue.offsetOf('scratch_backing_memory_byte_size'), BigInt(s.size), true);
       dv.setUint32(amdQueue.offsetOf('scratch_wave64_lane_byte_size'), lane, true);
       dv.setUint32(amdQueue.offsetOf('compute_tmpring_size'), this.tmpring(waves, waveBytes), true);
+      scratchResourceDescriptor(s.va, s.size).forEach((w, i) => dv.setUint32(amdQueue.offsetOf('scratch_resource_descriptor') + 4 * i, w, true));
     }
     return { base: s.va, waveBytes, waves };
   }
@@ -223,7 +225,7 @@ export class Kernel {
     const push64 = (v: bigint): void => void out.push(Number(v & 0xffffffffn), Number(v >> 32n));
     let dispatchPtr = -1;
     let kernargPtr = -1;
-    if (p.enableSgprPrivateSegmentBuffer) out.push(0, 0, 0, 0);
+    if (p.enableSgprPrivateSegmentBuffer) out.push(...(scratch ? scratchResourceDescriptor(scratch.base, scratch.waveBytes * scratch.waves) : [0, 0, 0, 0]));
     if (p.enableSgprDispatchPtr) {
       dispatchPtr = out.length;
       push64(packetVa);

@@ -1,7 +1,7 @@
 // Literal and inline-constant encodings, one lane per work-item; out has 10 dwords per lane:
 //  [0] s_mov_b32 literal 0x12345678 xor lane            [1] VOP2 literal: lane + 0xdeadbeef
 //  [2] VOP3 fma with inline floats: lane*0.5 + -4.0     [3] inline 1/(2*pi) * lane
-//  [4] v_fmaak_f32 (literal 3rd operand): lane*lane + 1.0
+//  [4] v_fmaak_f32 (literal 3rd operand): lane*lane + 1.0 (gfx90a has no v_fmaak_f32: v_madak_f32)
 //  [5] s_movk_i32 0x8000 sign-extends to 0xffff8000
 //  [6] high half of s_mov_b64 -16 (inline constant sign-extended) xor high half of
 //      s_mov_b64 0x12345678 (32-bit literal, high half 0) = 0xffffffff
@@ -23,7 +23,11 @@ asm_literals:
   v_cvt_f32_u32 v4, v0
   v_fma_f32 v5, v4, 0.5, -4.0
   v_mul_f32 v6, 0.15915494, v4
+.ifdef TARGET_GFX90A
+  v_madak_f32 v7, v4, v4, 0x3f800000
+.else
   v_fmaak_f32 v7, v4, v4, 0x3f800000
+.endif
   s_movk_i32 s7, 0x8000
   v_mov_b32 v8, s7
   s_mov_b64 s[8:9], -16
@@ -35,8 +39,7 @@ asm_literals:
   v_cvt_f64_u32 v[12:13], v0
 .ifdef TARGET_GFX1100
   v_add_f64 v[14:15], 0x40080000, v[12:13]
-.endif
-.ifdef TARGET_GFX942
+.else
   v_mov_b32 v16, 0
   v_mov_b32 v17, 0x40080000
   v_add_f64 v[14:15], v[16:17], v[12:13]
@@ -83,6 +86,27 @@ amdhsa.kernels:
 ---
 amdhsa.version: [ 1, 2 ]
 amdhsa.target: amdgcn-amd-amdhsa--gfx942
+amdhsa.kernels:
+  - .name: asm_literals
+    .symbol: asm_literals.kd
+    .kernarg_segment_size: 8
+    .kernarg_segment_align: 8
+    .group_segment_fixed_size: 0
+    .private_segment_fixed_size: 0
+    .wavefront_size: 64
+    .sgpr_count: 16
+    .vgpr_count: 18
+    .max_flat_workgroup_size: 256
+    .args:
+      - { .name: out, .offset: 0, .size: 8, .value_kind: global_buffer, .address_space: global }
+...
+.end_amdgpu_metadata
+.endif
+.ifdef TARGET_GFX90A
+.amdgpu_metadata
+---
+amdhsa.version: [ 1, 2 ]
+amdhsa.target: amdgcn-amd-amdhsa--gfx90a
 amdhsa.kernels:
   - .name: asm_literals
     .symbol: asm_literals.kd

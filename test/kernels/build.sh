@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds every corpus code object. Usage: build.sh [output-dir] (default: this directory).
-# Output names: <kernel>.<target>[.O0].co. Requires clang-19, ld.lld-19 and llvm-mc-19
+# Output names: <kernel>.<target>[.O0].co, plus vector_add.gfx90a.cov4.co (code object v4, the newest
+# ROCm 5.2.3's loader takes). Requires clang-19, ld.lld-19 and llvm-mc-19
 # (never the unversioned LLVM 14 tools: wrong for gfx11).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -9,14 +10,14 @@ mkdir -p "$out"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-targets=(gfx1100 gfx942)
+targets=(gfx1100 gfx942 gfx90a)
 opencl=(vector_add saxpy fill hash_loop reduce_sum prefix_scan sgemm_tiled histogram half_convert
         transcendentals divergent scratch_spill wave_ops lds_dynamic reloc_table empty fault)
 opencl_O0=(vector_add hash_loop reduce_sum)
 assembly=(asm_trap asm_branches asm_literals)
 
-build_cl() { # name target opt suffix
-  clang-19 -x cl -cl-std=CL2.0 -cl-kernel-arg-info --target=amdgcn-amd-amdhsa -mcpu="$2" -nogpulib "$3" \
+build_cl() { # name target opt suffix [extra clang flags]
+  clang-19 -x cl -cl-std=CL2.0 -cl-kernel-arg-info --target=amdgcn-amd-amdhsa -mcpu="$2" -nogpulib "$3" "${@:5}" \
     -I "$here" -c "$here/$1.cl" -o "$tmp/$1.$2$4.o"
   ld.lld-19 -shared "$tmp/$1.$2$4.o" -o "$out/$1.$2$4.co"
 }
@@ -30,3 +31,4 @@ for t in "${targets[@]}"; do
     ld.lld-19 -shared "$tmp/$k.$t.o" -o "$out/$k.$t.co"
   done
 done
+build_cl vector_add gfx90a -O2 .cov4 -mcode-object-version=4

@@ -3,13 +3,16 @@
 //
 // Initial wave state follows LLVM AMDGPUUsage "Initial Kernel Execution State": user SGPRs
 // (COMPUTE_USER_DATA, RSRC2.USER_SGPR of them), then the system SGPRs RSRC2 enables in order
-// workgroup id X, Y, Z, workgroup info; no private-segment wave offset SGPR, because gfx11 and gfx940+
-// use architected flat scratch. Work-item ids are packed in v0 (x | y << 10 | z << 20) on gfx90a/gfx940+
+// workgroup id X, Y, Z, workgroup info, and on gfx90a the private-segment wave offset (gfx11 and gfx940+
+// use architected flat scratch and have none). Work-item ids are packed in v0 (x | y << 10 | z << 20) on gfx90a/gfx940+
 // and gfx11 ("Packed work-item IDs" in AMDGPUUsage's processor table).
 //
 // Private segment layout (the contract with the emulated CP): lane L of wave W of the running
 // workgroup owns bytes [base + (W * waveSize + L) * bytesPerLane, + bytesPerLane) of setup.scratch.base;
-// the CP maps at least workgroup-threads (rounded up to whole waves) * bytesPerLane bytes there.
+// the CP maps at least workgroup-threads (rounded up to whole waves) * bytesPerLane bytes there. On gfx90a
+// the kernel addresses scratch itself (scratch V# in s[0:3] + wave offset, FLAT_SCRATCH from flat scratch
+// init + wave offset): wave W's private segment starts W * bytesPerLane * waveSize bytes past the base,
+// swizzled in 4-byte elements across the lanes (exec/vmem.ts).
 import type { GpuVm } from '../engine/vm.js';
 import { GpuFault } from '../engine/vm.js';
 import { decodeInstruction, DecodeError } from './decode.js';
@@ -65,6 +68,7 @@ function returnWaves(family: IsaFamily, waveSize: 32 | 64, waves: Wave[]): void 
 export function familyOf(target: string): IsaFamily {
   if (/^gfx11/.test(target)) return 'rdna3';
   if (/^gfx94/.test(target)) return 'cdna3';
+  if (target === 'gfx90a') return 'cdna2';
   throw new Error(`no shader core for target ${target}`);
 }
 
@@ -198,6 +202,8 @@ class Dispatch implements RunningDispatch {
     if (rsrc2 & (1 << 9)) w.S[sg++] = id[2];
     // Work-group info: first_wave [31], ordered-append term, threadgroup size in waves [5:0].
     if (rsrc2 & (1 << 10)) w.S[sg++] = ((k === 0 ? 1 << 31 : 0) | (nWaves & 0x3f)) >>> 0;
+    // RSRC2.SCRATCH_EN [0] on gfx90a: the private segment wave offset SGPR.
+    if (this.ctx.family === 'cdna2' && rsrc2 & 1) w.S[sg++] = s.scratch ? k * Math.ceil(s.scratch.bytesPerLane / 4) * 4 * s.waveSize : 0;
     const first = k * s.waveSize;
     const live = Math.max(0, Math.min(s.waveSize, threads - first));
     w.S[EXEC_LO] = live >= 32 ? 0xffffffff : (2 ** live - 1) >>> 0;

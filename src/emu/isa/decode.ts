@@ -1,5 +1,5 @@
 // Machine-code decoder: instruction words → Instruction (types.ts), driven by the format layouts
-// (tables/formats.ts) and the generated opcode tables (tables/rdna3.ts, tables/cdna3.ts).
+// (tables/formats.ts) and the generated opcode tables (tables/rdna3.ts, cdna3.ts, cdna2.ts).
 import type { Encoding, Instruction, IsaFamily } from './types.js';
 import {
   DPP16_FIELDS, DPP8_FIELDS, EXT_CODES, FORMATS, SDWA_FIELDS, VOP3SD_FIELDS, extractField,
@@ -17,13 +17,14 @@ export class DecodeError extends Error {
 
 /** Fields that may name the literal constant (operand code 255). */
 const LITERAL_FIELDS = ['src0', 'src1', 'src2', 'ssrc0', 'ssrc1', 'srcx0', 'srcy0'] as const;
-/** CDNA3 memory instructions: the acc bit moves these data fields from VGPRs to AGPRs. */
+/** CDNA memory instructions: the acc bit moves these data fields from VGPRs to AGPRs. */
 const ACC_DATA_FIELDS = ['vdst', 'data', 'data0', 'data1', 'vdata'] as const;
 const SEGMENT_ENCODING: readonly (Encoding | undefined)[] = ['FLAT', 'SCRATCH', 'GLOBAL', undefined];
 /** Encodings whose src0 may announce a DPP/SDWA extension dword, per family. */
 const EXT_ENCODINGS: Readonly<Record<IsaFamily, ReadonlySet<string>>> = {
   rdna3: new Set(['VOP1', 'VOP2', 'VOPC', 'VOP3', 'VOP3SD', 'VOP3P']),
   cdna3: new Set(['VOP1', 'VOP2', 'VOPC']),
+  cdna2: new Set(['VOP1', 'VOP2', 'VOPC']),
 };
 
 type Words = Uint32Array | DataView;
@@ -70,7 +71,7 @@ function toAgpr(fields: Record<string, number>, name: string): void {
   if (v !== undefined && v >= VGPR_BASE && v < AGPR_BASE) fields[name] = v + (AGPR_BASE - VGPR_BASE);
 }
 
-/** CDNA3: AGPR selection by the acc bit (memory) and acc_cd/acc (MFMA). */
+/** CDNA: AGPR selection by the acc bit (memory) and acc_cd/acc (MFMA). */
 function applyAcc(fields: Record<string, number>, encoding: Encoding, op: string): void {
   if (encoding === 'VOP3P') {
     if (!op.startsWith('v_mfma') && !op.startsWith('v_smfmac')) return;
@@ -143,7 +144,9 @@ export function decodeInstruction(family: IsaFamily, words: Words, byteOffset: n
     // FLAT (segment 0) offsets are unsigned; GLOBAL and SCRATCH offsets are signed.
     if (encoding === 'FLAT') fields.offset! &= 0x1fff;
     applySlotKinds(fields, info);
-    if (family === 'cdna3') applyAcc(fields, encoding, info.op);
+    if (family !== 'rdna3') applyAcc(fields, encoding, info.op);
+    // gfx90a has no sve bit: SCRATCH reads its VGPR address exactly when saddr is off (0x7f).
+    if (family === 'cdna2' && encoding === 'SCRATCH') fields.sve = fields.saddr === 0x7f ? 1 : 0;
   }
 
   let ext: Instruction['ext'];

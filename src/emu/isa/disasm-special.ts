@@ -3,6 +3,12 @@
 // names as LLVM 19's AMDGPUInstPrinter spells them.
 import type { IsaFamily } from './types.js';
 
+const GFX9_WAITCNT = [
+  { name: 'vmcnt', parts: [[0, 4], [14, 2]] },
+  { name: 'expcnt', parts: [[4, 3]] },
+  { name: 'lgkmcnt', parts: [[8, 4]] },
+] as const;
+
 /** s_waitcnt simm16 counter fields: [lo, bits] pieces (low piece first), and each counter's all-ones value. */
 const WAITCNT: Readonly<Record<IsaFamily, readonly { name: string; parts: readonly (readonly [number, number])[] }[]>> = {
   rdna3: [
@@ -10,11 +16,8 @@ const WAITCNT: Readonly<Record<IsaFamily, readonly { name: string; parts: readon
     { name: 'expcnt', parts: [[0, 3]] },
     { name: 'lgkmcnt', parts: [[4, 6]] },
   ],
-  cdna3: [
-    { name: 'vmcnt', parts: [[0, 4], [14, 2]] },
-    { name: 'expcnt', parts: [[4, 3]] },
-    { name: 'lgkmcnt', parts: [[8, 4]] },
-  ],
+  cdna3: GFX9_WAITCNT,
+  cdna2: GFX9_WAITCNT,
 };
 
 /** "vmcnt(0) lgkmcnt(0)": counters not at their maximum; all of them when every counter is at its maximum. */
@@ -63,7 +66,7 @@ export function formatDppCtrl(family: IsaFamily, ctrl: number): string | undefin
   if (ctrl >= 0x121 && ctrl <= 0x12f) return `row_ror:${ctrl & 0xf}`;
   if (ctrl === 0x140) return 'row_mirror';
   if (ctrl === 0x141) return 'row_half_mirror';
-  if (family === 'cdna3') {
+  if (family !== 'rdna3') {
     const gfx9: Record<number, string> = { 0x130: 'wave_shl:1', 0x134: 'wave_rol:1', 0x138: 'wave_shr:1', 0x13c: 'wave_ror:1', 0x142: 'row_bcast:15', 0x143: 'row_bcast:31' };
     if (ctrl >= 0x150 && ctrl <= 0x15f) return `row_newbcast:${ctrl & 0xf}`;
     if (ctrl >= 0x160 && ctrl <= 0x16f) return '/* row_xmask is not supported on ASICs earlier than GFX10 */';

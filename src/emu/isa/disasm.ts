@@ -8,8 +8,9 @@ import { AGPR_BASE, LITERAL, OPERAND_NAMES, OPERAND_SPACE, VGPR_BASE } from './o
 import { formatDelayAlu, formatDepctr, formatDpp8, formatDppCtrl, formatGprIdx, formatHwreg, formatWaitcnt, SDWA_SEL, SDWA_UNUSED } from './disasm-special.js';
 import { RDNA3_SYMBOLS } from './tables/rdna3.js';
 import { CDNA3_SYMBOLS } from './tables/cdna3.js';
+import { CDNA2_SYMBOLS } from './tables/cdna2.js';
 
-const SYMBOLS = { rdna3: RDNA3_SYMBOLS, cdna3: CDNA3_SYMBOLS } as const;
+const SYMBOLS = { rdna3: RDNA3_SYMBOLS, cdna3: CDNA3_SYMBOLS, cdna2: CDNA2_SYMBOLS } as const;
 
 /** sendmsg(...) for the messages LLVM can spell (table of simm16 0..1023), the plain number otherwise. */
 function formatSendmsg(family: IsaFamily, v: number): string {
@@ -196,8 +197,8 @@ function vop3pModifiers(ctx: Ctx, info: OpcodeInfo): string {
 function dppModifiers(ctx: Ctx, info: OpcodeInfo): string {
   const { f, inst, family } = ctx;
   if (inst.ext === 'dpp8') return ` ${formatDpp8(f.dpp8!)}${f.fi ? ' fi:1' : ''}`;
-  // CDNA3 double-precision ALU ops only take row_newbcast.
-  const dpAlu = family === 'cdna3' && info.operands.some((s) => (s.field === 'src0' || s.field === 'vdst') && s.dwords === 2);
+  // CDNA double-precision ALU ops only take row_newbcast.
+  const dpAlu = family !== 'rdna3' && info.operands.some((s) => (s.field === 'src0' || s.field === 'vdst') && s.dwords === 2);
   const ctrl = f.dpp_ctrl!;
   let s: string;
   if (dpAlu) s = ctrl >= 0x150 && ctrl <= 0x15f ? ` row_newbcast:${ctrl & 0xf}` : '  /* DP ALU dpp only supports row_newbcast */';
@@ -224,6 +225,7 @@ function sdwaModifiers(ctx: Ctx): string {
 function cacheBits(ctx: Ctx): string {
   const { f, family } = ctx;
   if (family === 'rdna3') return `${f.glc ? ' glc' : ''}${f.slc ? ' slc' : ''}${f.dlc ? ' dlc' : ''}`;
+  if (family === 'cdna2') return `${f.glc ? ' glc' : ''}${f.slc ? ' slc' : ''}${f.scc ? ' scc' : ''}`;
   return `${f.sc0 ? ' sc0' : ''}${f.nt ? ' nt' : ''}${f.sc1 ? ' sc1' : ''}`;
 }
 
@@ -312,7 +314,7 @@ function mnemonic(family: IsaFamily, inst: Instruction, info: OpcodeInfo): strin
 }
 
 function returns(ctx: Ctx): boolean {
-  return ctx.family === 'rdna3' ? ctx.f.glc === 1 : ctx.f.sc0 === 1;
+  return (ctx.family === 'cdna3' ? ctx.f.sc0 : ctx.f.glc) === 1;
 }
 
 function operandsText(ctx: Ctx, info: OpcodeInfo): string {
@@ -320,7 +322,7 @@ function operandsText(ctx: Ctx, info: OpcodeInfo): string {
   const slots = info.returnOperands && returns(ctx) ? info.returnOperands : info.operands;
   const ops = slots.map((slot) => {
     if (slot.field === 'vdata' && f.tfe) return operandName(ctx.family, f.vdata!, slot.dwords + 1);
-    if (slot.field === 'vdata' && f.lds && ctx.family === 'cdna3') return '';
+    if (slot.field === 'vdata' && f.lds && ctx.family !== 'rdna3') return '';
     if (inst.encoding === 'SCRATCH' && slot.field === 'addr' && !f.sve) return 'off';
     if ((inst.encoding === 'MUBUF' || inst.encoding === 'MTBUF') && slot.field === 'vaddr') {
       const n = (f.idxen ?? 0) + (f.offen ?? 0);

@@ -4,6 +4,7 @@
 import type { IsaFamily } from './types.js';
 import { RDNA3_OPERAND_NAMES } from './tables/rdna3.js';
 import { CDNA3_OPERAND_NAMES } from './tables/cdna3.js';
+import { CDNA2_OPERAND_NAMES } from './tables/cdna2.js';
 
 export const VGPR_BASE = 256;
 export const AGPR_BASE = 512;
@@ -21,7 +22,7 @@ export interface OperandSpace {
   readonly m0: number;
   readonly execLo: number;
   readonly execHi: number;
-  /** flat_scratch_lo/hi and xnack_mask_lo/hi (CDNA3 only). */
+  /** flat_scratch_lo/hi and xnack_mask_lo/hi (CDNA only). */
   readonly flatScratchLo: number | undefined;
   readonly xnackMaskLo: number | undefined;
   readonly srcSharedBase: number;
@@ -31,7 +32,7 @@ export interface OperandSpace {
   readonly srcVccz: number;
   readonly srcExecz: number;
   readonly srcScc: number;
-  /** lds_direct (CDNA3 only). */
+  /** lds_direct (CDNA only). */
   readonly ldsDirect: number | undefined;
 }
 
@@ -40,13 +41,16 @@ const COMMON = {
   srcSharedBase: 235, srcSharedLimit: 236, srcPrivateBase: 237, srcPrivateLimit: 238, srcVccz: 251, srcExecz: 252, srcScc: 253,
 } as const;
 
+const GFX9_SPACE = { ...COMMON, sgprs: 102, null: undefined, m0: 124, flatScratchLo: 102, xnackMaskLo: 104, ldsDirect: 254 } as const;
+
 export const OPERAND_SPACE: Readonly<Record<IsaFamily, OperandSpace>> = {
   rdna3: { ...COMMON, sgprs: 106, null: 124, m0: 125, flatScratchLo: undefined, xnackMaskLo: undefined, ldsDirect: undefined },
-  cdna3: { ...COMMON, sgprs: 102, null: undefined, m0: 124, flatScratchLo: 102, xnackMaskLo: 104, ldsDirect: 254 },
+  cdna3: { ...GFX9_SPACE },
+  cdna2: { ...GFX9_SPACE },
 };
 
 /** LLVM's printed names of operand codes, generated from llvm-mc (see tables/*.ts). */
-export const OPERAND_NAMES = { rdna3: RDNA3_OPERAND_NAMES, cdna3: CDNA3_OPERAND_NAMES } as const;
+export const OPERAND_NAMES = { rdna3: RDNA3_OPERAND_NAMES, cdna3: CDNA3_OPERAND_NAMES, cdna2: CDNA2_OPERAND_NAMES } as const;
 
 export const isInlineInt = (code: number): boolean => code >= 128 && code <= 208;
 export const isInlineFloat = (code: number): boolean => code >= 240 && code <= 248;

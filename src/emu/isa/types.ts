@@ -3,7 +3,8 @@
 // through ShaderCore. Field names follow the ISA manuals' encoding field names, lower-cased.
 import type { GpuVm } from '../engine/vm.js';
 
-export type IsaFamily = 'rdna3' | 'cdna3';
+/** rdna3 = gfx11; cdna3 = gfx940-942; cdna2 = gfx90a (GFX9 encodings with gfx90a cache bits, no architected flat scratch). */
+export type IsaFamily = 'rdna3' | 'cdna3' | 'cdna2';
 
 export type Encoding =
   | 'SOP1' | 'SOP2' | 'SOPC' | 'SOPK' | 'SOPP' | 'SMEM'

@@ -10,6 +10,7 @@ import type { DispatchSetup } from '../../emu/isa/types.js';
 import { CORPUS_TARGETS, corpusContext, corpusKernel, type CorpusKernel, type CorpusTarget } from '../corpus/index.js';
 import { packKernargs, dynamicLdsOfArgs, type KernelArg } from '../../driver/kernargs.js';
 import { writeDispatchPacket } from '../../hw/aql.js';
+import { scratchResourceDescriptor } from '../../hw/buffer-rsrc.js';
 import { hashLoopReference } from '../corpus/compiled.js';
 import { packagePath } from '../../os/package-root.js';
 
@@ -79,7 +80,8 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
   const kernargVa = mem.map(kernarg, 'kernarg', { writable: false });
   const ldsBytes = info.descriptor.groupSegmentFixedSize + dynamicLds;
   const bytesPerLane = info.descriptor.privateSegmentFixedSize;
-  const scratchVa = bytesPerLane > 0 ? mem.map(new Uint8Array(align(bx * by * bz, 64) * bytesPerLane), 'scratch') : undefined;
+  const scratchBytes = align(bx * by * bz, 64) * align(bytesPerLane, 4);
+  const scratchVa = bytesPerLane > 0 ? mem.map(new Uint8Array(scratchBytes), 'scratch') : undefined;
 
   const pkt = new Uint8Array(64);
   writeDispatchPacket(new DataView(pkt.buffer), new Int32Array(pkt.buffer), 0, { workgroup: block, grid, privateSegmentBytes: bytesPerLane, groupSegmentBytes: ldsBytes, kernelObject: info.descriptorAddress(codeBase), kernarg: kernargVa, completionSignal: 0n });
@@ -87,7 +89,7 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
   const setup: DispatchSetup = {
     target, entry: info.entryAddress(codeBase),
     rsrc1: info.descriptor.computePgmRsrc1, rsrc2: info.descriptor.computePgmRsrc2, rsrc3: info.descriptor.computePgmRsrc3,
-    userSgprs: userSgprs(info, { packetVa, queueVa, kernargVa, kernarg, bytesPerLane }),
+    userSgprs: userSgprs(info, { packetVa, queueVa, kernargVa, kernarg, bytesPerLane, scratchVa: scratchVa ?? 0n, scratchBytes }),
     workgroupSize: block, workgroups: groups, gridSize: grid, waveSize: ctx.waveSize, ldsBytes,
     ...(scratchVa !== undefined ? { scratch: { bytesPerLane, base: scratchVa } } : {}),
   };
@@ -102,18 +104,18 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
   return { outputs, instructions: run.instructions, seconds };
 }
 
-function userSgprs(info: KernelInfo, v: { packetVa: bigint; queueVa: bigint; kernargVa: bigint; kernarg: Uint8Array; bytesPerLane: number }): number[] {
+function userSgprs(info: KernelInfo, v: { packetVa: bigint; queueVa: bigint; kernargVa: bigint; kernarg: Uint8Array; bytesPerLane: number; scratchVa: bigint; scratchBytes: number }): number[] {
   const p = info.descriptor.properties;
   const out: number[] = [];
   const push64 = (x: bigint): void => {
     out.push(Number(x & 0xffffffffn), Number(x >> 32n));
   };
-  if (p.enableSgprPrivateSegmentBuffer) out.push(0, 0, 0, 0);
+  if (p.enableSgprPrivateSegmentBuffer) out.push(...scratchResourceDescriptor(v.scratchVa, v.scratchBytes));
   if (p.enableSgprDispatchPtr) push64(v.packetVa);
   if (p.enableSgprQueuePtr) push64(v.queueVa);
   if (p.enableSgprKernargSegmentPtr) push64(v.kernargVa);
   if (p.enableSgprDispatchId) push64(0n);
-  if (p.enableSgprFlatScratchInit) push64(0n);
+  if (p.enableSgprFlatScratchInit) push64(v.scratchVa);
   if (p.enableSgprPrivateSegmentSize) out.push(v.bytesPerLane);
   const kd = new DataView(v.kernarg.buffer);
   for (let i = 0; i < info.descriptor.preload.length; i++) out.push(kd.getUint32((info.descriptor.preload.offset + i) * 4, true));

@@ -18,6 +18,7 @@ const Q_READ_ID = amdQueue.offsetOf('read_dispatch_id');
 const Q_PROPS = amdQueue.offsetOf('queue_properties');
 const Q_SCRATCH_BASE = amdQueue.offsetOf('scratch_backing_memory_location');
 const Q_SCRATCH_LANE = amdQueue.offsetOf('scratch_wave64_lane_byte_size');
+const Q_SCRATCH_SRD = amdQueue.offsetOf('scratch_resource_descriptor');
 const S_VALUE = amdSignal.offsetOf('value');
 const S_MAILBOX = amdSignal.offsetOf('event_mailbox_ptr');
 const S_EVENT_ID = amdSignal.offsetOf('event_id');
@@ -177,7 +178,8 @@ class AqlQueue extends EngineQueue {
       const lane = vm.read32(q + BigInt(Q_SCRATCH_LANE), this.client);
       scratch = { bytesPerLane: Math.max(lane, privateBytes), base };
     }
-    if (props & KCP.PRIVATE_SEGMENT_BUFFER) user.push(0, 0, 0, 0);
+    // The private segment buffer is the queue's scratch V#, which the runtime keeps in amd_queue_t (hsa amd_hsa_queue.h).
+    if (props & KCP.PRIVATE_SEGMENT_BUFFER) for (let i = 0; i < 4; i++) user.push(vm.read32(q + BigInt(Q_SCRATCH_SRD + 4 * i), this.client));
     if (props & KCP.DISPATCH_PTR) push64(packetVa);
     if (props & KCP.QUEUE_PTR) push64(q);
     if (props & KCP.KERNARG_SEGMENT_PTR) push64(kernarg);

@@ -10,7 +10,7 @@ function whole(w: Wave, id: number, ins: Instruction): number {
     case 2: return ((w.S[126]! | w.S[127]!) === 0 ? 1 << 9 : 0) | (w.scc & 1);
     case 3: return w.trapsts;
     case 4: // gfx9 HW_ID: wave id [3:0], simd [5:4], cu [11:8] …: the wave slot is enough to tell waves apart.
-      if (w.family === 'cdna3') return w.waveInGroup & 0xf;
+      if (w.family !== 'rdna3') return w.waveInGroup & 0xf;
       break;
     case 20: if (w.family === 'cdna3') return 0; break;
     case 23: if (w.family === 'rdna3') return w.waveInGroup & 0x1f; break;

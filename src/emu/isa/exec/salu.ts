@@ -469,7 +469,7 @@ export function compileSopk(ctx: CompileContext, ins: Instruction): Handler {
 }
 
 /** Messages a compute wave may send and that need no action here (RDNA3 MSG_DEALLOC_VGPRS = 3). */
-const HARMLESS_MESSAGES: Record<string, readonly number[]> = { rdna3: [3], cdna3: [] };
+const HARMLESS_MESSAGES: Record<string, readonly number[]> = { rdna3: [3], cdna3: [], cdna2: [] };
 
 export function compileSopp(ctx: CompileContext, ins: Instruction): Handler {
   const raw = ins.fields.simm16 ?? 0;

@@ -144,7 +144,7 @@ function outputPass(spec: OpSpec, omod: number, clamp: boolean, half: HalfPlacem
   };
 }
 
-/** 16-bit results: CDNA3 zeroes the high half except for the mad/fma family (LLVM zeroesHigh16BitsOfDest). */
+/** 16-bit results: CDNA zeroes the high half except for the mad/fma family (LLVM zeroesHigh16BitsOfDest). */
 function halfPlacement(ctx: CompileContext, op: string, dstHi: boolean): HalfPlacement {
   if (dstHi) return 'hi';
   if (ctx.family === 'rdna3') return 'keep';

@@ -1,6 +1,8 @@
 // FLAT / GLOBAL / SCRATCH (and MUBUF with a buffer descriptor) vector memory instructions. Addresses
 // per the ISA guides' "FLAT addressing": GLOBAL = SGPR base + 32-bit VGPR offset, or 64-bit VGPR
 // address, + imm; SCRATCH = per-lane private offset; FLAT = by aperture (LDS, private, else global).
+// gfx90a (no architected flat scratch): private offsets are swizzled below the FLAT_SCRATCH base the
+// kernel set up, as its MUBUF scratch accesses through the swizzled scratch V# are.
 import { ShaderFault, type Instruction } from '../types.js';
 import { atomic32, atomic64, type ByteSpace } from './atomics.js';
 import type { CompileContext, Handler } from './context.js';
@@ -10,19 +12,34 @@ import { vectorRow } from './valu-compile.js';
 import { accessOf, type Access } from './vmem-ops.js';
 import { EXEC_HI, EXEC_LO, LANES, nullCode, type Wave } from './wave.js';
 import { LdsSpace } from './lds-space.js';
+import { bufRsrcField, swizzledOffset } from '../../../hw/buffer-rsrc.js';
 
 const TWO32 = 2 ** 32;
 
-/** Scratch byte address of `offset` in lane `l`'s private segment (layout documented in core.ts). */
+/** Private offsets on gfx90a: 4-byte elements interleaved across the 64 lanes (ROCr's scratch V#). */
+const SCRATCH_ELEMENT = 4;
+const SCRATCH_INDEX_STRIDE = 64;
+
+/**
+ * Scratch byte address of `offset` in lane `l`'s private segment: the layout documented in core.ts, or on
+ * gfx90a the swizzled layout under FLAT_SCRATCH (flat_scratch_lo/hi = SGPRs 102/103).
+ */
 export function scratchAddress(w: Wave, l: number, offset: number): number {
+  if (w.family === 'cdna2') return w.S[103]! * TWO32 + w.S[102]! + swizzledOffset(l, offset >>> 0, 0, SCRATCH_ELEMENT, SCRATCH_INDEX_STRIDE);
   return w.scratchLaneBase + (w.waveInGroup * w.waveSize + l) * w.scratchBytesPerLane + (offset >>> 0);
 }
 
-/** Moves one lane's data between VGPR rows and a byte space. */
-function transfer(a: Access, space: ByteSpace, va: number, R: Uint32Array, vdst: number, data: number, l: number, ret: boolean): void {
+/** Bytes between consecutive dwords of one lane's private data. */
+const scratchDwordStep = (ctx: CompileContext): number => (ctx.family === 'cdna2' ? SCRATCH_ELEMENT * SCRATCH_INDEX_STRIDE : 4);
+
+/** An atomic returns the pre-op value when glc (RDNA3, CDNA2) / sc0 (CDNA3) is set. */
+const returnsOld = (ctx: CompileContext, f: Instruction['fields']): boolean => ((ctx.family === 'cdna3' ? f.sc0 : f.glc) ?? 0) === 1;
+
+/** Moves one lane's data between VGPR rows and a byte space; its dwords lie `step` bytes apart. */
+function transfer(a: Access, space: ByteSpace, va: number, R: Uint32Array, vdst: number, data: number, l: number, ret: boolean, step = 4): void {
   if (a.kind === 'load') {
     if (a.bytes === 4) {
-      for (let i = 0; i < a.dwords; i++) R[vdst + i * LANES + l] = space.read32(va + 4 * i);
+      for (let i = 0; i < a.dwords; i++) R[vdst + i * LANES + l] = space.read32(va + step * i);
       return;
     }
     let v = a.bytes === 2 ? space.read16(va) : space.read8(va);
@@ -34,7 +51,7 @@ function transfer(a: Access, space: ByteSpace, va: number, R: Uint32Array, vdst:
   }
   if (a.kind === 'store') {
     if (a.bytes === 4) {
-      for (let i = 0; i < a.dwords; i++) space.write32(va + 4 * i, R[data + i * LANES + l]!);
+      for (let i = 0; i < a.dwords; i++) space.write32(va + step * i, R[data + i * LANES + l]!);
       return;
     }
     const v = a.d16 === 'hi' ? R[data + l]! >>> 16 : R[data + l]!;
@@ -51,11 +68,11 @@ function transfer(a: Access, space: ByteSpace, va: number, R: Uint32Array, vdst:
     if (ret) R[vdst + l] = old;
     return;
   }
-  const oLo = space.read32(va), oHi = space.read32(va + 4);
+  const oLo = space.read32(va), oHi = space.read32(va + step);
   const r = atomic64(op, oLo, oHi, R[data + l]!, R[data + LANES + l]!, R[data + 2 * LANES + l]!, R[data + 3 * LANES + l]!);
   if (!r) throw new Error(`atomic ${op}`);
   space.write32(va, r[0]!);
-  space.write32(va + 4, r[1]!);
+  space.write32(va + step, r[1]!);
   if (ret) {
     R[vdst + l] = oLo;
     R[vdst + LANES + l] = oHi;
@@ -80,7 +97,7 @@ export function compileVmem(ctx: CompileContext, ins: Instruction, mem: () => Gp
     throw new ShaderFault(ins.pc, 'unimplemented', `unimplemented: ${ins.op} at 0x${ins.pc.toString(16)}`);
   }
   if (ins.encoding === 'MUBUF') return compileBuffer(ctx, ins, a, mem);
-  const ret = a.kind === 'atomic' && (ctx.family === 'rdna3' ? (f.glc ?? 0) === 1 : (f.sc0 ?? 0) === 1);
+  const ret = a.kind === 'atomic' && returnsOld(ctx, f);
   const vdst = a.kind === 'store' ? 0 : vectorRow(f.vdst ?? 256);
   const data = a.kind === 'load' ? 0 : vectorRow(f.data ?? 256);
   const addr = vectorRow(f.addr ?? 256);
@@ -109,22 +126,24 @@ export function compileVmem(ctx: CompileContext, ins: Instruction, mem: () => Gp
     // sve (VGPR address enabled): RDNA3 dword1 bit, CDNA3 dword0 bit; saddr adds an SGPR offset.
     const useV = (f.sve ?? 0) === 1;
     const sOff = hasSaddr ? scalarReader(ctx.family, saddrCode, 'b32', undefined) : () => 0;
+    const step = scratchDwordStep(ctx);
     return (w) => {
       const M = mem(), R = w.R;
       const s = sOff(w);
       each(w, (l) => {
         const o = (s + (useV ? R[addr + l]! : 0) + offset) >>> 0;
-        transfer(a, M, scratchAddress(w, l, o), R, vdst, data, l, ret);
+        transfer(a, M, scratchAddress(w, l, o), R, vdst, data, l, ret, step);
       });
     };
   }
   const router = new FlatRouter(mem);
+  const step = scratchDwordStep(ctx);
   return (w) => {
     const R = w.R;
     each(w, (l) => {
       const va = R[addr + LANES + l]! * TWO32 + R[addr + l]! + offset;
       const hi = Math.floor(va / TWO32);
-      if (hi === PRIVATE_APERTURE_HI) transfer(a, mem(), scratchAddress(w, l, va - hi * TWO32), R, vdst, data, l, ret);
+      if (hi === PRIVATE_APERTURE_HI) transfer(a, mem(), scratchAddress(w, l, va - hi * TWO32), R, vdst, data, l, ret, step);
       else {
         const [space, at] = router.space(w, va);
         transfer(a, space, at, R, vdst, data, l, ret);
@@ -136,7 +155,8 @@ export function compileVmem(ctx: CompileContext, ins: Instruction, mem: () => Gp
 /**
  * MUBUF with a V# in 4 SGPRs: base = srsrc[47:0], stride srsrc[61:48]; address = base + soffset +
  * offset + (offen ? vaddr : 0) + (idxen ? index * stride : 0); out-of-range (num_records) loads read 0,
- * stores are dropped (raw-buffer rule, stride 0).
+ * stores are dropped (raw-buffer rule, stride 0). GFX9 V#s may add the lane id to the index and swizzle
+ * (buffer-rsrc.ts): each dword is then placed on its own, the range check applies to the swizzled offset.
  */
 function compileBuffer(ctx: CompileContext, ins: Instruction, a: Access, mem: () => GpuMemory): Handler {
   const f = ins.fields;
@@ -145,8 +165,9 @@ function compileBuffer(ctx: CompileContext, ins: Instruction, a: Access, mem: ()
   const vaddr = vectorRow(f.vaddr ?? 256);
   const soff = scalarReader(ctx.family, f.soffset ?? 128, 'b32', undefined);
   const offen = (f.offen ?? 0) === 1, idxen = (f.idxen ?? 0) === 1;
-  const ret = a.kind === 'atomic' && (ctx.family === 'rdna3' ? (f.glc ?? 0) === 1 : (f.sc0 ?? 0) === 1);
+  const ret = a.kind === 'atomic' && returnsOld(ctx, f);
   const wave64 = ctx.waveSize === 64;
+  const gfx9 = ctx.family !== 'rdna3';
   const zero: ByteSpace = { read8: () => 0, read16: () => 0, read32: () => 0, write8: () => {}, write16: () => {}, write32: () => {} };
   return (w) => {
     const S = w.S, R = w.R, M = mem();
@@ -155,11 +176,23 @@ function compileBuffer(ctx: CompileContext, ins: Instruction, a: Access, mem: ()
     const records = S[rsrc + 2]!;
     const so = soff(w);
     const lo = S[EXEC_LO]!, hi = wave64 ? S[EXEC_HI]! : 0;
+    const rsrc4 = gfx9 ? [S[rsrc]!, S[rsrc + 1]!, S[rsrc + 2]!, S[rsrc + 3]!] : undefined;
+    const swizzle = rsrc4 !== undefined && bufRsrcField(rsrc4, 'SWIZZLE_ENABLE') === 1;
+    const addTid = rsrc4 !== undefined && bufRsrcField(rsrc4, 'ADD_TID_ENABLE') === 1;
+    const elementSize = swizzle ? 2 << bufRsrcField(rsrc4, 'ELEMENT_SIZE') : 0;
+    const indexStride = swizzle ? 8 << bufRsrcField(rsrc4, 'INDEX_STRIDE') : 0;
     for (let l = 0; l < w.waveSize; l++) {
       if (((l < 32 ? lo >>> l : hi >>> (l - 32)) & 1) === 0) continue;
       const vOff = offen ? R[vaddr + (idxen ? LANES : 0) + l]! : 0;
-      const index = idxen ? R[vaddr + l]! : 0;
-      const o = so + (f.offset ?? 0) + vOff + index * stride;
+      const index = (idxen ? R[vaddr + l]! : 0) + (addTid ? l : 0);
+      const offset = (f.offset ?? 0) + vOff;
+      if (swizzle) {
+        const at = swizzledOffset(index, offset, stride, elementSize, indexStride);
+        const step = swizzledOffset(index, offset + 4, stride, elementSize, indexStride) - at;
+        transfer(a, at + a.bytes <= records ? M : zero, base + so + at, R, vdata, vdata, l, ret, step);
+        continue;
+      }
+      const o = so + offset + index * stride;
       const inRange = stride === 0 ? o - so + a.bytes * a.dwords <= records : index < records;
       transfer(a, inRange ? M : zero, base + o, R, vdata, vdata, l, ret);
     }

@@ -85,7 +85,18 @@ export const CDNA3_FORMATS: readonly FormatSpec[] = [
   { encoding: 'MTBUF', mask: 0xfc000000, value: 0xe8000000, dwords: 2, opcode: [0, 15, 4, 'imm'], fields: { nfmt: [0, 23, 3, 'imm'], dfmt: [0, 19, 4, 'imm'], sc0: [0, 14, 1, 'imm'], idxen: [0, 13, 1, 'imm'], offen: [0, 12, 1, 'imm'], offset: [0, 0, 12, 'imm'], soffset: [1, 24, 8, 'src'], acc: [1, 23, 1, 'imm'], nt: [1, 22, 1, 'imm'], sc1: [1, 21, 1, 'imm'], srsrc: [1, 16, 5, 'sgpr4'], vdata: [1, 8, 8, 'vgpr'], vaddr: [1, 0, 8, 'vgpr'] } },
 ];
 
-export const FORMATS: Readonly<Record<IsaFamily, readonly FormatSpec[]>> = { rdna3: RDNA3_FORMATS, cdna3: CDNA3_FORMATS };
+/**
+ * CDNA2 (gfx90a): CDNA3's layouts with the cache-policy bits under their gfx90a names (sc0 = glc, nt = slc,
+ * sc1 = scc: LLVM SIDefines.h CPol) and no FLAT sve bit: a scratch instruction uses its VGPR address exactly
+ * when saddr is off (FLATInstructions.td; checked against llvm-mc-19 -mcpu=gfx90a -show-encoding).
+ */
+const CDNA2_NAMES: Readonly<Record<string, string>> = { sc0: 'glc', nt: 'slc', sc1: 'scc' };
+export const CDNA2_FORMATS: readonly FormatSpec[] = CDNA3_FORMATS.map((f) => ({
+  ...f,
+  fields: Object.fromEntries(Object.entries(f.fields).filter(([k]) => k !== 'sve').map(([k, v]) => [CDNA2_NAMES[k] ?? k, v])),
+}));
+
+export const FORMATS: Readonly<Record<IsaFamily, readonly FormatSpec[]>> = { rdna3: RDNA3_FORMATS, cdna3: CDNA3_FORMATS, cdna2: CDNA2_FORMATS };
 
 /** VOP3SD shares VOP3's match; the opcode table marks which VOP3 opcodes use it. */
 export const VOP3SD_FIELDS: Readonly<Record<string, FieldSpec>> = VOP3_SD;
@@ -110,6 +121,7 @@ export const SDWA_FIELDS: Readonly<Record<string, FieldSpec>> = {
 export const EXT_CODES: Readonly<Record<IsaFamily, Readonly<Record<number, 'dpp' | 'dpp8' | 'sdwa'>>>> = {
   rdna3: { 250: 'dpp', 233: 'dpp8', 234: 'dpp8' },
   cdna3: { 250: 'dpp', 249: 'sdwa' },
+  cdna2: { 250: 'dpp', 249: 'sdwa' },
 };
 
 export function extractField(words: ArrayLike<number>, spec: FieldSpec): number {

@@ -3,6 +3,7 @@ import type { IsaFamily } from '../types.js';
 import type { RawOpcodeTable } from './schema.js';
 import { RDNA3_OPCODES } from './rdna3.js';
 import { CDNA3_OPCODES } from './cdna3.js';
+import { CDNA2_OPCODES } from './cdna2.js';
 
 /**
  * How LLVM prints one operand: a register field (v/s/a; t = a 16-bit VGPR half "v1.l"), an immediate field
@@ -34,7 +35,7 @@ export interface OpcodeInfo {
   /** Operation name without the encoding suffix (e.g. v_add_f32). */
   readonly op: string;
   readonly operands: readonly OperandSlot[];
-  /** Atomics: the operands when glc (RDNA3) / sc0 (CDNA3) requests the pre-op value (adds vdst). */
+  /** Atomics: the operands when glc (RDNA3, CDNA2) / sc0 (CDNA3) requests the pre-op value (adds vdst). */
   readonly returnOperands?: readonly OperandSlot[];
   /**
    * Modifiers LLVM prints for this opcode (generator flags): os/oh/cl/om/nl/nh = op_sel, op_sel_hi, clamp,
@@ -51,7 +52,7 @@ export interface OpcodeInfo {
 
 export type OpcodeTables = ReadonlyMap<string, ReadonlyMap<number, OpcodeInfo>>;
 
-const RAW: Readonly<Record<IsaFamily, RawOpcodeTable>> = { rdna3: RDNA3_OPCODES, cdna3: CDNA3_OPCODES };
+const RAW: Readonly<Record<IsaFamily, RawOpcodeTable>> = { rdna3: RDNA3_OPCODES, cdna3: CDNA3_OPCODES, cdna2: CDNA2_OPCODES };
 const parsed = new Map<IsaFamily, OpcodeTables>();
 
 function parseSlot(s: string): OperandSlot {

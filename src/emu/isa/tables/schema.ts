@@ -1,4 +1,4 @@
-// Shape of the generated opcode tables (rdna3.ts, cdna3.ts) as written by scripts/gen-isa-tables.mjs.
+// Shape of the generated opcode tables (rdna3.ts, cdna3.ts, cdna2.ts) as written by scripts/gen-isa-tables.mjs.
 
 /** One opcode: n = mnemonic as LLVM prints it, o = operand slots in print order, f = flags. */
 export interface RawOpcode {
