@@ -6,6 +6,7 @@ import { decodePm4, formatPm4Packet } from '../hw/pm4/decode.js';
 import { decodeSdma, formatSdmaPacket, sdmaVersionOf } from '../hw/sdma/decode.js';
 import { decodeAqlPacket, formatAqlPacket, AQL_PACKET_BYTES } from '../hw/aql.js';
 import type { CommandIo } from './io.js';
+import { EXIT_STATUS_HELP } from './report-error.js';
 
 const ENGINES = ['pm4', 'sdma', 'aql'] as const;
 type Engine = (typeof ENGINES)[number];
@@ -36,6 +37,8 @@ was decoded is printed, then the error. Exit status: 0 every packet valid, 1 an 
 2 bad usage or unreadable input.
 
 ${optionHelp(OPTIONS)}
+
+${EXIT_STATUS_HELP}
 
 targets: ${[...TARGETS.keys()].join(' ')}`;
 

@@ -8,6 +8,7 @@ import { disassemble, type DisassembledLine } from '../emu/isa/disasm.js';
 import type { IsaFamily } from '../emu/isa/types.js';
 import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
 import type { CommandIo } from './io.js';
+import { EXIT_STATUS_HELP } from './report-error.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'kernel', value: 'NAME', help: 'only this function (symbol) of .text' },
@@ -20,7 +21,9 @@ export const DISASM_HELP = `usage: amdgpu-ts disasm <code-object> [--kernel NAME
 Disassembles the .text of an AMDGPU code object (gfx1100/gfx1101/gfx1102 RDNA3, gfx942 CDNA3), one
 function per symbol, with the same instruction text as llvm-objdump-19 -d.
 
-${optionHelp(OPTIONS)}`;
+${optionHelp(OPTIONS)}
+
+${EXIT_STATUS_HELP}`;
 
 const FAMILY_OF_ARCH: Readonly<Record<string, IsaFamily>> = { RDNA3: 'rdna3', CDNA3: 'cdna3' };
 

@@ -15,6 +15,7 @@ import type { KernelArgMetadata } from '../codeobj/index.js';
 import { chromeTrace } from '../harness/trace-file.js';
 import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
 import type { CommandIo } from './io.js';
+import { EXIT_STATUS_HELP } from './report-error.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'grid', value: 'X[,Y,Z]', help: 'work-items per dimension (HIP global size); required' },
@@ -37,9 +38,10 @@ Runs one kernel once. Arguments are given in the kernel's order and checked agai
   buf:4096                                       a zero-filled device buffer of 4096 bytes (its address is passed)
   buf:@in.bin                                    a device buffer holding the bytes of in.bin
   lds:256                                        256 bytes of LDS for a __local pointer argument
-Exit status: 0 success, 1 the GPU faulted or hung (the report says how), 2 bad arguments or input.
 
-${optionHelp(OPTIONS)}`;
+${optionHelp(OPTIONS)}
+
+${EXIT_STATUS_HELP}`;
 
 type ParsedArg = { kind: 'scalar'; type: 'u32' | 'i32' | 'u64' | 'f32' | 'f64'; value: number | bigint; bytes: number } | { kind: 'buf'; bytes: Uint8Array } | { kind: 'lds'; bytes: number };
 

@@ -2,6 +2,7 @@
 // to GPU memory, and the dynamic relocations to apply once its load address is known.
 // Relocation numbers and formulas: llvm/BinaryFormat/ELFRelocs/AMDGPU.def and AMDGPUUsage.rst
 // "Relocation Records" (S = symbol address, A = addend, P = place, B = load base).
+import { InputError } from '../errors.js';
 import { ELF, ElfError, type ElfFile } from './elf.js';
 
 export const R_AMDGPU = {
@@ -41,7 +42,8 @@ export interface LoadPlan {
   readonly relocations: readonly Relocation[];
 }
 
-export class RelocationError extends Error {
+/** A malformed or unsupported code object: the caller's input. */
+export class RelocationError extends InputError {
   override name = 'RelocationError';
 }
 

@@ -2,6 +2,7 @@
 // version, generic targets. Values: llvm/BinaryFormat/ELF.h (LLVM 19: EF_AMDGPU_MACH_*,
 // EF_AMDGPU_FEATURE_*_V4, EF_AMDGPU_GENERIC_VERSION, ELFABIVERSION_AMDGPU_HSA_V*); generic
 // processor members: LLVM AMDGPUUsage.rst "Generic Processors".
+import { InputError } from '../errors.js';
 import type { ElfHeader } from './elf.js';
 
 const EF_AMDGPU_MACH = 0x0ff;
@@ -53,7 +54,8 @@ export interface CodeObjectTarget {
   readonly targetId: string;
 }
 
-export class TargetMismatchError extends Error {
+/** A malformed or unsupported code object: the caller's input. */
+export class TargetMismatchError extends InputError {
   override name = 'TargetMismatchError';
 }
 
