@@ -43,9 +43,10 @@ function isNodeSystemError(e: unknown): e is NodeSystemError {
 
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, '; ');
 
-/** Where a bug was thrown, for the one-line internal-error report: the first stack frame. */
+/** Where a bug was thrown, for the one-line internal-error report: the first frame in amdgpu-ts's own code. */
 function firstFrame(e: Error): string | undefined {
-  const frame = e.stack?.split('\n').find((l) => /^\s+at /.test(l));
+  const frames = e.stack?.split('\n').filter((l) => /^\s+at /.test(l)) ?? [];
+  const frame = frames.find((l) => l.includes('/dist/src/')) ?? frames[0];
   return frame?.trim().replace(/^at /, '').replace(/file:\/\/\S*?\/dist\//, '');
 }
 

@@ -47,6 +47,12 @@ export class RelocationError extends InputError {
   override name = 'RelocationError';
 }
 
+/**
+ * Largest loaded image accepted. Real code objects load a few KiB to a few MiB; a damaged header can
+ * ask for petabytes, which must be refused as bad input before anything is allocated for it.
+ */
+export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
+
 export function planLoad(elf: ElfFile): LoadPlan {
   let size = 0;
   let alignment = 1;
@@ -61,6 +67,7 @@ export function planLoad(elf: ElfFile): LoadPlan {
     alignment = Math.max(alignment, s.addralign);
   }
   if (size === 0) throw new ElfError('code object has nothing to load (no PT_LOAD segment or SHF_ALLOC section)');
+  if (size > MAX_IMAGE_BYTES) throw new ElfError(`code object asks for a ${size}-byte loaded image (segments and sections reach 0x${size.toString(16)}); the limit is ${MAX_IMAGE_BYTES} bytes`);
   const image = new Uint8Array(size);
   for (const s of alloc) {
     if (s.type === ELF.SHT_NOBITS) continue;
