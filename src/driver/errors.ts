@@ -18,7 +18,8 @@ export class DriverError extends AmdgpuError {
  */
 export class UseAfterFreeError extends DriverError {
   constructor(device: string, readonly what: string, readonly operation: string) {
-    super(device, `${operation}: ${what} was already ${/queue/i.test(what) ? 'destroyed' : 'freed'}`, { kind: 'input' });
+    const thing = what.startsWith(`${device} `) ? what.slice(device.length + 1) : what;
+    super(device, `${thing}: ${operation} after it was ${/queue|event/i.test(what) ? 'destroyed' : 'freed'}`, { kind: 'input' });
     this.name = 'UseAfterFreeError';
   }
 }
