@@ -52,7 +52,7 @@ export async function main(rawArgv: readonly string[], io: CommandIo = processIo
   }
   const cmd = COMMANDS[name];
   if (!cmd) {
-    io.err(`amdgpu-ts: unknown command "${name}"\n\n${mainHelp()}`);
+    io.err(`amdgpu-ts: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see amdgpu-ts --help)`);
     return 2;
   }
   try {

@@ -3,7 +3,7 @@
 // EF_AMDGPU_FEATURE_*_V4, EF_AMDGPU_GENERIC_VERSION, ELFABIVERSION_AMDGPU_HSA_V*); generic
 // processor members: LLVM AMDGPUUsage.rst "Generic Processors".
 import { InputError } from '../errors.js';
-import type { ElfHeader } from './elf.js';
+import { ELF, type ElfHeader } from './elf.js';
 
 const EF_AMDGPU_MACH = 0x0ff;
 const EF_AMDGPU_FEATURE_XNACK_V4 = 0x300;
@@ -60,6 +60,8 @@ export class TargetMismatchError extends InputError {
 }
 
 export function decodeTarget(header: ElfHeader): CodeObjectTarget {
+  // e_flags only mean a processor when the file is an AMDGPU ELF at all (an x86 object's would not).
+  if (header.machine !== ELF.EM_AMDGPU) throw new TargetMismatchError(`not an AMDGPU code object (e_machine ${header.machine}, want ${ELF.EM_AMDGPU})`);
   const mach = header.flags & EF_AMDGPU_MACH;
   const name = MACH[mach];
   if (!name) throw new TargetMismatchError(`unknown AMDGPU processor EF_AMDGPU_MACH 0x${mach.toString(16)} in e_flags 0x${header.flags.toString(16)}`);
