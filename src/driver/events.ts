@@ -72,6 +72,12 @@ export class EventPage {
     return e;
   }
 
+  /** Signals the event from the CPU (SET_EVENT, as hsaKmtSetEvent): a waiter on it wakes. */
+  signal(e: KfdEvent): void {
+    if (this.events.get(e.id) !== e) throw new UseAfterFreeError('/dev/kfd', `KFD event ${e.id}`, 'signal');
+    ioctl(this.kfd.host, this.kfd.fd, KFD_IOC.SET_EVENT, { event_id: e.id });
+  }
+
   /** Destroys an event of this page; destroying one twice (or one this page never made) throws. */
   destroyEvent(e: KfdEvent): void {
     if (this.events.get(e.id) !== e) throw new UseAfterFreeError('/dev/kfd', `KFD event ${e.id}`, 'destroy');
