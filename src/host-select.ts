@@ -1,5 +1,6 @@
 // Chooses the Host behind a device name: the running kernel, or an emulated GPU. This is the one place
 // that knows both exist; the driver only ever sees a Host.
+import { AmdgpuError, type ErrorKind } from './errors.js';
 import { NativeHost } from './os/native.js';
 import { OsError } from './os/errors.js';
 import { O_CLOEXEC, O_RDWR, type Host } from './os/host.js';
@@ -8,9 +9,10 @@ import { MODELS } from './emu/models/models.js';
 
 export const DEFAULT_EMULATED = 'emu:gfx1100';
 
-export class DeviceSelectionError extends Error {
-  constructor(message: string) {
-    super(message);
+/** `input`: a device name that is not one; `runtime`: the named device cannot be used on this machine. */
+export class DeviceSelectionError extends AmdgpuError {
+  constructor(kind: ErrorKind, message: string) {
+    super(kind, message);
     this.name = 'DeviceSelectionError';
   }
 }
@@ -39,7 +41,7 @@ export function selectHost(device: string | undefined, note: (line: string) => v
   if (name.startsWith('emu:')) return new EmuHost(name);
   if (name === 'native' || name === 'kfd') {
     const why = kfdUnusableReason();
-    if (why) throw new DeviceSelectionError(`device "native": /dev/kfd cannot be opened: ${why}`);
+    if (why) throw new DeviceSelectionError('runtime', `device "native": /dev/kfd cannot be opened: ${why}`);
     return new NativeHost();
   }
   if (name === 'auto') {
@@ -48,5 +50,5 @@ export function selectHost(device: string | undefined, note: (line: string) => v
     note(`amdgpu-ts: /dev/kfd is not usable (${why.split(' (')[0]}); using the emulated GPU ${DEFAULT_EMULATED}`);
     return new EmuHost(DEFAULT_EMULATED);
   }
-  throw new DeviceSelectionError(`unknown device "${name}"; expected one of ${knownDevices().join(', ')}`);
+  throw new DeviceSelectionError('input', `unknown device "${name}"; expected one of ${knownDevices().join(', ')}`);
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runDecode, parseHexDwords, readDwords, DECODE_HELP } from '../src/cli/decode.js';
 import { UsageError } from '../src/cli/args.js';
+import { InputError } from '../src/errors.js';
 import type { CommandIo } from '../src/cli/io.js';
 import { Pm4Builder } from '../src/hw/pm4/builder.js';
 import { SdmaBuilder } from '../src/hw/sdma/builder.js';
@@ -180,7 +181,7 @@ test('bad usage and unreadable input throw UsageError (exit 2 through main)', ()
   assert.throws(() => run([file('0x100000000')]), /is not a 32-bit hex dword/);
   assert.throws(() => run([file(new Uint8Array([0, 0, 0, 0, 0]))]), /binary input of 5 bytes is not a whole number of dwords/);
   assert.throws(() => run([file('# nothing\n')]), /the input holds no dwords/);
-  assert.throws(() => run([join(tmp, 'missing')]), (e) => e instanceof UsageError && /cannot read .*missing/.test(e.message));
+  assert.throws(() => run([join(tmp, 'missing')]), (e) => e instanceof InputError && /input .*missing does not exist/.test(e.message));
   assert.throws(() => run(['a', 'b']), /one input at most/);
   assert.throws(() => run(['--bogus']), /unknown option --bogus/);
 });

@@ -8,7 +8,7 @@ import { Kfd } from '../src/driver/kfd.js';
 import { Pm4Queue } from '../src/driver/queues/pm4-queue.js';
 import { AqlQueue } from '../src/driver/queues/aql-queue.js';
 import { SdmaQueue } from '../src/driver/queues/sdma-queue.js';
-import { DriverError } from '../src/driver/errors.js';
+import { DriverError, UseAfterFreeError } from '../src/driver/errors.js';
 import { OsError } from '../src/os/errors.js';
 import { KFD_IOC_ALLOC_MEM_FLAGS as F } from '../src/uapi/kfd.js';
 import type { AllocOptions, GpuBuffer } from '../src/driver/memory.js';
@@ -109,8 +109,8 @@ for (const model of ['emu:gfx1100', 'emu:gfx942']) {
         check.free();
         b.free();
         assert.equal(b.isFreed, true);
-        b.free();
-        assert.deepEqual(host.liveObjects(), base, 'free (twice) leaves the kernel as before');
+        assert.throws(() => b.free(), (e: unknown) => e instanceof UseAfterFreeError && /: free after it was freed$/.test(e.message), 'a double free is an error');
+        assert.deepEqual(host.liveObjects(), base, 'free (and the refused second free) leave the kernel as before');
       });
     }
 

@@ -82,11 +82,20 @@ test('layering: src/emu imports nothing from src/driver, src/harness or src/cli'
   assert.equal(bad.length, 0, `forbidden imports in src/emu:\n${show(bad)}`);
 });
 
+// src/errors.ts (the error vocabulary) sits below every layer: anything may extend its classes.
+// (layerOf names a root-level module by its specifier's file name, errors.js.)
+const ERRORS_MODULE = 'errors.js';
+
+test('layering: src/errors.ts imports nothing, so every layer may import it', () => {
+  const specs = moduleSpecifiers(readFileSync(join(SRC, 'errors.ts'), 'utf8'));
+  assert.deepEqual(specs, [], `src/errors.ts imports ${specs.join(', ')}`);
+});
+
 for (const folder of ['hw', 'uapi']) {
-  test(`layering: src/${folder} is a pure data layer (imports only src/hw and src/uapi, no node: modules or packages)`, () => {
+  test(`layering: src/${folder} is a pure data layer (imports only src/hw, src/uapi and src/errors.ts, no node: modules or packages)`, () => {
     const edges = edgesOf(folder);
     assert.ok(edges.length > 0, `no imports found in src/${folder}`);
-    const bad = edges.filter((e) => e.layer !== 'hw' && e.layer !== 'uapi');
+    const bad = edges.filter((e) => e.layer !== 'hw' && e.layer !== 'uapi' && e.layer !== ERRORS_MODULE);
     assert.equal(bad.length, 0, `src/${folder} reaches outside the data layers:\n${show(bad)}`);
   });
 }

@@ -1,4 +1,5 @@
 // A small argument parser: `--flag`, `--opt value`, `--opt=value`, repeated options, positionals.
+import { InputError } from '../errors.js';
 export interface OptionSpec {
   readonly name: string;
   readonly value?: string;
@@ -12,9 +13,10 @@ export interface Parsed {
   readonly values: Map<string, string[]>;
 }
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
+/** A bad command line or an unusable input file (exit 2). */
+export class UsageError extends InputError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'UsageError';
   }
 }

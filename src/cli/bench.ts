@@ -8,6 +8,7 @@ import type { BenchFigure } from '../harness/bench/types.js';
 import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
 import { table } from './table.js';
 import type { CommandIo } from './io.js';
+import { EXIT_STATUS_HELP } from './report-error.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'device', value: 'D', help: 'auto (default), native, or emu:<model>' },
@@ -30,9 +31,11 @@ Measures, on one device:
   submission  CPU cost of one PM4 dispatch, one AQL dispatch and one SDMA copy submission, always on
               emu:gfx1100?engines=paused, against a C program (cc -O2) storing the same bytes
 On the emulated GPU every figure is the emulator's, and is labelled so. Progress goes to stderr; the
-table (or JSON) to stdout. Exit status: 0 done, 1 the device failed, 2 usage error.
+table (or JSON) to stdout.
 
-${optionHelp(OPTIONS)}`;
+${optionHelp(OPTIONS)}
+
+${EXIT_STATUS_HELP}`;
 
 function formatValue(x: number | null): string {
   if (x === null || !Number.isFinite(x)) return '-';

@@ -1,11 +1,12 @@
 // `amdgpu-ts decode`: prints a PM4, SDMA or AQL stream packet by packet, with field and register names.
-import { readFileSync } from 'node:fs';
 import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
 import { targetByName, TARGETS, type GpuTarget } from '../hw/targets.js';
 import { decodePm4, formatPm4Packet } from '../hw/pm4/decode.js';
 import { decodeSdma, formatSdmaPacket, sdmaVersionOf } from '../hw/sdma/decode.js';
 import { decodeAqlPacket, formatAqlPacket, AQL_PACKET_BYTES } from '../hw/aql.js';
 import type { CommandIo } from './io.js';
+import { readInputFile } from './input.js';
+import { EXIT_STATUS_HELP } from './report-error.js';
 
 const ENGINES = ['pm4', 'sdma', 'aql'] as const;
 type Engine = (typeof ENGINES)[number];
@@ -36,6 +37,8 @@ was decoded is printed, then the error. Exit status: 0 every packet valid, 1 an 
 2 bad usage or unreadable input.
 
 ${optionHelp(OPTIONS)}
+
+${EXIT_STATUS_HELP}
 
 targets: ${[...TARGETS.keys()].join(' ')}`;
 
@@ -131,11 +134,7 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
 }
 
 function readInput(path: string): Uint8Array {
-  try {
-    return readFileSync(path === '-' ? 0 : path);
-  } catch (e) {
-    throw new UsageError(`cannot read ${path === '-' ? 'stdin' : path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  return readInputFile(path, 'input', { stdin: true });
 }
 
 export function runDecode(argv: readonly string[], io: CommandIo): number {

@@ -1,6 +1,5 @@
 // `amdgpu-ts disasm`: disassembles the kernels of an AMDGPU code object with the emulator's decoder,
 // printing the instruction text llvm-objdump-19 prints.
-import { readFileSync } from 'node:fs';
 import { parseElf, ELF, type ElfFile, type ElfSection } from '../codeobj/elf.js';
 import { decodeTarget } from '../codeobj/target.js';
 import { TARGETS } from '../hw/targets.js';
@@ -8,6 +7,8 @@ import { disassemble, type DisassembledLine } from '../emu/isa/disasm.js';
 import type { IsaFamily } from '../emu/isa/types.js';
 import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
 import type { CommandIo } from './io.js';
+import { parsingInput, readInputFile } from './input.js';
+import { EXIT_STATUS_HELP } from './report-error.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'kernel', value: 'NAME', help: 'only this function (symbol) of .text' },
@@ -20,7 +21,9 @@ export const DISASM_HELP = `usage: amdgpu-ts disasm <code-object> [--kernel NAME
 Disassembles the .text of an AMDGPU code object (gfx1100/gfx1101/gfx1102 RDNA3, gfx942 CDNA3, gfx90a CDNA2), one
 function per symbol, with the same instruction text as llvm-objdump-19 -d.
 
-${optionHelp(OPTIONS)}`;
+${optionHelp(OPTIONS)}
+
+${EXIT_STATUS_HELP}`;
 
 const FAMILY_OF_ARCH: Readonly<Record<string, IsaFamily>> = { RDNA3: 'rdna3', CDNA3: 'cdna3', CDNA2: 'cdna2' };
 
@@ -81,8 +84,8 @@ export function runDisasm(argv: readonly string[], io: CommandIo): number {
   }
   const file = args.positionals[0];
   if (!file || args.positionals.length > 1) throw new UsageError('disasm needs exactly one code object file');
-  const bytes = readFileSync(file);
-  const report = disassembleCodeObject(bytes, args.values.get('kernel')?.[0]);
+  const bytes = readInputFile(file, 'code object', { nonEmpty: true });
+  const report = parsingInput(file, () => disassembleCodeObject(bytes, args.values.get('kernel')?.[0]));
   if (args.flags.has('json')) {
     io.out(JSON.stringify({
       target: report.target,

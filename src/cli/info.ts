@@ -11,6 +11,7 @@ import { selectHost } from '../host-select.js';
 import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
 import { bytes, table } from './table.js';
 import type { CommandIo } from './io.js';
+import { EXIT_STATUS_HELP } from './report-error.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'device', value: 'D', help: 'auto (default: real GPU if /dev/kfd works, else emulated), native, or emu:<model>' },
@@ -24,7 +25,9 @@ export const INFO_HELP = `usage: amdgpu-ts info [--device D | --sysfs-root DIR] 
 Lists the GPUs: KFD node, gpu_id, gfx target, product name, compute units, wave size, memory,
 PCI location, render node, KFD and driver versions.
 
-${optionHelp(OPTIONS)}`;
+${optionHelp(OPTIONS)}
+
+${EXIT_STATUS_HELP}`;
 
 export interface GpuInfo {
   readonly node: number;

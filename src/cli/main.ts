@@ -1,12 +1,9 @@
 // The `amdgpu-ts` command line.
 import { processIo, type CommandIo } from './io.js';
-import { UsageError } from './args.js';
 import { runInfo } from './info.js';
 import { runSelftestCommand } from './selftest.js';
 import { runDecode } from './decode.js';
-import { OsError } from '../os/errors.js';
-import { DriverError } from '../driver/errors.js';
-import { TopologyError } from '../uapi/kfd-sysfs.js';
+import { reportError, takeDebugFlag, EXIT_STATUS_HELP } from './report-error.js';
 import { runDisasm } from './disasm.js';
 import { runRun } from './run.js';
 import { runBench } from './bench.js';
@@ -38,11 +35,14 @@ emu:gfx90a | emu:gfx1100x2 | emu:gfx942x4 | emu:gfx90ax2 (or AMDGPU_TS_DEVICE).
 commands:
 ${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(w)}${c.summary}`).join('\n')}
 
-Run \`amdgpu-ts <command> --help\` for a command's options.`;
+Run \`amdgpu-ts <command> --help\` for a command's options.
+
+${EXIT_STATUS_HELP}`;
 }
 
-/** Exit codes: 0 success, 1 the GPU (or emulated GPU) failed, 2 usage or input error. */
-export async function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
+/** Exit codes (EXIT): 0 success, 1 the GPU (or emulated GPU) failed, 2 usage or input error, 3 internal error. */
+export async function main(rawArgv: readonly string[], io: CommandIo = processIo): Promise<number> {
+  const { argv, debug } = takeDebugFlag(rawArgv);
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(mainHelp());
@@ -54,21 +54,12 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
   }
   const cmd = COMMANDS[name];
   if (!cmd) {
-    io.err(`amdgpu-ts: unknown command "${name}"\n\n${mainHelp()}`);
+    io.err(`amdgpu-ts: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; see amdgpu-ts --help)`);
     return 2;
   }
   try {
     return await cmd.run(rest, io);
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`amdgpu-ts ${name}: ${e.message} (see amdgpu-ts ${name} --help)`);
-      return 2;
-    }
-    if (e instanceof OsError || e instanceof DriverError || e instanceof TopologyError) {
-      io.err(`amdgpu-ts ${name}: ${e.message}`);
-      return 1;
-    }
-    io.err(`amdgpu-ts ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return 1;
+    return reportError(name, e, io, debug);
   }
 }

@@ -1,7 +1,7 @@
 // `amdgpu-ts run`: load a code object, launch one kernel with arguments from the command line, wait,
 // report the GPU time and the output buffers.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { selectHost } from '../host-select.js';
 import { Kfd } from '../driver/kfd.js';
 import { Program } from '../driver/program.js';
@@ -15,6 +15,8 @@ import type { KernelArgMetadata } from '../codeobj/index.js';
 import { chromeTrace } from '../harness/trace-file.js';
 import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
 import type { CommandIo } from './io.js';
+import { parsingInput, readInputFile } from './input.js';
+import { EXIT_STATUS_HELP } from './report-error.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'grid', value: 'X[,Y,Z]', help: 'work-items per dimension (HIP global size); required' },
@@ -37,11 +39,13 @@ Runs one kernel once. Arguments are given in the kernel's order and checked agai
   buf:4096                                       a zero-filled device buffer of 4096 bytes (its address is passed)
   buf:@in.bin                                    a device buffer holding the bytes of in.bin
   lds:256                                        256 bytes of LDS for a __local pointer argument
-Exit status: 0 success, 1 the GPU faulted or hung (the report says how), 2 bad arguments or input.
 
-${optionHelp(OPTIONS)}`;
+${optionHelp(OPTIONS)}
 
-type ParsedArg = { kind: 'scalar'; type: 'u32' | 'i32' | 'u64' | 'f32' | 'f64'; value: number | bigint; bytes: number } | { kind: 'buf'; bytes: Uint8Array } | { kind: 'lds'; bytes: number };
+${EXIT_STATUS_HELP}`;
+
+/** A buffer argument: `size` bytes, starting with `init` (a file's bytes) or zeros. */
+type ParsedArg = { kind: 'scalar'; type: 'u32' | 'i32' | 'u64' | 'f32' | 'f64'; value: number | bigint; bytes: number } | { kind: 'buf'; size: number; init?: Uint8Array } | { kind: 'lds'; bytes: number };
 
 function dims(s: string | undefined, what: string): [number, number, number] {
   if (s === undefined) throw new UsageError(`--${what} is required`);
@@ -78,13 +82,13 @@ function parseArgSpec(spec: string, i: number): ParsedArg {
     }
     case 'buf': {
       if (v.startsWith('@')) {
-        const file = v.slice(1);
-        if (!existsSync(file)) throw new UsageError(`--arg ${spec} (argument ${i}): file ${file} does not exist`);
-        return { kind: 'buf', bytes: new Uint8Array(readFileSync(file)) };
+        const init = readInputFile(v.slice(1), `--arg ${spec} (argument ${i}): file`, { nonEmpty: true });
+        return { kind: 'buf', size: init.length, init };
       }
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--arg ${spec} (argument ${i}): want a byte count ≥ 1 or @FILE`);
-      return { kind: 'buf', bytes: new Uint8Array(n) };
+      if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--arg ${spec} (argument ${i}): want a byte count ≥ 1 or @FILE`);
+      // Nothing is allocated yet: the size is checked against the GPU's memory once the device is open.
+      return { kind: 'buf', size: n };
     }
     case 'lds': {
       const n = Number(v);
@@ -110,6 +114,24 @@ function checkAgainstMetadata(a: ParsedArg, md: KernelArgMetadata, i: number, ke
   }
 }
 
+// Buffers may be larger than one hash update or one write accepts (2 GiB): both go in chunks.
+const CHUNK = 1 << 30;
+
+function sha256(bytes: Uint8Array): string {
+  const h = createHash('sha256');
+  for (let o = 0; o < bytes.length; o += CHUNK) h.update(bytes.subarray(o, o + CHUNK));
+  return h.digest('hex');
+}
+
+function writeChunked(file: string, bytes: Uint8Array): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (let o = 0; o < bytes.length; ) o += writeSync(fd, bytes, o, Math.min(CHUNK, bytes.length - o));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export async function runRun(argv: readonly string[], io: CommandIo): Promise<number> {
   const a = parseArgs(argv, OPTIONS);
   if (a.flags.has('help')) {
@@ -119,7 +141,7 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
   const [file, kernelName, extra] = a.positionals;
   if (!file || !kernelName) throw new UsageError('need <code-object> and <kernel>');
   if (extra) throw new UsageError(`unexpected argument "${extra}"`);
-  if (!existsSync(file)) throw new UsageError(`code object ${file} does not exist`);
+  const codeBytes = readInputFile(file, 'code object', { nonEmpty: true });
   const grid = dims(a.values.get('grid')?.[0], 'grid');
   const block = dims(a.values.get('block')?.[0], 'block');
   const queueKind = a.values.get('queue')?.[0] ?? 'aql';
@@ -143,13 +165,7 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
     kfd = Kfd.open(host);
     if (!Number.isInteger(gpuIndex) || gpuIndex < 0 || gpuIndex >= kfd.gpus.length) throw new UsageError(`--gpu ${gpuIndex}: this device has ${kfd.gpus.length} GPU(s)`);
     const dev = kfd.device(gpuIndex);
-    let program: Program;
-    try {
-      program = Program.load(dev, new Uint8Array(readFileSync(file)));
-    } catch (e) {
-      if (e instanceof Error && /ELF|code object|target|bundle|metadata/i.test(e.name + e.message)) throw new UsageError(`${file}: ${e.message}`);
-      throw e;
-    }
+    const program = parsingInput(file, () => Program.load(dev, codeBytes));
     if (!program.code.kernels.has(kernelName)) throw new UsageError(`${file} has no kernel "${kernelName}" (it has: ${program.kernelNames.join(', ')})`);
     const kernel = program.kernel(kernelName);
     const explicit = kernel.info.explicitArgs;
@@ -159,8 +175,10 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
     const args: KernelArg[] = specs.map((s, i) => {
       if (s.kind === 'scalar') return s.value;
       if (s.kind === 'lds') return s.bytes;
-      const b = dev.alloc(s.bytes.length, { domain: 'vram', hostVisible: true, label: `argument ${i}` });
-      b.view.set(s.bytes);
+      if (BigInt(s.size) > dev.node.vramBytes) throw new UsageError(`--arg buf:${s.init ? '@…' : s.size} (argument ${i}): ${s.size} bytes do not fit the ${dev.node.vramBytes} bytes of VRAM of ${dev.name}`);
+      const b = dev.alloc(s.size, { domain: 'vram', hostVisible: true, label: `argument ${i}` });
+      if (s.init) b.view.set(s.init);
+      else b.view.fill(0, 0, s.size);
       buffers.set(i, b);
       return b;
     });
@@ -181,10 +199,11 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
     const op = tracer.events.find((e) => e.name === kernelName);
     const elapsedUs = op ? Number(op.end - op.start) / 100 : null;
     const outs = [...buffers].map(([index, b]) => {
-      const bytes = b.view.slice(0, specs[index]!.kind === 'buf' ? (specs[index] as { bytes: Uint8Array }).bytes.length : 0);
-      return { index, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+      const spec = specs[index]!;
+      const bytes = b.view.subarray(0, spec.kind === 'buf' ? spec.size : 0);
+      return { index, bytes, sha256: sha256(bytes) };
     });
-    for (const s of saves) writeFileSync(s.file, outs.find((o) => o.index === s.index)!.bytes);
+    for (const s of saves) writeChunked(s.file, outs.find((o) => o.index === s.index)!.bytes);
     if (traceFile) writeFileSync(traceFile, JSON.stringify(chromeTrace(tracer.events)));
     const report = { device: host.description.device, kernel: kernelName, grid, block, queue: queueKind, elapsedUs, buffers: outs.map((o) => ({ index: o.index, bytes: o.bytes.length, sha256: o.sha256 })) };
     if (a.flags.has('json')) io.out(JSON.stringify(report, null, 2));

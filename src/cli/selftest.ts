@@ -6,6 +6,7 @@ import { chromeTrace } from '../harness/trace-file.js';
 import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
 import { table } from './table.js';
 import type { CommandIo } from './io.js';
+import { EXIT_STATUS_HELP } from './report-error.js';
 
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'device', value: 'D', help: 'auto (default), native, or emu:<model>[?inject=drop-interrupt,flip-copy-byte,stall-queue]' },
@@ -26,7 +27,9 @@ compute/SDMA overlap, peer copy and access (with several GPUs), a deliberate VM 
 hang. A live line per check goes to stderr; the result table (or JSON) to stdout.
 Exit status: 0 when every check passed or was skipped with a reason, 1 when one failed, 2 on usage errors.
 
-${optionHelp(OPTIONS)}`;
+${optionHelp(OPTIONS)}
+
+${EXIT_STATUS_HELP}`;
 
 const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 

@@ -2,6 +2,7 @@
 // entry u64 offset, u64 size, u64 id length and the id ("<kind>-<triple>-<target id>", e.g.
 // "hipv4-amdgcn-amd-amdhsa--gfx1100"). Format: clang docs "Clang Offload Bundler" (Bundled Binary
 // File Layout; compressed bundles start with the magic "CCOB").
+import { InputError } from '../errors.js';
 export const BUNDLE_MAGIC = '__CLANG_OFFLOAD_BUNDLE__';
 export const COMPRESSED_BUNDLE_MAGIC = 'CCOB';
 
@@ -18,7 +19,8 @@ export interface BundleEntry {
   readonly bytes: Uint8Array;
 }
 
-export class BundleError extends Error {
+/** A malformed or unsupported code object: the caller's input. */
+export class BundleError extends InputError {
   override name = 'BundleError';
 }
 

@@ -1,6 +1,7 @@
 // Minimal ELF64 little-endian reader: file header, section and program headers, symbol tables,
 // notes and RELA relocations. Field layouts: System V gABI (ELF-64 Object File Format) and
 // llvm/BinaryFormat/ELF.h. No dependencies; all offsets are checked against the file size.
+import { InputError } from '../errors.js';
 
 export const ELF = {
   ET_DYN: 3,
@@ -23,7 +24,8 @@ export const ELF = {
   STT_FUNC: 2,
 } as const;
 
-export class ElfError extends Error {
+/** A malformed or unsupported code object: the caller's input. */
+export class ElfError extends InputError {
   override name = 'ElfError';
 }
 

@@ -2,6 +2,7 @@
 // to GPU memory, and the dynamic relocations to apply once its load address is known.
 // Relocation numbers and formulas: llvm/BinaryFormat/ELFRelocs/AMDGPU.def and AMDGPUUsage.rst
 // "Relocation Records" (S = symbol address, A = addend, P = place, B = load base).
+import { InputError } from '../errors.js';
 import { ELF, ElfError, type ElfFile } from './elf.js';
 
 export const R_AMDGPU = {
@@ -41,9 +42,16 @@ export interface LoadPlan {
   readonly relocations: readonly Relocation[];
 }
 
-export class RelocationError extends Error {
+/** A malformed or unsupported code object: the caller's input. */
+export class RelocationError extends InputError {
   override name = 'RelocationError';
 }
+
+/**
+ * Largest loaded image accepted. Real code objects load a few KiB to a few MiB; a damaged header can
+ * ask for petabytes, which must be refused as bad input before anything is allocated for it.
+ */
+export const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
 
 export function planLoad(elf: ElfFile): LoadPlan {
   let size = 0;
@@ -59,6 +67,7 @@ export function planLoad(elf: ElfFile): LoadPlan {
     alignment = Math.max(alignment, s.addralign);
   }
   if (size === 0) throw new ElfError('code object has nothing to load (no PT_LOAD segment or SHF_ALLOC section)');
+  if (size > MAX_IMAGE_BYTES) throw new ElfError(`code object asks for a ${size}-byte loaded image (segments and sections reach 0x${size.toString(16)}); the limit is ${MAX_IMAGE_BYTES} bytes`);
   const image = new Uint8Array(size);
   for (const s of alloc) {
     if (s.type === ELF.SHT_NOBITS) continue;

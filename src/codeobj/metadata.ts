@@ -1,6 +1,7 @@
 // NT_AMDGPU_METADATA: the msgpack map in the "AMDGPU" note (type 32) of a v3+ code object.
 // Keys and meanings: LLVM AMDGPUUsage.rst "Code Object V3/V4/V5 Metadata" (amdhsa.version,
 // amdhsa.target, amdhsa.kernels with .name/.symbol/.args...). Decoded with @msgpack/msgpack.
+import { InputError } from '../errors.js';
 import { decode } from '@msgpack/msgpack';
 import type { ElfNote } from './elf.js';
 
@@ -92,7 +93,8 @@ export interface CodeObjectMetadata {
   readonly kernels: readonly KernelMetadata[];
 }
 
-export class MetadataError extends Error {
+/** A malformed or unsupported code object: the caller's input. */
+export class MetadataError extends InputError {
   override name = 'MetadataError';
 }
 

@@ -2,7 +2,8 @@
 // version, generic targets. Values: llvm/BinaryFormat/ELF.h (LLVM 19: EF_AMDGPU_MACH_*,
 // EF_AMDGPU_FEATURE_*_V4, EF_AMDGPU_GENERIC_VERSION, ELFABIVERSION_AMDGPU_HSA_V*); generic
 // processor members: LLVM AMDGPUUsage.rst "Generic Processors".
-import type { ElfHeader } from './elf.js';
+import { InputError } from '../errors.js';
+import { ELF, type ElfHeader } from './elf.js';
 
 const EF_AMDGPU_MACH = 0x0ff;
 const EF_AMDGPU_FEATURE_XNACK_V4 = 0x300;
@@ -53,11 +54,14 @@ export interface CodeObjectTarget {
   readonly targetId: string;
 }
 
-export class TargetMismatchError extends Error {
+/** A malformed or unsupported code object: the caller's input. */
+export class TargetMismatchError extends InputError {
   override name = 'TargetMismatchError';
 }
 
 export function decodeTarget(header: ElfHeader): CodeObjectTarget {
+  // e_flags only mean a processor when the file is an AMDGPU ELF at all (an x86 object's would not).
+  if (header.machine !== ELF.EM_AMDGPU) throw new TargetMismatchError(`not an AMDGPU code object (e_machine ${header.machine}, want ${ELF.EM_AMDGPU})`);
   const mach = header.flags & EF_AMDGPU_MACH;
   const name = MACH[mach];
   if (!name) throw new TargetMismatchError(`unknown AMDGPU processor EF_AMDGPU_MACH 0x${mach.toString(16)} in e_flags 0x${header.flags.toString(16)}`);

@@ -96,7 +96,7 @@ export class Device implements MemoryOwner {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new DriverError(this.name, 'the device is closed');
+    if (this.closed) throw new DriverError(this.name, 'the device is closed', { kind: 'input' });
   }
 
   /** Allocates GPU memory (see AllocOptions); the device frees it on close() if you do not. */

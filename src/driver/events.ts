@@ -2,6 +2,7 @@
 // writes of an event id into its slot plus an interrupt with that id wake WAIT_EVENTS), and waits.
 import { KFD_EVENT_PAGE_BYTES, KFD_EVENT_SLOT_BYTES, KFD_IOC, KFD_IOC_EVENT, KFD_IOC_WAIT_RESULT, eventData, hsaHwExceptionData, hsaMemoryExceptionData } from '../uapi/kfd.js';
 import { ioctl } from './ioctl.js';
+import { UseAfterFreeError } from './errors.js';
 import { releaseToKernel, type GpuBuffer } from './memory.js';
 import type { Device } from './device.js';
 import type { Kfd } from './kfd.js';
@@ -71,8 +72,16 @@ export class EventPage {
     return e;
   }
 
+  /** Signals the event from the CPU (SET_EVENT, as hsaKmtSetEvent): a waiter on it wakes. */
+  signal(e: KfdEvent): void {
+    if (this.events.get(e.id) !== e) throw new UseAfterFreeError('/dev/kfd', `KFD event ${e.id}`, 'signal');
+    ioctl(this.kfd.host, this.kfd.fd, KFD_IOC.SET_EVENT, { event_id: e.id });
+  }
+
+  /** Destroys an event of this page; destroying one twice (or one this page never made) throws. */
   destroyEvent(e: KfdEvent): void {
-    if (!this.events.delete(e.id)) return;
+    if (this.events.get(e.id) !== e) throw new UseAfterFreeError('/dev/kfd', `KFD event ${e.id}`, 'destroy');
+    this.events.delete(e.id);
     ioctl(this.kfd.host, this.kfd.fd, KFD_IOC.DESTROY_EVENT, { event_id: e.id });
   }
 
@@ -81,6 +90,8 @@ export class EventPage {
    * passes.
    */
   wait(events: readonly KfdEvent[], timeoutMs: number): WaitOutcome {
+    // A destroyed event's id may already name a newer event: waiting on it would be a silent wrong wait.
+    for (const e of events) if (this.events.get(e.id) !== e) throw new UseAfterFreeError('/dev/kfd', `KFD event ${e.id}`, 'wait');
     const all = [...events, this.memoryEvent, this.hwEvent];
     const region = this.kfd.scratch.region(all.length * eventData.size);
     all.forEach((e, i) => eventData.encode({ event_id: e.id }, region.bytes, i * eventData.size));

@@ -1,6 +1,7 @@
 // Kernel argument segments packed from the code object's metadata: explicit arguments in order,
 // hidden arguments where the metadata places them (LLVM AMDGPUUsage.rst, "Code Object V5 Metadata",
 // hidden argument kinds and sizes).
+import { InputError } from '../errors.js';
 import type { KernelInfo, KernelArgMetadata } from '../codeobj/index.js';
 import type { GpuBuffer } from './memory.js';
 import { lo32, hi32 } from '../hw/dword-stream.js';
@@ -38,7 +39,8 @@ export function dynamicLdsOfArgs(k: KernelInfo, args: readonly KernelArg[]): num
   return cursor - start;
 }
 
-export class KernargError extends Error {
+/** Arguments that do not fit the kernel's signature: the caller's input. */
+export class KernargError extends InputError {
   constructor(kernel: string, message: string) {
     super(`kernel ${kernel}: ${message}`);
     this.name = 'KernargError';

@@ -58,9 +58,9 @@ export class Kfd {
 
   /** Opens (once) the GPU at `index` among the topology's GPU nodes. */
   device(index = 0): Device {
-    if (this.closed) throw new Error('the KFD session is closed');
+    if (this.closed) throw new DriverError('/dev/kfd', 'the KFD session is closed', { kind: 'input' });
     const node = this.topology.gpus[index];
-    if (!node) throw new RangeError(`no GPU #${index}: the topology has ${this.topology.gpus.length} GPU(s)`);
+    if (!node) throw new DriverError('/dev/kfd', `no GPU #${index}: the topology has ${this.topology.gpus.length} GPU(s)`, { kind: 'input' });
     let d = this.opened.get(index);
     if (!d) {
       d = new Device(this, node, index);

@@ -4,7 +4,7 @@
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, PAGE_SIZE, PROT_NONE, PROT_READ, PROT_WRITE, pageAlign, type Host } from '../os/host.js';
 import { KFD_IOC, KFD_IOC_ALLOC_MEM_FLAGS as F } from '../uapi/kfd.js';
 import { OsError } from '../os/errors.js';
-import { DriverError } from './errors.js';
+import { DriverError, UseAfterFreeError } from './errors.js';
 import { ioctl } from './ioctl.js';
 
 export type Domain = 'vram' | 'gtt' | 'userptr';
@@ -55,8 +55,9 @@ export class GpuBuffer {
     return this.freed;
   }
 
-  /** The CPU view; throws for device-only memory. */
+  /** The CPU view; throws for device-only memory and after free (the mapping is gone). */
   get view(): Uint8Array {
+    if (this.freed) throw new UseAfterFreeError(this.owner.name, this.describe(), 'CPU view');
     if (!this.bytes) throw new Error(`${this.owner.name}: ${this.describe()} is not host-visible (allocate with hostVisible: true)`);
     return this.bytes;
   }
@@ -67,6 +68,7 @@ export class GpuBuffer {
 
   /** Maps the buffer into more GPUs' VMs (peer access). */
   mapTo(gpuIds: readonly number[]): void {
+    if (this.freed) throw new UseAfterFreeError(this.owner.name, this.describe(), 'map to GPUs');
     const todo = gpuIds.filter((id) => !this.mappedOn.has(id));
     if (todo.length === 0) return;
     const o = this.owner;
@@ -75,6 +77,7 @@ export class GpuBuffer {
   }
 
   unmapFrom(gpuIds: readonly number[]): void {
+    if (this.freed) throw new UseAfterFreeError(this.owner.name, this.describe(), 'unmap from GPUs');
     const todo = gpuIds.filter((id) => this.mappedOn.has(id));
     if (todo.length === 0) return;
     const o = this.owner;
@@ -88,9 +91,13 @@ export class GpuBuffer {
     this.owner.forget(this);
   }
 
-  /** Unmaps from every GPU, drops the CPU mapping and VA reservation, then frees the BO. */
+  /**
+   * Unmaps from every GPU, drops the CPU mapping and VA reservation, then frees the BO. A second free
+   * (also after the device's close() freed it) throws: it is a bug in the caller, and a silent success
+   * would hide the one that also kept using the buffer.
+   */
   free(): void {
-    if (this.freed) return;
+    if (this.freed) throw new UseAfterFreeError(this.owner.name, this.describe(), 'free');
     this.unmapFrom([...this.mappedOn]);
     const o = this.owner;
     o.host.munmap(this.va, pageAlign(this.size));
@@ -129,7 +136,7 @@ export function allocFlags(opts: AllocOptions): number {
 }
 
 export function allocate(owner: MemoryOwner, size: number, opts: AllocOptions = {}): GpuBuffer {
-  if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`${owner.name}: cannot allocate ${size} bytes`);
+  if (!Number.isSafeInteger(size) || size <= 0) throw new DriverError(owner.name, `cannot allocate ${size} bytes: want a whole number of bytes ≥ 1`, { kind: 'input' });
   const domain = opts.domain ?? 'vram';
   const hostVisible = opts.hostVisible ?? domain !== 'vram';
   const flags = allocFlags({ ...opts, domain, hostVisible });

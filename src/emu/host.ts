@@ -342,6 +342,15 @@ export class EmuHost implements Host {
     };
   }
 
+  /**
+   * A full garbage collection in every engine thread. A freed BO's SharedArrayBuffer is released only
+   * when every thread that saw it has collected; an idle engine thread may not for a long time, so a
+   * leak measurement asks for it.
+   */
+  collectGarbage(): void {
+    for (const g of this.gpus) g.link.call({ op: 'collect-garbage' });
+  }
+
   /** Waits until no engine has work in flight (or `timeoutMs`); true when idle. */
   idle(timeoutMs = 5000): boolean {
     const end = performance.now() + timeoutMs;

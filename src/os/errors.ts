@@ -1,3 +1,4 @@
+import { AmdgpuError } from '../errors.js';
 import { errnoName } from './errno.js';
 
 /** Where an OS call failed: the call, the path or ioctl it was about, and the errno. */
@@ -9,7 +10,7 @@ export interface OsErrorInfo {
 }
 
 /** A failed system call, typed by errno; the message names the call, the target, the errno and a hint. */
-export class OsError extends Error {
+export class OsError extends AmdgpuError {
   readonly call: string;
   readonly errno: number;
   readonly code: string;
@@ -19,7 +20,7 @@ export class OsError extends Error {
   constructor(info: OsErrorInfo) {
     const code = errnoName(info.errno);
     const hint = info.hint ?? defaultHint(info.call, code, info.target);
-    super(`${info.call}${info.target ? ` ${info.target}` : ''} failed: ${code}${hint ? ` — ${hint}` : ''}`);
+    super('runtime', `${info.call}${info.target ? ` ${info.target}` : ''} failed: ${code}${hint ? ` — ${hint}` : ''}`);
     this.name = 'OsError';
     this.call = info.call;
     this.errno = info.errno;

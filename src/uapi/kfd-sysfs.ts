@@ -1,4 +1,5 @@
 // KFD topology sysfs ABI: include/uapi/linux/kfd_sysfs.h.
+import { AmdgpuError } from '../errors.js';
 export const KFD_TOPOLOGY_PATH = '/sys/devices/virtual/kfd/kfd/topology';
 
 export const HSA_CAP = {
@@ -47,9 +48,10 @@ export function ioLinkTypeName(type: number): string {
   return `type ${type}`;
 }
 
-export class TopologyError extends Error {
+/** The KFD topology in sysfs is missing or malformed (a broken driver or capture): a runtime failure. */
+export class TopologyError extends AmdgpuError {
   constructor(message: string) {
-    super(message);
+    super('runtime', message);
     this.name = 'TopologyError';
   }
 }

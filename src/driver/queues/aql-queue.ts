@@ -7,7 +7,7 @@ import { amdQueue, AMD_QUEUE_PROPERTIES, HSA_PACKET_TYPE, AQL_PACKET_BYTES } fro
 import { writeDispatchPacket, writeBarrierPacket, writePm4IbPacket, decodeAqlPacket, formatAqlPacket, type DispatchPacket } from '../../hw/aql.js';
 import { Pm4Builder } from '../../hw/pm4/builder.js';
 import { lo32, hi32 } from '../../hw/dword-stream.js';
-import { DriverError, WaitTimeoutError } from '../errors.js';
+import { UseAfterFreeError, WaitTimeoutError } from '../errors.js';
 import { ioctl } from '../ioctl.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
@@ -119,7 +119,7 @@ export class AqlQueue implements DeviceResource {
 
   /** Reserves the next slot (waiting while the ring is full) and returns its byte offset. */
   private slot(): number {
-    if (this.destroyed) throw new DriverError(this.device.name, `${this.label} was destroyed`);
+    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
     if (this.retirements.size) this.retirements.collect(this.timeline.count);
     if (this.written - this.readSeen >= this.packets) {
       const start = performance.now();
@@ -200,6 +200,7 @@ export class AqlQueue implements DeviceResource {
   }
 
   wait(c: AqlCompletion | bigint = this.writeIndex, timeoutMs = DEFAULT_WAIT_MS, what?: string): void {
+    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'wait');
     const value = typeof c === 'bigint' ? c : c.value;
     this.timeline.wait(value, timeoutMs, what ?? `packet ${value - 1n} of ${this.label}`, () => this.diagnose());
     this.retirements.collect(this.timeline.count);
@@ -219,8 +220,9 @@ export class AqlQueue implements DeviceResource {
     return lines.join('\n');
   }
 
+  /** Destroys the queue and frees its memory; a second destroy (also after the device's close()) throws. */
   destroy(): void {
-    if (this.destroyed) return;
+    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'destroy');
     this.destroyed = true;
     this.device.disown(this);
     ioctl(this.device.host, this.device.kfdFd, KFD_IOC.DESTROY_QUEUE, { queue_id: this.queueId });

@@ -3,7 +3,7 @@
 // timeline for fences, and a diagnostic dump of the ring around the read pointer.
 import type { Mmio } from '../../os/host.js';
 import { KFD_IOC } from '../../uapi/kfd.js';
-import { DriverError, WaitTimeoutError } from '../errors.js';
+import { DriverError, UseAfterFreeError, WaitTimeoutError } from '../errors.js';
 import { ioctl } from '../ioctl.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
@@ -107,7 +107,7 @@ export abstract class RingQueue implements DeviceResource {
    * With a tracer on the device, the submission is bracketed by GPU timestamps named `label`.
    */
   submit(packets: Uint32Array, opts: SubmitOptions = FENCED): Completion {
-    if (this.destroyed) throw new DriverError(this.device.name, `${this.label} was destroyed`);
+    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
     const tracer = this.device.tracer;
     const slot = tracer?.slot(this.device);
     if (slot) this.place(this.timestampPackets(slot.va, 'start'));
@@ -168,6 +168,7 @@ export abstract class RingQueue implements DeviceResource {
 
   /** Blocks until the completion's fence landed (or the timeout; the error dumps the ring). */
   wait(c: Completion | bigint = this.submitted, timeoutMs = DEFAULT_WAIT_MS, what?: string): void {
+    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'wait');
     const value = typeof c === 'bigint' ? c : c.value;
     this.timeline.wait(value, timeoutMs, what ?? `fence ${value} of ${this.label}`, () => this.diagnose());
   }
@@ -191,8 +192,9 @@ export abstract class RingQueue implements DeviceResource {
     return lines.join('\n');
   }
 
+  /** Destroys the queue and frees its memory; a second destroy (also after the device's close()) throws. */
   destroy(): void {
-    if (this.destroyed) return;
+    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'destroy');
     this.destroyed = true;
     this.device.disown(this);
     ioctl(this.device.host, this.device.kfdFd, KFD_IOC.DESTROY_QUEUE, { queue_id: this.queueId });

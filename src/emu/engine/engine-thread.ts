@@ -1,5 +1,6 @@
 // One GPU's engines: runs every queue of the GPU, interleaved, so compute and SDMA progress together,
 // and serves the kernel side's requests between steps.
+import { collectGarbage } from './gc.js';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { CTRL, type EngineRequest, type EngineSetup, type QueueDescriptor } from './protocol.js';
 import { GpuVm, type GpuFault } from './vm.js';
@@ -172,6 +173,9 @@ export class EngineThread implements EngineContext {
         view?.unmap?.();
         return undefined;
       }
+      case 'collect-garbage':
+        collectGarbage();
+        return undefined;
       case 'map': {
         const bytes = this.backings.get(req.backingId)?.bytes;
         if (!bytes) throw new Error(`map of unknown backing ${req.backingId}`);

@@ -53,7 +53,9 @@ export type EngineRequest =
   | { readonly op: 'destroy-queue'; readonly queueId: number }
   | { readonly op: 'event-page'; readonly backingId: number; readonly offset: number }
   | { readonly op: 'scratch'; readonly va: bigint }
-  | { readonly op: 'status' };
+  | { readonly op: 'status' }
+  /** A full garbage collection in the engine thread (leak measurements: freed backings are only released by its GC). */
+  | { readonly op: 'collect-garbage' };
 
 export interface EngineSetup {
   readonly gpuId: number;

@@ -1,4 +1,5 @@
 // Emulated systems: one CPU node plus GPUs whose node properties are real captures (captures.ts).
+import { InputError } from '../../errors.js';
 import { GFX1100_NODE_PROPERTIES, GFX90A_NODE_PROPERTIES, GFX942_NODE_PROPERTIES } from './captures.js';
 
 export interface GpuModel {
@@ -66,7 +67,8 @@ export interface DeviceSpec {
   readonly spec: string;
 }
 
-export class DeviceSpecError extends Error {
+/** An `emu:` device name that names no model or option: the caller's input. */
+export class DeviceSpecError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'DeviceSpecError';

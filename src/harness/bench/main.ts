@@ -1,11 +1,12 @@
-// `npm run bench`: the same as `amdgpu-ts bench`, with the arguments passed through.
+// `npm run bench`: the same as `amdgpu-ts bench`, with the arguments passed through and errors
+// reported as the CLI reports them (one line; exit 2 input, 1 runtime, 3 internal).
 import { runBench } from '../../cli/bench.js';
 import { processIo } from '../../cli/io.js';
-import { UsageError } from '../../cli/args.js';
+import { reportError, takeDebugFlag } from '../../cli/report-error.js';
 
+const { argv, debug } = takeDebugFlag(process.argv.slice(2));
 try {
-  process.exitCode = await runBench(process.argv.slice(2), processIo);
+  process.exitCode = await runBench(argv, processIo);
 } catch (e) {
-  processIo.err(`amdgpu-ts bench: ${e instanceof UsageError ? `${e.message} (see --help)` : e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  process.exitCode = e instanceof UsageError ? 2 : 1;
+  process.exitCode = reportError('bench', e, processIo, debug);
 }

@@ -23,7 +23,7 @@ export const vmFault: Check = {
       } catch (e) {
         expect(e instanceof GpuFaultError, `expected a GPU memory fault, got: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
         expect(e.va === (va & ~0xfffn), `fault reported at 0x${e.va.toString(16)}, the write went to page 0x${(va & ~0xfffn).toString(16)}`);
-        return `memory exception at 0x${e.va.toString(16)} (${e.kind})`;
+        return `memory exception at 0x${e.va.toString(16)} (${e.faultKind})`;
       }
       throw new Error(`the write to unmapped 0x${va.toString(16)} completed without a fault`);
     } finally {
