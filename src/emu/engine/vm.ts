@@ -113,6 +113,12 @@ export class GpuVm {
     return new DataView(s.bytes.buffer, s.bytes.byteOffset).getBigUint64(s.offset, true);
   }
 
+  /** 64-bit atomic add (wrapping) at an 8-byte-aligned address; returns the old value. */
+  atomicAdd64(va: bigint, delta: bigint, client: string): bigint {
+    const s = this.span(va, 8, true, client);
+    return Atomics.add(new BigUint64Array(s.bytes.buffer, s.bytes.byteOffset + s.offset, 1), 0, BigInt.asUintN(64, delta));
+  }
+
   /** 64-bit store, atomic when aligned, so a CPU polling the location sees all or nothing. */
   write64(va: bigint, value: bigint, client: string): void {
     const s = this.span(va, 8, true, client);

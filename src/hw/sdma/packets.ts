@@ -26,6 +26,9 @@ export const SDMA_OP = {
   GCR_REQ: 17,
 } as const;
 
+/** SDMA ATOMIC operations (the TC atomic opcodes; ROCr sdma_registers.h SDMA_ATOMIC_ADD64). */
+export const SDMA_ATOMIC = { ADD64: 47 } as const;
+
 export const SDMA_SUBOP = { COPY_LINEAR: 0, WRITE_LINEAR: 0, TIMESTAMP_GET_GLOBAL: 2 } as const;
 
 export type SdmaVersion = 4 | 5 | 6 | 7;
@@ -72,6 +75,12 @@ export function sdmaPacketDefs(version: SdmaVersion): readonly SdmaPacketDef[] {
     {
       name: 'POLL_REGMEM', op: SDMA_OP.POLL_REGMEM, subOp: 0, dwords: 6,
       fields: [field('hdp_flush', 0, 26, 1), field('function', 0, 28, 3, COMPARE_FUNC_NAMES), field('mem_poll', 0, 31, 1), ...addr64('addr', 1), field('value', 3), field('mask', 4), field('interval', 5, 0, 16), field('retry_count', 5, 16, 12)],
+    },
+    // SDMA_PKT_ATOMIC (vega10_sdma_pkt_open.h; ROCr sdma_registers.h): operation in header bits 31:25,
+    // `l` (loop until the compare succeeds) in bit 16, 64-bit source and compare data.
+    {
+      name: 'ATOMIC', op: SDMA_OP.ATOMIC, subOp: 0, dwords: 8,
+      fields: [field('loop', 0, 16, 1), field('operation', 0, 25, 7), ...addr64('addr', 1), ...addr64('src_data', 3), ...addr64('cmp_data', 5), field('loop_interval', 7, 0, 13)],
     },
     { name: 'CONST_FILL', op: SDMA_OP.CONST_FILL, subOp: 0, dwords: 5, fields: [field('fillsize', 0, 30, 2), ...addr64('dst_addr', 1), field('src_data', 3), field('count', 4, 0, countBits)] },
     { name: 'TIMESTAMP', op: SDMA_OP.TIMESTAMP, subOp: SDMA_SUBOP.TIMESTAMP_GET_GLOBAL, dwords: 3, fields: [...addr64('addr', 1)] },

@@ -2,7 +2,7 @@
 // Copies and fills run in slices, and one step moves at most a slice's worth of bytes over any number of
 // packets, so the GPU's other queues keep moving (compute/SDMA overlap) whatever the packet size limit.
 import { decodeSdmaPacket, formatSdmaPacket, sdmaVersionOf } from '../../../hw/sdma/decode.js';
-import { SDMA_OP, type SdmaVersion } from '../../../hw/sdma/packets.js';
+import { SDMA_ATOMIC, SDMA_OP, type SdmaVersion } from '../../../hw/sdma/packets.js';
 import { compare } from '../../../hw/pm4/opcodes.js';
 import { address } from '../../../hw/packet-fields.js';
 import { targetByName } from '../../../hw/targets.js';
@@ -13,6 +13,8 @@ import { RingEngineQueue } from './engine-queue.js';
 
 /** Bytes one step of COPY_LINEAR / CONST_FILL packets moves before yielding to the other queues. */
 const SLICE_BYTES = 4 << 20;
+/** POLL_REGMEM function 0: the compare always succeeds. */
+const COMPARE_ALWAYS = 0;
 const MAX_PACKET_DWORDS = (1 << 20) + 4;
 
 interface Transfer {
@@ -108,6 +110,10 @@ class SdmaQueue extends RingEngineQueue {
         this.ctx.interrupt(f.int_context!, this.client);
         break;
       case SDMA_OP.POLL_REGMEM: {
+        // A register poll whose compare function is "always" never waits: ROCr emits one before every
+        // gfx9 copy as its HDP flush (amd_blit_sdma.cpp BuildHdpFlushCommand). Real register polls need
+        // registers the emulator does not model.
+        if (f.mem_poll !== 1 && f.function === COMPARE_ALWAYS) break;
         if (f.mem_poll !== 1) throw new QueueStop('POLL_REGMEM on a register is not supported by the emulated SDMA');
         const a = address(f, 'addr');
         if ((a & 3n) !== 0n) throw new QueueStop(`POLL_REGMEM on unaligned address 0x${a.toString(16)}`);
@@ -117,6 +123,14 @@ class SdmaQueue extends RingEngineQueue {
           return 'waiting';
         }
         this.waitingFor = '';
+        break;
+      }
+      case SDMA_OP.ATOMIC: {
+        const a = address(f, 'addr');
+        if ((a & 7n) !== 0n) throw new QueueStop(`ATOMIC on address 0x${a.toString(16)} that is not 8-byte aligned`);
+        if (f.loop !== 0) throw new QueueStop('ATOMIC with the loop bit (retry until the compare succeeds) is not modelled');
+        if (f.operation !== SDMA_ATOMIC.ADD64) throw new QueueStop(`ATOMIC operation ${f.operation} is not modelled (only ADD64, ${SDMA_ATOMIC.ADD64})`);
+        vm.atomicAdd64(a, address(f, 'src_data'), this.client);
         break;
       }
       case SDMA_OP.TIMESTAMP: {
