@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -220,6 +221,14 @@ static int connect_server(void)
 	__atomic_store_n(&connected_once, 1, __ATOMIC_RELAXED);
 	/* The server reads and writes what ioctl arguments point to (process_vm_readv/writev). */
 	prctl(PR_SET_PTRACER, (unsigned long)reply[0], 0, 0, 0);
+	/* A client the emulator started dies with it: with the GPU gone nothing would ever complete its
+	 * waits (as after a GPU reset, where the runtime aborts the process). Checked again after the
+	 * prctl, in case the parent died in between. */
+	if (getppid() == (pid_t)reply[0]) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		if (getppid() != (pid_t)reply[0])
+			raise(SIGKILL);
+	}
 	conn_fd = fd;
 	conn_pid = getpid();
 	registry(fd, 1);

@@ -4,7 +4,9 @@
  * hsa_amd_memory_async_copy host -> device -> host, checked byte for byte.
  *
  * Build: cc -O2 -Wall -Wextra -o hsa_vector_add hsa_vector_add.c -lhsa-runtime64
- * Run:   amdgpu-ts emulate -- ./hsa_vector_add vector_add.gfx90a.co [copy-bytes]
+ * Run:   amdgpu-ts emulate -- ./hsa_vector_add vector_add.gfx90a.co [copy-bytes] [--exit-without-cleanup]
+ * (--exit-without-cleanup: _exit right after the dispatch, holding its queue, memory and events, so
+ * the emulator's teardown of a process that never freed anything can be checked)
  * Prints one "ok ..." line per check; exits 0 when all pass, 1 on a wrong result, 2 on an HSA error. */
 #include <hsa/hsa.h>
 #include <hsa/hsa_ext_amd.h>
@@ -12,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+static int exit_without_cleanup;
 
 #define CHECK(call)                                                                   \
 	do {                                                                          \
@@ -190,6 +195,10 @@ static int dispatch_vector_add(struct found *f, const char *code_object)
 		return 1;
 	}
 	printf("ok vector_add %u elements\n", n);
+	if (exit_without_cleanup) {
+		fflush(stdout);
+		_exit(0);
+	}
 	CHECK(hsa_signal_destroy(done));
 	CHECK(hsa_executable_destroy(exe));
 	CHECK(hsa_code_object_reader_destroy(reader));
@@ -202,7 +211,7 @@ static int dispatch_vector_add(struct found *f, const char *code_object)
 	return 0;
 }
 
-static int copy(struct found *f, hsa_signal_t signal, void *dst, hsa_agent_t dst_agent, const void *src, hsa_agent_t src_agent, size_t size)
+static int copy(hsa_signal_t signal, void *dst, hsa_agent_t dst_agent, const void *src, hsa_agent_t src_agent, size_t size)
 {
 	hsa_signal_store_relaxed(signal, 1);
 	CHECK(hsa_amd_memory_async_copy(dst, dst_agent, src, src_agent, size, 0, NULL, signal));
@@ -232,7 +241,7 @@ static int round_trip(struct found *f, size_t size)
 		host_out[i] = (uint8_t)~x;
 	}
 	CHECK(hsa_signal_create(1, 0, NULL, &signal));
-	if (copy(f, signal, device, f->gpu, host_in, f->cpu, size) || copy(f, signal, host_out, f->cpu, device, f->gpu, size))
+	if (copy(signal, device, f->gpu, host_in, f->cpu, size) || copy(signal, host_out, f->cpu, device, f->gpu, size))
 		return 1;
 	for (i = 0; i < size; i++) {
 		if (host_out[i] != host_in[i]) {
@@ -251,12 +260,18 @@ static int round_trip(struct found *f, size_t size)
 int main(int argc, char **argv)
 {
 	struct found f;
-	size_t copy_bytes = argc > 2 ? (size_t)strtoull(argv[2], NULL, 0) : (size_t)1 << 20;
-	int rc;
+	size_t copy_bytes = (size_t)1 << 20;
+	int rc, i;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: %s CODE_OBJECT [COPY_BYTES]\n", argv[0]);
+		fprintf(stderr, "usage: %s CODE_OBJECT [COPY_BYTES] [--exit-without-cleanup]\n", argv[0]);
 		return 2;
+	}
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--exit-without-cleanup") == 0)
+			exit_without_cleanup = 1;
+		else
+			copy_bytes = (size_t)strtoull(argv[i], NULL, 0);
 	}
 	memset(&f, 0, sizeof(f));
 	CHECK(hsa_init());
