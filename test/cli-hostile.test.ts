@@ -78,7 +78,7 @@ const runArgs = (...args: string[]): string[] => ['run', CO, 'fill', '--grid', '
 
 const CASES: readonly Case[] = [
   // Unknown flags and missing values, on every command.
-  ...['selftest', 'run', 'bench', 'info', 'decode', 'disasm'].map((c): Case => [[c, '--frobnicate'], 2, /unknown option --frobnicate \(see amdgpu-ts \w+ --help\)$/]),
+  ...['selftest', 'run', 'bench', 'info', 'decode', 'disasm', 'emulate'].map((c): Case => [[c, '--frobnicate'], 2, /unknown option --frobnicate \(see amdgpu-ts \w+ --help\)$/]),
   ...['selftest', 'run', 'bench', 'info'].map((c): Case => [[c, '--device'], 2, /--device needs a value/]),
   [['decode', '--engine'], 2, /--engine needs a value/],
   [['disasm', CO, '--kernel'], 2, /--kernel needs a value/],
@@ -145,6 +145,10 @@ const CASES: readonly Case[] = [
   [['bench', '--timeout', '0'], 2, /want a positive number/],
   [['bench', 'extra'], 2, /unexpected argument "extra"/],
   [['decode', 'a', 'b'], 2, /one input at most/],
+  [['emulate'], 2, /no command to run/],
+  [['emulate', '--device', 'emu:gfx9999', '--', 'true'], 2, /unknown emulated model "gfx9999"/],
+  [['emulate', '--timeout', 'soon', '--', 'true'], 2, /--timeout soon: expected a positive number of seconds/],
+  [['emulate', '--', join(tmp, 'no-such-program')], 2, /cannot run .*no-such-program: ENOENT$/],
 ];
 
 test(`hostile CLI: ${CASES.length} bad inputs across every command exit 2 with one stderr line and no stack`, async () => {
@@ -163,7 +167,10 @@ test('hostile CLI: --help of every command exits 0 and states the exit codes', a
   assert.match(out.join('\n'), /exit status:/);
   const r = await cli(['frobnicate']);
   assert.equal(r.code, 2);
-  assert.deepEqual(r.err, ['amdgpu-ts: unknown command "frobnicate" (commands: selftest, run, bench, info, decode, disasm; see amdgpu-ts --help)']);
+  assert.deepEqual(r.err, ['amdgpu-ts: unknown command "frobnicate" (commands: selftest, run, bench, info, decode, disasm, emulate; see amdgpu-ts --help)']);
+  const help: string[] = [];
+  assert.equal(await main(['emulate', '--help'], { out: (l) => help.push(l), err: () => assert.fail('emulate --help wrote to stderr'), interactive: false }), 0);
+  assert.match(help.join('\n'), /exit status: COMMAND's own; 128\+N .* 2 bad usage.* 1 the preload library .* 3 internal error/s);
 });
 
 test(`hostile CLI: ${FLIPPED.length} bit-flipped code objects through disasm, and a third of them through run: never an internal error or a stack`, async () => {

@@ -111,8 +111,9 @@ for (const model of ['emu:gfx1100', 'emu:gfx942']) {
       // A copy long enough that the wait outlasts its spin and sleeps in WAIT_EVENTS.
       q.wait(q.copy(b.va, a.va, n), 10000);
       assert.equal(q.timeline.stats.spins, before.spins, 'the wait did not finish while spinning');
+      // The copy may outlast a sleep slice (a loaded machine, or the first touch of fresh pages), so
+      // slices may end by timeout; what matters is that the wait ended because the interrupt woke it.
       assert.equal(q.timeline.stats.interruptWakeups, before.interruptWakeups + 1, 'woken once, by the interrupt');
-      assert.equal(q.timeline.stats.sleepTimeouts, before.sleepTimeouts, 'no sleep ran into its timeout');
       q.destroy();
       a.free();
       b.free();

@@ -271,6 +271,22 @@ FILE *fopen(const char *path, const char *mode) { NOT_SERVED(path, ENODEV, NULL)
 FILE *fopen64(const char *path, const char *mode) { NOT_SERVED(path, ENODEV, NULL) REAL(fopen64, NULL) REDIRECT(path, NULL); return real(p, mode); }
 DIR *opendir(const char *path) { NOT_SERVED(path, ENOTDIR, NULL) REAL(opendir, NULL) REDIRECT(path, NULL); return real(p); }
 
+/* scandir opens the directory inside libc, past opendir's interposer: Node's fs.readdirSync uses it. */
+typedef int (*dirent_filter)(const struct dirent *);
+typedef int (*dirent_compare)(const struct dirent **, const struct dirent **);
+typedef int (*dirent64_filter)(const struct dirent64 *);
+typedef int (*dirent64_compare)(const struct dirent64 **, const struct dirent64 **);
+int scandir(const char *path, struct dirent ***list, dirent_filter filter, dirent_compare compare)
+{
+	NOT_SERVED(path, ENOTDIR, -1) REAL(scandir, -1) REDIRECT(path, -1);
+	return real(p, list, filter, compare);
+}
+int scandir64(const char *path, struct dirent64 ***list, dirent64_filter filter, dirent64_compare compare)
+{
+	NOT_SERVED(path, ENOTDIR, -1) REAL(scandir64, -1) REDIRECT(path, -1);
+	return real(p, list, filter, compare);
+}
+
 /* ---- stat ---- */
 
 #define STAT_PATH(fn, path, st)                                                  \

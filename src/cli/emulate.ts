@@ -1,9 +1,8 @@
 // `amdgpu-ts emulate -- COMMAND ARGS…`: runs an unmodified program (rocminfo, a HSA or HIP program)
 // with the emulated GPU behind its /dev/kfd, render node and sysfs.
 import { writeFileSync } from 'node:fs';
-import { parseEmuSpec, DeviceSpecError } from '../emu/models/models.js';
-import { runServed, ServedStartError } from '../emu/serve/run.js';
-import { PreloadBuildError } from '../emu/serve/preload-build.js';
+import { parseEmuSpec } from '../emu/models/models.js';
+import { runServed } from '../emu/serve/run.js';
 import type { ServerStats } from '../emu/serve/server.js';
 import { optionHelp, parseArgs, UsageError, type OptionSpec } from './args.js';
 import type { CommandIo } from './io.js';
@@ -25,8 +24,9 @@ paths to this process; all other calls go to libc. Memory the program maps is sh
 
 ${optionHelp(OPTIONS)}
 
-Exit status: COMMAND's own; 128+N when signal N ended it; 2 for bad usage or a COMMAND that cannot
-be started; 1 when the preload library cannot be built.`;
+exit status: COMMAND's own; 128+N when signal N ended it; 2 bad usage, an unknown model or a COMMAND
+that cannot be started; 1 the preload library cannot be built (no C compiler); 3 internal error.
+Errors are one line on stderr; --debug (or AMDGPU_TS_DEBUG=1) adds the stack trace.`;
 
 const SIGNALS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
 
@@ -73,30 +73,11 @@ export async function runEmulate(argv: readonly string[], io: CommandIo): Promis
   }
   if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}" before the command`);
   if (program.length === 0) throw new UsageError('no command to run (amdgpu-ts emulate -- COMMAND ARGS…)');
-  let spec;
-  try {
-    spec = parseEmuSpec(p.values.get('device')?.[0] ?? 'emu:gfx90a');
-  } catch (e) {
-    if (e instanceof DeviceSpecError) throw new UsageError(e.message);
-    throw e;
-  }
+  const spec = parseEmuSpec(p.values.get('device')?.[0] ?? 'emu:gfx90a');
   const timeoutText = p.values.get('timeout')?.[0];
   const timeoutS = timeoutText === undefined ? undefined : Number(timeoutText);
   if (timeoutS !== undefined && !(timeoutS > 0)) throw new UsageError(`--timeout ${timeoutText}: expected a positive number of seconds`);
-  let r;
-  try {
-    r = await runServed({ spec, command: program[0]!, args: program.slice(1), timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000 });
-  } catch (e) {
-    if (e instanceof ServedStartError) {
-      io.err(`amdgpu-ts emulate: ${e.message}`);
-      return 2;
-    }
-    if (e instanceof PreloadBuildError) {
-      io.err(`amdgpu-ts emulate: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
+  const r = await runServed({ spec, command: program[0]!, args: program.slice(1), timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000 });
   const file = p.values.get('json-stats')?.[0];
   if (file) writeFileSync(file, JSON.stringify({ command: program, exitCode: r.exitCode, signal: r.signal, wallMs: Math.round(r.wallMs), ...r.stats }, null, 2) + '\n');
   if (!p.flags.has('quiet')) io.err(summary(r.stats));

@@ -21,13 +21,14 @@ export function hasCommand(cmd: string): boolean {
  * Returns true when every prerequisite is present. Otherwise skips the test ("skipped: <what is
  * missing>") outside CI, and throws inside CI.
  */
-export function requireOracle(t: TestContext, needs: { commands?: string[]; files?: string[] }): boolean {
+export function requireOracle(t: TestContext, needs: { commands?: string[]; files?: string[]; install?: string }): boolean {
   const missing = [
     ...(needs.commands ?? []).filter((c) => !hasCommand(c)),
     ...(needs.files ?? []).filter((f) => !existsSync(f)),
   ];
   if (missing.length === 0) return true;
-  const why = `skipped: ${missing.join(', ')} missing (install with: apt-get install -y clang-19 lld-19 llvm-19 llvm-19-dev libdrm-dev linux-libc-dev libhsa-runtime-dev gcc)`;
+  const install = needs.install ?? 'apt-get install -y clang-19 lld-19 llvm-19 llvm-19-dev libdrm-dev linux-libc-dev libhsa-runtime-dev gcc';
+  const why = `skipped: ${missing.join(', ')} missing (install with: ${install})`;
   if (inCI) throw new Error(`CI must run this oracle test, but ${why.slice(9)}`);
   t.skip(why);
   return false;

@@ -7,14 +7,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { packagePath } from '../../os/package-root.js';
+import { AmdgpuError } from '../../errors.js';
 
 /** The exact build command (README "Run ROCm programs without a GPU" quotes it). */
 export const PRELOAD_CFLAGS = ['-std=gnu11', '-O2', '-fPIC', '-shared', '-Wall', '-Wextra', '-Wno-unused-parameter'] as const;
 export const PRELOAD_LIBS = ['-ldl', '-lpthread'] as const;
 
-export class PreloadBuildError extends Error {
+/** The preload library cannot be built (no C compiler, a compile error): the machine lacks something. */
+export class PreloadBuildError extends AmdgpuError {
   constructor(message: string) {
-    super(message);
+    super('runtime', message);
     this.name = 'PreloadBuildError';
   }
 }

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceSpec } from '../models/models.js';
+import { AmdgpuError } from '../../errors.js';
 import { EmuServer, type ServerStats } from './server.js';
 import { buildPreload } from './preload-build.js';
 import { EMULATED_KFD_RDEV, REDIRECTED_PREFIXES, writeServedTree } from './tree.js';
@@ -34,9 +35,10 @@ export interface ServedRunResult {
   readonly stats: ServerStats;
 }
 
-export class ServedStartError extends Error {
+/** The program to serve cannot be started (not found, not executable): bad input. */
+export class ServedStartError extends AmdgpuError {
   constructor(message: string) {
-    super(message);
+    super('input', message);
     this.name = 'ServedStartError';
   }
 }
