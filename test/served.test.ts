@@ -146,6 +146,22 @@ describe('served emu:gfx90a: unmodified ROCm 5.2.3 user space', { concurrency: f
   });
 });
 
+describe('our own driver as a served client', { concurrency: false }, () => {
+  test('unchanged, through its native host (libc via koffi), it passes its self-test on a served emu:gfx90ax2, peers included', async (t) => {
+    if (!requireOracle(t, { commands: ['cc'] })) return;
+    const only = ['device', 'topology', 'memory', 'queues', 'pm4', 'sdma', 'sync.compute-waits', 'timestamps', 'dispatch.aql.vector_add$', 'dispatch.pm4.saxpy', 'peer', 'fault'];
+    const args = [packagePath('bin', 'amdgpu-ts.js'), 'selftest', '--device', 'native', '--json', ...only.flatMap((o) => ['--only', o])];
+    const r = await runServed({ spec: parseEmuSpec('emu:gfx90ax2'), command: process.execPath, args, stdio: 'pipe', timeoutMs: 240_000 });
+    assert.equal(r.exitCode, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { emulated: boolean; checks: { name: string; status: string; detail: string }[] };
+    assert.equal(report.emulated, false, 'the driver ran on its native host');
+    const failed = report.checks.filter((c) => c.status !== 'passed').map((c) => `${c.name}: ${c.status} ${c.detail}`);
+    assert.deepEqual(failed, []);
+    for (const name of ['memory.alloc.userptr', 'peer.copy', 'peer.access', 'fault.vm', 'dispatch.aql.vector_add']) assert.ok(report.checks.some((c) => c.name === name), name);
+    assertCleanServe(r);
+  });
+});
+
 describe('served path failures', { concurrency: false }, () => {
   test('no emulator at the socket: /dev/kfd fails with ENODEV and the library says why in one line', async (t) => {
     if (!requireOracle(t, { commands: ['cc'] })) return;

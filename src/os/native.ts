@@ -24,7 +24,9 @@ function loadLibc(): Libc {
   if (libc) return libc;
   const require = createRequire(import.meta.url);
   const koffi = require('koffi') as KoffiModule;
-  const lib = koffi.load('libc.so.6');
+  // The process's global symbol scope (dlopen(NULL)), as a C program's calls resolve: libc's functions,
+  // or an LD_PRELOAD library's in front of them (amdgpu-ts emulate's, or a tracer's).
+  const lib = koffi.load(null);
   const pollfd = koffi.struct('amdgpu_ts_pollfd', { fd: 'int', events: 'short', revents: 'short' });
   libc = {
     koffi,
