@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { runBench } from '../src/cli/bench.js';
 import type { CommandIo } from '../src/cli/io.js';
 import { CORPUS_TARGETS } from '../src/harness/corpus/index.js';
+import { BENCH_SECTIONS } from '../src/harness/bench/run.js';
+import { buildHsaBench } from '../src/harness/bench/served.js';
+import { inCI, requireOracle } from './support/tools.js';
 
 interface Figure {
   section: string;
@@ -16,6 +19,7 @@ interface Figure {
   baselineLabel: string | null;
   ratio: number | null;
   timing: string;
+  detail?: string;
   emulated: boolean;
 }
 
@@ -28,7 +32,9 @@ function capture(): CommandIo & { stdout: string[]; stderr: string[] } {
 describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
   it('prints one JSON document of positive, labelled figures for every section', async () => {
     const io = capture();
-    const code = await runBench(['--quick', '--json', '--device', 'emu:gfx1100'], io);
+    // Every section but "served" (which always runs on emu:gfx90a; covered below).
+    assert.deepEqual(BENCH_SECTIONS.map((x) => x.key), ['copy', 'dispatch', 'signal', 'shader', 'submission', 'served']);
+    const code = await runBench(['--quick', '--json', '--device', 'emu:gfx1100', '--only', 'copy,dispatch,signal', '--only', 'shader', '--only', 'submission'], io);
     assert.equal(code, 0, io.stderr.join('\n'));
     assert.equal(io.stdout.length, 1, 'exactly one write to stdout');
     const doc = JSON.parse(io.stdout[0]!) as { device: string; emulated: boolean; quick: boolean; figures: Figure[]; notes: string[] };
@@ -61,7 +67,52 @@ describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
     assert.ok(io.stderr.some((l) => l.startsWith('bench: submission path')), 'a progress line per section on stderr');
   });
 
-  it('rejects unknown options as usage errors', async () => {
+  it('rejects unknown options and sections as usage errors', async () => {
     await assert.rejects(runBench(['--frobnicate'], capture()), { name: 'UsageError' });
+    await assert.rejects(runBench(['--only', 'copy,frobnicate'], capture()), { name: 'UsageError', message: /--only frobnicate: no such section; expected copy, dispatch, signal, shader, submission, served/ });
+  });
+});
+
+describe('amdgpu-ts bench --only served (unmodified ROCr served on emu:gfx90a vs our driver in-process)', () => {
+  it('says what is missing instead of measuring when the compiler is absent', () => {
+    const r = buildHsaBench('/nonexistent', '/nonexistent/cc');
+    assert.ok('missing' in r && r.missing.some((m) => m.includes('C compiler (/nonexistent/cc)')), JSON.stringify(r));
+  });
+
+  it('reports rocminfo wall time, ROCr dispatch round trips and doorbell → engine latency with in-process ratios', async (t) => {
+    if (!requireOracle(t, { commands: ['cc', 'rocminfo'], files: ['/usr/include/hsa/hsa.h'] })) return;
+    const io = capture();
+    const code = await runBench(['--quick', '--json', '--device', 'emu:gfx90a', '--only', 'served'], io);
+    assert.equal(code, 0, io.stderr.join('\n'));
+    const doc = JSON.parse(io.stdout[0]!) as { figures: Figure[]; notes: string[] };
+    const skipped = doc.notes.find((n) => n.startsWith('served: skipped: '));
+    if (skipped) {
+      if (inCI) assert.fail(`CI must run the served bench, but ${skipped}`);
+      return void t.skip(skipped.slice('served: '.length));
+    }
+    assert.deepEqual(doc.notes, []);
+    assert.deepEqual(doc.figures.map((f) => f.name), [
+      'rocminfo wall time',
+      'ROCr dispatch round trip median',
+      'ROCr dispatch round trip p90',
+      'doorbell → engine (served) median',
+      'doorbell → engine (served) p90',
+      'doorbell → engine (served) max',
+    ]);
+    const [rocminfo, ...rest] = doc.figures;
+    assert.equal(rocminfo!.unit, 'ms');
+    assert.equal(rocminfo!.timing, 'wall clock, median of 1 run(s)');
+    assert.ok(rocminfo!.value > 0 && rocminfo!.baseline === null);
+    for (const f of doc.figures) {
+      assert.equal(f.section, 'served');
+      assert.equal(f.emulated, true, `${f.name} is labelled emulated`);
+    }
+    for (const f of rest) {
+      assert.equal(f.unit, 'µs');
+      assert.ok(f.value > 0 && f.baseline! > 0 && Math.abs(f.ratio! - f.value / f.baseline!) < 1e-9 * f.ratio!, `${f.name}: ${f.value} / ${f.baseline} = ${f.ratio}`);
+      assert.match(f.baselineLabel!, /in-process/);
+    }
+    assert.match(rest[0]!.detail!, /^20 empty-kernel dispatches through ROCr/);
+    assert.match(rest[2]!.detail!, /^50 empty BARRIER_AND packets/);
   });
 });

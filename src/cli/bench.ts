@@ -1,7 +1,8 @@
 // `amdgpu-ts bench`: copy bandwidth, dispatch rate and latency, signal round trips, shader-core speed
-// (emulated device) and the CPU cost of the submission path against a C baseline.
+// (emulated device), the CPU cost of the submission path against a C baseline, and unmodified ROCr
+// served on emu:gfx90a against our driver in-process.
 import { writeFileSync } from 'node:fs';
-import { runBenchmarks, type BenchReport } from '../harness/bench/run.js';
+import { BENCH_SECTIONS, runBenchmarks, type BenchReport } from '../harness/bench/run.js';
 import { chromeTrace } from '../harness/trace-file.js';
 import { round3 } from '../harness/bench/stats.js';
 import type { BenchFigure } from '../harness/bench/types.js';
@@ -13,13 +14,14 @@ import { EXIT_STATUS_HELP } from './report-error.js';
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'device', value: 'D', help: 'auto (default), native, or emu:<model>' },
   { name: 'json', help: 'print the report as one JSON document: {device, emulated, figures: [{section, name, value, unit, baseline, ratio, …}]}' },
+  { name: 'only', value: 'SECTION', repeat: true, help: `run only these sections (repeat or comma-separate): ${BENCH_SECTIONS.map((s) => s.key).join(', ')}` },
   { name: 'quick', help: 'small sizes and few iterations (tests, CI): well under 20 s' },
   { name: 'timeout', value: 'MS', help: 'timeout of each GPU wait (default 30000)' },
   { name: 'trace', value: 'FILE', help: 'write GPU timestamps of every submission as Chrome/Perfetto trace JSON (the timestamp packets add a little to each submission)' },
   { name: 'help', help: 'show this help' },
 ];
 
-export const BENCH_HELP = `usage: amdgpu-ts bench [--device D] [--json] [--quick] [--trace FILE]
+export const BENCH_HELP = `usage: amdgpu-ts bench [--device D] [--only SECTION] [--json] [--quick] [--trace FILE]
 
 Measures, on one device:
   copy        SDMA copy bandwidth 4 KiB … 256 MiB, GTT→VRAM, VRAM→GTT, VRAM→VRAM (and peer VRAM→VRAM
@@ -30,6 +32,11 @@ Measures, on one device:
   shader core emulated instructions/s and slowdown against plain TypeScript (emulated device only)
   submission  CPU cost of one PM4 dispatch, one AQL dispatch and one SDMA copy submission, always on
               emu:gfx1100?engines=paused, against a C program (cc -O2) storing the same bytes
+  served      always on emu:gfx90a: rocminfo's wall time served (amdgpu-ts emulate); the empty-kernel
+              dispatch round trip through unmodified ROCr (test/served/hsa_bench.c) and the
+              doorbell → engine latency of an empty barrier (CPU spinning on its signal), each against
+              our own driver in-process on the same model; skipped, saying what is missing, without
+              cc, rocminfo or libhsa-runtime-dev
 On the emulated GPU every figure is the emulator's, and is labelled so. Progress goes to stderr; the
 table (or JSON) to stdout.
 
@@ -54,7 +61,7 @@ function renderTable(r: BenchReport): string {
   const sections = [...new Set(r.figures.map((f) => f.section))];
   for (const s of sections) {
     const rows = r.figures.filter((f) => f.section === s);
-    const emulatedTag = s === 'submission' ? ' (emulated device, engines paused)' : r.emulated ? ' (emulated)' : '';
+    const emulatedTag = s === 'submission' ? ' (emulated device, engines paused)' : s === 'served' ? ' (emulated device emu:gfx90a, served vs in-process)' : r.emulated ? ' (emulated)' : '';
     out.push('', `${s}${emulatedTag} — ${[...new Set(rows.map((f) => f.timing.replace(/,.*$/, '')))].join('; ')}`);
     out.push(table(['what', 'value', 'unit', 'baseline', 'ratio', 'baseline is'], rows.map((f: BenchFigure) => [f.name, formatValue(f.value), f.unit, formatValue(f.baseline), f.ratio === null ? '-' : `${round3(f.ratio)}×`, f.baselineLabel ?? '-'])));
   }
@@ -73,10 +80,14 @@ export async function runBench(argv: readonly string[], io: CommandIo): Promise<
   const timeout = a.values.get('timeout')?.[0];
   const timeoutMs = timeout === undefined ? undefined : Number(timeout);
   if (timeoutMs !== undefined && !(timeoutMs > 0)) throw new UsageError(`--timeout ${timeout}: want a positive number of milliseconds`);
+  const only = (a.values.get('only') ?? []).flatMap((v) => v.split(',')).map((k) => k.trim()).filter(Boolean);
+  const unknown = only.find((k) => !BENCH_SECTIONS.some((s) => s.key === k));
+  if (unknown !== undefined) throw new UsageError(`--only ${unknown}: no such section; expected ${BENCH_SECTIONS.map((s) => s.key).join(', ')}`);
   const drawing = io.interactive;
   const report = await runBenchmarks({
     device: a.values.get('device')?.[0],
     quick: a.flags.has('quick'),
+    ...(only.length ? { sections: BENCH_SECTIONS.filter((s) => only.includes(s.key)) } : {}),
     trace: a.values.has('trace'),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     note: (l) => io.err(l),
@@ -93,7 +104,7 @@ export async function runBench(argv: readonly string[], io: CommandIo): Promise<
     io.err(`amdgpu-ts: wrote ${report.trace.length} GPU operations to ${traceFile} (open in ui.perfetto.dev)`);
   }
   const { trace: _trace, ...summary } = report;
-  if (a.flags.has('json')) io.out(JSON.stringify({ ...summary, figures: report.figures.map((f) => ({ ...f, emulated: f.section === 'submission' || report.emulated })) }, null, 2));
+  if (a.flags.has('json')) io.out(JSON.stringify({ ...summary, figures: report.figures.map((f) => ({ ...f, emulated: f.section === 'submission' || f.section === 'served' || report.emulated })) }, null, 2));
   else io.out(renderTable(report));
   return 0;
 }

@@ -82,6 +82,7 @@ function cpuCopyGbPerS(bytes: number, targetNs: number): number {
 }
 
 export const copyBandwidth: BenchSection = {
+  key: 'copy',
   name: 'SDMA copy bandwidth',
   steps: ({ devices, quick }) => planFor(quick).sizes.length * directions(devices).length,
   run(ctx: BenchContext) {

@@ -49,9 +49,14 @@ function rate(kernel: Kernel, q: Pm4Queue | AqlQueue, plan: Plan, timeoutMs: num
 }
 
 function latency(kernel: Kernel, q: Pm4Queue | AqlQueue, plan: Plan, timeoutMs: number): number[] {
+  return dispatchLatencies(kernel, q, plan.latencySamples, plan.latencyBudgetNs, timeoutMs);
+}
+
+/** Launch-to-completion times (µs) of the empty kernel: launch one, wait for it (the queue's wait: spin, then sleep on its event), repeat; at most `samples`, at least 5, stopping after `budgetNs`. */
+export function dispatchLatencies(kernel: Kernel, q: Pm4Queue | AqlQueue, maxSamples: number, budgetNs: number, timeoutMs: number): number[] {
   const samples: number[] = [];
   const start = nowNs();
-  while (samples.length < plan.latencySamples && (samples.length < 5 || nowNs() - start < plan.latencyBudgetNs)) {
+  while (samples.length < maxSamples && (samples.length < 5 || nowNs() - start < budgetNs)) {
     const t0 = nowNs();
     q.wait(launch(kernel, q), timeoutMs, 'one dispatch');
     samples.push((nowNs() - t0) / 1000);
@@ -60,6 +65,7 @@ function latency(kernel: Kernel, q: Pm4Queue | AqlQueue, plan: Plan, timeoutMs: 
 }
 
 export const dispatchBench: BenchSection = {
+  key: 'dispatch',
   name: 'dispatch rate and latency',
   steps: () => QUEUE_KINDS.length * 2,
   run(ctx: BenchContext) {

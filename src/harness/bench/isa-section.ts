@@ -4,6 +4,7 @@ import { benchIsa } from './isa-bench.js';
 import { figure, type BenchContext, type BenchFigure, type BenchSection } from './types.js';
 
 export const isaBench: BenchSection = {
+  key: 'shader',
   name: 'shader core',
   steps: ({ emulated }) => (emulated ? 1 : 0),
   run(ctx: BenchContext) {

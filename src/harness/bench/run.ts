@@ -8,9 +8,10 @@ import { dispatchBench } from './dispatch.js';
 import { signalBench } from './signal.js';
 import { isaBench } from './isa-section.js';
 import { submissionBench } from './submission.js';
+import { servedBench } from './served.js';
 import type { BenchContext, BenchFigure, BenchSection } from './types.js';
 
-export const BENCH_SECTIONS: readonly BenchSection[] = [copyBandwidth, dispatchBench, signalBench, isaBench, submissionBench];
+export const BENCH_SECTIONS: readonly BenchSection[] = [copyBandwidth, dispatchBench, signalBench, isaBench, submissionBench, servedBench];
 
 export interface BenchOptions {
   readonly device?: string;

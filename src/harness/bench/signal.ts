@@ -29,6 +29,7 @@ function roundTrips(mem: GpuBuffer, rounds: number, arm: Arm, timeoutMs: number,
 }
 
 export const signalBench: BenchSection = {
+  key: 'signal',
   name: 'signal round trip',
   steps: () => 2,
   run(ctx: BenchContext) {

@@ -139,6 +139,7 @@ export interface SubmissionResult {
 }
 
 export const submissionBench: BenchSection = {
+  key: 'submission',
   name: 'submission path',
   steps: () => 7,
   async run(ctx: BenchContext) {

@@ -37,6 +37,8 @@ export interface BenchContext {
 }
 
 export interface BenchSection {
+  /** Short name for `--only` (copy, dispatch, …). */
+  readonly key: string;
   readonly name: string;
   /** Steps this section reports through ctx.step (the progress bar's share). */
   steps(ctx: Pick<BenchContext, 'devices' | 'emulated' | 'quick'>): number;
