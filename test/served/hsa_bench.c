@@ -11,90 +11,16 @@
  * Run:   amdgpu-ts emulate -- ./hsa_bench empty.gfx90a.co [DISPATCHES] [BARRIERS]
  * Prints one JSON line: {"dispatch":{"n","median_us","p90_us"},"barrier":{"n","median_us","p90_us","max_us"}};
  * exits 1 when a signal does not reach 0 within 30 s, 2 on an HSA error or bad usage. */
-#include <hsa/hsa.h>
-#include <hsa/hsa_ext_amd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "hsa_common.h"
+
 #define WARMUP 5
 #define TIMEOUT_NS (30ull * 1000 * 1000 * 1000)
-
-#define CHECK(call)                                                                   \
-	do {                                                                          \
-		hsa_status_t s_ = (call);                                             \
-		if (s_ != HSA_STATUS_SUCCESS) {                                       \
-			const char *m_ = NULL;                                        \
-			hsa_status_string(s_, &m_);                                   \
-			fprintf(stderr, "%s failed: 0x%x %s\n", #call, s_, m_ ? m_ : ""); \
-			exit(2);                                                      \
-		}                                                                     \
-	} while (0)
-
-struct found {
-	hsa_agent_t gpu;
-	int have_gpu;
-	hsa_amd_memory_pool_t kernarg_pool;
-	int have_kernarg_pool;
-};
-
-static hsa_status_t find_gpu(hsa_agent_t agent, void *data)
-{
-	struct found *f = data;
-	hsa_device_type_t type;
-	CHECK(hsa_agent_get_info(agent, HSA_AGENT_INFO_DEVICE, &type));
-	if (type == HSA_DEVICE_TYPE_GPU && !f->have_gpu) {
-		f->gpu = agent;
-		f->have_gpu = 1;
-	}
-	return HSA_STATUS_SUCCESS;
-}
-
-static hsa_status_t find_kernarg_pool(hsa_amd_memory_pool_t pool, void *data)
-{
-	struct found *f = data;
-	hsa_amd_segment_t seg;
-	uint32_t flags;
-	CHECK(hsa_amd_memory_pool_get_info(pool, HSA_AMD_MEMORY_POOL_INFO_SEGMENT, &seg));
-	if (seg != HSA_AMD_SEGMENT_GLOBAL)
-		return HSA_STATUS_SUCCESS;
-	CHECK(hsa_amd_memory_pool_get_info(pool, HSA_AMD_MEMORY_POOL_INFO_GLOBAL_FLAGS, &flags));
-	if ((flags & HSA_AMD_MEMORY_POOL_GLOBAL_FLAG_KERNARG_INIT) && !f->have_kernarg_pool) {
-		f->kernarg_pool = pool;
-		f->have_kernarg_pool = 1;
-	}
-	return HSA_STATUS_SUCCESS;
-}
-
-static hsa_status_t find_cpu_agent(hsa_agent_t agent, void *data)
-{
-	hsa_device_type_t type;
-	CHECK(hsa_agent_get_info(agent, HSA_AGENT_INFO_DEVICE, &type));
-	if (type == HSA_DEVICE_TYPE_CPU)
-		return hsa_amd_agent_iterate_memory_pools(agent, find_kernarg_pool, data);
-	return HSA_STATUS_SUCCESS;
-}
-
-static void *read_file(const char *path, size_t *size)
-{
-	FILE *fp = fopen(path, "rb");
-	void *buf;
-	long n;
-	if (!fp || fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) <= 0 || fseek(fp, 0, SEEK_SET) != 0) {
-		fprintf(stderr, "cannot read %s\n", path);
-		exit(2);
-	}
-	buf = malloc((size_t)n);
-	if (!buf || fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-		fprintf(stderr, "cannot read %s\n", path);
-		exit(2);
-	}
-	fclose(fp);
-	*size = (size_t)n;
-	return buf;
-}
 
 static uint64_t now_ns(void)
 {
@@ -158,14 +84,8 @@ int main(int argc, char **argv)
 	barrier_us = malloc((size_t)n_barrier * sizeof(double));
 	if (!dispatch_us || !barrier_us)
 		return 2;
-	memset(&f, 0, sizeof(f));
 	CHECK(hsa_init());
-	CHECK(hsa_iterate_agents(find_gpu, &f));
-	CHECK(hsa_iterate_agents(find_cpu_agent, &f));
-	if (!f.have_gpu || !f.have_kernarg_pool) {
-		fprintf(stderr, "no %s\n", f.have_gpu ? "kernarg pool" : "GPU agent");
-		return 2;
-	}
+	find_agents_and_pools(&f);
 	CHECK(hsa_queue_create(f.gpu, 256, HSA_QUEUE_TYPE_SINGLE, NULL, NULL, UINT32_MAX, UINT32_MAX, &queue));
 	CHECK(hsa_code_object_reader_create_from_memory(co, co_size, &reader));
 	CHECK(hsa_executable_create_alt(HSA_PROFILE_FULL, HSA_DEFAULT_FLOAT_ROUNDING_MODE_DEFAULT, NULL, &exe));

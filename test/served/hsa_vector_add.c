@@ -8,98 +8,15 @@
  * (--exit-without-cleanup: _exit right after the dispatch, holding its queue, memory and events, so
  * the emulator's teardown of a process that never freed anything can be checked)
  * Prints one "ok ..." line per check; exits 0 when all pass, 1 on a wrong result, 2 on an HSA error. */
-#include <hsa/hsa.h>
-#include <hsa/hsa_ext_amd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "hsa_common.h"
+
 static int exit_without_cleanup;
-
-#define CHECK(call)                                                                   \
-	do {                                                                          \
-		hsa_status_t s_ = (call);                                             \
-		if (s_ != HSA_STATUS_SUCCESS) {                                       \
-			const char *m_ = NULL;                                        \
-			hsa_status_string(s_, &m_);                                   \
-			fprintf(stderr, "%s failed: 0x%x %s\n", #call, s_, m_ ? m_ : ""); \
-			exit(2);                                                      \
-		}                                                                     \
-	} while (0)
-
-struct found {
-	hsa_agent_t gpu, cpu;
-	int have_gpu, have_cpu;
-	hsa_amd_memory_pool_t device_pool, system_pool, kernarg_pool;
-	int have_device_pool, have_system_pool, have_kernarg_pool;
-};
-
-static hsa_status_t find_agent(hsa_agent_t agent, void *data)
-{
-	struct found *f = data;
-	hsa_device_type_t type;
-	CHECK(hsa_agent_get_info(agent, HSA_AGENT_INFO_DEVICE, &type));
-	if (type == HSA_DEVICE_TYPE_GPU && !f->have_gpu) {
-		f->gpu = agent;
-		f->have_gpu = 1;
-	} else if (type == HSA_DEVICE_TYPE_CPU && !f->have_cpu) {
-		f->cpu = agent;
-		f->have_cpu = 1;
-	}
-	return HSA_STATUS_SUCCESS;
-}
-
-static hsa_status_t find_gpu_pool(hsa_amd_memory_pool_t pool, void *data)
-{
-	struct found *f = data;
-	hsa_amd_segment_t seg;
-	CHECK(hsa_amd_memory_pool_get_info(pool, HSA_AMD_MEMORY_POOL_INFO_SEGMENT, &seg));
-	if (seg == HSA_AMD_SEGMENT_GLOBAL && !f->have_device_pool) {
-		f->device_pool = pool;
-		f->have_device_pool = 1;
-	}
-	return HSA_STATUS_SUCCESS;
-}
-
-static hsa_status_t find_cpu_pool(hsa_amd_memory_pool_t pool, void *data)
-{
-	struct found *f = data;
-	hsa_amd_segment_t seg;
-	uint32_t flags;
-	CHECK(hsa_amd_memory_pool_get_info(pool, HSA_AMD_MEMORY_POOL_INFO_SEGMENT, &seg));
-	if (seg != HSA_AMD_SEGMENT_GLOBAL)
-		return HSA_STATUS_SUCCESS;
-	CHECK(hsa_amd_memory_pool_get_info(pool, HSA_AMD_MEMORY_POOL_INFO_GLOBAL_FLAGS, &flags));
-	if ((flags & HSA_AMD_MEMORY_POOL_GLOBAL_FLAG_KERNARG_INIT) && !f->have_kernarg_pool) {
-		f->kernarg_pool = pool;
-		f->have_kernarg_pool = 1;
-	} else if ((flags & HSA_AMD_MEMORY_POOL_GLOBAL_FLAG_FINE_GRAINED) && !f->have_system_pool) {
-		f->system_pool = pool;
-		f->have_system_pool = 1;
-	}
-	return HSA_STATUS_SUCCESS;
-}
-
-static void *read_file(const char *path, size_t *size)
-{
-	FILE *fp = fopen(path, "rb");
-	void *buf;
-	long n;
-	if (!fp || fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) <= 0 || fseek(fp, 0, SEEK_SET) != 0) {
-		fprintf(stderr, "cannot read %s\n", path);
-		exit(2);
-	}
-	buf = malloc((size_t)n);
-	if (!buf || fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-		fprintf(stderr, "cannot read %s\n", path);
-		exit(2);
-	}
-	fclose(fp);
-	*size = (size_t)n;
-	return buf;
-}
 
 static void *pool_alloc(hsa_amd_memory_pool_t pool, size_t size, const hsa_agent_t *agents, uint32_t n_agents)
 {
@@ -273,19 +190,8 @@ int main(int argc, char **argv)
 		else
 			copy_bytes = (size_t)strtoull(argv[i], NULL, 0);
 	}
-	memset(&f, 0, sizeof(f));
 	CHECK(hsa_init());
-	CHECK(hsa_iterate_agents(find_agent, &f));
-	if (!f.have_gpu || !f.have_cpu) {
-		fprintf(stderr, "no %s agent\n", f.have_gpu ? "CPU" : "GPU");
-		return 2;
-	}
-	CHECK(hsa_amd_agent_iterate_memory_pools(f.gpu, find_gpu_pool, &f));
-	CHECK(hsa_amd_agent_iterate_memory_pools(f.cpu, find_cpu_pool, &f));
-	if (!f.have_device_pool || !f.have_system_pool || !f.have_kernarg_pool) {
-		fprintf(stderr, "missing a memory pool (device %d, system %d, kernarg %d)\n", f.have_device_pool, f.have_system_pool, f.have_kernarg_pool);
-		return 2;
-	}
+	find_agents_and_pools(&f);
 	rc = dispatch_vector_add(&f, argv[1]);
 	if (rc == 0)
 		rc = round_trip(&f, copy_bytes);
