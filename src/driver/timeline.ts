@@ -108,7 +108,9 @@ export class Timeline {
       const out = events.wait([this.event], Math.min(SLEEP_SLICE_MS, Math.ceil(left)));
       if (out.memoryFault) {
         const f = out.memoryFault;
-        throw new GpuFaultError(this.device.name, f.va, f.notPresent ? 'page not present' : f.readOnly ? 'write to read-only page' : f.noExecute ? 'no-execute' : 'unknown', f.gpuId, `while waiting for ${what}\n${diagnose()}`);
+        // The faulting GPU's guard pages (a fault on another GPU of the process names its own gpu_id).
+        const owner = this.device.kfd.openDevices.find((d) => d.gpuId === f.gpuId) ?? this.device;
+        throw new GpuFaultError(this.device.name, f.va, f.notPresent ? 'page not present' : f.readOnly ? 'write to read-only page' : f.noExecute ? 'no-execute' : 'unknown', f.gpuId, `while waiting for ${what}\n${diagnose()}`, owner.boundsFault(f.va));
       }
       if (out.completed) this.stats.interruptWakeups++;
       else this.stats.sleepTimeouts++;

@@ -12,7 +12,17 @@ export interface HangReport {
   readonly wptr: string;
   /** The offending packet and its neighbours, decoded. */
   readonly packets: readonly string[];
-  readonly fault?: { readonly va: string; readonly write: boolean; readonly kind: string; readonly client: string };
+  /** The exact faulting address (KFD's event reports only its page) and, for a shader, the wave's site. */
+  readonly fault?: { readonly va: string; readonly write: boolean; readonly kind: string; readonly client: string; readonly shader?: HangShaderSite };
+}
+
+/** Where a shader's memory fault happened: pc (absolute GPU address), lane, workgroup, wave in workgroup. */
+export interface HangShaderSite {
+  readonly pc: string;
+  readonly lane: number | null;
+  readonly workgroup: readonly number[];
+  readonly wave: number;
+  readonly instruction: string;
 }
 
 export type StepResult =

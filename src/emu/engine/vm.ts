@@ -16,10 +16,24 @@ export type FaultKind = 'not-present' | 'read-only' | 'no-execute';
 
 /** A GPU access to an address with no (or the wrong kind of) mapping: what KFD reports as a VM fault. */
 export class GpuFault extends Error {
+  /** The lane whose access faulted (set by the vector-memory instruction that made it). */
+  lane: number | undefined;
+  /** The wave and instruction that faulted, when a shader did (set by the shader core). */
+  shader: ShaderFaultSite | undefined;
   constructor(readonly va: bigint, readonly write: boolean, readonly kind: FaultKind, readonly client: string) {
     super(`GPU VM fault (${kind}) on ${write ? 'write' : 'read'} at 0x${va.toString(16)} by ${client}`);
     this.name = 'GpuFault';
   }
+}
+
+export interface ShaderFaultSite {
+  readonly pc: number;
+  readonly lane: number | undefined;
+  readonly workgroup: readonly [number, number, number];
+  /** Wave index inside the workgroup. */
+  readonly wave: number;
+  /** The instruction at pc, disassembled. */
+  readonly instruction: string;
 }
 
 export interface Span {
