@@ -163,6 +163,19 @@ function emulatedFaultSite(host: Host, dev: Device, imageVa: bigint): string[] {
   return lines;
 }
 
+/** Where the waves of a dispatch that did not finish stand, as the emulated GPU sees them. */
+function emulatedWaves(host: Host, imageVa: bigint): string[] {
+  if (!(host instanceof EmuHost)) return [];
+  return host.engineStatus().flatMap((g) =>
+    g.queues.flatMap((q) =>
+      (q.waves ?? []).map((w) => {
+        const pc = BigInt(w.pc);
+        return `emulated GPU: ${q.kind.toUpperCase()} queue ${q.queueId} (${q.state}): workgroup ${w.workgroup.join(',')} wave ${w.wave} at pc 0x${pc.toString(16)} (code object offset 0x${(pc - imageVa).toString(16)}): ${w.instruction}, ${w.instructions} instructions run${w.atBarrier ? ', waiting at a barrier' : ''}`;
+      }),
+    ),
+  );
+}
+
 export async function runRun(argv: readonly string[], io: CommandIo): Promise<number> {
   const a = parseArgs(argv, OPTIONS);
   if (a.flags.has('help')) {
@@ -222,7 +235,7 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
     } catch (e) {
       if (e instanceof GpuFaultError || e instanceof WaitTimeoutError) {
         io.err(`amdgpu-ts run: ${e.message}`);
-        if (e instanceof GpuFaultError) for (const l of emulatedFaultSite(host, dev, program.image.va)) io.err(l);
+        for (const l of e instanceof GpuFaultError ? emulatedFaultSite(host, dev, program.image.va) : emulatedWaves(host, program.image.va)) io.err(l);
         return 1;
       }
       throw e;

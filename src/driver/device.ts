@@ -8,6 +8,7 @@ import { DriverError } from './errors.js';
 import { ioctl } from './ioctl.js';
 import { allocate, PAGE_SIZE, type AllocOptions, type GpuBuffer, type MemoryOwner } from './memory.js';
 import type { BoundsFault } from './errors.js';
+import type { MemoryFault } from './events.js';
 import { SubAllocator, type Slice } from './suballoc.js';
 import type { GpuNode } from './topology.js';
 import type { Kfd } from './kfd.js';
@@ -67,6 +68,12 @@ export class Device implements MemoryOwner {
    * signals, kernel arguments, code) is never guarded.
    */
   checkBounds = false;
+  /**
+   * The first GPU memory fault KFD reported for this GPU. KFD then evicted every queue this process
+   * has on it (kfd_dqm_evict_pasid), queues created later included: waits for unfinished work fail at
+   * once with this fault instead of running into their timeout. Reopening the device recovers.
+   */
+  vmFault: MemoryFault | undefined;
   /** Recent launches with guarded buffer arguments, newest last: what a guard-page fault is attributed to. */
   private readonly guardedLaunches: GuardedLaunch[] = [];
   /** When set, every submission on this device's queues is timed on the GPU (see Tracer). */

@@ -1,5 +1,6 @@
 // The emulated GPU as a Host: /dev/kfd, /dev/dri/renderD*, the sysfs topology and mmap, served by an
 // emulated kernel whose engines run on their own threads.
+import type { LiveWave } from './isa/types.js';
 import { OsError } from '../os/errors.js';
 import { ERRNO } from '../os/errno.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, PROT_NONE, type Host, type HostDescription, type Mapping, type Mmio, type PollFd } from '../os/host.js';
@@ -28,7 +29,9 @@ type OpenFile = { kind: 'kfd' } | { kind: 'render'; gpu: EmuGpu };
 export interface EngineStatus {
   readonly gpuId: number;
   readonly mappings: number;
-  readonly queues: readonly { queueId: number; kind: string; rptr: string; wptr: string; state: string; hang: HangReport | null }[];
+  /** Why every queue of the process on this GPU is evicted (a VM fault), or null. */
+  readonly evicted: string | null;
+  readonly queues: readonly { queueId: number; kind: string; rptr: string; wptr: string; state: string; waves?: readonly LiveWave[]; hang: HangReport | null }[];
 }
 
 /** Counts of everything the emulated kernel holds for the process: all zero after a clean teardown. */

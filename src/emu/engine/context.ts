@@ -1,4 +1,5 @@
 // What a queue engine can reach: the GPU's VM, its clock, interrupts and fault reporting.
+import type { LiveWave } from '../isa/types.js';
 import type { GpuVm, GpuFault } from './vm.js';
 import type { QueueDescriptor } from './protocol.js';
 
@@ -43,7 +44,7 @@ export interface QueueEngine {
   doorbell(value: bigint): void;
   readonly hang: HangReport | undefined;
   /** Read/write pointer state for diagnostics. */
-  status(): { rptr: string; wptr: string; state: string };
+  status(): { rptr: string; wptr: string; state: string; waves?: LiveWave[] };
   updateRing?(ringVa: bigint, ringSize: number): void;
 }
 

@@ -54,6 +54,8 @@ export type EngineRequest =
   | { readonly op: 'event-page'; readonly backingId: number; readonly offset: number }
   | { readonly op: 'scratch'; readonly va: bigint }
   | { readonly op: 'status' }
+  /** The process is gone (kfd_process_wq_release): a later process starts with no queue evicted. */
+  | { readonly op: 'process-exit' }
   /** A full garbage collection in the engine thread (leak measurements: freed backings are only released by its GC). */
   | { readonly op: 'collect-garbage' };
 

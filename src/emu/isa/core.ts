@@ -21,7 +21,7 @@ import { compileInstruction } from './exec/compile.js';
 import type { CompileContext, Handler } from './exec/context.js';
 import { GpuMemory } from './exec/mem.js';
 import { EXEC_HI, EXEC_LO, Wave, WaveStatus, type WorkgroupContext } from './exec/wave.js';
-import { ShaderFault, type DispatchSetup, type IsaFamily, type RunningDispatch, type ShaderCore } from './types.js';
+import { ShaderFault, type LiveWave, type DispatchSetup, type IsaFamily, type RunningDispatch, type ShaderCore } from './types.js';
 
 interface Compiled {
   readonly run: Handler;
@@ -119,6 +119,10 @@ class Dispatch implements RunningDispatch {
       }
     }
     return this.active.length === 0 && this.nextGroup >= this.totalGroups ? this.finish() : 'running';
+  }
+
+  liveWaves(): LiveWave[] {
+    return this.active.filter((w) => w.status !== WaveStatus.Done).map((w) => ({ workgroup: [...this.groupId], wave: w.waveInGroup, pc: `0x${w.pc.toString(16)}`, instruction: this.instructionText(w.pc), instructions: w.instructions, atBarrier: w.status === WaveStatus.Barrier }));
   }
 
   private finish(): 'done' {
