@@ -86,6 +86,14 @@ test('bounds: a read before the start faults when it leaves the first page (4096
   assert.ok(r.err.some((l) => /^emulated GPU, exact: .*an access 4 bytes before its start \(offset -4\)$/.test(l)), show(r));
 });
 
+test('bounds: a read before a 4000-byte buffer lands in its mapped first page; the emulated GPU\'s byte-exact diagnostic still faults at the first bad byte', async () => {
+  const r = await run([join(KERNELS, 'bounds.gfx1100.co'), 'read_before', '--device', 'emu:gfx1100', '--grid', '1024', '--block', '64', '--arg', 'buf:4000', '--arg', 'buf:4096', '--arg', 'u32:1000', '--check-bounds']);
+  assert.equal(r.code, 1, show(r));
+  // From KFD's page address alone: a fault in the first page of a buffer that starts 96 bytes into it.
+  assert.match(r.err[0]!, /kernel read_before, argument 0 \(in\), a 4000-byte buffer at 0x[0-9a-f]+060: an access 1 to 96 bytes before its start \(offset -96 to -1\); KFD reports only the faulting page/, show(r));
+  assert.ok(r.err.some((l) => /^emulated GPU, exact: .*argument 0 \(in\).*: an access 4 bytes before its start \(offset -4\)$/.test(l)), show(r));
+});
+
 // Correct kernels: identical output bytes (sha256 per buffer) with and without the checker.
 const CORRECT: readonly { name: string; co: string; kernel: string; grid: string; block: string; args: (dir: string) => string[] }[] = [
   {

@@ -202,11 +202,12 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
   });
   const gpuIndex = Number(a.values.get('gpu')?.[0] ?? 0);
   const traceFile = a.values.get('trace')?.[0];
+  const checkBounds = a.flags.has('check-bounds');
 
   const host = selectHost(a.values.get('device')?.[0], (l) => io.err(l));
   let kfd: Kfd | undefined;
   try {
-    kfd = Kfd.open(host, { checkBounds: a.flags.has('check-bounds') });
+    kfd = Kfd.open(host, { checkBounds });
     if (!Number.isInteger(gpuIndex) || gpuIndex < 0 || gpuIndex >= kfd.gpus.length) throw new UsageError(`--gpu ${gpuIndex}: this device has ${kfd.gpus.length} GPU(s)`);
     const dev = kfd.device(gpuIndex);
     const program = parsingInput(file, () => Program.load(dev, codeBytes));
@@ -224,6 +225,9 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
       if (s.init) b.view.set(s.init);
       else b.view.fill(0, 0, s.size);
       buffers.set(i, b);
+      // The emulated GPU can also fault on the bytes before the start inside the first page (a
+      // diagnostic hardware does not have: it maps whole pages).
+      if (checkBounds && host instanceof EmuHost) host.checkBytes(b.va, b.size);
       return b;
     });
     const tracer = new Tracer();

@@ -178,6 +178,9 @@ export class Device implements MemoryOwner {
       let to: bigint;
       if (first >= end && first < boEnd + page) [side, from, to] = ['after', first - end, last - end];
       else if (last < b.va && last >= g.reservedVa) [side, from, to] = ['before', b.va - last, b.va - first];
+      // A fault reported in the buffer's own first page (a host that faults on single bytes, like the
+      // emulated GPU's diagnostic) can only be an access to the bytes before its start there.
+      else if (!exact && first === g.boVa && b.va > g.boVa) [side, from, to] = ['before', 1n, b.va - g.boVa];
       else continue;
       const launch = [...this.guardedLaunches].reverse().find((l) => l.args.some((x) => x.buffer === b));
       const arg = launch?.args.find((x) => x.buffer === b);

@@ -328,6 +328,19 @@ export class EmuHost implements Host {
 
   // ---- the emulator's own controls (not part of the kernel interface) ----
 
+  /**
+   * The emulated GPU's byte-exact bounds diagnostic (what hardware, mapping whole pages, cannot do):
+   * of the buffer object that holds [va, va+size), only those bytes may be accessed by the GPUs that
+   * map it; any other byte of its pages faults like an unmapped one. For `run --check-bounds`, whose
+   * guarded buffers end at a page end: this adds the bytes before the start inside the first page.
+   */
+  checkBytes(va: bigint, size: number): void {
+    const end = va + BigInt(size);
+    const bo = [...this.state.bos.values()].find((b) => va >= b.va && end <= b.va + BigInt(b.size));
+    if (!bo) throw new Error(`checkBytes: no buffer object holds 0x${va.toString(16)}+${size}`);
+    for (const g of bo.mappedOn) g.link.call({ op: 'restrict', start: bo.va, validStart: va, validEnd: end });
+  }
+
   /** Queue states and hang reports, per GPU. */
   engineStatus(): EngineStatus[] {
     return this.gpus.map((g) => g.link.call<EngineStatus>({ op: 'status' }));

@@ -197,6 +197,9 @@ export class EngineThread implements EngineContext {
       case 'unmap':
         this.vm.unmap(req.start);
         return undefined;
+      case 'restrict':
+        this.vm.restrict(req.start, req.validStart, req.validEnd);
+        return undefined;
       case 'create-queue': {
         const q = this.factories[req.queue.kind](req.queue, this);
         this.queues.set(req.queue.queueId, q);

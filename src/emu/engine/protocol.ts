@@ -48,6 +48,8 @@ export type EngineRequest =
   | { readonly op: 'drop-backing'; readonly id: number }
   | { readonly op: 'map'; readonly start: bigint; readonly size: number; readonly backingId: number; readonly offset: number; readonly writable: boolean; readonly executable: boolean; readonly label: string }
   | { readonly op: 'unmap'; readonly start: bigint }
+  /** The byte-exact bounds diagnostic: only [validStart, validEnd) of the mapping at `start` may be accessed. */
+  | { readonly op: 'restrict'; readonly start: bigint; readonly validStart: bigint; readonly validEnd: bigint }
   | { readonly op: 'create-queue'; readonly queue: QueueDescriptor }
   | { readonly op: 'update-queue'; readonly queueId: number; readonly ringVa: bigint; readonly ringSize: number; readonly percentage: number; readonly priority: number }
   | { readonly op: 'destroy-queue'; readonly queueId: number }
