@@ -17,7 +17,7 @@ export { Program, Kernel, type DispatchOptions, type Dim3 } from './driver/progr
 export type { KernelArg } from './driver/kernargs.js';
 export { Tracer, type TraceEvent } from './driver/tracer.js';
 export { AmdgpuError, InputError, isExpectedError, type ErrorKind } from './errors.js';
-export { DriverError, GpuFaultError, WaitTimeoutError, GpuHangError, UseAfterFreeError } from './driver/errors.js';
+export { DriverError, GpuFaultError, WaitTimeoutError, GpuHangError, UseAfterFreeError, describeBoundsFault, type BoundsFault } from './driver/errors.js';
 export { OsError } from './os/errors.js';
 export { loadCodeObject, type CodeObject, type KernelInfo } from './codeobj/index.js';
 export { Pm4Builder } from './hw/pm4/builder.js';
@@ -33,6 +33,8 @@ export interface OpenOptions {
   readonly device?: string;
   /** Receives the one-line note printed when `auto` falls back to the emulator. */
   readonly note?: (line: string) => void;
+  /** The bounds checker: every device's `checkBounds` starts on (buffers get guard pages; see AllocOptions.guard). */
+  readonly checkBounds?: boolean;
 }
 
 /** A KFD session on a host, with its GPUs opened on demand. */
@@ -51,7 +53,7 @@ export function open(options: OpenOptions = {}): Session {
   const host = selectHost(options.device, options.note);
   let kfd: Kfd;
   try {
-    kfd = Kfd.open(host);
+    kfd = Kfd.open(host, { checkBounds: options.checkBounds });
   } catch (e) {
     void host.shutdown();
     throw e;

@@ -8,7 +8,10 @@ import { Program } from '../driver/program.js';
 import { Pm4Queue } from '../driver/queues/pm4-queue.js';
 import { AqlQueue } from '../driver/queues/aql-queue.js';
 import { Tracer } from '../driver/tracer.js';
-import { GpuFaultError, WaitTimeoutError } from '../driver/errors.js';
+import { GpuFaultError, WaitTimeoutError, describeBoundsFault } from '../driver/errors.js';
+import type { Device } from '../driver/device.js';
+import type { Host } from '../os/host.js';
+import { EmuHost } from '../emu/host.js';
 import type { KernelArg } from '../driver/kernargs.js';
 import type { GpuBuffer } from '../driver/memory.js';
 import type { KernelArgMetadata } from '../codeobj/index.js';
@@ -27,6 +30,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'gpu', value: 'N', help: 'which GPU of the device (default 0)' },
   { name: 'queue', value: 'aql|pm4', help: 'queue kind to dispatch on (default aql)' },
   { name: 'timeout', value: 'MS', help: 'how long to wait for the kernel (default 30000)' },
+  { name: 'check-bounds', help: 'place each buffer argument so an access past its end (or before its start) faults; the report names the kernel, the argument and how far out' },
   { name: 'json', help: 'print {device, kernel, grid, block, queue, elapsedUs, buffers: [{index, bytes, sha256}]}' },
   { name: 'trace', value: 'FILE', help: 'write the GPU timestamps of the run as Chrome/Perfetto trace JSON' },
   { name: 'help', help: 'show this help' },
@@ -41,6 +45,15 @@ Runs one kernel once. Arguments are given in the kernel's order and checked agai
   lds:256                                        256 bytes of LDS for a __local pointer argument
 
 ${optionHelp(OPTIONS)}
+
+--check-bounds places every buf: argument at the end of its last page with an unmapped guard page
+after it (and one before its first page). An access past the end faults at the first bad byte on any
+GPU; one before the start faults once it leaves the buffer's first page (exactly at the first bad byte
+when the size is a multiple of 4096). The report names the kernel, the argument (index and name from
+the code object's metadata) and how far out the access went: KFD reports only the faulting page, so
+on a real GPU that is a range (0–4095 bytes past the end); the emulated GPU also gives the exact byte,
+the workgroup/wave/lane and the pc with its disassembled instruction. A kernel that stays in bounds
+gives the same results with and without it.
 
 ${EXIT_STATUS_HELP}`;
 
@@ -132,6 +145,37 @@ function writeChunked(file: string, bytes: Uint8Array): void {
   }
 }
 
+/**
+ * What the emulated GPU knows about a fault beyond KFD's report (the exact byte, and the wave, lane
+ * and instruction that made it), from its engines' hang reports. A real GPU tells this only to a
+ * debugger (wave state read from the halted wave), which `run` is not.
+ */
+function emulatedFaultSite(host: Host, dev: Device, imageVa: bigint): string[] {
+  if (!(host instanceof EmuHost)) return [];
+  const f = host.engineStatus().flatMap((g) => g.queues).map((q) => q.hang?.fault).find((x) => x?.shader);
+  if (!f?.shader) return [];
+  const s = f.shader;
+  const va = BigInt(f.va);
+  const pc = BigInt(s.pc);
+  const bounds = dev.boundsFault(va, true);
+  const lines = [`emulated GPU: ${f.write ? 'write' : 'read'} at 0x${va.toString(16)} by workgroup ${s.workgroup.join(',')} wave ${s.wave}${s.lane === null ? '' : ` lane ${s.lane}`}, pc 0x${pc.toString(16)} (code object offset 0x${(pc - imageVa).toString(16)}): ${s.instruction}`];
+  if (bounds) lines.push(`emulated GPU, exact: ${describeBoundsFault(bounds)}`);
+  return lines;
+}
+
+/** Where the waves of a dispatch that did not finish stand, as the emulated GPU sees them. */
+function emulatedWaves(host: Host, imageVa: bigint): string[] {
+  if (!(host instanceof EmuHost)) return [];
+  return host.engineStatus().flatMap((g) =>
+    g.queues.flatMap((q) =>
+      (q.waves ?? []).map((w) => {
+        const pc = BigInt(w.pc);
+        return `emulated GPU: ${q.kind.toUpperCase()} queue ${q.queueId} (${q.state}): workgroup ${w.workgroup.join(',')} wave ${w.wave} at pc 0x${pc.toString(16)} (code object offset 0x${(pc - imageVa).toString(16)}): ${w.instruction}, ${w.instructions} instructions run${w.atBarrier ? ', waiting at a barrier' : ''}`;
+      }),
+    ),
+  );
+}
+
 export async function runRun(argv: readonly string[], io: CommandIo): Promise<number> {
   const a = parseArgs(argv, OPTIONS);
   if (a.flags.has('help')) {
@@ -158,11 +202,12 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
   });
   const gpuIndex = Number(a.values.get('gpu')?.[0] ?? 0);
   const traceFile = a.values.get('trace')?.[0];
+  const checkBounds = a.flags.has('check-bounds');
 
   const host = selectHost(a.values.get('device')?.[0], (l) => io.err(l));
   let kfd: Kfd | undefined;
   try {
-    kfd = Kfd.open(host);
+    kfd = Kfd.open(host, { checkBounds });
     if (!Number.isInteger(gpuIndex) || gpuIndex < 0 || gpuIndex >= kfd.gpus.length) throw new UsageError(`--gpu ${gpuIndex}: this device has ${kfd.gpus.length} GPU(s)`);
     const dev = kfd.device(gpuIndex);
     const program = parsingInput(file, () => Program.load(dev, codeBytes));
@@ -180,6 +225,9 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
       if (s.init) b.view.set(s.init);
       else b.view.fill(0, 0, s.size);
       buffers.set(i, b);
+      // The emulated GPU can also fault on the bytes before the start inside the first page (a
+      // diagnostic hardware does not have: it maps whole pages).
+      if (checkBounds && host instanceof EmuHost) host.checkBytes(b.va, b.size);
       return b;
     });
     const tracer = new Tracer();
@@ -191,6 +239,7 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
     } catch (e) {
       if (e instanceof GpuFaultError || e instanceof WaitTimeoutError) {
         io.err(`amdgpu-ts run: ${e.message}`);
+        for (const l of e instanceof GpuFaultError ? emulatedFaultSite(host, dev, program.image.va) : emulatedWaves(host, program.image.va)) io.err(l);
         return 1;
       }
       throw e;

@@ -6,7 +6,9 @@ import { computeQueueSizes, type ComputeQueueSizes } from '../hw/queue-sizes.js'
 import type { GpuTarget } from '../hw/targets.js';
 import { DriverError } from './errors.js';
 import { ioctl } from './ioctl.js';
-import { allocate, type AllocOptions, type GpuBuffer, type MemoryOwner } from './memory.js';
+import { allocate, PAGE_SIZE, type AllocOptions, type GpuBuffer, type MemoryOwner } from './memory.js';
+import type { BoundsFault } from './errors.js';
+import type { MemoryFault } from './events.js';
 import { SubAllocator, type Slice } from './suballoc.js';
 import type { GpuNode } from './topology.js';
 import type { Kfd } from './kfd.js';
@@ -38,6 +40,13 @@ const leaks = new FinalizationRegistry<LeakReport>((r) => {
   if (what) process.emitWarning(`${r.name} was garbage-collected without close(); leaked ${what}`, 'AmdgpuTsLeak');
 });
 
+/** A launch with guarded buffers among its arguments. */
+export interface GuardedLaunch {
+  readonly kernel: string;
+  readonly args: readonly { readonly index: number; readonly name: string | undefined; readonly buffer: GpuBuffer }[];
+}
+const MAX_GUARDED_LAUNCHES = 64;
+
 export class Device implements MemoryOwner {
   readonly host: Host;
   readonly kfdFd: number;
@@ -52,6 +61,21 @@ export class Device implements MemoryOwner {
   private smallPool: SubAllocator | undefined;
   private scratch: GpuBuffer | undefined;
   readonly doorbells = new DoorbellPage(this);
+  /**
+   * The bounds checker: buffers allocated without an explicit `guard` option get the guarded
+   * placement (AllocOptions.guard), and a GPU fault in a guard page is attributed to the buffer and
+   * to the kernel argument it was passed as (GpuFaultError.bounds). The driver's own memory (rings,
+   * signals, kernel arguments, code) is never guarded.
+   */
+  checkBounds = false;
+  /**
+   * The first GPU memory fault KFD reported for this GPU. KFD then evicted every queue this process
+   * has on it (kfd_dqm_evict_pasid), queues created later included: waits for unfinished work fail at
+   * once with this fault instead of running into their timeout. Reopening the device recovers.
+   */
+  vmFault: MemoryFault | undefined;
+  /** Recent launches with guarded buffer arguments, newest last: what a guard-page fault is attributed to. */
+  private readonly guardedLaunches: GuardedLaunch[] = [];
   /** When set, every submission on this device's queues is timed on the GPU (see Tracer). */
   tracer: Tracer | undefined;
   private closed = false;
@@ -102,7 +126,7 @@ export class Device implements MemoryOwner {
   /** Allocates GPU memory (see AllocOptions); the device frees it on close() if you do not. */
   alloc(size: number, opts: AllocOptions = {}): GpuBuffer {
     this.assertOpen();
-    const b = allocate(this, size, opts);
+    const b = allocate(this, size, opts.guard === undefined ? { ...opts, guard: this.checkBounds } : opts);
     this.buffers.add(b);
     return b;
   }
@@ -110,7 +134,7 @@ export class Device implements MemoryOwner {
   /** A small slice of host-visible, uncached GTT memory (signals, kernel arguments), without an ioctl. */
   allocSmall(size: number, align = 64): Slice {
     this.assertOpen();
-    this.smallPool ??= new SubAllocator((n) => this.alloc(n, { domain: 'gtt', uncached: true, label: 'small-object pool' }), 256 * 1024, `${this.name} small-object pool`);
+    this.smallPool ??= new SubAllocator((n) => this.alloc(n, { domain: 'gtt', uncached: true, guard: false, label: 'small-object pool' }), 256 * 1024, `${this.name} small-object pool`);
     return this.smallPool.alloc(size, align);
   }
 
@@ -123,9 +147,46 @@ export class Device implements MemoryOwner {
     if (!this.scratch || this.scratch.size < bytes) {
       this.scratch?.free();
       this.scratch = undefined;
-      this.scratch = this.alloc(Math.ceil(bytes / 65536) * 65536, { domain: 'vram', label: 'scratch backing' });
+      this.scratch = this.alloc(Math.ceil(bytes / 65536) * 65536, { domain: 'vram', guard: false, label: 'scratch backing' });
     }
     return this.scratch;
+  }
+
+  /** Remembers which guarded buffers a launch was given (Kernel.dispatch calls this). */
+  noteLaunch(launch: GuardedLaunch): void {
+    this.guardedLaunches.push(launch);
+    if (this.guardedLaunches.length > MAX_GUARDED_LAUNCHES) this.guardedLaunches.shift();
+  }
+
+  /**
+   * What a GPU memory fault at `va` says about a guarded buffer of this device: an access in the guard
+   * page after one (past its end) or before one (before its start). KFD reports the faulting page, so
+   * by default `va` is taken as a page and the result is a range of offsets; `exact` says `va` is the
+   * faulting byte itself (a diagnostic that knows it, e.g. the emulated GPU's).
+   */
+  boundsFault(va: bigint, exact = false): BoundsFault | undefined {
+    const page = BigInt(PAGE_SIZE);
+    const first = exact ? va : va & ~(page - 1n);
+    const last = exact ? va : first + page - 1n;
+    for (const b of this.buffers) {
+      const g = b.guard;
+      if (!g) continue;
+      const end = b.va + BigInt(b.size);
+      const boEnd = g.boVa + BigInt(g.boBytes);
+      let side: 'after' | 'before';
+      let from: bigint;
+      let to: bigint;
+      if (first >= end && first < boEnd + page) [side, from, to] = ['after', first - end, last - end];
+      else if (last < b.va && last >= g.reservedVa) [side, from, to] = ['before', b.va - last, b.va - first];
+      // A fault reported in the buffer's own first page (a host that faults on single bytes, like the
+      // emulated GPU's diagnostic) can only be an access to the bytes before its start there.
+      else if (!exact && first === g.boVa && b.va > g.boVa) [side, from, to] = ['before', 1n, b.va - g.boVa];
+      else continue;
+      const launch = [...this.guardedLaunches].reverse().find((l) => l.args.some((x) => x.buffer === b));
+      const arg = launch?.args.find((x) => x.buffer === b);
+      return { buffer: b.describe(), bufferVa: b.va, bufferBytes: b.size, side, from, to, kernel: launch?.kernel, argIndex: arg?.index, argName: arg?.name };
+    }
+    return undefined;
   }
 
   freeSmall(slice: Slice): void {

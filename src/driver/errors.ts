@@ -24,11 +24,49 @@ export class UseAfterFreeError extends DriverError {
   }
 }
 
+/**
+ * A fault in a guard page of a bounds-checked buffer (AllocOptions.guard): which buffer, which side,
+ * how far out, and the kernel argument it was passed as (the newest launch that had it).
+ */
+export interface BoundsFault {
+  readonly buffer: string;
+  readonly bufferVa: bigint;
+  readonly bufferBytes: number;
+  readonly side: 'after' | 'before';
+  /**
+   * How far the first bad byte lies past the end (`after`: 0 is the byte right after the last one) or
+   * before the start (`before`: 1 is the byte right before the first one): a range when only the
+   * faulting page is known (what KFD reports), one value when the address is exact.
+   */
+  readonly from: bigint;
+  readonly to: bigint;
+  readonly kernel: string | undefined;
+  readonly argIndex: number | undefined;
+  readonly argName: string | undefined;
+}
+
+/**
+ * One line, e.g. "out of bounds: kernel off_by_one, argument 0 (out), a 4000-byte buffer at 0x…: an
+ * access 0 bytes past its end (offset 4000)".
+ */
+export function describeBoundsFault(f: BoundsFault): string {
+  const buf = `a ${f.bufferBytes}-byte buffer at 0x${f.bufferVa.toString(16)}`;
+  const who = f.kernel && f.argIndex !== undefined ? `kernel ${f.kernel}, argument ${f.argIndex}${f.argName ? ` (${f.argName})` : ''}, ${buf}` : `${f.buffer} (no recorded launch was given it)`;
+  const exact = f.from === f.to;
+  const span = (x: bigint, y: bigint): string => (x === y ? `${x}` : `${x} to ${y}`);
+  const size = BigInt(f.bufferBytes);
+  const where = f.side === 'after' ? `${span(f.from, f.to)} bytes past its end (offset ${span(size + f.from, size + f.to)})` : `${span(f.from, f.to)} bytes before its start (offset ${span(-f.to, -f.from)})`;
+  return `out of bounds: ${who}: an access ${where}${exact ? '' : '; KFD reports only the faulting page'}`;
+}
+
 /** A GPU memory access to an address that is not mapped (or not writable), as KFD reported it. */
 export class GpuFaultError extends DriverError {
-  /** `faultKind`: what KFD said about the access (page not present, write to read-only page, …). */
-  constructor(device: string, readonly va: bigint, readonly faultKind: string, readonly gpuId: number, detail: string) {
-    super(device, `GPU memory fault at 0x${va.toString(16)} (${faultKind}) on gpu_id ${gpuId}${detail ? `: ${detail}` : ''}`);
+  /**
+   * `faultKind`: what KFD said about the access (page not present, write to read-only page, …).
+   * `bounds`: set when the fault lies in a guard page of a bounds-checked buffer.
+   */
+  constructor(device: string, readonly va: bigint, readonly faultKind: string, readonly gpuId: number, detail: string, readonly bounds?: BoundsFault) {
+    super(device, `GPU memory fault at 0x${va.toString(16)} (${faultKind}) on gpu_id ${gpuId}${bounds ? `: ${describeBoundsFault(bounds)}` : ''}${detail ? `${bounds ? '\n' : ': '}${detail}` : ''}`);
     this.name = 'GpuFaultError';
   }
 }

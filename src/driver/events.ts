@@ -44,7 +44,7 @@ export class EventPage {
   private pageGiven = false;
 
   constructor(private readonly kfd: Kfd, owner: Device) {
-    this.buffer = owner.alloc(KFD_EVENT_PAGE_BYTES, { domain: 'gtt', uncached: true, label: 'KFD event page' });
+    this.buffer = owner.alloc(KFD_EVENT_PAGE_BYTES, { domain: 'gtt', uncached: true, guard: false, label: 'KFD event page' });
     // The page serves every device of the process and the kernel refuses to free it (EPERM): it is
     // the session's, not the allocating device's, so that device's close() must not try.
     owner.forget(this.buffer);

@@ -14,6 +14,11 @@ export interface KfdVersion {
   readonly minor: number;
 }
 
+export interface KfdOptions {
+  /** Devices start with `checkBounds` on: buffers from `alloc` get the guarded placement (AllocOptions.guard). */
+  readonly checkBounds?: boolean;
+}
+
 export class Kfd {
   readonly fd: number;
   readonly version: KfdVersion;
@@ -24,7 +29,7 @@ export class Kfd {
   private eventPage: EventPage | undefined;
   private closed = false;
 
-  private constructor(readonly host: Host) {
+  private constructor(readonly host: Host, readonly options: KfdOptions = {}) {
     this.topology = readTopology(host);
     this.fd = host.open('/dev/kfd', O_RDWR | O_CLOEXEC);
     this.scratch = new IoctlScratch(host);
@@ -45,8 +50,8 @@ export class Kfd {
     }
   }
 
-  static open(host: Host): Kfd {
-    return new Kfd(host);
+  static open(host: Host, options: KfdOptions = {}): Kfd {
+    return new Kfd(host, options);
   }
 
   /** Newest ABI features this driver knows; a newer kernel is used at this level. */
@@ -64,6 +69,7 @@ export class Kfd {
     let d = this.opened.get(index);
     if (!d) {
       d = new Device(this, node, index);
+      d.checkBounds = this.options.checkBounds ?? false;
       this.opened.set(index, d);
       this.eventPage?.attach(d);
     }

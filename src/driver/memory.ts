@@ -19,7 +19,25 @@ export interface AllocOptions {
   readonly executable?: boolean;
   /** Map it read-only into the GPU's VM: a GPU write faults. */
   readonly readOnly?: boolean;
+  /**
+   * Bounds-checking placement (vram and gtt): the buffer ends exactly at a page boundary, followed by
+   * an unmapped guard page, and an unmapped guard page precedes its first page. A GPU access at or past
+   * the end faults at the first bad byte on any GPU; one before the start faults once it leaves the
+   * buffer's first page (at the first bad byte when the size is a multiple of 4096). `va` is then not
+   * page-aligned (it is `4096 - size % 4096` bytes into its page). Default: the device's `checkBounds`.
+   */
+  readonly guard?: boolean;
   readonly label?: string;
+}
+
+/** Where a guarded buffer sits: the reserved range (guard pages included) and the BO inside it. */
+export interface GuardPlacement {
+  /** Start of the VA reservation: the guard page before the BO. */
+  readonly reservedVa: bigint;
+  readonly reservedBytes: number;
+  /** The BO: page-aligned, `boBytes` long; the buffer is its last `size` bytes. */
+  readonly boVa: bigint;
+  readonly boBytes: number;
 }
 
 /** What a buffer needs from the device that owns it. */
@@ -49,6 +67,8 @@ export class GpuBuffer {
     /** CPU view of the whole buffer, when host-visible. */
     readonly bytes: Uint8Array | undefined,
     readonly label: string,
+    /** Set for a guarded buffer (AllocOptions.guard): `va` is then `boVa + boBytes - size`. */
+    readonly guard?: GuardPlacement,
   ) {}
 
   get isFreed(): boolean {
@@ -63,7 +83,12 @@ export class GpuBuffer {
   }
 
   describe(): string {
-    return `${this.label} (${this.domain}, ${this.size} bytes at 0x${this.va.toString(16)})`;
+    return `${this.label} (${this.domain}, ${this.size} bytes at 0x${this.va.toString(16)}${this.guard ? ', guarded' : ''})`;
+  }
+
+  /** The CPU reservation this buffer owns (for munmap): the guard pages and the BO, or the BO's pages. */
+  get reservation(): { va: bigint; bytes: number } {
+    return this.guard ? { va: this.guard.reservedVa, bytes: this.guard.reservedBytes } : { va: this.va, bytes: pageAlign(this.size) };
   }
 
   /** Maps the buffer into more GPUs' VMs (peer access). */
@@ -100,7 +125,8 @@ export class GpuBuffer {
     if (this.freed) throw new UseAfterFreeError(this.owner.name, this.describe(), 'free');
     this.unmapFrom([...this.mappedOn]);
     const o = this.owner;
-    o.host.munmap(this.va, pageAlign(this.size));
+    const r = this.reservation;
+    o.host.munmap(r.va, r.bytes);
     ioctl(o.host, o.kfdFd, KFD_IOC.FREE_MEMORY_OF_GPU, { handle: this.handle });
     this.freed = true;
     o.forget(this);
@@ -113,7 +139,8 @@ export class GpuBuffer {
  */
 export function releaseToKernel(b: GpuBuffer): void {
   if (b.isFreed) return;
-  b.owner.host.munmap(b.va, pageAlign(b.size));
+  const r = b.reservation;
+  b.owner.host.munmap(r.va, r.bytes);
   b.markReleased();
 }
 
@@ -143,16 +170,22 @@ export function allocate(owner: MemoryOwner, size: number, opts: AllocOptions = 
   const len = pageAlign(size);
   const host = owner.host;
   const label = opts.label ?? `${domain} buffer`;
+  const guarded = opts.guard === true;
+  if (guarded && domain === 'userptr') throw new DriverError(owner.name, 'a guarded (bounds-checked) buffer must be vram or gtt: userptr memory is the caller\'s pages', { kind: 'input' });
+  // A guarded buffer reserves a guard page on each side of its BO; nothing is ever mapped there.
+  const reservedBytes = guarded ? len + 2 * PAGE_SIZE : len;
+  let reservedVa: bigint;
   let va: bigint;
   let userAddr = 0n;
   let cpu: Uint8Array | undefined;
   if (domain === 'userptr') {
     const m = host.mmap(0n, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n);
-    va = m.address;
+    va = reservedVa = m.address;
     userAddr = m.address;
     cpu = m.bytes;
   } else {
-    va = host.mmap(0n, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0n).address;
+    reservedVa = host.mmap(0n, reservedBytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0n).address;
+    va = guarded ? reservedVa + BigInt(PAGE_SIZE) : reservedVa;
   }
   let handle: bigint | undefined;
   try {
@@ -160,18 +193,21 @@ export function allocate(owner: MemoryOwner, size: number, opts: AllocOptions = 
     handle = r.handle;
     if (domain !== 'userptr' && hostVisible) cpu = host.mmap(va, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, owner.renderFd, r.mmap_offset).bytes;
   } catch (e) {
-    host.munmap(va, len);
+    host.munmap(reservedVa, reservedBytes);
     if (handle !== undefined) ioctl(host, owner.kfdFd, KFD_IOC.FREE_MEMORY_OF_GPU, { handle });
     // The kernel's error names only the call; say which GPU could not get what.
     const what = `${handle === undefined ? 'allocate' : 'map for the CPU'} ${len} bytes of ${domain}${hostVisible ? ' (host-visible)' : ''} memory`;
     if (e instanceof OsError) throw new DriverError(owner.name, `cannot ${what}: ${e.code} (${e.message})`, { cause: e });
     throw e;
   }
-  const buf = new GpuBuffer(owner, va, len, domain, handle, flags, cpu?.subarray(0, len), label);
+  const head = guarded ? len - size : 0;
+  const buf = guarded
+    ? new GpuBuffer(owner, va + BigInt(head), size, domain, handle, flags, cpu?.subarray(head, len), label, { reservedVa, reservedBytes, boVa: va, boBytes: len })
+    : new GpuBuffer(owner, va, len, domain, handle, flags, cpu?.subarray(0, len), label);
   try {
     buf.mapTo([owner.gpuId]);
   } catch (e) {
-    host.munmap(va, len);
+    host.munmap(reservedVa, reservedBytes);
     ioctl(host, owner.kfdFd, KFD_IOC.FREE_MEMORY_OF_GPU, { handle });
     throw e;
   }

@@ -49,7 +49,7 @@ export class Program {
   private constructor(readonly device: Device, bytes: Uint8Array) {
     this.code = loadCodeObject(bytes, { target: device.target.name });
     const size = Math.max(4096, Math.ceil(this.code.imageSize / 4096) * 4096);
-    this.image = device.alloc(size, { domain: 'gtt', executable: true, label: 'code object' });
+    this.image = device.alloc(size, { domain: 'gtt', executable: true, guard: false, label: 'code object' });
     this.image.view.set(this.code.relocate(this.image.va));
   }
 
@@ -142,6 +142,7 @@ export class Kernel {
     const at = ring.reserve(size, Math.max(64, this.info.metadata.kernargSegmentAlign), queue);
     const ap = this.device.apertures;
     packKernargs(this.info, o.args ?? [], { grid, block, dynamicLds }, { queuePtr: queue instanceof AqlQueue ? queue.amdQueueVa : 0n, privateBase: ap.scratchBase, sharedBase: ap.ldsBase }, ring.bytes.subarray(at + AQL_PACKET_BYTES, at + size));
+    this.noteGuardedArgs(o.args);
     const scratch = this.scratchFor(queue);
     const packetVa = ring.vaNumber + at;
     const kernargVa = packetVa + AQL_PACKET_BYTES;
@@ -176,6 +177,7 @@ export class Kernel {
     const packet = { workgroup: block, grid, privateSegmentBytes: 0, groupSegmentBytes: ldsBytes, kernelObject: this.kernelObject, kernarg: 0n, completionSignal: 0n };
     const words = new Uint32Array(AQL_PACKET_BYTES / 4);
     writeDispatchPacket(new DataView(image.buffer, image.byteOffset, AQL_PACKET_BYTES), new Int32Array(image.buffer, image.byteOffset, AQL_PACKET_BYTES / 4), 0, packet);
+    this.noteGuardedArgs(o.args);
     const align = Math.max(64, this.info.metadata.kernargSegmentAlign);
     if (queue instanceof AqlQueue) {
       words.set(new Uint32Array(image.buffer, image.byteOffset, AQL_PACKET_BYTES / 4));
@@ -187,6 +189,16 @@ export class Kernel {
     stream.set(block, t.blockAt);
     stream.set(grid, t.gridAt);
     return new PreparedLaunch(queue, { label: this.name, image, align, words: stream, kernargAt: t.kernargPtrAt, packetAt: t.dispatchPtrAt });
+  }
+
+  /** Guarded (bounds-checked) buffer arguments are remembered, so a guard-page fault can name them. */
+  private noteGuardedArgs(args: readonly KernelArg[] | undefined): void {
+    if (!args) return;
+    let guarded: { index: number; name: string | undefined; buffer: GpuBuffer }[] | undefined;
+    args.forEach((a, index) => {
+      if (typeof a === 'object' && 'guard' in a && a.guard) (guarded ??= []).push({ index, name: this.info.explicitArgs[index]?.name, buffer: a });
+    });
+    if (guarded) this.device.noteLaunch({ kernel: this.name, args: guarded });
   }
 
   private get needsScratch(): boolean {

@@ -5,7 +5,7 @@ import { KFD_IOC_EVENT } from '../uapi/kfd.js';
 import { amdSignal, AMD_SIGNAL_BYTES, AMD_SIGNAL_KIND } from '../uapi/hsa.js';
 import { GpuFaultError, WaitTimeoutError } from './errors.js';
 import type { Device } from './device.js';
-import type { KfdEvent } from './events.js';
+import type { KfdEvent, MemoryFault } from './events.js';
 import type { Slice } from './suballoc.js';
 
 /** How long a wait polls memory before sleeping on the event (a fence usually lands within this). */
@@ -103,17 +103,33 @@ export class Timeline {
     while (performance.now() - start < SPIN_MS) if (this.value >= target) return void this.stats.spins++;
     const events = this.device.kfd.events(this.device);
     for (;;) {
+      // After a VM fault KFD evicts every queue of the process on that GPU, for good
+      // (kfd_set_dbg_ev_from_interrupt → kfd_dqm_evict_pasid): unfinished work there never completes.
+      const lost = this.device.vmFault;
+      if (lost) {
+        if (this.value >= target) return;
+        throw this.faultError(lost, what, diagnose, true);
+      }
       const left = timeoutMs - (performance.now() - start);
       if (left <= 0) throw new WaitTimeoutError(this.device.name, `${what} (timeline ${this.label} at ${this.value}, waiting for ${target})`, timeoutMs, diagnose());
       const out = events.wait([this.event], Math.min(SLEEP_SLICE_MS, Math.ceil(left)));
       if (out.memoryFault) {
         const f = out.memoryFault;
-        throw new GpuFaultError(this.device.name, f.va, f.notPresent ? 'page not present' : f.readOnly ? 'write to read-only page' : f.noExecute ? 'no-execute' : 'unknown', f.gpuId, `while waiting for ${what}\n${diagnose()}`);
+        // The event is the process's: record the fault on the GPU it names, whoever's wait saw it.
+        const owner = this.device.kfd.openDevices.find((d) => d.gpuId === f.gpuId) ?? this.device;
+        owner.vmFault ??= f;
+        if (owner === this.device && this.value < target) throw this.faultError(f, what, diagnose, false);
       }
       if (out.completed) this.stats.interruptWakeups++;
       else this.stats.sleepTimeouts++;
       if (this.value >= target) return;
     }
+  }
+
+  private faultError(f: MemoryFault, what: string, diagnose: () => string, earlier: boolean): GpuFaultError {
+    const kind = f.notPresent ? 'page not present' : f.readOnly ? 'write to read-only page' : f.noExecute ? 'no-execute' : 'unknown';
+    const note = `${earlier ? 'this fault happened earlier; ' : ''}KFD evicted every queue of this process on gpu_id ${f.gpuId}: work not yet done there will not complete (close the session and open the device again)`;
+    return new GpuFaultError(this.device.name, f.va, kind, f.gpuId, `while waiting for ${what}\n${note}\n${diagnose()}`, this.device.boundsFault(f.va));
   }
 
   destroy(): void {

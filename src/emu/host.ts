@@ -1,5 +1,6 @@
 // The emulated GPU as a Host: /dev/kfd, /dev/dri/renderD*, the sysfs topology and mmap, served by an
 // emulated kernel whose engines run on their own threads.
+import type { LiveWave } from './isa/types.js';
 import { OsError } from '../os/errors.js';
 import { ERRNO } from '../os/errno.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, PROT_NONE, type Host, type HostDescription, type Mapping, type Mmio, type PollFd } from '../os/host.js';
@@ -28,7 +29,9 @@ type OpenFile = { kind: 'kfd' } | { kind: 'render'; gpu: EmuGpu };
 export interface EngineStatus {
   readonly gpuId: number;
   readonly mappings: number;
-  readonly queues: readonly { queueId: number; kind: string; rptr: string; wptr: string; state: string; hang: HangReport | null }[];
+  /** Why every queue of the process on this GPU is evicted (a VM fault), or null. */
+  readonly evicted: string | null;
+  readonly queues: readonly { queueId: number; kind: string; rptr: string; wptr: string; state: string; waves?: readonly LiveWave[]; hang: HangReport | null }[];
 }
 
 /** Counts of everything the emulated kernel holds for the process: all zero after a clean teardown. */
@@ -324,6 +327,19 @@ export class EmuHost implements Host {
   }
 
   // ---- the emulator's own controls (not part of the kernel interface) ----
+
+  /**
+   * The emulated GPU's byte-exact bounds diagnostic (what hardware, mapping whole pages, cannot do):
+   * of the buffer object that holds [va, va+size), only those bytes may be accessed by the GPUs that
+   * map it; any other byte of its pages faults like an unmapped one. For `run --check-bounds`, whose
+   * guarded buffers end at a page end: this adds the bytes before the start inside the first page.
+   */
+  checkBytes(va: bigint, size: number): void {
+    const end = va + BigInt(size);
+    const bo = [...this.state.bos.values()].find((b) => va >= b.va && end <= b.va + BigInt(b.size));
+    if (!bo) throw new Error(`checkBytes: no buffer object holds 0x${va.toString(16)}+${size}`);
+    for (const g of bo.mappedOn) g.link.call({ op: 'restrict', start: bo.va, validStart: va, validEnd: end });
+  }
 
   /** Queue states and hang reports, per GPU. */
   engineStatus(): EngineStatus[] {

@@ -24,6 +24,8 @@ export const SELFTEST: readonly Check[] = [
   overlap,
   peerCopy,
   peerAccess,
-  vmFault,
+  // The hang check before the fault check: after a VM fault KFD evicts every queue of the process on
+  // that GPU (kfd_dqm_evict_pasid), so nothing runs there afterwards; the fault check comes last.
   hangDetect,
+  vmFault,
 ];

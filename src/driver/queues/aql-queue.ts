@@ -51,8 +51,8 @@ export class AqlQueue implements DeviceResource {
 
   static create(device: Device, opts: { packets?: number } = {}): AqlQueue {
     const packets = opts.packets ?? 1024;
-    const ring = device.alloc(packets * AQL_PACKET_BYTES, { domain: 'gtt', uncached: true, label: 'AQL ring' });
-    const queueMem = device.alloc(4096, { domain: 'gtt', uncached: true, label: 'amd_queue_t' });
+    const ring = device.alloc(packets * AQL_PACKET_BYTES, { domain: 'gtt', uncached: true, guard: false, label: 'AQL ring' });
+    const queueMem = device.alloc(4096, { domain: 'gtt', uncached: true, guard: false, label: 'amd_queue_t' });
     let extras: ReturnType<typeof computeQueueExtras> | undefined;
     try {
       const rv = new DataView(ring.view.buffer, ring.view.byteOffset, ring.size);

@@ -75,9 +75,9 @@ export function createKfdQueue(device: Device, r: QueueRequest): CreatedQueue {
 /** EOP and context-save buffers a compute queue must own, sized as kfd_queue.c expects. */
 export function computeQueueExtras(device: Device): { eop: ReturnType<Device['alloc']>; cwsr: ReturnType<Device['alloc']> } {
   const s = device.queueSizes;
-  const eop = device.alloc(s.eopBufferSize, { domain: 'vram', label: 'queue EOP buffer' });
+  const eop = device.alloc(s.eopBufferSize, { domain: 'vram', guard: false, label: 'queue EOP buffer' });
   try {
-    const cwsr = device.alloc(s.cwsrAllocationSize, { domain: 'gtt', label: 'queue context-save area' });
+    const cwsr = device.alloc(s.cwsrAllocationSize, { domain: 'gtt', guard: false, label: 'queue context-save area' });
     return { eop, cwsr };
   } catch (e) {
     eop.free();

@@ -59,7 +59,7 @@ export class KernargRing {
    */
   reserve(size: number, align: number, queue: KernargOwner): number {
     if (!this.buffer) {
-      this.buffer = this.device.alloc(Math.max(this.capacity, size), { domain: 'gtt', uncached: true, label: `${this.label} kernel arguments` });
+      this.buffer = this.device.alloc(Math.max(this.capacity, size), { domain: 'gtt', uncached: true, guard: false, label: `${this.label} kernel arguments` });
       const b = this.buffer.view;
       this.bytes = b;
       this.data = new DataView(b.buffer, b.byteOffset, b.byteLength);

@@ -24,8 +24,8 @@ export class Pm4Queue extends RingQueue {
 
   static create(device: Device, opts: QueueOptions = {}): Pm4Queue {
     const ringBytes = opts.ringBytes ?? 64 * 1024;
-    const ring = device.alloc(ringBytes, { domain: 'gtt', uncached: true, label: 'PM4 ring' });
-    const pointers = device.alloc(4096, { domain: 'gtt', uncached: true, label: 'PM4 read/write pointers' });
+    const ring = device.alloc(ringBytes, { domain: 'gtt', uncached: true, guard: false, label: 'PM4 ring' });
+    const pointers = device.alloc(4096, { domain: 'gtt', uncached: true, guard: false, label: 'PM4 read/write pointers' });
     let extras: ReturnType<typeof computeQueueExtras> | undefined;
     try {
       extras = computeQueueExtras(device);

@@ -31,8 +31,8 @@ export class SdmaQueue extends RingQueue {
 
   static create(device: Device, opts: SdmaQueueOptions = {}): SdmaQueue {
     const ringBytes = opts.ringBytes ?? 256 * 1024;
-    const ring = device.alloc(ringBytes, { domain: 'gtt', uncached: true, label: 'SDMA ring' });
-    const pointers = device.alloc(4096, { domain: 'gtt', uncached: true, label: 'SDMA read/write pointers' });
+    const ring = device.alloc(ringBytes, { domain: 'gtt', uncached: true, guard: false, label: 'SDMA ring' });
+    const pointers = device.alloc(4096, { domain: 'gtt', uncached: true, guard: false, label: 'SDMA read/write pointers' });
     try {
       const type = opts.engine !== undefined ? KFD_IOC_QUEUE_TYPE.SDMA_BY_ENG_ID : opts.xgmi ? KFD_IOC_QUEUE_TYPE.SDMA_XGMI : KFD_IOC_QUEUE_TYPE.SDMA;
       const q = createKfdQueue(device, { type, ringVa: ring.va, ringBytes, rptrVa: pointers.va, wptrVa: pointers.va + 8n, ...(opts.engine !== undefined ? { sdmaEngine: opts.engine } : {}) });

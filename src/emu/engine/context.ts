@@ -1,4 +1,5 @@
 // What a queue engine can reach: the GPU's VM, its clock, interrupts and fault reporting.
+import type { LiveWave } from '../isa/types.js';
 import type { GpuVm, GpuFault } from './vm.js';
 import type { QueueDescriptor } from './protocol.js';
 
@@ -12,7 +13,17 @@ export interface HangReport {
   readonly wptr: string;
   /** The offending packet and its neighbours, decoded. */
   readonly packets: readonly string[];
-  readonly fault?: { readonly va: string; readonly write: boolean; readonly kind: string; readonly client: string };
+  /** The exact faulting address (KFD's event reports only its page) and, for a shader, the wave's site. */
+  readonly fault?: { readonly va: string; readonly write: boolean; readonly kind: string; readonly client: string; readonly shader?: HangShaderSite };
+}
+
+/** Where a shader's memory fault happened: pc (absolute GPU address), lane, workgroup, wave in workgroup. */
+export interface HangShaderSite {
+  readonly pc: string;
+  readonly lane: number | null;
+  readonly workgroup: readonly number[];
+  readonly wave: number;
+  readonly instruction: string;
 }
 
 export type StepResult =
@@ -33,7 +44,7 @@ export interface QueueEngine {
   doorbell(value: bigint): void;
   readonly hang: HangReport | undefined;
   /** Read/write pointer state for diagnostics. */
-  status(): { rptr: string; wptr: string; state: string };
+  status(): { rptr: string; wptr: string; state: string; waves?: LiveWave[] };
   updateRing?(ringVa: bigint, ringSize: number): void;
 }
 

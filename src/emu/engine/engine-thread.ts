@@ -44,6 +44,13 @@ export class EngineThread implements EngineContext {
   private eventPage: { bytes: Uint8Array; offset: number } | undefined;
   private handled = 0;
   private lastDoorbellAt = 0;
+  /**
+   * Set by a VM fault: every queue of the process on this GPU is evicted and stays so, queues created
+   * afterwards included (kfd_set_dbg_ev_from_interrupt → kfd_dqm_evict_pasid for a process no
+   * debugger holds; create_queue_cpsch marks new queues of an evicted process evicted). Only closing
+   * the process (/dev/kfd) ends it.
+   */
+  private evicted: string | undefined;
 
   constructor(private readonly setup: EngineSetup, private readonly port: MessagePort, private readonly factories: Record<QueueDescriptor['kind'], QueueEngineFactory>) {
     this.gpuId = setup.gpuId;
@@ -83,6 +90,7 @@ export class EngineThread implements EngineContext {
   }
 
   vmFault(fault: GpuFault): void {
+    this.evicted ??= `VM fault at 0x${fault.va.toString(16)} (${fault.kind}) by ${fault.client}: KFD evicted every queue of the process on this GPU`;
     for (const i of this.events.ofType(KFD_IOC_EVENT.MEMORY)) {
       this.events.setMemoryException(i, { va: fault.va & ~0xfffn, gpuId: this.gpuId, notPresent: fault.kind === 'not-present', readOnly: fault.kind === 'read-only', noExecute: fault.kind === 'no-execute' });
       this.events.signal(i);
@@ -123,6 +131,7 @@ export class EngineThread implements EngineContext {
   private stepAll(): StepResult {
     let any: StepResult = 'idle';
     for (const q of this.queues.values()) {
+      if (this.evicted) return 'idle';
       if (q.hang) continue;
       const r = q.step(STEP_BUDGET);
       if (r === 'progress') any = 'progress';
@@ -173,6 +182,9 @@ export class EngineThread implements EngineContext {
         view?.unmap?.();
         return undefined;
       }
+      case 'process-exit':
+        this.evicted = undefined;
+        return undefined;
       case 'collect-garbage':
         collectGarbage();
         return undefined;
@@ -184,6 +196,9 @@ export class EngineThread implements EngineContext {
       }
       case 'unmap':
         this.vm.unmap(req.start);
+        return undefined;
+      case 'restrict':
+        this.vm.restrict(req.start, req.validStart, req.validEnd);
         return undefined;
       case 'create-queue': {
         const q = this.factories[req.queue.kind](req.queue, this);
@@ -217,7 +232,11 @@ export class EngineThread implements EngineContext {
         return {
           gpuId: this.gpuId,
           mappings: this.vm.count,
-          queues: [...this.queues.values()].map((q) => ({ queueId: q.desc.queueId, kind: q.desc.kind, ...q.status(), hang: q.hang ?? null })),
+          evicted: this.evicted ?? null,
+          queues: [...this.queues.values()].map((q) => {
+            const st = q.status();
+            return { queueId: q.desc.queueId, kind: q.desc.kind, ...st, state: this.evicted && !q.hang ? `evicted (was ${st.state})` : st.state, hang: q.hang ?? null };
+          }),
         };
     }
   }

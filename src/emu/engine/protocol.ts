@@ -48,12 +48,16 @@ export type EngineRequest =
   | { readonly op: 'drop-backing'; readonly id: number }
   | { readonly op: 'map'; readonly start: bigint; readonly size: number; readonly backingId: number; readonly offset: number; readonly writable: boolean; readonly executable: boolean; readonly label: string }
   | { readonly op: 'unmap'; readonly start: bigint }
+  /** The byte-exact bounds diagnostic: only [validStart, validEnd) of the mapping at `start` may be accessed. */
+  | { readonly op: 'restrict'; readonly start: bigint; readonly validStart: bigint; readonly validEnd: bigint }
   | { readonly op: 'create-queue'; readonly queue: QueueDescriptor }
   | { readonly op: 'update-queue'; readonly queueId: number; readonly ringVa: bigint; readonly ringSize: number; readonly percentage: number; readonly priority: number }
   | { readonly op: 'destroy-queue'; readonly queueId: number }
   | { readonly op: 'event-page'; readonly backingId: number; readonly offset: number }
   | { readonly op: 'scratch'; readonly va: bigint }
   | { readonly op: 'status' }
+  /** The process is gone (kfd_process_wq_release): a later process starts with no queue evicted. */
+  | { readonly op: 'process-exit' }
   /** A full garbage collection in the engine thread (leak measurements: freed backings are only released by its GC). */
   | { readonly op: 'collect-garbage' };
 

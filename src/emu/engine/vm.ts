@@ -10,16 +10,36 @@ export interface VmMapping {
   readonly writable: boolean;
   readonly executable: boolean;
   readonly label: string;
+  /**
+   * The emulator's byte-exact bounds diagnostic (EmuHost.checkBytes): only [validStart, validEnd) of
+   * the mapping may be accessed; any other byte faults as if unmapped. Hardware maps whole pages.
+   */
+  readonly validStart?: bigint;
+  readonly validEnd?: bigint;
 }
 
 export type FaultKind = 'not-present' | 'read-only' | 'no-execute';
 
 /** A GPU access to an address with no (or the wrong kind of) mapping: what KFD reports as a VM fault. */
 export class GpuFault extends Error {
+  /** The lane whose access faulted (set by the vector-memory instruction that made it). */
+  lane: number | undefined;
+  /** The wave and instruction that faulted, when a shader did (set by the shader core). */
+  shader: ShaderFaultSite | undefined;
   constructor(readonly va: bigint, readonly write: boolean, readonly kind: FaultKind, readonly client: string) {
     super(`GPU VM fault (${kind}) on ${write ? 'write' : 'read'} at 0x${va.toString(16)} by ${client}`);
     this.name = 'GpuFault';
   }
+}
+
+export interface ShaderFaultSite {
+  readonly pc: number;
+  readonly lane: number | undefined;
+  readonly workgroup: readonly [number, number, number];
+  /** Wave index inside the workgroup. */
+  readonly wave: number;
+  /** The instruction at pc, disassembled. */
+  readonly instruction: string;
 }
 
 export interface Span {
@@ -37,6 +57,14 @@ export class GpuVm {
     }
     this.mappings.push(m);
     this.mappings.sort((a, b) => (a.start < b.start ? -1 : 1));
+  }
+
+  /** Narrows the mapping that starts at `start` to the bytes [validStart, validEnd) (a diagnostic). */
+  restrict(start: bigint, validStart: bigint, validEnd: bigint): void {
+    const i = this.mappings.findIndex((m) => m.start === start);
+    if (i < 0) throw new Error(`no VM mapping at 0x${start.toString(16)} to restrict`);
+    this.mappings[i] = { ...this.mappings[i]!, validStart, validEnd };
+    this.last = undefined;
   }
 
   unmap(start: bigint): void {
@@ -73,6 +101,8 @@ export class GpuVm {
     if (!m) throw new GpuFault(va, write, 'not-present', client);
     if (write && !m.writable) throw new GpuFault(va, write, 'read-only', client);
     const end = va + BigInt(length);
+    if (m.validStart !== undefined && va < m.validStart) throw new GpuFault(va, write, 'not-present', client);
+    if (m.validEnd !== undefined && end > m.validEnd) throw new GpuFault(va > m.validEnd ? va : m.validEnd, write, 'not-present', client);
     if (end > m.end) {
       const next = this.lookup(m.end);
       if (!next || next.bytes !== m.bytes || next.offset !== m.offset + Number(m.end - m.start)) throw new GpuFault(m.end, write, 'not-present', client);
@@ -89,7 +119,9 @@ export class GpuVm {
       const m = this.lookup(cur);
       if (!m) throw new GpuFault(cur, write, 'not-present', client);
       if (write && !m.writable) throw new GpuFault(cur, write, 'read-only', client);
+      if (m.validStart !== undefined && cur < m.validStart) throw new GpuFault(cur, write, 'not-present', client);
       const n = Math.min(left, Number(m.end - cur));
+      if (m.validEnd !== undefined && cur + BigInt(n) > m.validEnd) throw new GpuFault(cur > m.validEnd ? cur : m.validEnd, write, 'not-present', client);
       out.push({ bytes: m.bytes.subarray(m.offset + Number(cur - m.start), m.offset + Number(cur - m.start) + n), offset: 0 });
       cur += BigInt(n);
       left -= n;

@@ -16,11 +16,12 @@
 import type { GpuVm } from '../engine/vm.js';
 import { GpuFault } from '../engine/vm.js';
 import { decodeInstruction, DecodeError } from './decode.js';
+import { formatInstruction } from './disasm.js';
 import { compileInstruction } from './exec/compile.js';
 import type { CompileContext, Handler } from './exec/context.js';
 import { GpuMemory } from './exec/mem.js';
 import { EXEC_HI, EXEC_LO, Wave, WaveStatus, type WorkgroupContext } from './exec/wave.js';
-import { ShaderFault, type DispatchSetup, type IsaFamily, type RunningDispatch, type ShaderCore } from './types.js';
+import { ShaderFault, type LiveWave, type DispatchSetup, type IsaFamily, type RunningDispatch, type ShaderCore } from './types.js';
 
 interface Compiled {
   readonly run: Handler;
@@ -83,6 +84,8 @@ class Dispatch implements RunningDispatch {
   private readonly totalGroups: number;
   private readonly lds: Uint8Array;
   private readonly group: WorkgroupContext;
+  /** The workgroup running now (one at a time). */
+  private groupId: [number, number, number] = [0, 0, 0];
 
   constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm) {
     this.ctx = { family: familyOf(setup.target), waveSize: setup.waveSize };
@@ -118,6 +121,10 @@ class Dispatch implements RunningDispatch {
     return this.active.length === 0 && this.nextGroup >= this.totalGroups ? this.finish() : 'running';
   }
 
+  liveWaves(): LiveWave[] {
+    return this.active.filter((w) => w.status !== WaveStatus.Done).map((w) => ({ workgroup: [...this.groupId], wave: w.waveInGroup, pc: `0x${w.pc.toString(16)}`, instruction: this.instructionText(w.pc), instructions: w.instructions, atBarrier: w.status === WaveStatus.Barrier }));
+  }
+
   private finish(): 'done' {
     returnWaves(this.ctx.family, this.ctx.waveSize, this.waves);
     return 'done';
@@ -126,16 +133,35 @@ class Dispatch implements RunningDispatch {
   private runWave(w: Wave, n: number): number {
     const code = this.code;
     let i = 0;
-    while (i < n && w.status === WaveStatus.Running) {
-      const pc = w.pc;
-      const c = code.get(pc) ?? this.compileAt(pc);
-      w.pc = pc + c.size;
-      c.run(w);
-      i++;
+    let pc = 0;
+    try {
+      while (i < n && w.status === WaveStatus.Running) {
+        pc = w.pc;
+        const c = code.get(pc) ?? this.compileAt(pc);
+        w.pc = pc + c.size;
+        c.run(w);
+        i++;
+      }
+    } catch (e) {
+      // A memory fault of an instruction: say which wave, lane and instruction made it (what a
+      // debugger would read from the halted wave; KFD's fault report has only the page).
+      if (e instanceof GpuFault && !e.shader && e.client === 'shader') e.shader = { pc, lane: e.lane, workgroup: this.groupId, wave: w.waveInGroup, instruction: this.instructionText(pc) };
+      throw e;
     }
     w.instructions += i;
     this.instructions += i;
     return i;
+  }
+
+  private instructionText(pc: number): string {
+    const m = this.vm.lookup(BigInt(pc));
+    if (!m) return '?';
+    const at = m.offset + (pc - Number(m.start));
+    try {
+      return formatInstruction(this.ctx.family, decodeInstruction(this.ctx.family, new DataView(m.bytes.buffer, m.bytes.byteOffset + at, Math.min(m.bytes.byteLength - at, Number(m.end) - pc)), 0, pc));
+    } catch {
+      return '?';
+    }
   }
 
   private compileAt(pc: number): Compiled {
@@ -168,6 +194,7 @@ class Dispatch implements RunningDispatch {
     const s = this.setup;
     const [nx, ny] = s.workgroups;
     const id = [index % nx, Math.floor(index / nx) % ny, Math.floor(index / (nx * ny))] as const;
+    this.groupId = [id[0], id[1], id[2]];
     const dims = [0, 1, 2].map((d) => {
       const full = s.workgroupSize[d]!;
       const grid = s.gridSize?.[d];

@@ -67,6 +67,18 @@ export interface RunningDispatch {
   step(budget: number): 'running' | 'done';
   /** Instructions executed so far (all waves). */
   readonly instructions: number;
+  /** The live waves of the running workgroup: where each stands. */
+  liveWaves?(): LiveWave[];
+}
+
+/** A wave of a running dispatch, for status reports: pc (GPU address), the instruction there, progress. */
+export interface LiveWave {
+  readonly workgroup: readonly number[];
+  readonly wave: number;
+  readonly pc: string;
+  readonly instruction: string;
+  readonly instructions: number;
+  readonly atBarrier: boolean;
 }
 
 /** A wave stopped on purpose or by error (unimplemented opcode, s_trap, illegal encoding). */

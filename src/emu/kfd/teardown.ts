@@ -23,4 +23,5 @@ export function teardownProcess(k: KfdState): void {
   k.eventPage = undefined;
   k.vmAcquired.clear();
   k.runtimeEnabled = false;
+  for (const g of k.gpus) g.link.call({ op: 'process-exit' });
 }

@@ -9,7 +9,7 @@ import { LDS_ENCODE_GRANULARITY } from '../../../hw/pm4/registers.js';
 import { targetByName, type GfxFamily } from '../../../hw/targets.js';
 import type { EngineContext, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
-import type { DispatchSetup } from '../../isa/types.js';
+import type { DispatchSetup, LiveWave } from '../../isa/types.js';
 import { CommandProcessor } from './cp.js';
 import { QueueStop } from './ring.js';
 import { EngineQueue } from './engine-queue.js';
@@ -241,6 +241,10 @@ class AqlQueue extends EngineQueue {
     vm.write64(this.desc.rptrVa, this.readIndex, this.client);
     this.waitingFor = '';
     return 'progress';
+  }
+
+  protected override runningWaves(): LiveWave[] {
+    return this.cp.waves();
   }
 
   protected describe(): string[] {

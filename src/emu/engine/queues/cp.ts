@@ -6,7 +6,7 @@ import { COMPUTE_REGS, DISPATCH_INITIATOR, RSRC2, bitsOf, LDS_ENCODE_GRANULARITY
 import { address } from '../../../hw/packet-fields.js';
 import type { GfxFamily } from '../../../hw/targets.js';
 import type { EngineContext } from '../context.js';
-import type { DispatchSetup, RunningDispatch } from '../../isa/types.js';
+import type { DispatchSetup, LiveWave, RunningDispatch } from '../../isa/types.js';
 import { shaderCore } from './shader.js';
 import { QueueStop } from './ring.js';
 
@@ -40,6 +40,11 @@ export class CommandProcessor {
   private setReg(r: number, v: number): void {
     if (r >= SH_BASE && r < SH_END) this.sh[r - SH_BASE] = v;
     else this.otherRegs.set(r, v);
+  }
+
+  /** The running dispatch's live waves, for status reports. */
+  waves(): LiveWave[] {
+    return this.running?.liveWaves?.() ?? [];
   }
 
   /** Advances an in-flight dispatch; true when it finished. */

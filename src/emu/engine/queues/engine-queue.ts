@@ -3,7 +3,7 @@
 import type { EngineContext, HangReport, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
 import { GpuFault } from '../vm.js';
-import { ShaderFault } from '../../isa/types.js';
+import { ShaderFault, type LiveWave } from '../../isa/types.js';
 import { QueueStop, RingReader } from './ring.js';
 import { hangReport, RecentOffsets } from './hang.js';
 
@@ -36,9 +36,14 @@ export abstract class EngineQueue implements QueueEngine {
     }
   }
 
-  status(): { rptr: string; wptr: string; state: string } {
+  status(): { rptr: string; wptr: string; state: string; waves: LiveWave[] } {
     const state = this.hang ? 'hung' : this.waitingFor ? `waiting: ${this.waitingFor}` : this.idle ? 'idle' : 'busy';
-    return { ...this.pointers(), state };
+    return { ...this.pointers(), state, waves: this.hang ? [] : this.runningWaves() };
+  }
+
+  /** The live waves of a dispatch this queue is running (none for queues that do not dispatch). */
+  protected runningWaves(): LiveWave[] {
+    return [];
   }
 }
 

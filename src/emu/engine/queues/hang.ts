@@ -5,7 +5,10 @@ import { GpuFault } from '../vm.js';
 
 export function hangReport(desc: QueueDescriptor, error: unknown, rptr: string, wptr: string, packets: readonly string[]): HangReport {
   if (error instanceof GpuFault) {
-    return { queueId: desc.queueId, kind: desc.kind, reason: error.message, rptr, wptr, packets, fault: { va: `0x${error.va.toString(16)}`, write: error.write, kind: error.kind, client: error.client } };
+    const site = error.shader;
+    const shader = site ? { pc: `0x${site.pc.toString(16)}`, lane: site.lane ?? null, workgroup: [...site.workgroup], wave: site.wave, instruction: site.instruction } : undefined;
+    const where = site ? ` (workgroup ${site.workgroup.join(',')} wave ${site.wave}${site.lane === undefined ? '' : ` lane ${site.lane}`}, pc 0x${site.pc.toString(16)}: ${site.instruction})` : '';
+    return { queueId: desc.queueId, kind: desc.kind, reason: error.message + where, rptr, wptr, packets, fault: { va: `0x${error.va.toString(16)}`, write: error.write, kind: error.kind, client: error.client, ...(shader ? { shader } : {}) } };
   }
   const reason = error instanceof Error ? error.message : String(error);
   return { queueId: desc.queueId, kind: desc.kind, reason, rptr, wptr, packets };

@@ -1,6 +1,7 @@
 // A PM4 compute queue: the CP fetches packets between its read pointer and the doorbell's write
 // pointer (both in dwords; the reported read pointer wraps at the ring size), running indirect buffers
 // as they come.
+import type { LiveWave } from '../../isa/types.js';
 import { decodePm4Packet, formatPm4Packet, type Pm4Packet } from '../../../hw/pm4/decode.js';
 import { parsePm4Header } from '../../../hw/pm4/opcodes.js';
 import { targetByName, type GfxFamily } from '../../../hw/targets.js';
@@ -112,6 +113,10 @@ class Pm4Queue extends RingEngineQueue {
   }
 
   /** The packets from a little before the read pointer to a little after it, decoded. */
+  protected override runningWaves(): LiveWave[] {
+    return this.cp.waves();
+  }
+
   protected describe(): string[] {
     try {
       const from = BigInt(this.recent.oldest ?? Number(this.rptr));

@@ -19,7 +19,21 @@ export class GpuMemory {
   private at(va: number, len: number, write: boolean): number {
     if (va >= this.start && va + len <= this.end && (!write || this.writable)) return va - this.start + this.base;
     const m: VmMapping | undefined = this.vm.lookup(BigInt(va));
-    if (!m || (write && !m.writable) || BigInt(va + len) > m.end) {
+    if (m && (m.validStart !== undefined || m.validEnd !== undefined) && (!write || m.writable)) {
+      // A byte-exact mapping (EmuHost.checkBytes): cache only its valid window; outside it, span() faults.
+      const lo = m.validStart ?? m.start;
+      const hi = m.validEnd ?? m.end;
+      if (BigInt(va) >= lo && BigInt(va + len) <= hi) {
+        this.start = Number(lo);
+        this.end = Number(hi);
+        this.writable = m.writable;
+        this.bytes = m.bytes;
+        this.view = new DataView(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
+        this.base = m.offset + Number(lo - m.start);
+        return va - this.start + this.base;
+      }
+    }
+    if (!m || (write && !m.writable) || BigInt(va + len) > m.end || m.validStart !== undefined || m.validEnd !== undefined) {
       const s = this.vm.span(BigInt(va), len, write, CLIENT);
       // A span crossing into an adjacent mapping of the same buffer: serve it uncached.
       this.start = va;

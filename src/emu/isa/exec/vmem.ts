@@ -4,6 +4,7 @@
 // gfx90a (no architected flat scratch): private offsets are swizzled below the FLAT_SCRATCH base the
 // kernel set up, as its MUBUF scratch accesses through the swizzled scratch V# are.
 import { ShaderFault, type Instruction } from '../types.js';
+import { GpuFault } from '../../engine/vm.js';
 import { atomic32, atomic64, type ByteSpace } from './atomics.js';
 import type { CompileContext, Handler } from './context.js';
 import type { GpuMemory } from './mem.js';
@@ -110,7 +111,13 @@ export function compileVmem(ctx: CompileContext, ins: Instruction, mem: () => Gp
   const wave64 = ctx.waveSize === 64;
   const each = (w: Wave, fn: (l: number) => void): void => {
     const lo = w.S[EXEC_LO]!, hi = wave64 ? w.S[EXEC_HI]! : 0;
-    for (let l = 0; l < w.waveSize; l++) if (((l < 32 ? lo >>> l : hi >>> (l - 32)) & 1) !== 0) fn(l);
+    let l = 0;
+    try {
+      for (; l < w.waveSize; l++) if (((l < 32 ? lo >>> l : hi >>> (l - 32)) & 1) !== 0) fn(l);
+    } catch (e) {
+      if (e instanceof GpuFault) e.lane ??= l;
+      throw e;
+    }
   };
   if (ins.encoding === 'GLOBAL') {
     return (w) => {
