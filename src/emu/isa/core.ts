@@ -20,7 +20,7 @@ import { compileInstruction } from './exec/compile.js';
 import type { CompileContext, Handler } from './exec/context.js';
 import { GpuMemory } from './exec/mem.js';
 import { EXEC_HI, EXEC_LO, Wave, WaveStatus, type WorkgroupContext } from './exec/wave.js';
-import { ShaderFault, type DispatchSetup, type IsaFamily, type RunningDispatch, type ShaderCore } from './types.js';
+import { InstructionFault, ShaderFault, type DispatchSetup, type IsaFamily, type RunningDispatch, type ShaderCore } from './types.js';
 
 interface Compiled {
   readonly run: Handler;
@@ -126,12 +126,20 @@ class Dispatch implements RunningDispatch {
   private runWave(w: Wave, n: number): number {
     const code = this.code;
     let i = 0;
-    while (i < n && w.status === WaveStatus.Running) {
-      const pc = w.pc;
-      const c = code.get(pc) ?? this.compileAt(pc);
-      w.pc = pc + c.size;
-      c.run(w);
-      i++;
+    let pc = w.pc;
+    try {
+      while (i < n && w.status === WaveStatus.Running) {
+        pc = w.pc;
+        const c = code.get(pc) ?? this.compileAt(pc);
+        w.pc = pc + c.size;
+        c.run(w);
+        i++;
+      }
+    } catch (e) {
+      // An instruction that compiled or ran into a field value the ISA leaves undefined: the wave
+      // faults at that instruction, as hardware raises an illegal-instruction exception.
+      if (e instanceof InstructionFault) throw new ShaderFault(pc, e.kind, `${e.kind === 'illegal' ? 'illegal instruction' : 'unimplemented'}: ${e.message} at 0x${pc.toString(16)}`);
+      throw e;
     }
     w.instructions += i;
     this.instructions += i;

@@ -77,6 +77,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<TargetReport[]> {
           r.failures.push(b.failure);
           opts.log?.(`${name}: FAILED at seed ${seed} path ${b.failure.path}: ${b.failure.message.split('\n')[0]}`);
           // A failure may leave the session's resources broken (a crashed engine thread): start afresh.
+          for (const [k, v] of session.counts) r.counts.set(k, (r.counts.get(k) ?? 0) + v);
           await session.close().catch(() => undefined);
           session = await t.open();
         }
