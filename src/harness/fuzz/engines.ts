@@ -45,7 +45,7 @@ type Kind = 'pm4' | 'sdma' | 'aql';
 export const enginesTarget: FuzzTarget = {
   name: 'engines',
   what: `emulated CP / SDMA / AQL engines (${ENGINE_DEVICE}) ← random packets on real queues`,
-  batch: 25,
+  batch: 15,
   async open(): Promise<TargetSession> {
     const host = new EmuHost(ENGINE_DEVICE);
     const kfd = Kfd.open(host);
