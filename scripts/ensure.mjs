@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const needed = ['typescript', 'koffi', '@msgpack/msgpack', '@types/node'];
+const needed = ['typescript', 'koffi', '@msgpack/msgpack', '@types/node', 'fast-check'];
 const run = (cmd, args) => {
   // stdout stays clean for the command's own output (`npm run bench -- --json` is one JSON document).
   const r = spawnSync(cmd, args, { cwd: root, stdio: ['inherit', process.stderr, 'inherit'], env: { ...process.env, npm_config_nodedir: process.env.npm_config_nodedir ?? '/usr' } });

@@ -269,6 +269,7 @@ export function parseElf(bytes: Uint8Array): ElfFile {
   };
 }
 
+/** Rounds up to 4 in floating point: note sizes are u32, and `& ~3` would wrap those above 2^31 negative. */
 function align4(n: number): number {
-  return (n + 3) & ~3;
+  return Math.ceil(n / 4) * 4;
 }

@@ -101,15 +101,20 @@ export class MetadataError extends InputError {
 type Map_ = Record<string, unknown>;
 const isMap = (v: unknown): v is Map_ => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 
+/** Sizes, offsets, counts and alignments: AMDGPUUsage gives them all as unsigned integers. */
+function count(v: number | bigint, where: string, key: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new MetadataError(`${where}: ${key} is ${String(v)}, not an unsigned integer`);
+  return n;
+}
 function num(m: Map_, key: string, where: string): number {
   const v = m[key];
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return count(v, where, key);
   throw new MetadataError(`${where}: required key ${key} is ${v === undefined ? 'missing' : `not a number (${typeof v})`}`);
 }
-function optNum(m: Map_, key: string): number | undefined {
+function optNum(m: Map_, key: string, where: string): number | undefined {
   const v = m[key];
-  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
+  return typeof v === 'number' || typeof v === 'bigint' ? count(v, where, key) : undefined;
 }
 function str(m: Map_, key: string, where: string): string {
   const v = m[key];
@@ -122,8 +127,14 @@ const optBool = (m: Map_, key: string): boolean | undefined => {
   const v = m[key];
   return typeof v === 'boolean' ? v : typeof v === 'number' ? v !== 0 : undefined;
 };
-const optNums = (m: Map_, key: string): number[] | undefined =>
-  Array.isArray(m[key]) ? (m[key] as unknown[]).map((x) => Number(x)) : undefined;
+function optNums(m: Map_, key: string, where: string): number[] | undefined {
+  const v = m[key];
+  if (!Array.isArray(v)) return undefined;
+  return v.map((x: unknown, i) => {
+    if (typeof x !== 'number' && typeof x !== 'bigint') throw new MetadataError(`${where}: ${key}[${i}] is not a number (${x === null ? 'null' : typeof x})`);
+    return count(x, where, `${key}[${i}]`);
+  });
+}
 
 function decodeArg(a: unknown, where: string): KernelArgMetadata {
   if (!isMap(a)) throw new MetadataError(`${where}: argument is not a map`);
@@ -135,7 +146,7 @@ function decodeArg(a: unknown, where: string): KernelArgMetadata {
     name: optStr(a, '.name'),
     typeName: optStr(a, '.type_name'),
     addressSpace: optStr(a, '.address_space'),
-    pointeeAlign: optNum(a, '.pointee_align'),
+    pointeeAlign: optNum(a, '.pointee_align', where),
     isConst: optBool(a, '.is_const'),
     isVolatile: optBool(a, '.is_volatile'),
     isRestrict: optBool(a, '.is_restrict'),
@@ -160,17 +171,17 @@ function decodeKernel(k: unknown, index: number): KernelMetadata {
     wavefrontSize: num(k, '.wavefront_size', where),
     sgprCount: num(k, '.sgpr_count', where),
     vgprCount: num(k, '.vgpr_count', where),
-    agprCount: optNum(k, '.agpr_count'),
-    sgprSpillCount: optNum(k, '.sgpr_spill_count'),
-    vgprSpillCount: optNum(k, '.vgpr_spill_count'),
+    agprCount: optNum(k, '.agpr_count', where),
+    sgprSpillCount: optNum(k, '.sgpr_spill_count', where),
+    vgprSpillCount: optNum(k, '.vgpr_spill_count', where),
     maxFlatWorkgroupSize: num(k, '.max_flat_workgroup_size', where),
     usesDynamicStack: optBool(k, '.uses_dynamic_stack'),
     uniformWorkGroupSize: optBool(k, '.uniform_work_group_size'),
     workgroupProcessorMode: optBool(k, '.workgroup_processor_mode'),
-    reqdWorkgroupSize: optNums(k, '.reqd_workgroup_size'),
-    workgroupSizeHint: optNums(k, '.workgroup_size_hint'),
+    reqdWorkgroupSize: optNums(k, '.reqd_workgroup_size', where),
+    workgroupSizeHint: optNums(k, '.workgroup_size_hint', where),
     language: optStr(k, '.language'),
-    languageVersion: optNums(k, '.language_version'),
+    languageVersion: optNums(k, '.language_version', where),
     args: args.map((a, i) => decodeArg(a, `${where} arg ${i}`)),
     raw: k,
   };
@@ -185,7 +196,7 @@ export function decodeMetadata(desc: Uint8Array): CodeObjectMetadata {
     throw new MetadataError(`NT_AMDGPU_METADATA is not valid msgpack: ${(e as Error).message}`);
   }
   if (!isMap(root)) throw new MetadataError('NT_AMDGPU_METADATA root is not a map');
-  const version = optNums(root, 'amdhsa.version');
+  const version = optNums(root, 'amdhsa.version', 'NT_AMDGPU_METADATA');
   if (!version) throw new MetadataError('NT_AMDGPU_METADATA has no amdhsa.version');
   const kernels = root['amdhsa.kernels'] ?? [];
   if (!Array.isArray(kernels)) throw new MetadataError('amdhsa.kernels is not an array');
@@ -193,7 +204,10 @@ export function decodeMetadata(desc: Uint8Array): CodeObjectMetadata {
   return {
     version,
     target: optStr(root, 'amdhsa.target'),
-    printf: Array.isArray(printf) ? printf.map(String) : undefined,
+    printf: Array.isArray(printf) ? printf.map((p: unknown, i) => {
+      if (typeof p !== 'string') throw new MetadataError(`amdhsa.printf[${i}] is not a string`);
+      return p;
+    }) : undefined,
     kernels: kernels.map(decodeKernel),
   };
 }

@@ -2,6 +2,7 @@
 // with the kernel's copy-out rules (drivers/gpu/drm/drm_ioctl.c, drivers/gpu/drm/amd/amdgpu/amdgpu_kms.c).
 import * as drm from '../../uapi/drm.js';
 import { fail } from '../kfd/errors.js';
+import { iocSize } from '../../uapi/ioc.js';
 import type { UserMemory } from '../kfd/user-memory.js';
 import { MODELS } from '../models/models.js';
 import type { KfdState } from '../kfd/state.js';
@@ -47,6 +48,9 @@ const COMPUTE_RINGS = 8;
 const GFX_RINGS = 1;
 
 export function renderIoctl(k: KfdState, gpu: EmuGpu, request: number, arg: Uint8Array): void {
+  // drm_ioctl copies _IOC_SIZE(cmd) bytes in (copy_from_user): a shorter argument is EFAULT.
+  const usize = iocSize(request);
+  if (arg.byteLength < usize) fail('EFAULT', 'drm_ioctl', `request 0x${request.toString(16)} says ${usize} bytes but the argument buffer has ${arg.byteLength}`);
   switch (request) {
     case drm.DRM_IOC.VERSION.request:
       return drmVersion(k.user, arg);

@@ -21,7 +21,7 @@ import { compileInstruction } from './exec/compile.js';
 import type { CompileContext, Handler } from './exec/context.js';
 import { GpuMemory } from './exec/mem.js';
 import { EXEC_HI, EXEC_LO, Wave, WaveStatus, type WorkgroupContext } from './exec/wave.js';
-import { ShaderFault, type LiveWave, type DispatchSetup, type IsaFamily, type RunningDispatch, type ShaderCore } from './types.js';
+import { InstructionFault, ShaderFault, type LiveWave, type DispatchSetup, type IsaFamily, type RunningDispatch, type ShaderCore } from './types.js';
 
 interface Compiled {
   readonly run: Handler;
@@ -133,7 +133,7 @@ class Dispatch implements RunningDispatch {
   private runWave(w: Wave, n: number): number {
     const code = this.code;
     let i = 0;
-    let pc = 0;
+    let pc = w.pc;
     try {
       while (i < n && w.status === WaveStatus.Running) {
         pc = w.pc;
@@ -146,6 +146,9 @@ class Dispatch implements RunningDispatch {
       // A memory fault of an instruction: say which wave, lane and instruction made it (what a
       // debugger would read from the halted wave; KFD's fault report has only the page).
       if (e instanceof GpuFault && !e.shader && e.client === 'shader') e.shader = { pc, lane: e.lane, workgroup: this.groupId, wave: w.waveInGroup, instruction: this.instructionText(pc) };
+      // An instruction that compiled or ran into a field value the ISA leaves undefined: the wave
+      // faults at that instruction, as hardware raises an illegal-instruction exception.
+      if (e instanceof InstructionFault) throw new ShaderFault(pc, e.kind, `${e.kind === 'illegal' ? 'illegal instruction' : 'unimplemented'}: ${e.message} at 0x${pc.toString(16)}`);
       throw e;
     }
     w.instructions += i;

@@ -89,6 +89,19 @@ export class ShaderFault extends Error {
   }
 }
 
+/**
+ * An instruction field holds a value the ISA does not define for that instruction (a scalar operand
+ * code with no register behind it, a literal slot without a literal, an undefined DPP control), or
+ * asks for an operation the executor does not model. Thrown by the executor's pieces, which do not
+ * know the PC; the core turns it into a ShaderFault of the wave at the instruction's PC.
+ */
+export class InstructionFault extends Error {
+  constructor(readonly kind: 'illegal' | 'unimplemented', message: string) {
+    super(message);
+    this.name = 'InstructionFault';
+  }
+}
+
 export interface ShaderCore {
   /** Starts a dispatch. Memory faults surface from step() as GpuFault (vm.ts), others as ShaderFault. */
   start(setup: DispatchSetup, vm: GpuVm): RunningDispatch;

@@ -1,6 +1,7 @@
 // DPP lane permutations: which source lane each lane reads, per the DPP_CTRL encoding (RDNA3 ISA
 // guide §16.x "DPP16" and "DPP8"; CDNA3 ISA §"DPP"). Produces the permuted src0 in a staging row and
 // narrows the lanes that will be written.
+import { InstructionFault } from '../types.js';
 import { LANES, type Wave } from './wave.js';
 
 /** Source lane for `lane` under DPP16 control `ctrl`, or -1 when the source is out of range. */
@@ -23,7 +24,7 @@ export function dpp16Source(ctrl: number, lane: number, waveSize: number): numbe
   }
   if (ctrl >= 0x150 && ctrl <= 0x15f) return row | (ctrl & 15);
   if (ctrl >= 0x160 && ctrl <= 0x16f) return row | (inRow ^ (ctrl & 15));
-  throw new Error(`DPP control 0x${ctrl.toString(16)} is not defined`);
+  throw new InstructionFault('illegal', `DPP control 0x${ctrl.toString(16)} is not defined`);
 }
 
 export interface DppControl {

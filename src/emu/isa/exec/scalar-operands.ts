@@ -1,7 +1,7 @@
 // Scalar operand codes 0..255 (SGPRs, specials, inline constants, literal) as readers and writers.
 // Code map: RDNA3 ISA guide §"Scalar operands" table / CDNA3 ISA guide §"SGPRs and special operands";
 // LLVM AMDGPUUsage "Memory model / apertures" for SRC_SHARED/PRIVATE_BASE.
-import type { IsaFamily } from '../types.js';
+import { InstructionFault, type IsaFamily } from '../types.js';
 import { EXEC_HI, EXEC_LO, nullCode, type Wave } from './wave.js';
 
 /** How an operand's bits are interpreted: decides inline-constant encodings and the 64-bit literal rule. */
@@ -34,7 +34,7 @@ export function constantOperand(code: number, kind: OperandKind, literal: number
     return [i === 8 ? INV_2PI.f32 : F32_BITS[i]!, 0];
   }
   if (code === LITERAL) {
-    if (literal === undefined) throw new Error('literal operand without a literal');
+    if (literal === undefined) throw new InstructionFault('illegal', 'literal operand without a literal');
     // A 32-bit literal for a binary64 operand supplies the high dword (ISA guide "Literal constants").
     if (kind === 'f64') return [0, literal >>> 0];
     return [literal >>> 0, 0];
@@ -74,14 +74,14 @@ export function scalarReader(family: IsaFamily, code: number, kind: OperandKind,
     case 253:
       return high ? () => 0 : (w) => w.scc;
   }
-  throw new Error(`scalar operand code ${code} cannot be read`);
+  throw new InstructionFault('illegal', `scalar operand code ${code} cannot be read`);
 }
 
 export type ScalarWrite = (w: Wave, v: number) => void;
 
 /** A writer of scalar destination `code` (+1 for the high dword of a pair). */
 export function scalarWriter(family: IsaFamily, code: number): ScalarWrite {
-  if (code >= 128) throw new Error(`scalar destination code ${code} is not writable`);
+  if (code >= 128) throw new InstructionFault('illegal', `scalar destination code ${code} is not writable`);
   if (code === nullCode(family)) return () => {};
   if (code === EXEC_HI) return (w, v) => {
     w.S[EXEC_HI] = w.waveSize === 32 ? 0 : v;

@@ -1,7 +1,7 @@
 // Compiles a VOP1/VOP2/VOPC/VOP3/VOP3SD/VOPD instruction into a handler: operands resolved to rows
 // and strides once, modifiers (abs/neg/op_sel, DPP, SDWA, clamp/omod) as pre/post passes around the
 // operation's lane kernel.
-import { ShaderFault, type Instruction } from '../types.js';
+import { InstructionFault, ShaderFault, type Instruction } from '../types.js';
 import { applyDpp, type DppControl } from './dpp.js';
 import { halfToFloat, f32FromBits, bitsFromF32, f64ToF16, f64FromBits, bitsFromF64 } from './float.js';
 import { scalarReader, scalarWriter, type OperandKind, type ScalarRead } from './scalar-operands.js';
@@ -13,7 +13,7 @@ import type { CompileContext, Handler } from './context.js';
 
 /** Row offset of a vector register operand code (VGPR 256+n or AGPR 512+n). */
 export function vectorRow(code: number): number {
-  if (code < 256) throw new Error(`operand ${code} is not a vector register`);
+  if (code < 256) throw new InstructionFault('illegal', `operand ${code} is not a vector register`);
   return (code - 256) * LANES;
 }
 

@@ -3,7 +3,7 @@
 // address, + imm; SCRATCH = per-lane private offset; FLAT = by aperture (LDS, private, else global).
 // gfx90a (no architected flat scratch): private offsets are swizzled below the FLAT_SCRATCH base the
 // kernel set up, as its MUBUF scratch accesses through the swizzled scratch V# are.
-import { ShaderFault, type Instruction } from '../types.js';
+import { InstructionFault, ShaderFault, type Instruction } from '../types.js';
 import { GpuFault } from '../../engine/vm.js';
 import { atomic32, atomic64, type ByteSpace } from './atomics.js';
 import type { CompileContext, Handler } from './context.js';
@@ -64,14 +64,14 @@ function transfer(a: Access, space: ByteSpace, va: number, R: Uint32Array, vdst:
   if (!a.wide) {
     const old = space.read32(va);
     const r = atomic32(op, old, R[data + l]!, R[data + LANES + l]!);
-    if (r === undefined) throw new Error(`atomic ${op}`);
+    if (r === undefined) throw new InstructionFault('unimplemented', `atomic ${op} is not modelled`);
     space.write32(va, r);
     if (ret) R[vdst + l] = old;
     return;
   }
   const oLo = space.read32(va), oHi = space.read32(va + step);
   const r = atomic64(op, oLo, oHi, R[data + l]!, R[data + LANES + l]!, R[data + 2 * LANES + l]!, R[data + 3 * LANES + l]!);
-  if (!r) throw new Error(`atomic ${op}`);
+  if (!r) throw new InstructionFault('unimplemented', `64-bit atomic ${op} is not modelled`);
   space.write32(va, r[0]!);
   space.write32(va + step, r[1]!);
   if (ret) {
