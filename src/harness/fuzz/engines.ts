@@ -48,9 +48,20 @@ export const enginesTarget: FuzzTarget = {
   batch: 15,
   async open(): Promise<TargetSession> {
     const host = new EmuHost(ENGINE_DEVICE);
-    const kfd = Kfd.open(host);
-    const gpu = kfd.device(0);
-    const data = gpu.alloc(0x10000, { domain: 'gtt', label: 'fuzz data' });
+    // A random packet may fault; KFD then evicts every queue of the process on that GPU until it closes
+    // /dev/kfd (kfd_dqm_evict_pasid), so the session is reopened before the next input.
+    let kfd = Kfd.open(host);
+    let gpu = kfd.device(0);
+    let data = gpu.alloc(0x10000, { domain: 'gtt', label: 'fuzz data' });
+    const reopenIfEvicted = (): void => {
+      if (!host.engineStatus().some((g) => g.evicted !== null)) return;
+      data.free();
+      kfd.close();
+      kfd = Kfd.open(host);
+      gpu = kfd.device(0);
+      data = gpu.alloc(0x10000, { domain: 'gtt', label: 'fuzz data' });
+      bump(counts, 'process evicted by a VM fault, /dev/kfd reopened');
+    };
     const counts = new Map<string, number>();
     const input = fc.oneof(
       fc.record({ kind: fc.constant('pm4' as const), parts: stream(pm4Headers) }),
@@ -62,6 +73,7 @@ export const enginesTarget: FuzzTarget = {
     const property = fc.asyncProperty(input, async (inp) => {
       const outcome = await fuzzOnce(host, gpu, inp.kind, inp.kind === 'aql' ? inp.packets.map(([h, parts]) => Uint32Array.from([h, ...words(parts)].slice(0, 16).concat(Array(16).fill(0)).slice(0, 16))) : [words(inp.parts)]);
       bump(counts, `${inp.kind}: ${outcome}`);
+      reopenIfEvicted();
       await freshQueueWorks(host, gpu, inp.kind);
       return true;
     });
