@@ -1,0 +1,44 @@
+// The HIP runtime's error paths on the served emulated GPU (test/served-hip.test.ts).
+//   hip_errors oom    hipMalloc of more than the device's VRAM: must return hipErrorOutOfMemory, and
+//                     the device must stay usable (a small hipMalloc/hipFree afterwards succeeds).
+//   hip_errors fault  a kernel that stores to an unmapped address. ROCr 5.2.3 (runtime.cpp
+//                     Runtime::VMFaultHandler) prints "Memory access fault by GPU node-N ... Reason:
+//                     Page not present or supervisor privilege." and calls std::abort(): the process
+//                     ends with SIGABRT, HIP never returns an error code for it.
+// Build: HIP_PLATFORM=amd hipcc --offload-arch=gfx90a hip_errors.hip -o hip_errors
+#include <hip/hip_runtime.h>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+
+__global__ void store_to(uint32_t *p) { p[threadIdx.x] = 0xdeadbeefu; }
+
+int main(int argc, char **argv) {
+  const char *mode = argc > 1 ? argv[1] : "";
+  if (std::strcmp(mode, "oom") == 0) {
+    hipDeviceProp_t prop;
+    if (hipGetDeviceProperties(&prop, 0) != hipSuccess) return 2;
+    void *p = nullptr;
+    size_t want = prop.totalGlobalMem + (1ull << 30);
+    hipError_t e = hipMalloc(&p, want);
+    std::printf("hipMalloc(%zu) = %s (%d)\n", want, hipGetErrorName(e), (int)e);
+    if (e != hipErrorOutOfMemory) return 1;
+    (void)hipGetLastError();
+    void *q = nullptr;
+    hipError_t e2 = hipMalloc(&q, 1 << 20);
+    std::printf("hipMalloc(1 MiB) = %s\n", hipGetErrorName(e2));
+    if (e2 != hipSuccess || hipFree(q) != hipSuccess) return 1;
+    std::printf("ok oom\n");
+    return 0;
+  }
+  if (std::strcmp(mode, "fault") == 0) {
+    uint32_t *bad = reinterpret_cast<uint32_t *>(uintptr_t{0x7f0000000000});
+    store_to<<<1, 64>>>(bad);
+    hipError_t e = hipDeviceSynchronize();
+    // Not reached with ROCr 5.2.3: the VM fault handler aborts the process first.
+    std::printf("hipDeviceSynchronize after the faulting kernel = %s (%d)\n", hipGetErrorName(e), (int)e);
+    return 3;
+  }
+  std::fprintf(stderr, "usage: hip_errors oom|fault\n");
+  return 2;
+}
