@@ -1,6 +1,8 @@
 // The HIP runtime's error paths on the served emulated GPU (test/served-hip.test.ts).
 //   hip_errors oom    hipMalloc of more than the device's VRAM: must return hipErrorOutOfMemory, and
 //                     the device must stay usable (a small hipMalloc/hipFree afterwards succeeds).
+//   hip_errors hold MIB READY  hipMalloc MIB MiB and fill it, create the file READY, then hold the
+//                     memory until READY is removed (rocm-smi in the same run shows the VRAM in use).
 //   hip_errors fault  a kernel that stores to an unmapped address. ROCr 5.2.3 (runtime.cpp
 //                     Runtime::VMFaultHandler) prints "Memory access fault by GPU node-N ... Reason:
 //                     Page not present or supervisor privilege." and calls std::abort(): the process
@@ -9,7 +11,9 @@
 #include <hip/hip_runtime.h>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 
 __global__ void store_to(uint32_t *p) { p[threadIdx.x] = 0xdeadbeefu; }
 
@@ -30,6 +34,18 @@ int main(int argc, char **argv) {
     if (e2 != hipSuccess || hipFree(q) != hipSuccess) return 1;
     std::printf("ok oom\n");
     return 0;
+  }
+  if (std::strcmp(mode, "hold") == 0 && argc > 3) {
+    size_t bytes = (size_t)std::atoll(argv[2]) << 20;
+    void *p = nullptr;
+    if (hipMalloc(&p, bytes) != hipSuccess || hipMemset(p, 0x11, bytes) != hipSuccess || hipDeviceSynchronize() != hipSuccess) return 2;
+    FILE *f = std::fopen(argv[3], "w");
+    if (!f) return 2;
+    std::fclose(f);
+    std::printf("holding %zu bytes\n", bytes);
+    std::fflush(stdout);
+    for (int i = 0; i < 600 && access(argv[3], F_OK) == 0; i++) usleep(100000);
+    return hipFree(p) == hipSuccess ? 0 : 1;
   }
   if (std::strcmp(mode, "fault") == 0) {
     uint32_t *bad = reinterpret_cast<uint32_t *>(uintptr_t{0x7f0000000000});
