@@ -35,12 +35,14 @@ export interface GpuLoad {
   readonly gttUsed: bigint;
   /** 0…100 over the last second. */
   readonly busyPercent: number;
+  /** Sum of the busy percents of every 100 ms sample so far (the SMU's gfx activity accumulator). */
+  readonly busyAccumulated: number;
 }
 
-export const IDLE_LOAD: GpuLoad = { vramUsed: 0n, gttUsed: 0n, busyPercent: 0 };
+export const IDLE_LOAD: GpuLoad = { vramUsed: 0n, gttUsed: 0n, busyPercent: 0, busyAccumulated: 0 };
 
 /** Files whose values are modelled rather than measured (relative to the card's device directory). */
-export const EMULATED_PM_FILES = ['pp_dpm_sclk', 'pp_dpm_mclk', 'hwmon/hwmon*/temp*_input', 'hwmon/hwmon*/power1_average', 'hwmon/hwmon*/freq1_input', 'hwmon/hwmon*/in0_input'] as const;
+export const EMULATED_PM_FILES = ['gpu_metrics', 'pp_dpm_sclk', 'pp_dpm_mclk', 'hwmon/hwmon*/temp*_input', 'hwmon/hwmon*/power1_average', 'hwmon/hwmon*/freq1_input', 'hwmon/hwmon*/in0_input'] as const;
 
 // The MI210-class board model (AMD's MI210 data sheet: peak engine clock 1700 MHz, HBM2e at
 // 1600 MHz, 300 W TBP). Aldebaran's SMU reports three sclk levels (aldebaran_ppt.c prints the min,
@@ -60,12 +62,48 @@ function sclkTable(maxMhz: number, busy: number): string {
   return `0: ${SCLK_MIN_MHZ}Mhz\n1: ${cur}Mhz *\n2: ${maxMhz}Mhz\n`;
 }
 
+/**
+ * gpu_metrics as aldebaran_get_gpu_metrics fills it: struct gpu_metrics_v1_3 (kgd_pp_interface.h;
+ * rocm_smi_lib 5.2.3 rsmi_gpu_metrics_v_1_3 mirrors it), 120 bytes, header {120, 1, 3}.
+ * Temperatures in °C, power in W, clocks in MHz, link speed in 0.1 GT/s, timestamp in 10 ns.
+ */
+export function gpuMetricsV13(m: { edgeC: number; hotspotC: number; memC: number; busy: number; busyAccumulated: number; powerW: number; sclkMhz: number; mclkMhz: number; timestamp10ns: bigint }): Uint8Array {
+  const b = new Uint8Array(120);
+  const v = new DataView(b.buffer);
+  v.setUint16(0, 120, true);
+  v.setUint8(2, 1);
+  v.setUint8(3, 3);
+  [m.edgeC, m.hotspotC, m.memC, m.hotspotC, m.edgeC, m.memC].forEach((t, i) => v.setUint16(4 + 2 * i, Math.round(t), true));
+  v.setUint16(16, m.busy, true); // average_gfx_activity
+  v.setUint16(18, Math.round(m.busy / 2), true); // average_umc_activity
+  v.setUint16(20, 0, true); // average_mm_activity
+  v.setUint16(22, Math.round(m.powerW), true); // average_socket_power
+  v.setBigUint64(32, m.timestamp10ns * 10n, true); // system_clock_counter (ns)
+  v.setUint16(40, m.sclkMhz, true); // average_gfxclk_frequency
+  v.setUint16(42, 1090, true); // average_socclk_frequency
+  v.setUint16(44, m.mclkMhz, true); // average_uclk_frequency
+  v.setUint16(54, m.sclkMhz, true); // current_gfxclk
+  v.setUint16(56, 1090, true); // current_socclk
+  v.setUint16(58, m.mclkMhz, true); // current_uclk
+  v.setUint16(72, 0, true); // current_fan_speed: no fan
+  v.setUint16(74, 16, true); // pcie_link_width
+  v.setUint16(76, 160, true); // pcie_link_speed
+  v.setUint32(80, Math.round(m.busyAccumulated) >>> 0, true); // gfx_activity_acc
+  v.setUint32(84, Math.round(m.busyAccumulated / 2) >>> 0, true); // mem_actvity_acc
+  for (let i = 0; i < 4; i++) v.setUint16(88 + 2 * i, Math.round(m.memC), true); // temperature_hbm
+  v.setBigUint64(96, m.timestamp10ns, true); // firmware_timestamp
+  v.setUint16(104, 0, true); // voltage_soc
+  v.setUint16(106, 0, true); // voltage_gfx
+  v.setUint16(108, 0, true); // voltage_mem
+  return b;
+}
+
 /** Device-directory-relative path → contents of every live file of one GPU. */
-export function liveFiles(g: GpuInstance, load: GpuLoad): Map<string, string> {
+export function liveFiles(g: GpuInstance, load: GpuLoad, timestamp10ns = 0n): Map<string, string | Uint8Array> {
   const busy = Math.max(0, Math.min(100, Math.round(load.busyPercent)));
   const maxSclk = Number(g.properties.get('max_engine_clk_fcompute') ?? 1700n);
   const mclk = g.model.vramClkMhz;
-  const f = new Map<string, string>();
+  const f = new Map<string, string | Uint8Array>();
   f.set('mem_info_vram_used', `${load.vramUsed}\n`);
   f.set('mem_info_vis_vram_used', `${load.vramUsed}\n`);
   f.set('mem_info_gtt_used', `${load.gttUsed}\n`);
@@ -82,6 +120,10 @@ export function liveFiles(g: GpuInstance, load: GpuLoad): Map<string, string> {
   f.set(`${hw}/power1_average`, `${Math.round(lerp(IDLE_W, TDP_W * 0.9, busy)) * 1_000_000}\n`);
   f.set(`${hw}/freq1_input`, `${Math.round(lerp(SCLK_MIN_MHZ, maxSclk, busy)) * 1_000_000}\n`);
   f.set(`${hw}/in0_input`, `${Math.round(lerp(718, 850, busy))}\n`);
+  f.set(
+    'gpu_metrics',
+    gpuMetricsV13({ edgeC: lerp(34, 52, busy), hotspotC: lerp(37, 68, busy), memC: lerp(39, 61, busy), busy, busyAccumulated: load.busyAccumulated, powerW: lerp(IDLE_W, TDP_W * 0.9, busy), sclkMhz: Math.round(lerp(SCLK_MIN_MHZ, maxSclk, busy)), mclkMhz: mclk, timestamp10ns }),
+  );
   return f;
 }
 
@@ -106,9 +148,12 @@ export function staticHwmonFiles(): Map<string, string> {
 
 /** Samples the engines and rewrites the live files of every GPU under `root` when they change. */
 export class LiveSysfs {
-  private readonly written = new Map<string, string>();
+  private readonly written = new Map<string, string | Uint8Array>();
   private readonly busySamples: number[][];
+  private readonly busyAccumulated: number[];
+  private readonly started = process.hrtime.bigint();
   private timer: NodeJS.Timeout | undefined;
+  private sampling = false;
   static readonly SAMPLE_MS = 100;
   static readonly WINDOW = 10;
 
@@ -123,6 +168,7 @@ export class LiveSysfs {
     private readonly sample: () => readonly { vramUsed: bigint; gttUsed: bigint; busy: boolean }[],
   ) {
     this.busySamples = gpus.map(() => []);
+    this.busyAccumulated = gpus.map(() => 0);
   }
 
   start(): void {
@@ -143,8 +189,11 @@ export class LiveSysfs {
       const w = this.busySamples[i]!;
       w.push(s.busy ? 1 : 0);
       if (w.length > LiveSysfs.WINDOW) w.shift();
+      this.busyAccumulated[i]! += s.busy ? 100 : 0;
     });
+    this.sampling = true;
     this.write(now);
+    this.sampling = false;
   }
 
   /** Rewrites what changed without taking a busy sample (after a client's request). */
@@ -157,9 +206,12 @@ export class LiveSysfs {
       const w = this.busySamples[i]!;
       const busyPercent = w.length ? (100 * w.reduce((a, b) => a + b, 0)) / LiveSysfs.WINDOW : 0;
       const s = now[i] ?? IDLE_LOAD;
-      for (const [rel, text] of liveFiles(g, { vramUsed: s.vramUsed, gttUsed: s.gttUsed, busyPercent })) {
+      const stamp = (process.hrtime.bigint() - this.started) / 10n;
+      for (const [rel, text] of liveFiles(g, { vramUsed: s.vramUsed, gttUsed: s.gttUsed, busyPercent, busyAccumulated: this.busyAccumulated[i]! }, stamp)) {
         const path = join(this.root, this.deviceDirs[i]!, rel);
-        if (this.written.get(path) === text) continue;
+        // gpu_metrics carries a timestamp: it is rewritten on every sample, the rest only on change.
+        if (typeof text === 'string' && this.written.get(path) === text) continue;
+        if (typeof text !== 'string' && rel === 'gpu_metrics' && this.written.has(path) && !this.sampling) continue;
         writeAtomically(this.root, path, text);
         this.written.set(path, text);
       }
@@ -168,7 +220,7 @@ export class LiveSysfs {
 }
 
 /** Temporary files live outside the redirected prefixes, so no directory listing a client makes shows them. */
-function writeAtomically(root: string, path: string, text: string): void {
+function writeAtomically(root: string, path: string, text: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
   mkdirSync(join(root, '.live-tmp'), { recursive: true });
   const tmp = join(root, '.live-tmp', 'next');

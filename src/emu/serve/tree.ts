@@ -39,9 +39,9 @@ function hex(v: number, digits: number): string {
 }
 
 /** The served file tree as path → contents, plus symlinks (path → absolute target inside the tree). */
-export function servedTree(spec: DeviceSpec): { files: Map<string, string>; links: Map<string, string> } {
+export function servedTree(spec: DeviceSpec): { files: Map<string, string | Uint8Array>; links: Map<string, string> } {
   const instances = layoutSystem(spec.model, spec.options.kfdMinor);
-  const files = buildSysfs(spec.model, instances);
+  const files: Map<string, string | Uint8Array> = buildSysfs(spec.model, instances);
   const links = new Map<string, string>();
   links.set('/sys/class/kfd/kfd', '/sys/devices/virtual/kfd/kfd');
   files.set('/sys/devices/virtual/kfd/kfd/dev', `${EMULATED_KFD_RDEV}\n`);
@@ -72,7 +72,7 @@ export function servedGpus(spec: DeviceSpec): GpuInstance[] {
   return layoutSystem(spec.model, spec.options.kfdMinor);
 }
 
-function pciDevice(g: GpuInstance, systemMemoryBytes: bigint, files: Map<string, string>, links: Map<string, string>): void {
+function pciDevice(g: GpuInstance, systemMemoryBytes: bigint, files: Map<string, string | Uint8Array>, links: Map<string, string>): void {
   const p = g.properties;
   const domain = Number(p.get('domain') ?? 0n);
   const bus = (g.locationId >> 8) & 0xff;
@@ -115,7 +115,7 @@ function pciDevice(g: GpuInstance, systemMemoryBytes: bigint, files: Map<string,
  * live ones (memory use, busy percent, clocks, temperatures, power) from live-sysfs.ts, which
  * rewrites them while the run goes on.
  */
-function amdgpuDeviceFiles(g: GpuInstance, systemMemoryBytes: bigint, dev: string, files: Map<string, string>): void {
+function amdgpuDeviceFiles(g: GpuInstance, systemMemoryBytes: bigint, dev: string, files: Map<string, string | Uint8Array>): void {
   const uniqueId = g.properties.get('unique_id') ?? 0n;
   // amdgpu_atombios_get_vbios_version: the board's VBIOS part number. The emulated board has none;
   // the string says so (rocm-smi takes the 6 characters after the first '-' as the SKU).
@@ -139,7 +139,7 @@ function amdgpuDeviceFiles(g: GpuInstance, systemMemoryBytes: bigint, dev: strin
 }
 
 /** Marks a directory that must exist even when empty (an empty file name under it is never written). */
-function mkdirFor(files: Map<string, string>, dir: string): void {
+function mkdirFor(files: Map<string, string | Uint8Array>, dir: string): void {
   files.set(`${dir}/.`, '');
 }
 
