@@ -1,7 +1,7 @@
 // The HIP runtime's error paths on the served emulated GPU (test/served-hip.test.ts).
 //   hip_errors oom    hipMalloc of more than the device's VRAM: must return hipErrorOutOfMemory, and
 //                     the device must stay usable (a small hipMalloc/hipFree afterwards succeeds).
-//   hip_errors hold MIB READY  hipMalloc MIB MiB and fill it, create the file READY, then hold the
+//   hip_errors hold MIB READY  hipMalloc MIB MiB (its first MiB filled), create the file READY, hold the
 //                     memory until READY is removed (rocm-smi in the same run shows the VRAM in use).
 //   hip_errors fault  a kernel that stores to an unmapped address. ROCr 5.2.3 (runtime.cpp
 //                     Runtime::VMFaultHandler) prints "Memory access fault by GPU node-N ... Reason:
@@ -38,7 +38,7 @@ int main(int argc, char **argv) {
   if (std::strcmp(mode, "hold") == 0 && argc > 3) {
     size_t bytes = (size_t)std::atoll(argv[2]) << 20;
     void *p = nullptr;
-    if (hipMalloc(&p, bytes) != hipSuccess || hipMemset(p, 0x11, bytes) != hipSuccess || hipDeviceSynchronize() != hipSuccess) return 2;
+    if (hipMalloc(&p, bytes) != hipSuccess || hipMemset(p, 0x11, 1 << 20) != hipSuccess || hipDeviceSynchronize() != hipSuccess) return 2;
     FILE *f = std::fopen(argv[3], "w");
     if (!f) return 2;
     std::fclose(f);
