@@ -3,6 +3,8 @@
 //                     the device must stay usable (a small hipMalloc/hipFree afterwards succeeds).
 //   hip_errors hold MIB READY  hipMalloc MIB MiB (its first MiB filled), create the file READY, hold the
 //                     memory until READY is removed (rocm-smi in the same run shows the VRAM in use).
+//   hip_errors spin   a kernel that never finishes: hipDeviceSynchronize waits for ever; the emulator's
+//                     --timeout must end the run (the client killed, the emulator not left hanging).
 //   hip_errors fault  a kernel that stores to an unmapped address. ROCr 5.2.3 (runtime.cpp
 //                     Runtime::VMFaultHandler) prints "Memory access fault by GPU node-N ... Reason:
 //                     Page not present or supervisor privilege." and calls std::abort(): the process
@@ -16,6 +18,13 @@
 #include <unistd.h>
 
 __global__ void store_to(uint32_t *p) { p[threadIdx.x] = 0xdeadbeefu; }
+
+// Spins until *flag becomes non-zero, which nothing ever writes: a kernel that never finishes.
+__global__ void spin(volatile uint32_t *flag, uint32_t *out) {
+  uint32_t n = 0;
+  while (*flag == 0) n++;
+  out[threadIdx.x] = n;
+}
 
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "";
@@ -46,6 +55,15 @@ int main(int argc, char **argv) {
     std::fflush(stdout);
     for (int i = 0; i < 600 && access(argv[3], F_OK) == 0; i++) usleep(100000);
     return hipFree(p) == hipSuccess ? 0 : 1;
+  }
+  if (std::strcmp(mode, "spin") == 0) {
+    uint32_t *flag = nullptr, *out = nullptr;
+    if (hipMalloc(&flag, 4) != hipSuccess || hipMalloc(&out, 256) != hipSuccess || hipMemset(flag, 0, 4) != hipSuccess) return 2;
+    spin<<<1, 64>>>(flag, out);
+    std::printf("spinning\n");
+    std::fflush(stdout);
+    (void)hipDeviceSynchronize();
+    return 3;
   }
   if (std::strcmp(mode, "fault") == 0) {
     uint32_t *bad = reinterpret_cast<uint32_t *>(uintptr_t{0x7f0000000000});
