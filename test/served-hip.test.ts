@@ -186,3 +186,17 @@ test('rocm-smi sees the VRAM a running HIP program holds (live served sysfs)', a
   assert.ok(used >= 2048n << 20n && used < (2048n + 256n) << 20n, `VRAM used ${used}`);
   assertCleanServe(r);
 });
+
+test('rocm-smi sees the GPU busy while a HIP kernel runs; an SDMA copy on another stream ends it', async (t) => {
+  if (!requireHip(t) || !requireSmi(t)) return;
+  const { dir } = build();
+  const ready = join(dir, `busy-${process.pid}.ready`);
+  // gpu_busy_percent averages the last second's 100 ms samples: wait a little over a second.
+  const script = `"${join(dir, 'hip_errors')}" busy "${ready}" & while [ ! -e "${ready}" ]; do sleep 0.1; done; sleep 1.2; rocm-smi --showuse; rc=$?; rm -f "${ready}"; wait $! || exit 9; exit $rc`;
+  const r = await runServed({ spec, command: 'sh', args: ['-c', script], stdio: 'pipe', timeoutMs: 120_000 });
+  assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stdout, /^ok busy$/m);
+  const busy = Number(/GPU use \(%\): (\d+)/.exec(r.stdout)?.[1] ?? -1);
+  assert.ok(busy >= 80, `GPU use ${busy}% while a kernel spins`);
+  assertCleanServe(r);
+});

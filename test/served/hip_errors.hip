@@ -3,6 +3,10 @@
 //                     the device must stay usable (a small hipMalloc/hipFree afterwards succeeds).
 //   hip_errors hold MIB READY  hipMalloc MIB MiB (its first MiB filled), create the file READY, hold the
 //                     memory until READY is removed (rocm-smi in the same run shows the VRAM in use).
+//   hip_errors busy READY  a kernel spins until the host releases it: once it runs, create READY and
+//                     wait until READY is removed (rocm-smi meanwhile sees the GPU busy), then
+//                     copy 1 into the flag on a second stream (SDMA, concurrent with the kernel),
+//                     which ends the kernel; exit 0 when it did.
 //   hip_errors spin   a kernel that never finishes: hipDeviceSynchronize waits for ever; the emulator's
 //                     --timeout must end the run (the client killed, the emulator not left hanging).
 //   hip_errors fault  a kernel that stores to an unmapped address. ROCr 5.2.3 (runtime.cpp
@@ -55,6 +59,23 @@ int main(int argc, char **argv) {
     std::fflush(stdout);
     for (int i = 0; i < 600 && access(argv[3], F_OK) == 0; i++) usleep(100000);
     return hipFree(p) == hipSuccess ? 0 : 1;
+  }
+  if (std::strcmp(mode, "busy") == 0 && argc > 2) {
+    uint32_t *flag = nullptr, *out = nullptr, *one = nullptr;
+    hipStream_t side;
+    if (hipMalloc(&flag, 4) != hipSuccess || hipMalloc(&out, 256) != hipSuccess || hipMemset(flag, 0, 4) != hipSuccess) return 2;
+    if (hipHostMalloc(&one, 4, hipHostMallocDefault) != hipSuccess || hipStreamCreateWithFlags(&side, hipStreamNonBlocking) != hipSuccess) return 2;
+    *one = 1;
+    if (hipDeviceSynchronize() != hipSuccess) return 2;
+    spin<<<1, 64>>>(flag, out);
+    FILE *f = std::fopen(argv[2], "w");
+    if (!f) return 2;
+    std::fclose(f);
+    for (int i = 0; i < 600 && access(argv[2], F_OK) == 0; i++) usleep(100000);
+    if (hipMemcpyAsync(flag, one, 4, hipMemcpyHostToDevice, side) != hipSuccess) return 2;
+    if (hipDeviceSynchronize() != hipSuccess) return 1;
+    std::printf("ok busy\n");
+    return 0;
   }
   if (std::strcmp(mode, "spin") == 0) {
     uint32_t *flag = nullptr, *out = nullptr;
