@@ -37,6 +37,11 @@ function build(): { dir: string; buildMs: number } {
   assert.equal(one.status, 0, `hipcc saxpy.hip failed:\n${one.stderr}`);
   const make = spawnSync('make', ['-j2', 'all', 'hip_copies', 'hip_errors'], { cwd: dir, env: HIP_ENV, encoding: 'utf8' });
   assert.equal(make.status, 0, `make in examples/hip failed:\n${make.stdout}${make.stderr}`);
+  // One clang offload bundle with three targets (the runtime must pick gfx90a's), and one without it.
+  for (const [out, archs] of [['saxpy-multi', ['gfx908', 'gfx90a', 'gfx1030']], ['saxpy-gfx908', ['gfx908']]] as const) {
+    const r = spawnSync('hipcc', ['-O2', ...archs.map((a) => `--offload-arch=${a}`), 'saxpy.hip', '-o', out], { cwd: dir, env: HIP_ENV, encoding: 'utf8' });
+    assert.equal(r.status, 0, `hipcc ${out} failed:\n${r.stderr}`);
+  }
   built = { dir, buildMs };
   return built;
 }
@@ -89,6 +94,19 @@ for (const [program, args, expect] of [
     assertCleanServe(r);
   });
 }
+
+test('a hipcc bundle with several targets: the runtime loads the gfx90a code object; without one, hipErrorNoBinaryForGpu', async (t) => {
+  if (!requireHip(t)) return;
+  const multi = await run('saxpy-multi');
+  assert.equal(multi.exitCode, 0, `${multi.stdout}\n${multi.stderr}`);
+  assert.match(multi.stdout, /^ok saxpy n=100000 bit-exact$/m);
+  assertCleanServe(multi);
+  // HIP 5.2.3 finds no code object for the device at start-up, says so and aborts.
+  const none = await run('saxpy-gfx908', [], 120_000);
+  assert.equal(none.signal, 'SIGABRT', `exit ${none.exitCode}\n${none.stdout}\n${none.stderr}`);
+  assert.match(none.stderr, /hipErrorNoBinaryForGpu: Unable to find code object for all current devices!/);
+  assertCleanServe(none);
+});
 
 test('hipMemcpy of every direction, size and alignment, hipMemset/D16/D32, and device properties from the model', async (t) => {
   if (!requireHip(t)) return;
