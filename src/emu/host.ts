@@ -342,6 +342,15 @@ export class EmuHost implements Host {
   }
 
   /** Queue states and hang reports, per GPU. */
+  /** Per GPU: the VRAM and GTT this process's BOs hold, and whether its engine thread has work in flight. */
+  gpuUse(): { vramUsed: bigint; gttUsed: bigint; busy: boolean }[] {
+    return this.gpus.map((g) => {
+      let gttUsed = 0n;
+      for (const bo of this.state.bos.values()) if (bo.kind === 'gtt' && bo.gpu === g) gttUsed += BigInt(bo.size);
+      return { vramUsed: g.vramUsed, gttUsed, busy: Atomics.load(g.link.ctrl, CTRL.BUSY) !== 0 };
+    });
+  }
+
   engineStatus(): EngineStatus[] {
     return this.gpus.map((g) => g.link.call<EngineStatus>({ op: 'status' }));
   }

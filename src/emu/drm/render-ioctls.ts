@@ -166,6 +166,11 @@ function readRegisters(gpu: EmuGpu, dwordOffset: number, count: number): Uint8Ar
   return out;
 }
 
+/** adev->gfx.config.gb_addr_config of the emulated chip, where known (also what KFD's GET_TILE_CONFIG reports). */
+export function gbAddrConfigOf(gpu: EmuGpu): number | undefined {
+  return TARGET_INFO[gpu.target.name]?.gbAddrConfig;
+}
+
 function targetInfo(gpu: EmuGpu): (typeof TARGET_INFO)[string] {
   const t = TARGET_INFO[gpu.target.name];
   if (!t) fail('EINVAL', 'amdgpu_info_ioctl', `the emulated render node has no INFO table for ${gpu.target.name}`);

@@ -104,7 +104,11 @@ export class EngineThread implements EngineContext {
       this.serveRequests();
       this.scanDoorbells();
       const result = this.stepAll();
-      if (result === 'progress') continue;
+      if (result === 'progress') {
+        // Work in flight: also what the served sysfs's gpu_busy_percent samples.
+        Atomics.store(this.ctrl, CTRL.BUSY, 1);
+        continue;
+      }
       Atomics.store(this.ctrl, CTRL.BUSY, result === 'waiting' ? 1 : 0);
       const kick = Atomics.load(this.ctrl, CTRL.KICK);
       if (kick !== seenKick) {

@@ -40,6 +40,7 @@ on(KFD_IOC.DBG_ADDRESS_WATCH_DEPRECATED, deprecated('kfd_ioctl_dbg_address_watch
 on(KFD_IOC.DBG_WAVE_CONTROL_DEPRECATED, deprecated('kfd_ioctl_dbg_wave_control'));
 on(KFD_IOC.SET_SCRATCH_BACKING_VA, misc.setScratchBackingVa);
 on(KFD_IOC.SET_TRAP_HANDLER, misc.setTrapHandler);
+on(KFD_IOC.GET_TILE_CONFIG, misc.getTileConfig);
 on(KFD_IOC.GET_PROCESS_APERTURES_NEW, misc.getProcessAperturesNew);
 on(KFD_IOC.ACQUIRE_VM, misc.acquireVm);
 on(KFD_IOC.ALLOC_MEMORY_OF_GPU, mem.allocMemoryOfGpu);

@@ -4,6 +4,7 @@ import { gpuClock } from '../engine/clock.js';
 import { fail } from './errors.js';
 import { gpuById, type KfdState } from './state.js';
 import type { EmuGpu } from '../gpu.js';
+import { gbAddrConfigOf } from '../drm/render-ioctls.js';
 
 // kfd_flat_memory.c, gfx9 and later: LDS and scratch apertures in the 64-bit hole, GPUVM from
 // SVM_USER_BASE (two pages of CWSR TBA/TMA plus two) to the end of the 47-bit user VA range.
@@ -73,6 +74,41 @@ export function getProcessAperturesNew(k: KfdState, arg: Uint8Array): void {
     );
   });
   k.user.write(a.kfd_process_device_apertures_ptr, out, 'kfd_ioctl_get_process_apertures_new');
+}
+
+/** amdgpu_amdkfd_get_tile_config: tile_mode_array[32] and macrotile_mode_array[16] of gfx.config. */
+const NUM_TILE_CONFIGS = 32;
+const NUM_MACRO_TILE_CONFIGS = 16;
+
+/**
+ * kfd_ioctl_get_tile_config (kfd_chardev.c) with amdgpu_amdkfd_get_tile_config (amdgpu_amdkfd.c):
+ * gb_addr_config from gfx.config; num_banks, num_ranks and both tile-mode arrays are "not set from
+ * GFX9 onwards" (every target the emulator has), so they read as zeros. The counts are clamped to the arrays' lengths and that many
+ * u32s are copied to the caller's pointers (-EFAULT on a bad pointer, with the count set to 0).
+ * Used by ROCr's image extension (ImageManagerKv::Initialize, which HIP's start-up runs).
+ */
+export function getTileConfig(k: KfdState, arg: Uint8Array): void {
+  const where = 'kfd_ioctl_get_tile_config';
+  const a = kfd.getTileConfigArgs.decode(arg);
+  const g = requireGpu(k, a.gpu_id, where);
+  const gbAddrConfig = gbAddrConfigOf(g);
+  if (gbAddrConfig === undefined) fail('EINVAL', where, `GB_ADDR_CONFIG of the emulated ${g.target.name} is not known`);
+  const out = { ...a, gb_addr_config: gbAddrConfig, num_banks: 0, num_ranks: 0 };
+  out.num_tile_configs = Math.min(a.num_tile_configs, NUM_TILE_CONFIGS);
+  out.num_macro_tile_configs = Math.min(a.num_macro_tile_configs, NUM_MACRO_TILE_CONFIGS);
+  kfd.getTileConfigArgs.encode(out, arg);
+  try {
+    if (out.num_tile_configs) k.user.write(a.tile_config_ptr, new Uint8Array(out.num_tile_configs * 4), where);
+  } catch (e) {
+    kfd.getTileConfigArgs.encode({ ...out, num_tile_configs: 0 }, arg);
+    throw e;
+  }
+  try {
+    if (out.num_macro_tile_configs) k.user.write(a.macro_tile_config_ptr, new Uint8Array(out.num_macro_tile_configs * 4), where);
+  } catch (e) {
+    kfd.getTileConfigArgs.encode({ ...out, num_macro_tile_configs: 0 }, arg);
+    throw e;
+  }
 }
 
 export function setMemoryPolicy(k: KfdState, arg: Uint8Array): void {

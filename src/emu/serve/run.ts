@@ -50,7 +50,7 @@ export async function runServed(o: ServedRunOptions): Promise<ServedRunResult> {
   let server: EmuServer | undefined;
   try {
     writeServedTree(root, o.spec);
-    server = await EmuServer.listen(join(dir, 'socket'), o.spec);
+    server = await EmuServer.listen(join(dir, 'socket'), o.spec, root);
     o.onListening?.(server);
     const inherited = process.env.LD_PRELOAD;
     const env = {

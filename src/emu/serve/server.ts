@@ -7,6 +7,8 @@ import type { DeviceSpec } from '../models/models.js';
 import { ServedProcess, type SessionStats } from './session.js';
 import { need, OP, PROTOCOL_VERSION, ProtocolError, RequestReader, response } from './wire.js';
 import { ERRNO } from '../../os/errno.js';
+import { LiveSysfs } from './live-sysfs.js';
+import { pciDeviceDir, servedGpus } from './tree.js';
 
 export interface ServerStats {
   readonly device: string;
@@ -30,21 +32,51 @@ export class EmuServer {
   private readonly closing: Promise<void>[] = [];
   private readonly internalErrors: string[] = [];
   private readonly protocolErrors: string[] = [];
+  /** The served tree's live amdgpu files (memory use, busy percent…), when a tree is given. */
+  private readonly liveSysfs: LiveSysfs | undefined;
 
-  private constructor(private readonly server: Server, readonly socketPath: string, readonly spec: DeviceSpec) {}
+  private constructor(private readonly server: Server, readonly socketPath: string, readonly spec: DeviceSpec, treeRoot: string | undefined) {
+    if (treeRoot !== undefined) {
+      const gpus = servedGpus(spec);
+      this.liveSysfs = new LiveSysfs(treeRoot, gpus, gpus.map(pciDeviceDir), () => this.gpuUse(gpus.length));
+    }
+  }
 
-  /** Listens on a new Unix socket at `socketPath`. */
-  static listen(socketPath: string, spec: DeviceSpec): Promise<EmuServer> {
+  /**
+   * Listens on a new Unix socket at `socketPath`. `treeRoot`: the served file tree (written by
+   * writeServedTree), whose live files this server keeps up to date while it runs.
+   */
+  static listen(socketPath: string, spec: DeviceSpec, treeRoot?: string): Promise<EmuServer> {
     return new Promise((resolve, reject) => {
       let self: EmuServer | undefined;
       const server = createServer((sock) => self!.accept(sock));
-      self = new EmuServer(server, socketPath, spec);
+      self = new EmuServer(server, socketPath, spec, treeRoot);
       server.once('error', reject);
       server.listen(socketPath, () => {
         server.off('error', reject);
+        self!.liveSysfs?.start();
         resolve(self!);
       });
     });
+  }
+
+  /**
+   * Per GPU, over every process being served: VRAM and GTT held, and whether any engine has work in
+   * flight. (Each served process has its own emulated KFD process and engine thread per GPU; the
+   * device's use is their sum, as amdgpu's memory managers count every process's BOs.)
+   */
+  private gpuUse(count: number): { vramUsed: bigint; gttUsed: bigint; busy: boolean }[] {
+    const out = Array.from({ length: count }, () => ({ vramUsed: 0n, gttUsed: 0n, busy: false }));
+    for (const s of this.live.values()) {
+      s.proc.host.gpuUse().forEach((u, i) => {
+        const o = out[i];
+        if (!o) return;
+        o.vramUsed += u.vramUsed;
+        o.gttUsed += u.gttUsed;
+        o.busy ||= u.busy;
+      });
+    }
+    return out;
   }
 
   /** Client processes being served now. */
@@ -83,6 +115,7 @@ export class EmuServer {
               return;
             }
             const rsp = await session.proc.handle(req);
+            if (req.op === OP.IOCTL) this.liveSysfs?.refresh();
             if (TRACE) process.stderr.write(`[amdgpu-ts serve] pid ${session.proc.pid} op ${req.op} → ${rsp.readInt32LE(0)}\n`);
             sock.write(rsp);
           } catch (e) {
@@ -115,6 +148,7 @@ export class EmuServer {
     if (--s.connections > 0 || this.live.get(s.proc.pid) !== s) return;
     this.live.delete(s.proc.pid);
     this.closing.push(s.proc.close().then(() => void this.finished.push(s.proc.stats())));
+    this.liveSysfs?.refresh();
   }
 
   stats(): ServerStats {
@@ -128,6 +162,7 @@ export class EmuServer {
 
   /** Stops listening, ends every session and removes the socket. */
   async close(): Promise<void> {
+    this.liveSysfs?.stop();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const s of [...this.live.values()]) {
       s.connections = 1;

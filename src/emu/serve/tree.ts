@@ -7,6 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { buildSysfs } from '../sysfs-tree.js';
 import { layoutSystem, type GpuInstance } from '../models/system.js';
 import type { DeviceSpec } from '../models/models.js';
+import { IDLE_LOAD, liveFiles, staticHwmonFiles } from './live-sysfs.js';
 
 /** Absolute path prefixes the preload library redirects into the tree (AMDGPU_TS_PREFIXES). */
 export const REDIRECTED_PREFIXES = [
@@ -38,9 +39,9 @@ function hex(v: number, digits: number): string {
 }
 
 /** The served file tree as path → contents, plus symlinks (path → absolute target inside the tree). */
-export function servedTree(spec: DeviceSpec): { files: Map<string, string>; links: Map<string, string> } {
+export function servedTree(spec: DeviceSpec): { files: Map<string, string | Uint8Array>; links: Map<string, string> } {
   const instances = layoutSystem(spec.model, spec.options.kfdMinor);
-  const files = buildSysfs(spec.model, instances);
+  const files: Map<string, string | Uint8Array> = buildSysfs(spec.model, instances);
   const links = new Map<string, string>();
   links.set('/sys/class/kfd/kfd', '/sys/devices/virtual/kfd/kfd');
   files.set('/sys/devices/virtual/kfd/kfd/dev', `${EMULATED_KFD_RDEV}\n`);
@@ -51,16 +52,32 @@ export function servedTree(spec: DeviceSpec): { files: Map<string, string>; link
   mkdirFor(files, '/sys/module/amdgpu/holders');
   files.set('/proc/modules', 'amdgpu 15384576 0 - Live 0x0000000000000000\n');
   mkdirFor(files, '/sys/bus/pci/drivers/amdgpu');
-  for (const g of instances) pciDevice(g, files, links);
+  for (const g of instances) pciDevice(g, spec.model.systemMemoryBytes, files, links);
   return { files, links };
 }
 
-function pciDevice(g: GpuInstance, files: Map<string, string>, links: Map<string, string>): void {
+/** The tree path of a GPU's PCI device directory (what /sys/class/drm/cardN/device links to). */
+export function pciDeviceDir(g: GpuInstance): string {
+  const domain = Number(g.properties.get('domain') ?? 0n);
+  const bus = (g.locationId >> 8) & 0xff;
+  return `/sys/devices/pci0000:00/0000:00:01.1/${pciSlot(domain, bus)}`;
+}
+
+function pciSlot(domain: number, bus: number): string {
+  return `${domain.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}:00.0`;
+}
+
+/** The served GPUs of a device spec, in card order. */
+export function servedGpus(spec: DeviceSpec): GpuInstance[] {
+  return layoutSystem(spec.model, spec.options.kfdMinor);
+}
+
+function pciDevice(g: GpuInstance, systemMemoryBytes: bigint, files: Map<string, string | Uint8Array>, links: Map<string, string>): void {
   const p = g.properties;
   const domain = Number(p.get('domain') ?? 0n);
   const bus = (g.locationId >> 8) & 0xff;
-  const slot = `${domain.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}:00.0`;
-  const dev = `/sys/devices/pci0000:00/0000:00:01.1/${slot}`;
+  const slot = pciSlot(domain, bus);
+  const dev = pciDeviceDir(g);
   const vendor = Number(p.get('vendor_id') ?? 0x1002n);
   const device = Number(p.get('device_id') ?? 0n);
   const cls = pciClass(g.model.target);
@@ -74,6 +91,7 @@ function pciDevice(g: GpuInstance, files: Map<string, string>, links: Map<string
   files.set(`${dev}/numa_node`, '-1\n');
   const id = `${vendor.toString(16).toUpperCase().padStart(4, '0')}:${device.toString(16).toUpperCase().padStart(4, '0')}`;
   files.set(`${dev}/uevent`, `DRIVER=amdgpu\nPCI_CLASS=${cls.toString(16).toUpperCase()}\nPCI_ID=${id}\nPCI_SUBSYS_ID=${id}\nPCI_SLOT_NAME=${slot}\nMODALIAS=pci:v${vendor.toString(16).toUpperCase().padStart(8, '0')}d${device.toString(16).toUpperCase().padStart(8, '0')}\n`);
+  amdgpuDeviceFiles(g, systemMemoryBytes, dev, files);
   links.set(`${dev}/driver`, '/sys/bus/pci/drivers/amdgpu');
   links.set(`${dev}/subsystem`, '/sys/bus/pci');
   links.set(`/sys/bus/pci/devices/${slot}`, dev);
@@ -91,8 +109,37 @@ function pciDevice(g: GpuInstance, files: Map<string, string>, links: Map<string
   }
 }
 
+/**
+ * The amdgpu driver's own attributes of the PCI device (amdgpu_device.c, amdgpu_pm.c, amdgpu_kms.c,
+ * amdgpu_vram_mgr.c, amdgpu_gtt_mgr.c), as rocm-smi reads them: fixed facts of the model here, the
+ * live ones (memory use, busy percent, clocks, temperatures, power) from live-sysfs.ts, which
+ * rewrites them while the run goes on.
+ */
+function amdgpuDeviceFiles(g: GpuInstance, systemMemoryBytes: bigint, dev: string, files: Map<string, string | Uint8Array>): void {
+  const uniqueId = g.properties.get('unique_id') ?? 0n;
+  // amdgpu_atombios_get_vbios_version: the board's VBIOS part number. The emulated board has none;
+  // the string says so (rocm-smi takes the 6 characters after the first '-' as the SKU).
+  files.set(`${dev}/vbios_version`, `EMU-AMDGPUTS-${g.model.target}\n`);
+  // amdgpu_device_get_serial_number / unique_id: printed as %016llx of adev->unique_id.
+  files.set(`${dev}/unique_id`, `${uniqueId.toString(16).padStart(16, '0')}\n`);
+  files.set(`${dev}/mem_info_vram_total`, `${g.model.vramBytes}\n`);
+  files.set(`${dev}/mem_info_vis_vram_total`, `${g.model.vramBytes}\n`);
+  // amdgpu_gtt_mgr: the GTT size defaults to half of system memory (amdgpu_ttm_init, amdgpu_gtt_size -1).
+  files.set(`${dev}/mem_info_gtt_total`, `${systemMemoryBytes / 2n}\n`);
+  files.set(`${dev}/mem_info_vram_vendor`, 'samsung\n');
+  // PCIe link of the board (pcie_get_speed/width through the PCI core's attributes).
+  files.set(`${dev}/current_link_speed`, '16.0 GT/s PCIe\n');
+  files.set(`${dev}/current_link_width`, '16\n');
+  files.set(`${dev}/max_link_speed`, '16.0 GT/s PCIe\n');
+  files.set(`${dev}/max_link_width`, '16\n');
+  files.set(`${dev}/power_dpm_force_performance_level`, 'auto\n');
+  files.set(`${dev}/pcie_replay_count`, '0\n');
+  for (const [rel, text] of staticHwmonFiles()) files.set(`${dev}/${rel}`, text);
+  for (const [rel, text] of liveFiles(g, IDLE_LOAD)) files.set(`${dev}/${rel}`, text);
+}
+
 /** Marks a directory that must exist even when empty (an empty file name under it is never written). */
-function mkdirFor(files: Map<string, string>, dir: string): void {
+function mkdirFor(files: Map<string, string | Uint8Array>, dir: string): void {
   files.set(`${dir}/.`, '');
 }
 
