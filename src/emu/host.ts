@@ -240,7 +240,7 @@ export class EmuHost implements Host {
     if (!r) {
       const fn = this.pciFunctions[this.gpus.indexOf(gpu)]!;
       const bytes = Number(fn.layout.bars.find((b) => b.index === fn.layout.registerBar)!.bytes);
-      r = new RegisterBar(gpu, bytes);
+      r = new RegisterBar(gpu, bytes, () => gpu.link.call<EngineStatus>({ op: 'status' }));
       this.registerBars.set(gpu, r);
     }
     return r;
