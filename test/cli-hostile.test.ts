@@ -78,13 +78,13 @@ const runArgs = (...args: string[]): string[] => ['run', CO, 'fill', '--grid', '
 
 const CASES: readonly Case[] = [
   // Unknown flags and missing values, on every command.
-  ...['selftest', 'run', 'bench', 'info', 'decode', 'disasm', 'emulate'].map((c): Case => [[c, '--frobnicate'], 2, /unknown option --frobnicate \(see amdgpu-ts \w+ --help\)$/]),
+  ...['selftest', 'run', 'bench', 'info', 'decode', 'disasm', 'emulate', 'pci', 'ip', 'regs'].map((c): Case => [[c, '--frobnicate'], 2, /unknown option --frobnicate \(see amdgpu-ts \w+ --help\)$/]),
   ...['selftest', 'run', 'bench', 'info'].map((c): Case => [[c, '--device'], 2, /--device needs a value/]),
   [['decode', '--engine'], 2, /--engine needs a value/],
   [['disasm', CO, '--kernel'], 2, /--kernel needs a value/],
   [['disasm', CO, '--json=yes'], 2, /--json takes no value/],
   // Unknown device models and names.
-  ...['selftest', 'bench', 'info'].map((c): Case => [[c, '--device', 'emu:gfx9999'], 2, /unknown emulated model "gfx9999"; known: emu:gfx1100/]),
+  ...['selftest', 'bench', 'info', 'pci', 'ip'].map((c): Case => [[c, '--device', 'emu:gfx9999'], 2, /unknown emulated model "gfx9999"; known: emu:gfx1100/]),
   [['info', '--device', 'gfx1100'], 2, /unknown device "gfx1100"; expected one of auto, native, emu:gfx1100/],
   [RUN(CO).map((a) => (a === 'emu:gfx1100' ? 'emu:gfx9999' : a)), 2, /unknown emulated model "gfx9999"/],
   [['selftest', '--device', 'emu:gfx1100?inject=nonsense'], 2],
@@ -157,7 +157,7 @@ test(`hostile CLI: ${CASES.length} bad inputs across every command exit 2 with o
 });
 
 test('hostile CLI: --help of every command exits 0 and states the exit codes', async () => {
-  for (const c of ['selftest', 'run', 'bench', 'info', 'decode', 'disasm']) {
+  for (const c of ['selftest', 'run', 'bench', 'info', 'decode', 'disasm', 'pci', 'ip', 'regs']) {
     const out: string[] = [];
     const code = await main([c, '--help'], { out: (l) => out.push(l), err: () => assert.fail(`${c} --help wrote to stderr`), interactive: false });
     assert.equal(code, 0);
@@ -168,7 +168,7 @@ test('hostile CLI: --help of every command exits 0 and states the exit codes', a
   assert.match(out.join('\n'), /exit status:/);
   const r = await cli(['frobnicate']);
   assert.equal(r.code, 2);
-  assert.deepEqual(r.err, ['amdgpu-ts: unknown command "frobnicate" (commands: selftest, run, bench, info, decode, disasm, emulate; see amdgpu-ts --help)']);
+  assert.deepEqual(r.err, ['amdgpu-ts: unknown command "frobnicate" (commands: selftest, run, bench, info, decode, disasm, pci, ip, regs, emulate; see amdgpu-ts --help)']);
   const help: string[] = [];
   assert.equal(await main(['emulate', '--help'], { out: (l) => help.push(l), err: () => assert.fail('emulate --help wrote to stderr'), interactive: false }), 0);
   assert.match(help.join('\n'), /exit status: COMMAND's own; 128\+N .* 2 bad usage.* 1 the preload library .* 3 internal error/s);

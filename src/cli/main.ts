@@ -8,6 +8,8 @@ import { runDisasm } from './disasm.js';
 import { runRun } from './run.js';
 import { runBench } from './bench.js';
 import { runEmulate } from './emulate.js';
+import { runPci, runIp } from './pci.js';
+import { runRegs } from './regs.js';
 
 interface Command {
   readonly summary: string;
@@ -21,6 +23,9 @@ const COMMANDS: Record<string, Command> = {
   info: { summary: 'list the GPUs (real, emulated, or from a captured sysfs tree)', run: runInfo },
   decode: { summary: 'decode a PM4, SDMA or AQL command stream (file or stdin)', run: runDecode },
   disasm: { summary: 'disassemble the kernels of a code object (RDNA3, CDNA3, CDNA2)', run: runDisasm },
+  pci: { summary: 'the AMD PCI functions: ids, link, BARs, IOMMU group, config-space capabilities (sysfs)', run: runPci },
+  ip: { summary: 'the IP discovery table: IP blocks, instances, versions, register base addresses', run: runIp },
+  regs: { summary: 'registers by name through the register BAR: list, read (fields decoded), watch, write (scratch only)', run: runRegs },
   emulate: { summary: 'run an unmodified program (rocminfo, HSA, HIP) with the emulated GPU behind it', run: runEmulate },
 };
 

@@ -14,6 +14,7 @@ import type { GpuNode } from './topology.js';
 import type { Kfd } from './kfd.js';
 import { DoorbellPage } from './queues/create.js';
 import type { Tracer } from './tracer.js';
+import { registerSnapshot } from '../pci/snapshot.js';
 
 export interface Apertures {
   readonly ldsBase: bigint;
@@ -231,6 +232,14 @@ export class Device implements MemoryOwner {
   }
 
   /** Destroys every queue (first half of close, so shared event memory can go before the buffers). */
+  /**
+   * The GPU's status registers (GRBM, CP, SDMA) decoded, read through the register BAR, for hang and
+   * timeout reports; one line saying why not when they cannot be read (no root, no database).
+   */
+  registerSnapshot(): string {
+    return registerSnapshot(this.host, this.node.pciAddress);
+  }
+
   releaseQueues(): void {
     for (const r of [...this.resources].reverse()) r.destroy();
     this.resources.clear();

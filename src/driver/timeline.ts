@@ -111,7 +111,7 @@ export class Timeline {
         throw this.faultError(lost, what, diagnose, true);
       }
       const left = timeoutMs - (performance.now() - start);
-      if (left <= 0) throw new WaitTimeoutError(this.device.name, `${what} (timeline ${this.label} at ${this.value}, waiting for ${target})`, timeoutMs, diagnose());
+      if (left <= 0) throw new WaitTimeoutError(this.device.name, `${what} (timeline ${this.label} at ${this.value}, waiting for ${target})`, timeoutMs, `${diagnose()}\n${this.device.registerSnapshot()}`);
       const out = events.wait([this.event], Math.min(SLEEP_SLICE_MS, Math.ceil(left)));
       if (out.memoryFault) {
         const f = out.memoryFault;

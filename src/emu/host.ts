@@ -23,8 +23,10 @@ import { renderIoctl } from './drm/render-ioctls.js';
 import type { KfdState } from './kfd/state.js';
 import { CTRL } from './engine/protocol.js';
 import type { HangReport } from './engine/context.js';
+import { emuPciFunction, pciSysfsFiles, type EmuPciFunction } from './pci/function.js';
+import { RegisterBar } from './pci/registers.js';
 
-type OpenFile = { kind: 'kfd' } | { kind: 'render'; gpu: EmuGpu };
+type OpenFile = { kind: 'kfd' } | { kind: 'render'; gpu: EmuGpu } | { kind: 'bar'; gpu: EmuGpu; bar: number; path: string };
 
 export interface EngineStatus {
   readonly gpuId: number;
@@ -62,6 +64,9 @@ class EmuMmio implements Mmio {
   load64(byteOffset: number): bigint {
     return Atomics.load(this.u64, byteOffset >>> 3);
   }
+  load32(byteOffset: number): number {
+    return Atomics.load(this.u32, byteOffset >>> 2);
+  }
 }
 
 export class EmuHost implements Host {
@@ -69,6 +74,10 @@ export class EmuHost implements Host {
   readonly spec: DeviceSpec;
   readonly gpus: readonly EmuGpu[];
   private readonly files: Map<string, string>;
+  private readonly binaryFiles: Map<string, Uint8Array>;
+  /** The GPUs' PCI functions (config space, BARs, IP discovery table). */
+  readonly pciFunctions: readonly EmuPciFunction[];
+  private readonly registerBars = new Map<EmuGpu, RegisterBar>();
   private readonly dirs: Map<string, Set<string>>;
   private readonly fds = new Map<number, OpenFile>();
   private nextFd = 3;
@@ -87,7 +96,11 @@ export class EmuHost implements Host {
     const { model, options } = this.spec;
     const instances = layoutSystem(model, options.kfdMinor);
     this.files = buildSysfs(model, instances);
-    this.dirs = directoryIndex([...this.files.keys(), '/dev/kfd', ...instances.map((g) => `/dev/dri/renderD${g.renderMinor}`)]);
+    this.pciFunctions = instances.map(emuPciFunction);
+    const pci = pciSysfsFiles(this.pciFunctions);
+    for (const [k, v] of pci.text) this.files.set(k, v);
+    this.binaryFiles = pci.binary;
+    this.dirs = directoryIndex([...this.files.keys(), ...this.binaryFiles.keys(), ...pci.entries, '/dev/kfd', ...instances.map((g) => `/dev/dri/renderD${g.renderMinor}`)]);
     const events = new EventTable();
     this.sharedFiles = serving ? new SharedFileMemory() : undefined;
     const memory: MemoryProvider = this.sharedFiles ?? SAB_MEMORY;
@@ -128,8 +141,14 @@ export class EmuHost implements Host {
       const gpu = this.gpus.find((g) => g.instance.renderMinor === Number(m[1]));
       if (gpu) file = { kind: 'render', gpu };
     }
+    const bar = /^(\/sys\/bus\/pci\/devices\/[^/]+)\/resource(\d)$/.exec(path);
+    if (bar) {
+      const fi = this.pciFunctions.findIndex((f) => f.dir === bar[1]);
+      const index = Number(bar[2]);
+      if (fi >= 0 && this.pciFunctions[fi]!.layout.bars.some((b) => b.index === index && b.kind === 'memory')) file = { kind: 'bar', gpu: this.gpus[fi]!, bar: index, path };
+    }
     if (!file) {
-      if (this.files.has(path)) throw new OsError({ call: 'open', errno: ERRNO.EACCES, target: path, hint: 'sysfs files are read with readText, not opened' });
+      if (this.files.has(path) || this.binaryFiles.has(path)) throw new OsError({ call: 'open', errno: ERRNO.EACCES, target: path, hint: 'sysfs files are read with readText, not opened' });
       throw new OsError({ call: 'open', errno: ERRNO.ENOENT, target: path });
     }
     const fd = this.nextFd++;
@@ -150,6 +169,7 @@ export class EmuHost implements Host {
     const f = this.fds.get(fd);
     const label = name ?? kfdIoctlNameOf(request) ?? `0x${request.toString(16)}`;
     if (!f) throw new OsError({ call: 'ioctl', errno: ERRNO.EBADF, target: `${label} on fd ${fd}` });
+    if (f.kind === 'bar') throw new OsError({ call: 'ioctl', errno: ERRNO.ENOTTY, target: `${label} on ${f.path}` });
     const path = f.kind === 'kfd' ? '/dev/kfd' : `/dev/dri/renderD${f.gpu.instance.renderMinor}`;
     try {
       if (f.kind === 'kfd') kfdIoctl(this.state, request, arg, this.spec.model.systemMemoryBytes);
@@ -204,7 +224,29 @@ export class EmuHost implements Host {
     const len = Math.ceil(length / Number(PAGE)) * Number(PAGE);
     const f = this.fds.get(fd);
     if (!f) return fail('EBADF', `fd ${fd} is not open`);
+    if (f.kind === 'bar') return this.barMapping(f.gpu, f.bar, offset, len, fail);
     return f.kind === 'render' ? this.renderMapping(f.gpu, offset, len, fail) : this.kfdMapping(offset, len, fail);
+  }
+
+  /** A BAR file (pci_mmap_resource): only the register BAR is backed here; the range must lie in the BAR. */
+  private barMapping(gpu: EmuGpu, bar: number, offset: bigint, len: number, fail: (e: keyof typeof ERRNO, why: string) => never): { backing: Backing; backingOffset: number; label: string } {
+    const fn = this.pciFunctions[this.gpus.indexOf(gpu)]!;
+    const layout = fn.layout.bars.find((b) => b.index === bar)!;
+    if (offset < 0n || offset + BigInt(len) > layout.bytes) return fail('EINVAL', `range lies outside the ${layout.bytes}-byte BAR ${bar} (pci_mmap_fits)`);
+    if (bar !== fn.layout.registerBar) return fail('ENODEV', `the emulated GPU backs only its register BAR (resource${fn.layout.registerBar}) with memory`);
+    return { backing: this.registerBar(gpu).backing, backingOffset: Number(offset), label: `BAR ${bar} registers` };
+  }
+
+  /** The register BAR of a GPU: live engine state behind the status and ring registers. */
+  registerBar(gpu: EmuGpu): RegisterBar {
+    let r = this.registerBars.get(gpu);
+    if (!r) {
+      const fn = this.pciFunctions[this.gpus.indexOf(gpu)]!;
+      const bytes = Number(fn.layout.bars.find((b) => b.index === fn.layout.registerBar)!.bytes);
+      r = new RegisterBar(gpu, bytes, () => gpu.link.call<EngineStatus>({ op: 'status' }));
+      this.registerBars.set(gpu, r);
+    }
+    return r;
   }
 
   private renderMapping(gpu: EmuGpu, offset: bigint, len: number, fail: (e: keyof typeof ERRNO, why: string) => never): { backing: Backing; backingOffset: number; label: string } {
@@ -304,6 +346,7 @@ export class EmuHost implements Host {
   }
 
   mmio(mapping: Mapping): Mmio {
+    for (const r of this.registerBars.values()) if (mapping.bytes.buffer === r.backing.bytes.buffer) return r.mmio(mapping);
     const gpu = this.gpus.find((g) => mapping.bytes.buffer === g.doorbells.bytes.buffer);
     return new EmuMmio(mapping.bytes, gpu ? () => gpu.link.kick() : undefined);
   }
@@ -311,9 +354,15 @@ export class EmuHost implements Host {
   // ---- sysfs ----
 
   readText(path: string): string {
-    const t = this.files.get(path);
+    const t = this.files.get(path) ?? (this.binaryFiles.has(path) ? Buffer.from(this.binaryFiles.get(path)!).toString('latin1') : undefined);
     if (t === undefined) throw new OsError({ call: 'read', errno: this.dirs.has(path) ? ERRNO.EISDIR : ERRNO.ENOENT, target: path });
     return t;
+  }
+
+  readBytes(path: string): Uint8Array {
+    const b = this.binaryFiles.get(path);
+    if (b) return b.slice();
+    return new TextEncoder().encode(this.readText(path));
   }
 
   listDir(path: string): string[] {
@@ -323,7 +372,9 @@ export class EmuHost implements Host {
   }
 
   exists(path: string): boolean {
-    return this.files.has(path) || this.dirs.has(path);
+    if (this.files.has(path) || this.binaryFiles.has(path) || this.dirs.has(path)) return true;
+    const cut = path.lastIndexOf('/');
+    return this.dirs.get(path.slice(0, cut) || '/')?.has(path.slice(cut + 1)) ?? false;
   }
 
   // ---- the emulator's own controls (not part of the kernel interface) ----

@@ -40,6 +40,8 @@ export interface Mmio {
   store64(byteOffset: number, value: bigint): void;
   store32(byteOffset: number, value: number): void;
   load64(byteOffset: number): bigint;
+  /** A 32-bit load: how device registers are read (never wider, never narrower). */
+  load32(byteOffset: number): number;
 }
 
 export interface PollFd {
@@ -66,6 +68,8 @@ export interface HostDescription {
 
 export interface Host extends SysfsReader {
   readonly description: HostDescription;
+  /** A file's raw bytes (PCI config space, debugfs blobs); throws OsError like readText. */
+  readBytes(path: string): Uint8Array;
   open(path: string, flags: number): number;
   close(fd: number): void;
   /** ioctl(2) with an in/out argument block; throws OsError naming the request on failure. */

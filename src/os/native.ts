@@ -66,6 +66,9 @@ class NativeMmio implements Mmio {
   load64(byteOffset: number): bigint {
     return Atomics.load(this.u64, byteOffset >>> 3);
   }
+  load32(byteOffset: number): number {
+    return Atomics.load(this.u32, byteOffset >>> 2);
+  }
 }
 
 export class NativeHost implements Host {
@@ -132,6 +135,15 @@ export class NativeHost implements Host {
   readText(path: string): string {
     try {
       return readFileSync(path, 'utf8');
+    } catch (e) {
+      throw fsError('read', path, e);
+    }
+  }
+
+  readBytes(path: string): Uint8Array {
+    try {
+      const b = readFileSync(path);
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     } catch (e) {
       throw fsError('read', path, e);
     }

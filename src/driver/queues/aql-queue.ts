@@ -124,7 +124,7 @@ export class AqlQueue implements DeviceResource {
     if (this.written - this.readSeen >= this.packets) {
       const start = performance.now();
       while (this.written - (this.readSeen = Number(this.readIndex)) >= this.packets) {
-        if (performance.now() - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `a free packet slot on ${this.label}`, RING_FULL_TIMEOUT_MS, this.diagnose());
+        if (performance.now() - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `a free packet slot on ${this.label}`, RING_FULL_TIMEOUT_MS, `${this.diagnose()}\n${this.device.registerSnapshot()}`);
         Atomics.wait(sleeper, 0, 0, 0.05);
       }
     }

@@ -150,7 +150,7 @@ export abstract class RingQueue implements DeviceResource {
     this.publish();
     const start = performance.now();
     while (!fits()) {
-      if (performance.now() - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `ring space on ${this.label} (the engine stopped consuming)`, RING_FULL_TIMEOUT_MS, this.diagnose());
+      if (performance.now() - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `ring space on ${this.label} (the engine stopped consuming)`, RING_FULL_TIMEOUT_MS, `${this.diagnose()}\n${this.device.registerSnapshot()}`);
       Atomics.wait(sleeper, 0, 0, 0.05);
     }
   }

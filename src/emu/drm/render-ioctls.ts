@@ -21,7 +21,7 @@ export const GPU_COUNTER_FREQ_KHZ = 100_000;
 // amdgpu_discovery.c: Aldebaran GC 9.4.2 (→ 90010 in kfd_device.c) / SDMA 4.4.0 run by sdma_v4_0.c,
 // MI300 GC 9.4.3 / SDMA 4.4.2), memory type of the product (RX 7900 XTX: GDDR6, MI210: HBM2e, MI300X: HBM3). gbAddrConfig: what amdgpu_info READ_MMR_REG
 // returns for GB_ADDR_CONFIG (soc15_get_register_value answers it from gfx.config), where known.
-const TARGET_INFO: Readonly<Record<string, { family: number; gc: readonly [number, number, number]; sdma: readonly [number, number]; vramType: number; hasGfx: boolean; gbAddrConfig?: number }>> = {
+export const TARGET_INFO: Readonly<Record<string, { family: number; gc: readonly [number, number, number]; sdma: readonly [number, number]; vramType: number; hasGfx: boolean; gbAddrConfig?: number }>> = {
   gfx1100: { family: drm.AMDGPU_FAMILY.GC_11_0_0, gc: [11, 0, 0], sdma: [6, 0], vramType: drm.AMDGPU_VRAM_TYPE.GDDR6, hasGfx: true },
   gfx942: { family: drm.AMDGPU_FAMILY.AI, gc: [9, 4, 3], sdma: [4, 4], vramType: drm.AMDGPU_VRAM_TYPE.HBM, hasGfx: false },
   // gfx_v9_0.c gfx_v9_0_gpu_early_init, ALDEBARAN: the fields it masks in (~0xf3e777ff) are 0x22014042;

@@ -35,6 +35,10 @@ export class PlainDoorbells implements Mmio {
   load64(byteOffset: number): bigint {
     return this.emulator.load64(byteOffset);
   }
+
+  load32(byteOffset: number): number {
+    return this.emulator.load32(byteOffset);
+  }
 }
 
 export interface PausedHost {
