@@ -67,6 +67,7 @@ function returnWaves(family: IsaFamily, waveSize: 32 | 64, waves: Wave[]): void 
 
 export function familyOf(target: string): IsaFamily {
   if (/^gfx11/.test(target)) return 'rdna3';
+  if (/^gfx12/.test(target)) return 'rdna4';
   if (/^gfx94/.test(target)) return 'cdna3';
   if (target === 'gfx90a') return 'cdna2';
   throw new Error(`no shader core for target ${target}`);

@@ -1,6 +1,6 @@
 // Scalar memory: s_load_* / s_buffer_load_* / s_store_*, s_memtime, cache controls (RDNA3 ISA guide
 // ch. 16.6 "SMEM", CDNA3 ISA "Scalar memory"). Loads complete immediately, so s_waitcnt lgkmcnt holds.
-import { ShaderFault, type Instruction } from '../types.js';
+import { isRdna, ShaderFault, type Instruction } from '../types.js';
 import type { CompileContext, Handler } from './context.js';
 import type { GpuMemory } from './mem.js';
 import { scalarReader } from './scalar-operands.js';
@@ -38,7 +38,7 @@ export function compileSmem(ctx: CompileContext, ins: Instruction, mem: () => Gp
   // Offset: RDNA3 = imm offset + soffset SGPR (null = 124 disables); CDNA3: imm bit picks immediate vs SGPR, soe adds soffset.
   let immOff = 0;
   let soff: ((w: Wave) => number) | undefined;
-  if (ctx.family === 'rdna3') {
+  if (isRdna(ctx.family)) {
     immOff = f.offset ?? 0;
     if (f.soffset !== undefined && f.soffset !== 124) soff = scalarReader(ctx.family, f.soffset, 'b32', undefined);
   } else if (f.imm) {

@@ -3,7 +3,7 @@
 // address, + imm; SCRATCH = per-lane private offset; FLAT = by aperture (LDS, private, else global).
 // gfx90a (no architected flat scratch): private offsets are swizzled below the FLAT_SCRATCH base the
 // kernel set up, as its MUBUF scratch accesses through the swizzled scratch V# are.
-import { ShaderFault, type Instruction } from '../types.js';
+import { isRdna, ShaderFault, type Instruction } from '../types.js';
 import { atomic32, atomic64, type ByteSpace } from './atomics.js';
 import type { CompileContext, Handler } from './context.js';
 import type { GpuMemory } from './mem.js';
@@ -102,7 +102,7 @@ export function compileVmem(ctx: CompileContext, ins: Instruction, mem: () => Gp
   const data = a.kind === 'load' ? 0 : vectorRow(f.data ?? 256);
   const addr = vectorRow(f.addr ?? 256);
   const offset = f.offset ?? 0;
-  const off = ctx.family === 'rdna3' ? 124 : 0x7f;
+  const off = isRdna(ctx.family) ? 124 : 0x7f;
   const saddrCode = f.saddr ?? off;
   const hasSaddr = saddrCode !== off && saddrCode !== nullCode(ctx.family);
   const sLo = hasSaddr ? scalarReader(ctx.family, saddrCode, 'b64', undefined) : () => 0;
@@ -167,7 +167,7 @@ function compileBuffer(ctx: CompileContext, ins: Instruction, a: Access, mem: ()
   const offen = (f.offen ?? 0) === 1, idxen = (f.idxen ?? 0) === 1;
   const ret = a.kind === 'atomic' && returnsOld(ctx, f);
   const wave64 = ctx.waveSize === 64;
-  const gfx9 = ctx.family !== 'rdna3';
+  const gfx9 = !isRdna(ctx.family);
   const zero: ByteSpace = { read8: () => 0, read16: () => 0, read32: () => 0, write8: () => {}, write16: () => {}, write32: () => {} };
   return (w) => {
     const S = w.S, R = w.R, M = mem();
