@@ -16,6 +16,8 @@ export function compileSmem(ctx: CompileContext, ins: Instruction, mem: () => Gp
   if (!m) {
     switch (ins.op) {
       case 's_dcache_inv': case 's_gl1_inv': case 's_dcache_wb': case 's_dcache_inv_vol': case 's_dcache_wb_vol':
+      // gfx12 prefetches: hints, no architectural effect.
+      case 's_prefetch_inst': case 's_prefetch_inst_pc_rel': case 's_prefetch_data': case 's_prefetch_data_pc_rel': case 's_buffer_prefetch_data':
         return () => {};
       case 's_memtime':
       case 's_memrealtime': {
@@ -29,7 +31,9 @@ export function compileSmem(ctx: CompileContext, ins: Instruction, mem: () => Gp
     }
     throw new ShaderFault(ins.pc, 'unimplemented', `unimplemented: ${ins.op} at 0x${ins.pc.toString(16)}`);
   }
-  const n = DWORDS[m[2]!];
+  // gfx12 sub-dword scalar loads: one byte or short, zero- or sign-extended into sdata.
+  const sub = /^(u8|i8|u16|i16)$/.exec(m[2]!)?.[1];
+  const n = sub ? 1 : DWORDS[m[2]!];
   if (!n) throw new ShaderFault(ins.pc, 'unimplemented', `unimplemented: ${ins.op} at 0x${ins.pc.toString(16)}`);
   const store = m[1]!.includes('store');
   const buffer = m[1]!.startsWith('buffer');
@@ -54,6 +58,15 @@ export function compileSmem(ctx: CompileContext, ins: Instruction, mem: () => Gp
     const raw = base + off;
     const va = raw - (raw % 4);
     const M = mem();
+    if (sub) {
+      const bytes = sub.endsWith('8') ? 1 : 2;
+      if (buffer && (off >>> 0) + bytes > w.S[sbase + 2]!) { w.S[sdata] = 0; return; }
+      const at = base + off;
+      let v = bytes === 1 ? M.read8(at) : M.read16(at);
+      if (sub[0] === 'i') v = bytes === 1 ? (v << 24) >> 24 : (v << 16) >> 16;
+      w.S[sdata] = v >>> 0;
+      return;
+    }
     if (buffer) {
       const records = w.S[sbase + 2]!;
       for (let i = 0; i < n; i++) {

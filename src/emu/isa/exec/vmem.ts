@@ -32,8 +32,9 @@ export function scratchAddress(w: Wave, l: number, offset: number): number {
 /** Bytes between consecutive dwords of one lane's private data. */
 const scratchDwordStep = (ctx: CompileContext): number => (ctx.family === 'cdna2' ? SCRATCH_ELEMENT * SCRATCH_INDEX_STRIDE : 4);
 
-/** An atomic returns the pre-op value when glc (RDNA3, CDNA2) / sc0 (CDNA3) is set. */
-const returnsOld = (ctx: CompileContext, f: Instruction['fields']): boolean => ((ctx.family === 'cdna3' ? f.sc0 : f.glc) ?? 0) === 1;
+/** An atomic returns the pre-op value when glc (RDNA3, CDNA2) / sc0 (CDNA3) / th bit 0 (RDNA4, TH_ATOMIC_RETURN) is set. */
+const returnsOld = (ctx: CompileContext, f: Instruction['fields']): boolean =>
+  ctx.family === 'rdna4' ? ((f.th ?? 0) & 1) === 1 : ((ctx.family === 'cdna3' ? f.sc0 : f.glc) ?? 0) === 1;
 
 /** Moves one lane's data between VGPR rows and a byte space; its dwords lie `step` bytes apart. */
 function transfer(a: Access, space: ByteSpace, va: number, R: Uint32Array, vdst: number, data: number, l: number, ret: boolean, step = 4): void {
