@@ -208,6 +208,9 @@ test('RDNA4 (gfx1201) encodings: SMEM th/scope and 24-bit offsets, 96-bit VGLOBA
   assert.equal(formatInstruction('rdna4', decode('rdna4', 0xbfc00003)), 's_wait_loadcnt 0x3');
   assert.equal(formatInstruction('rdna4', decode('rdna4', 0xbfc70000)), 's_wait_kmcnt 0x0');
   assert.equal(formatInstruction('rdna4', decode('rdna4', 0xee0ac07c, 0x00080000, 0)), 'global_inv scope:SCOPE_DEV');
+  // An opcode the gfx1201 table does not have: the decoder names family, encoding and opcode (the shader
+  // core turns this into an 'illegal' ShaderFault, which stops the wave and the queue with this text).
+  assert.throws(() => decodeInstruction('rdna4', Uint32Array.from([0xbfff0000]), 0, 0x40), (e: unknown) => e instanceof DecodeError && /unknown rdna4 SOPP opcode 127 at pc 0x40 \(0xbfff0000\)/.test(e.message));
 });
 
 test('disassemble() keeps going past undecodable words', () => {
