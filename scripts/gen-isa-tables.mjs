@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/emu/isa/tables/{rdna3,cdna3,cdna2}.ts (gfx1100, gfx942, gfx90a): the opcode tables of each
+// Generates src/emu/isa/tables/{rdna3,rdna4,cdna3,cdna2}.ts (gfx1100, gfx1201, gfx942, gfx90a): the opcode tables of each
 // encoding, by sweeping every opcode value of each encoding through LLVM 19's disassembler and recording
 // the mnemonic and operand shape it prints. Each batch (one per encoding and probe) is laid out as `.long` words by llvm-mc-19
 // -filetype=obj and disassembled by llvm-objdump-19, which reports every instruction's address (so
@@ -15,6 +15,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { FORMATS, VOP3SD_FIELDS, insertField } = await import(join(root, 'dist/src/emu/isa/tables/formats.js'));
 const { disassembleItems, llvmVersion, MCPU, PAD } = await import(join(root, 'dist/test/isa-oracle.js'));
 const mcpuOf = (family) => MCPU[family];
+const isRdna = (family) => family === 'rdna3' || family === 'rdna4';
 
 /** A literal value no inline constant equals, so a printed "0x12345678" marks a literal slot. */
 const LIT = 0x12345678;
@@ -56,11 +57,16 @@ const OPTIONAL = {
   MUBUF: ['vdata', 'vaddr', 'srsrc', 'soffset', 'offen'], MTBUF: ['vdata'], VOPD: ['vsrcx1', 'vsrcy1'],
 };
 const ALTERNATIVES = {
-  VOP3: [{ src0: 8, src2: 0 }, { src0: 8, src1: 12, src2: 0 }, { src1: 12, src2: 0 }, { src2: 28 }, { sdst: 24 }, { sdst: 24, src2: 0 }, { sdst: 24, src2: 28 }],
+  VOP3: [{ src0: 8, src2: 0 }, { src0: 8, src1: 12, src2: 0 }, { src1: 12, src2: 0 }, { src2: 28 }, { sdst: 24 }, { sdst: 24, src2: 0 }, { sdst: 24, src2: 28 },
+    // gfx12 v_s_* transcendentals: one SGPR source, the others zero.
+    { src0: 8, src1: 0, src2: 0 }],
 };
 
-function variantsOf(enc) {
-  const base = PROBES[enc];
+/** gfx12 VBUFFER names its descriptor by first SGPR (9-bit field), not in units of 4. */
+const FAMILY_PROBES = { rdna4: { MUBUF: { srsrc: 12 }, MTBUF: { srsrc: 12 } } };
+
+function variantsOf(enc, family) {
+  const base = { ...PROBES[enc], ...FAMILY_PROBES[family]?.[enc] };
   const opt = OPTIONAL[enc] ?? [];
   const subsets = [];
   for (let m = 0; m < 1 << opt.length; m++) subsets.push(m);
@@ -240,7 +246,7 @@ function markSourceModifiers(family, spec, list, rows) {
   else if (enc === 'VOP1' || enc === 'VOP2' || enc === 'VOPC') {
     probes = [1 << 20, 1 << 21, 1 << 22, 1 << 23];
     // CDNA also has SDWA (src0 = 249): word = v8, all selects DWORD, the neg or abs bit of one source.
-    if (family !== 'rdna3') probes.push(...[1 << 20, 1 << 21, 1 << 28, 1 << 29].map((sdwa) => ({ sdwa })));
+    if (!isRdna(family)) probes.push(...[1 << 20, 1 << 21, 1 << 28, 1 << 29].map((sdwa) => ({ sdwa })));
   } else return;
   for (const probe of probes) {
     const items = list.map(([op, b]) => {
@@ -291,7 +297,7 @@ function markModifiers(family, spec, chosen, rows) {
     });
   }
   if (!['FLAT', 'MUBUF', 'MTBUF'].includes(spec.encoding)) return;
-  const rtn = family === 'cdna3' ? { sc0: 1 } : { glc: 1 };
+  const rtn = family === 'cdna3' ? { sc0: 1 } : family === 'rdna4' ? { th: 1 } : { glc: 1 };
   const res = disassembleItems(family, list.map(([op, b]) => [...build(spec, { ...b.probe, ...rtn }, op), LIT, PAD, PAD, PAD]));
   list.forEach(([op, b], i) => {
     if (!res[i]) return;
@@ -338,7 +344,7 @@ function genVopd(family, spec) {
   const MOV = 8;
   const out = { VOPDX: {}, VOPDY: {} };
   for (const [key, n, half, make] of [['VOPDX', 16, 0, (op) => (op << 5) | MOV], ['VOPDY', 32, 1, (op) => (MOV << 5) | op]]) {
-    const variants = variantsOf('VOPD');
+    const variants = variantsOf('VOPD', family);
     const sweeps = variants.map((p) => ({ p, res: sweep(family, { ...spec, opcode: [0, 17, 9, 'imm'] }, p, { range: 512 }) }));
     for (let op = 0; op < n; op++) {
       let best;
@@ -366,10 +372,10 @@ function genFamily(family) {
       continue;
     }
     // CDNA VOP3P op_sel_hi bits are the MFMA AGPR selects: keep them clear so operands print as VGPRs.
-    const variants = variantsOf(enc).map((p) => (family !== 'rdna3' && enc === 'VOP3P' ? { ...p, op_sel_hi: 0, op_sel_hi2: 0 } : p));
+    const variants = variantsOf(enc, family).map((p) => (!isRdna(family) && enc === 'VOP3P' ? { ...p, op_sel_hi: 0, op_sel_hi2: 0 } : p));
     const segs = enc === 'FLAT' ? [['FLAT', 0], ['SCRATCH', 1], ['GLOBAL', 2]] : [[enc, undefined]];
     for (const [name, seg] of segs) {
-      const vs = seg === undefined ? variants : variants.map((p) => ({ ...p, seg, sve: seg === 1 ? 1 : 0, saddr: family === 'rdna3' ? 124 : seg === 0 ? 0 : 127 }));
+      const vs = seg === undefined ? variants : variants.map((p) => ({ ...p, seg, sve: seg === 1 ? 1 : 0, saddr: isRdna(family) ? 124 : seg === 0 ? 0 : 127 }));
       table[name] = genEncoding(family, spec, name, vs);
     }
   }
@@ -395,7 +401,8 @@ function genOperandNames(family, table) {
   const vop3 = FORMATS[family].find((f) => f.encoding === 'VOP3');
   const vop3Items = (op) => codes.slice(128).map((c) => [...build(vop3, { vdst: 0, src0: c, src1: 256 }, op), LIT, PAD, PAD, PAD]);
   const f16 = disassembleItems(family, vop3Items(opOf('VOP3', 'v_add_f16_e64')));
-  const f64 = disassembleItems(family, vop3Items(opOf('VOP3', 'v_add_f64')));
+  // gfx12 has a VOP2 v_add_f64 too, so its VOP3 form prints as v_add_f64_e64.
+  const f64 = disassembleItems(family, vop3Items(opOf('VOP3', family === 'rdna4' ? 'v_add_f64_e64' : 'v_add_f64')));
   fill('f16', [...new Array(128).fill(null), ...f16], (o) => o[1]);
   fill('f64', [...new Array(128).fill(null), ...f64], (o) => o[1]);
   return names;
@@ -423,7 +430,7 @@ function genSymbolic(family, table) {
   // MTBUF format: RDNA3 `format` field (7 bits); CDNA3 (nfmt << 4) | dfmt. '' = LLVM prints no format.
   const mtbuf = FORMATS[family].find((f) => f.encoding === 'MTBUF');
   const format = {};
-  const fmtProbe = (v) => (family === 'rdna3' ? { format: v } : { dfmt: v & 15, nfmt: v >> 4 });
+  const fmtProbe = (v) => (isRdna(family) ? { format: v } : { dfmt: v & 15, nfmt: v >> 4 });
   disassembleItems(family, vals.slice(0, 128).map((v) => [...build(mtbuf, { ...PROBES.MTBUF, ...fmtProbe(v) }, 0), PAD])).forEach((r, v) => {
     if (r) format[v] = /format:(\[[^\]]*\]|\d+)/.exec(r.text)?.[1] ?? '';
   });
@@ -435,7 +442,20 @@ function genSymbolic(family, table) {
       if (r) version[v] = r.text.slice('s_version '.length);
     });
   }
-  return { sendmsg, hwreg, format, version };
+  // gfx12 cache policy: th (3 bits) | scope << 3 as LLVM prints it for a load, a store and an atomic
+  // (global_load_b32, global_store_b32, global_atomic_add_u32), keyed kind * 32 + (th | scope << 3).
+  const cpol = {};
+  if (family === 'rdna4') {
+    const flat = FORMATS[family].find((f) => f.encoding === 'FLAT');
+    const items = [];
+    for (const name of ['global_load_b32', 'global_store_b32', 'global_atomic_add_u32']) {
+      for (let v = 0; v < 32; v++) items.push([...build(flat, { ...PROBES.FLAT, seg: 2, saddr: 124, th: v & 7, scope: v >> 3 }, opOf('GLOBAL', name)), PAD, PAD]);
+    }
+    disassembleItems(family, items).forEach((r, k) => {
+      if (r) cpol[k] = splitText(r.text).modifiers.filter((m) => m.startsWith('th:') || m.startsWith('scope:')).join(' ');
+    });
+  }
+  return { sendmsg, hwreg, format, version, ...(family === 'rdna4' ? { cpol } : {}) };
 }
 
 function emit(family, table) {
@@ -466,14 +486,15 @@ function emit(family, table) {
   const sym = genSymbolic(family, table);
   lines.push('/** s_sendmsg operand text (inside sendmsg(...)) by simm16, hwreg register names by id, s_version operand by simm16 (< 256). */');
   lines.push('/** MTBUF format text by format value (RDNA3) or (nfmt << 4) | dfmt (CDNA3); empty when LLVM omits it. */');
-  lines.push(`export const ${family.toUpperCase()}_SYMBOLS: { readonly [K in 'sendmsg' | 'hwreg' | 'format' | 'version']: Readonly<Record<number, string>> } = {`);
+  if (family === 'rdna4') lines.push('/** cpol: th/scope text by kind * 32 + (th | scope << 3), kind 0 = load, 1 = store, 2 = atomic. */');
+  lines.push(`export const ${family.toUpperCase()}_SYMBOLS: { readonly [K in 'sendmsg' | 'hwreg' | 'format' | 'version'${family === 'rdna4' ? " | 'cpol'" : ''}]: Readonly<Record<number, string>> } = {`);
   for (const [k, m] of Object.entries(sym)) lines.push(`  ${k}: ${JSON.stringify(m).replace(/"(\d+)":/g, '$1:')},`);
   lines.push('};', '');
   return lines.join('\n');
 }
 
 const families = process.argv.slice(2);
-for (const family of families.length ? families : ['rdna3', 'cdna3', 'cdna2']) {
+for (const family of families.length ? families : ['rdna3', 'rdna4', 'cdna3', 'cdna2']) {
   const t0 = Date.now();
   const table = genFamily(family);
   const file = join(root, 'src/emu/isa/tables', `${family}.ts`);

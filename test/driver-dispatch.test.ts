@@ -212,7 +212,7 @@ describe('kernel arguments of lds_dynamic (hidden arguments, static + dynamic LD
   });
 });
 
-for (const model of ['emu:gfx1100', 'emu:gfx942', 'emu:gfx90a']) {
+for (const model of ['emu:gfx1100', 'emu:gfx1201', 'emu:gfx942', 'emu:gfx90a']) {
   describe(`corpus dispatch on ${model}`, () => {
     let s: Session;
     before(() => (s = open(model)));

@@ -63,7 +63,7 @@ function build(spec: FormatSpec, opcode: number, fields: Record<string, number>)
 }
 
 function cases(family: IsaFamily, variants: number): Case[] {
-  const r = rng(family === 'rdna3' ? 11 : 12);
+  const r = rng(family === 'rdna3' ? 11 : family === 'rdna4' ? 13 : 12);
   const out: Case[] = [];
   const tables = opcodeTables(family);
   for (const spec of FORMATS[family]) {
@@ -86,7 +86,7 @@ function cases(family: IsaFamily, variants: number): Case[] {
           const ext = r();
           const dpp = /^VOP[123C]$|^VOP3P$/.test(spec.encoding) && ext < 0.2;
           if (dpp) {
-            const marker = family === 'rdna3' ? [250, 233, 234][Math.floor(r() * 3)]! : [250, 249][Math.floor(r() * 2)]!;
+            const marker = family === 'rdna3' || family === 'rdna4' ? [250, 233, 234][Math.floor(r() * 3)]! : [250, 249][Math.floor(r() * 2)]!;
             const srcField = spec.fields.src0!;
             insertField(words, srcField, marker);
             words.push(Math.floor(r() * 0xffffffff) >>> 0);
@@ -100,7 +100,7 @@ function cases(family: IsaFamily, variants: number): Case[] {
   return out;
 }
 
-for (const family of ['rdna3', 'cdna3', 'cdna2'] as const) {
+for (const family of ['rdna3', 'rdna4', 'cdna3', 'cdna2'] as const) {
   test(`${family}: random operands of every opcode print as llvm-objdump-19 prints them`, (t) => {
     if (!requireOracle(t, { commands: [LLVM_MC, LLVM_OBJDUMP] })) return;
     const all = cases(family, Number(process.env.ISA_SWEEP_VARIANTS ?? 4));

@@ -1,6 +1,6 @@
 // Decoder and disassembler: field decoding of known encodings (values checked against
 // `llvm-mc-19 -show-encoding`), inline constants, errors, and line-by-line parity with llvm-objdump-19
-// on every code object of test/kernels/ plus kernels compiled here for gfx1100, gfx942 and gfx90a.
+// on every code object of test/kernels/ plus kernels compiled here for gfx1100, gfx1201, gfx942 and gfx90a.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -165,12 +165,12 @@ __kernel void priv(__global int *o, int n) {
 }
 `;
 
-test('kernels compiled here for gfx1100, gfx942 and gfx90a disassemble exactly as llvm-objdump-19 prints them', (t) => {
+test('kernels compiled here for gfx1100, gfx1201, gfx942 and gfx90a disassemble exactly as llvm-objdump-19 prints them', (t) => {
   if (!requireOracle(t, { commands: ['clang-19', 'ld.lld-19', LLVM_OBJDUMP] })) return;
   const dir = mkdtempSync(join(tmpdir(), 'isa-decode-'));
   try {
     writeFileSync(join(dir, 'k.cl'), EXTRA_KERNELS);
-    for (const cpu of ['gfx1100', 'gfx942', 'gfx90a']) {
+    for (const cpu of ['gfx1100', 'gfx1201', 'gfx942', 'gfx90a']) {
       const obj = join(dir, `k-${cpu}.o`);
       const co = join(dir, `k-${cpu}.co`);
       const cc = spawnSync('clang-19', ['-x', 'cl', '-cl-std=CL2.0', '--target=amdgcn-amd-amdhsa', `-mcpu=${cpu}`, '-nogpulib', '-O2', '-c', join(dir, 'k.cl'), '-o', obj], { encoding: 'utf8' });
@@ -184,6 +184,33 @@ test('kernels compiled here for gfx1100, gfx942 and gfx90a disassemble exactly a
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('RDNA4 (gfx1201) encodings: SMEM th/scope and 24-bit offsets, 96-bit VGLOBAL/VSCRATCH/VBUFFER, split wait counters', () => {
+  // Bytes from llvm-mc-19 -triple=amdgcn-amd-amdhsa -mcpu=gfx1201 -show-encoding.
+  const sl = decode('rdna4', 0xf4e00141, 0xf8000010); // s_load_b32 s5, s[2:3], 0x10 th:TH_LOAD_NT scope:SCOPE_SYS
+  assert.deepEqual([sl.op, sl.fields.sdata, sl.fields.sbase, sl.fields.offset, sl.fields.soffset, sl.fields.th, sl.fields.scope], ['s_load_b32', 5, 2, 0x10, 124, 1, 3]);
+  assert.equal(formatInstruction('rdna4', sl), 's_load_b32 s5, s[2:3], 0x10 th:TH_LOAD_NT scope:SCOPE_SYS');
+  assert.equal(formatInstruction('rdna4', decode('rdna4', 0xf4000141, 0xf8fffff0)), 's_load_b32 s5, s[2:3], -0x10');
+  assert.equal(formatInstruction('rdna4', decode('rdna4', 0xf4002101, 0x0e000010)), 's_load_b64 s[4:5], s[2:3], s7 offset:0x10');
+  const g = decode('rdna4', 0xee050008, 0x00000005, 0xfffff406); // global_load_b32 v5, v6, s[8:9] offset:-12
+  assert.deepEqual([g.encoding, g.size, g.fields.saddr, g.fields.vdst, g.fields.addr, g.fields.offset], ['GLOBAL', 12, 8, 256 + 5, 256 + 6, -12]);
+  assert.equal(formatInstruction('rdna4', g), 'global_load_b32 v5, v6, s[8:9] offset:-12');
+  const at = decode('rdna4', 0xee0d407c, 0x04100005, 0x00000006); // global_atomic_add_u32 v5, v[6:7], v8, off th:TH_ATOMIC_RETURN
+  assert.equal(formatInstruction('rdna4', at), 'global_atomic_add_u32 v5, v[6:7], v8, off th:TH_ATOMIC_RETURN');
+  const sc = decode('rdna4', 0xed05007c, 0x00020005, 0x00001006); // scratch_load_b32 v5, v6, off offset:16
+  assert.deepEqual([sc.encoding, sc.fields.sve, formatInstruction('rdna4', sc)], ['SCRATCH', 1, 'scratch_load_b32 v5, v6, off offset:16']);
+  const b = decode('rdna4', 0xc4050003, 0x40801005, 0x00001006); // buffer_load_b32 v5, v6, s[8:11], s3 offen offset:16
+  assert.deepEqual([b.encoding, b.fields.srsrc, b.fields.soffset, b.fields.offen], ['MUBUF', 8, 3, 1]);
+  assert.equal(formatInstruction('rdna4', b), 'buffer_load_b32 v5, v6, s[8:11], s3 offen offset:16');
+  const tb = decode('rdna4', 0xc4200003, 0x4b001005, 0x00001006);
+  assert.equal(formatInstruction('rdna4', tb), 'tbuffer_load_format_x v5, v6, s[8:11], s3 format:[BUF_FMT_32_FLOAT] offen offset:16');
+  assert.equal(formatInstruction('rdna4', decode('rdna4', 0xbfc00003)), 's_wait_loadcnt 0x3');
+  assert.equal(formatInstruction('rdna4', decode('rdna4', 0xbfc70000)), 's_wait_kmcnt 0x0');
+  assert.equal(formatInstruction('rdna4', decode('rdna4', 0xee0ac07c, 0x00080000, 0)), 'global_inv scope:SCOPE_DEV');
+  // An opcode the gfx1201 table does not have: the decoder names family, encoding and opcode (the shader
+  // core turns this into an 'illegal' ShaderFault, which stops the wave and the queue with this text).
+  assert.throws(() => decodeInstruction('rdna4', Uint32Array.from([0xbfff0000]), 0, 0x40), (e: unknown) => e instanceof DecodeError && /unknown rdna4 SOPP opcode 127 at pc 0x40 \(0xbfff0000\)/.test(e.message));
 });
 
 test('disassemble() keeps going past undecodable words', () => {

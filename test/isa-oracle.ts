@@ -11,7 +11,7 @@ export const LLVM_OBJDUMP = 'llvm-objdump-19';
 /** s_nop 0 on both families: pads items so an instruction that reads more dwords than given stays in its item. */
 export const PAD = 0xbf800000;
 
-export const MCPU: Readonly<Record<IsaFamily, string>> = { rdna3: 'gfx1100', cdna3: 'gfx942', cdna2: 'gfx90a' };
+export const MCPU: Readonly<Record<IsaFamily, string>> = { rdna3: 'gfx1100', rdna4: 'gfx1201', cdna3: 'gfx942', cdna2: 'gfx90a' };
 
 export function llvmVersion(): string {
   const r = spawnSync(LLVM_MC, ['--version'], { encoding: 'utf8' });

@@ -11,7 +11,8 @@ import type { IsaFamily } from '../src/emu/isa/types.js';
 import { requireOracle } from './support/tools.js';
 import { assembleLines, LLVM_MC } from './isa-oracle.js';
 
-const FAMILIES = ['rdna3', 'cdna3', 'cdna2'] as const;
+const FAMILIES = ['rdna3', 'rdna4', 'cdna3', 'cdna2'] as const;
+const rdna = (family: IsaFamily): boolean => family === 'rdna3' || family === 'rdna4';
 
 /** Table key → the format it decodes with. */
 function formatFor(family: IsaFamily, key: string): FormatSpec {
@@ -61,6 +62,18 @@ test('known opcodes sit where the ISA manuals put them', () => {
   assert.equal(a.get('VOP3P')!.get(0x4c)!.op, 'v_mfma_f32_32x32x8f16');
   assert.equal(c.get('VOP1')!.get(56)!.op, 'v_mov_b64');
   assert.equal(a.get('VOP1')!.get(56), undefined);
+  // gfx1201: RDNA3's VALU map, new SMEM/VFLAT/VBUFFER opcodes, split wait counters in SOPP.
+  const r4 = opcodeTables('rdna4');
+  assert.equal(r4.get('VOP2')!.get(3)!.op, 'v_add_f32');
+  assert.equal(r4.get('SOPP')!.get(48)!.op, 's_endpgm');
+  assert.equal(r4.get('SOPP')!.get(0x40)!.op, 's_wait_loadcnt');
+  assert.equal(r4.get('SOPP')!.get(0x47)!.op, 's_wait_kmcnt');
+  assert.equal(r4.get('SMEM')!.get(0)!.op, 's_load_b32');
+  assert.equal(r4.get('SMEM')!.get(16)!.op, 's_buffer_load_b32');
+  assert.equal(r4.get('GLOBAL')!.get(20)!.op, 'global_load_b32');
+  assert.equal(r4.get('MUBUF')!.get(20)!.op, 'buffer_load_b32');
+  assert.equal(r4.get('MTBUF')!.get(0)!.op, 'tbuffer_load_format_x');
+  assert.equal(r4.get('VOP3')!.get(0x2fe)!.op, 'v_mad_co_u64_u32');
 });
 
 /**
@@ -78,12 +91,12 @@ function probeWords(family: IsaFamily, key: string, info: OpcodeInfo): number[] 
   if (key === 'VOPDY') opcode = (8 << 5) | info.opcode;
   insertField(words, key.startsWith('VOPD') ? [0, 17, 9, 'imm'] : spec.opcode, opcode);
   if (key === 'SCRATCH' || key === 'GLOBAL') insertField(words, fields.seg!, key === 'SCRATCH' ? 1 : 2);
-  const nullSaddr = family === 'rdna3' ? 124 : 127;
-  if (fields.saddr) insertField(words, fields.saddr, key === 'FLAT' ? (family === 'rdna3' ? 124 : 0) : nullSaddr);
+  const nullSaddr = rdna(family) ? 124 : 127;
+  if (fields.saddr) insertField(words, fields.saddr, key === 'FLAT' ? (rdna(family) ? 124 : 0) : nullSaddr);
   if (key === 'SCRATCH' && fields.sve) insertField(words, fields.sve, 1);
-  if (fields.soffset && key === 'SMEM' && family === 'rdna3') insertField(words, fields.soffset, 124);
+  if (fields.soffset && key === 'SMEM' && rdna(family)) insertField(words, fields.soffset, 124);
   if (fields.imm) insertField(words, fields.imm, 1);
-  if (key === 'VOP3P' && (family === 'rdna3' || !info.op.startsWith('v_mfma'))) { insertField(words, fields.op_sel_hi!, 3); insertField(words, fields.op_sel_hi2!, 1); }
+  if (key === 'VOP3P' && (rdna(family) || !info.op.startsWith('v_mfma'))) { insertField(words, fields.op_sel_hi!, 3); insertField(words, fields.op_sel_hi2!, 1); }
   if (key.startsWith('MUBUF') || key.startsWith('MTBUF')) insertField(words, fields.offen!, 1);
   if (key === 'MTBUF') insertField(words, fields.format ?? fields.dfmt!, 1);
   let next = 8;
@@ -94,8 +107,10 @@ function probeWords(family: IsaFamily, key: string, info: OpcodeInfo): number[] 
     const [, , , kind] = f;
     let reg = next;
     next = Math.ceil((next + Math.max(1, slot.dwords)) / 8) * 8;
-    if (slot.kind === 's' && family === 'rdna3' && info.op.startsWith('s_waitcnt_')) reg = 124;
-    if (slot.kind === 's' && kind === 'src' && family !== 'rdna3') reg = sgprSource ??= reg;
+    if (slot.kind === 's' && rdna(family) && info.op.startsWith('s_waitcnt_')) reg = 124;
+    // gfx12 named barriers take m0 (or an inline constant) as the barrier, not an SGPR.
+    if (slot.kind === 's' && slot.field === 'ssrc0' && family === 'rdna4' && /barrier/.test(info.op)) reg = 125;
+    if (slot.kind === 's' && kind === 'src' && !rdna(family)) reg = sgprSource ??= reg;
     const raw = kind === 'src' ? (slot.kind === 's' ? reg : 256 + reg) : kind === 'sgpr2' ? reg / 2 : kind === 'sgpr4' ? reg / 4 : reg;
     if (slot.field === 'vdsty') insertField(words, f, (reg + 1) >> 1);
     else insertField(words, f, raw);

@@ -80,6 +80,20 @@ describe('selftest --json on emu:gfx90ax2 (the MI210 pair ROCm 5.2.3 can be serv
   });
 });
 
+describe('selftest --json on emu:gfx1201x2 (two RX 9070 XT-class RDNA4 GPUs, PCIe peers)', () => {
+  it('every check passes, the gfx1201 corpus on AQL and PM4 and the peer checks included', async () => {
+    const io = capture();
+    const code = await main(['selftest', '--device', 'emu:gfx1201x2', '--json'], io);
+    assert.equal(code, 0, io.stderr.join('\n'));
+    const doc = JSON.parse(io.stdout.join('\n')) as { checks: { name: string; status: string; detail: string }[] };
+    assert.deepEqual(doc.checks.filter((c) => c.status !== 'passed').map((c) => `${c.name}: ${c.status}: ${c.detail}`), []);
+    assert.ok(doc.checks.some((c) => c.name === 'dispatch.pm4.histogram') && doc.checks.some((c) => c.name === 'dispatch.aql.scratch_spill'));
+    assert.match(doc.checks.find((c) => c.name === 'device.open')!.detail, /2 GPU\(s\): gfx1201, gfx1201/);
+    assert.match(doc.checks.find((c) => c.name === 'peer.copy')!.detail, /gfx1201#0 → #1/);
+    assert.equal(doc.checks.find((c) => c.name === 'peer.access')!.status, 'passed');
+  });
+});
+
 // Each injection must make exactly these checks fail. sync.overlap gates both of its queues on one
 // WAIT_REG_MEM / POLL_REGMEM (so that neither starts early): a queue that never leaves a wait fails it too.
 const INJECTIONS = [

@@ -310,7 +310,7 @@ test('readTopology names what is missing or wrong', (t) => {
 const PER_INSTANCE_KEYS = new Set(['mem_banks_count', 'caches_count', 'io_links_count', 'p2p_links_count', 'drm_render_minor', 'location_id', 'domain', 'hive_id', 'unique_id', 'local_mem_size', 'cwsr_size', 'ctl_stack_size']);
 
 // The capture each model was built from: fixture, node.
-const MODEL_CAPTURE: Record<string, readonly [string, number]> = { gfx1100: ['rx7900xtx', 1], gfx942: ['mi300x', 4], gfx90a: ['mi210x8-xgmi', 2] };
+const MODEL_CAPTURE: Record<string, readonly [string, number]> = { gfx1100: ['rx7900xtx', 1], gfx942: ['mi300x', 4], gfx90a: ['mi210x8-xgmi', 2], gfx1201: ['rx9070', 6] };
 
 function emulatedTopology(model: SystemModel, kfdMinor = 17): Topology {
   return readTopology(new MapSysfs(buildSysfs(model, layoutSystem(model, kfdMinor))));
@@ -355,6 +355,19 @@ test('emulated gfx942: memory bank, queue sizes and XGMI links match the MI300X 
   }
   assert.equal(new Set(topo.gpus.map((g) => g.hiveId)).size, 1);
   assert.notEqual(topo.gpus[0]!.hiveId, 0n);
+});
+
+test('emulated gfx1201x2: the RX 9070 capture\'s memory bank and queue sizes (64 CU, 2,048 waves), PCIe peers', () => {
+  const captured = gpu(load('rx9070'), 6);
+  const topo = emulatedTopology(MODELS.get('gfx1201x2')!);
+  for (const g of topo.gpus) {
+    assert.equal(g.gfxTarget, 'gfx1201');
+    assert.deepEqual(g.memBanks.map((b) => [b.heapType, b.sizeInBytes, b.width, b.memClkMax]), captured.memBanks.map((b) => [b.heapType, b.sizeInBytes, b.width, b.memClkMax]));
+    // The kernel printed these in the capture; kfd_queue.c gives the same for 64 CUs * 32 waves = 2,048 waves.
+    assert.deepEqual([g.cwsrSize, g.ctlStackSize], [captured.cwsrSize, captured.ctlStackSize]);
+    assert.deepEqual([g.cwsrSize, g.ctlStackSize], [30699520, 28672]);
+  }
+  assert.deepEqual(topo.gpus.map((g) => linkSummary(g.p2pLinks)), [['2:2:40'], ['2:1:40']]);
 });
 
 test('emulated gfx1100x2: PCIe peers through p2p_links; KFD 1.11 prints no CWSR sizes', () => {

@@ -18,14 +18,15 @@ const OPTIONS: readonly OptionSpec[] = [
 
 export const DISASM_HELP = `usage: amdgpu-ts disasm <code-object> [--kernel NAME] [--json]
 
-Disassembles the .text of an AMDGPU code object (gfx1100/gfx1101/gfx1102 RDNA3, gfx942 CDNA3, gfx90a CDNA2), one
+Disassembles the .text of an AMDGPU code object (gfx1100/gfx1101/gfx1102 RDNA3, gfx1200/gfx1201 RDNA4,
+gfx942 CDNA3, gfx90a CDNA2), one
 function per symbol, with the same instruction text as llvm-objdump-19 -d.
 
 ${optionHelp(OPTIONS)}
 
 ${EXIT_STATUS_HELP}`;
 
-const FAMILY_OF_ARCH: Readonly<Record<string, IsaFamily>> = { RDNA3: 'rdna3', CDNA3: 'cdna3', CDNA2: 'cdna2' };
+const FAMILY_OF_ARCH: Readonly<Record<string, IsaFamily>> = { RDNA3: 'rdna3', RDNA4: 'rdna4', CDNA3: 'cdna3', CDNA2: 'cdna2' };
 
 export interface DisasmFunction {
   readonly name: string;
@@ -50,7 +51,7 @@ export function disassembleCodeObject(bytes: Uint8Array, kernel?: string): Disas
   const elf = parseElf(bytes);
   const target = decodeTarget(elf.header);
   const family = FAMILY_OF_ARCH[TARGETS.get(target.name)?.arch ?? ''];
-  if (!family) throw new UsageError(`unsupported target ${target.name}: the decoder knows RDNA3 (gfx1100/1101/1102), CDNA3 (gfx942) and CDNA2 (gfx90a)`);
+  if (!family) throw new UsageError(`unsupported target ${target.name}: the decoder knows RDNA3 (gfx1100/1101/1102), RDNA4 (gfx1200/1201), CDNA3 (gfx942) and CDNA2 (gfx90a)`);
   const text = textSection(elf);
   const code = elf.sectionBytes(text);
   const symbols = elf.symbols()

@@ -35,7 +35,7 @@ export function mainHelp(): string {
 
 A user-space compute driver for AMD GPUs (KFD + amdgpu), with an emulated GPU behind the same kernel
 interface when no AMD GPU is present. Devices: --device auto | native | emu:gfx1100 | emu:gfx942 |
-emu:gfx90a | emu:gfx1100x2 | emu:gfx942x4 | emu:gfx90ax2 (or AMDGPU_TS_DEVICE).
+emu:gfx90a | emu:gfx1201 | emu:gfx1100x2 | emu:gfx942x4 | emu:gfx90ax2 | emu:gfx1201x2 (or AMDGPU_TS_DEVICE).
 
 commands:
 ${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(w)}${c.summary}`).join('\n')}

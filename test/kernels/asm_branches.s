@@ -88,7 +88,7 @@ asm_branches:
   v_or_b32 v2, 0x20000, v2
 
   v_or_b32 v2, 0x80000000, v2
-  s_waitcnt lgkmcnt(0)
+  WAIT_SMEM
   global_store_dword v1, v2, s[4:5]
   s_endpgm
 .Lasm_branches_end:
@@ -101,6 +101,27 @@ KERNEL_DESCRIPTOR asm_branches, 8, 16
 ---
 amdhsa.version: [ 1, 2 ]
 amdhsa.target: amdgcn-amd-amdhsa--gfx1100
+amdhsa.kernels:
+  - .name: asm_branches
+    .symbol: asm_branches.kd
+    .kernarg_segment_size: 8
+    .kernarg_segment_align: 8
+    .group_segment_fixed_size: 0
+    .private_segment_fixed_size: 0
+    .wavefront_size: 32
+    .sgpr_count: 16
+    .vgpr_count: 8
+    .max_flat_workgroup_size: 256
+    .args:
+      - { .name: out, .offset: 0, .size: 8, .value_kind: global_buffer, .address_space: global }
+...
+.end_amdgpu_metadata
+.endif
+.ifdef TARGET_GFX1201
+.amdgpu_metadata
+---
+amdhsa.version: [ 1, 2 ]
+amdhsa.target: amdgcn-amd-amdhsa--gfx1201
 amdhsa.kernels:
   - .name: asm_branches
     .symbol: asm_branches.kd

@@ -37,14 +37,20 @@ asm_literals:
   v_mov_b32 v9, s12
   v_mov_b32 v10, s13
   v_cvt_f64_u32 v[12:13], v0
-.ifdef TARGET_GFX1100
-  v_add_f64 v[14:15], 0x40080000, v[12:13]
-.else
+.ifdef TARGET_GFX942
   v_mov_b32 v16, 0
   v_mov_b32 v17, 0x40080000
   v_add_f64 v[14:15], v[16:17], v[12:13]
+.else
+.ifdef TARGET_GFX90A
+  v_mov_b32 v16, 0
+  v_mov_b32 v17, 0x40080000
+  v_add_f64 v[14:15], v[16:17], v[12:13]
+.else
+  v_add_f64 v[14:15], 0x40080000, v[12:13]
 .endif
-  s_waitcnt lgkmcnt(0)
+.endif
+  WAIT_SMEM
   global_store_dword v1, v2, s[4:5]
   global_store_dword v1, v3, s[4:5] offset:4
   global_store_dword v1, v5, s[4:5] offset:8
@@ -65,6 +71,27 @@ KERNEL_DESCRIPTOR asm_literals, 18, 16
 ---
 amdhsa.version: [ 1, 2 ]
 amdhsa.target: amdgcn-amd-amdhsa--gfx1100
+amdhsa.kernels:
+  - .name: asm_literals
+    .symbol: asm_literals.kd
+    .kernarg_segment_size: 8
+    .kernarg_segment_align: 8
+    .group_segment_fixed_size: 0
+    .private_segment_fixed_size: 0
+    .wavefront_size: 32
+    .sgpr_count: 16
+    .vgpr_count: 18
+    .max_flat_workgroup_size: 256
+    .args:
+      - { .name: out, .offset: 0, .size: 8, .value_kind: global_buffer, .address_space: global }
+...
+.end_amdgpu_metadata
+.endif
+.ifdef TARGET_GFX1201
+.amdgpu_metadata
+---
+amdhsa.version: [ 1, 2 ]
+amdhsa.target: amdgcn-amd-amdhsa--gfx1201
 amdhsa.kernels:
   - .name: asm_literals
     .symbol: asm_literals.kd

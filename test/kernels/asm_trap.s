@@ -16,9 +16,9 @@ asm_trap:
   v_lshlrev_b32 v1, 2, v0
   v_or_b32 v2, 0x11110000, v0
   v_or_b32 v3, 0x22220000, v0
-  s_waitcnt lgkmcnt(0)
+  WAIT_SMEM
   global_store_dword v1, v2, s[4:5]
-  s_waitcnt vmcnt(0)
+  WAIT_STORES
   s_cmp_eq_u32 s6, 1
   s_cbranch_scc1 .Ltrap
   s_cmp_eq_u32 s6, 2
@@ -42,6 +42,28 @@ KERNEL_DESCRIPTOR asm_trap, 4, 8
 ---
 amdhsa.version: [ 1, 2 ]
 amdhsa.target: amdgcn-amd-amdhsa--gfx1100
+amdhsa.kernels:
+  - .name: asm_trap
+    .symbol: asm_trap.kd
+    .kernarg_segment_size: 12
+    .kernarg_segment_align: 8
+    .group_segment_fixed_size: 0
+    .private_segment_fixed_size: 0
+    .wavefront_size: 32
+    .sgpr_count: 8
+    .vgpr_count: 4
+    .max_flat_workgroup_size: 256
+    .args:
+      - { .name: out, .offset: 0, .size: 8, .value_kind: global_buffer, .address_space: global }
+      - { .name: mode, .offset: 8, .size: 4, .value_kind: by_value }
+...
+.end_amdgpu_metadata
+.endif
+.ifdef TARGET_GFX1201
+.amdgpu_metadata
+---
+amdhsa.version: [ 1, 2 ]
+amdhsa.target: amdgcn-amd-amdhsa--gfx1201
 amdhsa.kernels:
   - .name: asm_trap
     .symbol: asm_trap.kd

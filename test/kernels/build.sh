@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Rebuilds every corpus code object. Usage: build.sh [output-dir] (default: this directory).
+# Targets: gfx1100 (RDNA3), gfx1201 (RDNA4), gfx942 (CDNA3), gfx90a (CDNA2).
 # Output names: <kernel>.<target>[.O0].co, plus vector_add.gfx90a.cov4.co (code object v4, the newest
 # ROCm 5.2.3's loader takes). Requires clang-19, ld.lld-19 and llvm-mc-19
 # (never the unversioned LLVM 14 tools: wrong for gfx11).
@@ -10,7 +11,7 @@ mkdir -p "$out"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-targets=(gfx1100 gfx942 gfx90a)
+targets=(gfx1100 gfx1201 gfx942 gfx90a)
 opencl=(vector_add saxpy fill hash_loop reduce_sum prefix_scan sgemm_tiled histogram half_convert
         transcendentals divergent scratch_spill wave_ops lds_dynamic reloc_table empty fault bounds)
 opencl_O0=(vector_add hash_loop reduce_sum)

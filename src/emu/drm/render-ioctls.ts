@@ -23,6 +23,8 @@ export const GPU_COUNTER_FREQ_KHZ = 100_000;
 // returns for GB_ADDR_CONFIG (soc15_get_register_value answers it from gfx.config), where known.
 export const TARGET_INFO: Readonly<Record<string, { family: number; gc: readonly [number, number, number]; sdma: readonly [number, number]; vramType: number; hasGfx: boolean; gbAddrConfig?: number }>> = {
   gfx1100: { family: drm.AMDGPU_FAMILY.GC_11_0_0, gc: [11, 0, 0], sdma: [6, 0], vramType: drm.AMDGPU_VRAM_TYPE.GDDR6, hasGfx: true },
+  // RX 9070 XT (Navi 48): GC 12.0.1 and SDMA 7.0.1 (amdgpu_discovery.c: gfx_v12_0.c, sdma_v7_0.c), GDDR6.
+  gfx1201: { family: drm.AMDGPU_FAMILY.GC_12_0_0, gc: [12, 0, 1], sdma: [7, 0], vramType: drm.AMDGPU_VRAM_TYPE.GDDR6, hasGfx: true },
   gfx942: { family: drm.AMDGPU_FAMILY.AI, gc: [9, 4, 3], sdma: [4, 4], vramType: drm.AMDGPU_VRAM_TYPE.HBM, hasGfx: false },
   // gfx_v9_0.c gfx_v9_0_gpu_early_init, ALDEBARAN: the fields it masks in (~0xf3e777ff) are 0x22014042;
   // the emulated chip's other (harvest-dependent) bits read as 0.

@@ -66,8 +66,12 @@ function returnWaves(family: IsaFamily, waveSize: 32 | 64, waves: Wave[]): void 
   waves.length = 0;
 }
 
+/** Operand code of ttmp0 (RDNA and CDNA: 108). */
+const TTMP0 = 108;
+
 export function familyOf(target: string): IsaFamily {
   if (/^gfx11/.test(target)) return 'rdna3';
+  if (/^gfx12/.test(target)) return 'rdna4';
   if (/^gfx94/.test(target)) return 'cdna3';
   if (target === 'gfx90a') return 'cdna2';
   throw new Error(`no shader core for target ${target}`);
@@ -234,6 +238,13 @@ class Dispatch implements RunningDispatch {
     if (rsrc2 & (1 << 10)) w.S[sg++] = ((k === 0 ? 1 << 31 : 0) | (nWaves & 0x3f)) >>> 0;
     // RSRC2.SCRATCH_EN [0] on gfx90a: the private segment wave offset SGPR.
     if (this.ctx.family === 'cdna2' && rsrc2 & 1) w.S[sg++] = s.scratch ? k * Math.ceil(s.scratch.bytesPerLane / 4) * 4 * s.waveSize : 0;
+    // gfx12 architected SGPRs (LLVM hasArchitectedSGPRs; AMDGPUUsage "Initial Kernel Execution State"):
+    // ttmp9 = workgroup id X, ttmp7 = id Y [15:0] | id Z [31:16], ttmp8 [29:25] = wave id in the group.
+    if (this.ctx.family === 'rdna4') {
+      w.S[TTMP0 + 9] = id[0] >>> 0;
+      w.S[TTMP0 + 7] = ((id[1] & 0xffff) | (id[2] << 16)) >>> 0;
+      w.S[TTMP0 + 8] = ((k & 0x1f) << 25) >>> 0;
+    }
     const first = k * s.waveSize;
     const live = Math.max(0, Math.min(s.waveSize, threads - first));
     w.S[EXEC_LO] = live >= 32 ? 0xffffffff : (2 ** live - 1) >>> 0;

@@ -1,6 +1,6 @@
 // Machine-code decoder: instruction words → Instruction (types.ts), driven by the format layouts
 // (tables/formats.ts) and the generated opcode tables (tables/rdna3.ts, cdna3.ts, cdna2.ts).
-import type { Encoding, Instruction, IsaFamily } from './types.js';
+import { isRdna, type Encoding, type Instruction, type IsaFamily } from './types.js';
 import {
   DPP16_FIELDS, DPP8_FIELDS, EXT_CODES, FORMATS, SDWA_FIELDS, VOP3SD_FIELDS, extractField,
   type FieldSpec, type FormatSpec,
@@ -23,6 +23,7 @@ const SEGMENT_ENCODING: readonly (Encoding | undefined)[] = ['FLAT', 'SCRATCH', 
 /** Encodings whose src0 may announce a DPP/SDWA extension dword, per family. */
 const EXT_ENCODINGS: Readonly<Record<IsaFamily, ReadonlySet<string>>> = {
   rdna3: new Set(['VOP1', 'VOP2', 'VOPC', 'VOP3', 'VOP3SD', 'VOP3P']),
+  rdna4: new Set(['VOP1', 'VOP2', 'VOPC', 'VOP3', 'VOP3SD', 'VOP3P']),
   cdna3: new Set(['VOP1', 'VOP2', 'VOPC']),
   cdna2: new Set(['VOP1', 'VOP2', 'VOPC']),
 };
@@ -141,10 +142,10 @@ export function decodeInstruction(family: IsaFamily, words: Words, byteOffset: n
       delete fields.op_sel_hi2;
     }
     if (encoding === 'DS') fields.offset = (fields.offset1! << 8) | fields.offset0!;
-    // FLAT (segment 0) offsets are unsigned; GLOBAL and SCRATCH offsets are signed.
-    if (encoding === 'FLAT') fields.offset! &= 0x1fff;
+    // FLAT (segment 0) offsets are unsigned before gfx12; GLOBAL and SCRATCH offsets (and all of gfx12's) are signed.
+    if (encoding === 'FLAT' && family !== 'rdna4') fields.offset! &= 0x1fff;
     applySlotKinds(fields, info);
-    if (family !== 'rdna3') applyAcc(fields, encoding, info.op);
+    if (!isRdna(family)) applyAcc(fields, encoding, info.op);
     // gfx90a has no sve bit: SCRATCH reads its VGPR address exactly when saddr is off (0x7f).
     if (family === 'cdna2' && encoding === 'SCRATCH') fields.sve = fields.saddr === 0x7f ? 1 : 0;
   }
@@ -167,7 +168,7 @@ export function decodeInstruction(family: IsaFamily, words: Words, byteOffset: n
   }
   let literal: number | undefined;
   // A literal may follow a DPP extension only in RDNA3 VOP3/VOP3P (LLVM decodes v_*_e64_dpp with a literal).
-  if ((!ext || (family === 'rdna3' && (spec.encoding === 'VOP3' || spec.encoding === 'VOP3P'))) && usesLiteral(fields, info, infoY)) {
+  if ((!ext || (isRdna(family) && (spec.encoding === 'VOP3' || spec.encoding === 'VOP3P'))) && usesLiteral(fields, info, infoY)) {
     need(dwords + 1);
     literal = buf[dwords]!;
     dwords++;

@@ -1,7 +1,7 @@
 // Symbolic immediates LLVM prints for particular instructions: s_waitcnt counters, s_delay_alu,
 // DPP controls, SDWA selects. Field layouts from the RDNA3 ISA guide §4.4/§6.2 and the MI300 ISA §4.4;
 // names as LLVM 19's AMDGPUInstPrinter spells them.
-import type { IsaFamily } from './types.js';
+import { isRdna, type IsaFamily } from './types.js';
 
 const GFX9_WAITCNT = [
   { name: 'vmcnt', parts: [[0, 4], [14, 2]] },
@@ -12,6 +12,12 @@ const GFX9_WAITCNT = [
 /** s_waitcnt simm16 counter fields: [lo, bits] pieces (low piece first), and each counter's all-ones value. */
 const WAITCNT: Readonly<Record<IsaFamily, readonly { name: string; parts: readonly (readonly [number, number])[] }[]>> = {
   rdna3: [
+    { name: 'vmcnt', parts: [[10, 6]] },
+    { name: 'expcnt', parts: [[0, 3]] },
+    { name: 'lgkmcnt', parts: [[4, 6]] },
+  ],
+  // gfx12 compilers emit one s_wait_*cnt per counter; LLVM still decodes s_waitcnt with gfx11's fields.
+  rdna4: [
     { name: 'vmcnt', parts: [[10, 6]] },
     { name: 'expcnt', parts: [[0, 3]] },
     { name: 'lgkmcnt', parts: [[4, 6]] },
@@ -66,7 +72,7 @@ export function formatDppCtrl(family: IsaFamily, ctrl: number): string | undefin
   if (ctrl >= 0x121 && ctrl <= 0x12f) return `row_ror:${ctrl & 0xf}`;
   if (ctrl === 0x140) return 'row_mirror';
   if (ctrl === 0x141) return 'row_half_mirror';
-  if (family !== 'rdna3') {
+  if (!isRdna(family)) {
     const gfx9: Record<number, string> = { 0x130: 'wave_shl:1', 0x134: 'wave_rol:1', 0x138: 'wave_shr:1', 0x13c: 'wave_ror:1', 0x142: 'row_bcast:15', 0x143: 'row_bcast:31' };
     if (ctrl >= 0x150 && ctrl <= 0x15f) return `row_newbcast:${ctrl & 0xf}`;
     if (ctrl >= 0x160 && ctrl <= 0x16f) return '/* row_xmask is not supported on ASICs earlier than GFX10 */';

@@ -1,7 +1,7 @@
 // Disassembler: prints a decoded Instruction the way `llvm-objdump-19 -d` prints it (instruction text only).
 // Operand order and register widths come from the generated opcode tables; modifiers are printed per
 // encoding from the instruction fields.
-import type { Instruction, IsaFamily } from './types.js';
+import { isRdna, type Instruction, type IsaFamily } from './types.js';
 import { decodeInstruction, instructionInfo, DecodeError } from './decode.js';
 import type { OpcodeInfo, OperandSlot } from './tables/index.js';
 import { AGPR_BASE, LITERAL, OPERAND_NAMES, OPERAND_SPACE, VGPR_BASE } from './operands.js';
@@ -9,8 +9,9 @@ import { formatDelayAlu, formatDepctr, formatDpp8, formatDppCtrl, formatGprIdx, 
 import { RDNA3_SYMBOLS } from './tables/rdna3.js';
 import { CDNA3_SYMBOLS } from './tables/cdna3.js';
 import { CDNA2_SYMBOLS } from './tables/cdna2.js';
+import { RDNA4_SYMBOLS } from './tables/rdna4.js';
 
-const SYMBOLS = { rdna3: RDNA3_SYMBOLS, cdna3: CDNA3_SYMBOLS, cdna2: CDNA2_SYMBOLS } as const;
+const SYMBOLS = { rdna3: RDNA3_SYMBOLS, rdna4: RDNA4_SYMBOLS, cdna3: CDNA3_SYMBOLS, cdna2: CDNA2_SYMBOLS } as const;
 
 /** sendmsg(...) for the messages LLVM can spell (table of simm16 0..1023), the plain number otherwise. */
 function formatSendmsg(family: IsaFamily, v: number): string {
@@ -119,7 +120,7 @@ interface Ctx {
 }
 
 function nullCode(family: IsaFamily): number {
-  return family === 'rdna3' ? 124 : 127;
+  return isRdna(family) ? 124 : 127;
 }
 
 function printSlot(ctx: Ctx, slot: OperandSlot): string {
@@ -198,14 +199,14 @@ function dppModifiers(ctx: Ctx, info: OpcodeInfo): string {
   const { f, inst, family } = ctx;
   if (inst.ext === 'dpp8') return ` ${formatDpp8(f.dpp8!)}${f.fi ? ' fi:1' : ''}`;
   // CDNA double-precision ALU ops only take row_newbcast.
-  const dpAlu = family !== 'rdna3' && info.operands.some((s) => (s.field === 'src0' || s.field === 'vdst') && s.dwords === 2);
+  const dpAlu = !isRdna(family) && info.operands.some((s) => (s.field === 'src0' || s.field === 'vdst') && s.dwords === 2);
   const ctrl = f.dpp_ctrl!;
   let s: string;
   if (dpAlu) s = ctrl >= 0x150 && ctrl <= 0x15f ? ` row_newbcast:${ctrl & 0xf}` : '  /* DP ALU dpp only supports row_newbcast */';
   else s = ` ${formatDppCtrl(family, ctrl) ?? '/* Invalid dpp_ctrl value */'}`;
   s += ` row_mask:${hex(f.row_mask!)} bank_mask:${hex(f.bank_mask!)}`;
   if (f.bound_ctrl) s += ' bound_ctrl:1';
-  if (f.fi && family === 'rdna3') s += ' fi:1';
+  if (f.fi && isRdna(family)) s += ' fi:1';
   return s;
 }
 
@@ -222,9 +223,18 @@ function sdwaModifiers(ctx: Ctx): string {
   return s;
 }
 
+/** gfx12 th/scope text (generated table): keyed by the kind of access LLVM names the th values for. */
+function cpolText(ctx: Ctx): string {
+  const { f, inst } = ctx;
+  const kind = /_atomic_/.test(inst.op) ? 2 : /store|^global_wb$/.test(inst.op) ? 1 : 0;
+  const t = RDNA4_SYMBOLS.cpol[kind * 32 + ((f.th ?? 0) | ((f.scope ?? 0) << 3))] ?? '';
+  return t ? ' ' + t : '';
+}
+
 function cacheBits(ctx: Ctx): string {
   const { f, family } = ctx;
-  if (family === 'rdna3') return `${f.glc ? ' glc' : ''}${f.slc ? ' slc' : ''}${f.dlc ? ' dlc' : ''}`;
+  if (family === 'rdna4') return cpolText(ctx);
+  if (isRdna(family)) return `${f.glc ? ' glc' : ''}${f.slc ? ' slc' : ''}${f.dlc ? ' dlc' : ''}`;
   if (family === 'cdna2') return `${f.glc ? ' glc' : ''}${f.slc ? ' slc' : ''}${f.scc ? ' scc' : ''}`;
   return `${f.sc0 ? ' sc0' : ''}${f.nt ? ' nt' : ''}${f.sc1 ? ' sc1' : ''}`;
 }
@@ -248,7 +258,7 @@ function memModifiers(ctx: Ctx, info: OpcodeInfo): string {
       if (info.operands.length === 0) return '';
       let s = '';
       if (inst.encoding === 'MTBUF') {
-        const fmt = SYMBOLS[ctx.family].format[ctx.family === 'rdna3' ? f.format! : (f.nfmt! << 4) | f.dfmt!];
+        const fmt = SYMBOLS[ctx.family].format[isRdna(ctx.family) ? f.format! : (f.nfmt! << 4) | f.dfmt!];
         if (fmt) s += ` format:${fmt}`;
       }
       if (f.idxen) s += ' idxen';
@@ -271,6 +281,7 @@ function soppText(ctx: Ctx, info: OpcodeInfo): string {
     case 's_waitcnt': return `s_waitcnt ${formatWaitcnt(family, v)}`;
     case 's_delay_alu': return `s_delay_alu ${formatDelayAlu(v)}`;
     case 's_waitcnt_depctr': return `s_waitcnt_depctr ${formatDepctr(v)}`;
+    case 's_wait_alu': return `s_wait_alu ${formatDepctr(v)}`;
     default: break;
   }
   const slot = info.operands[0]!;
@@ -291,8 +302,14 @@ function smemText(ctx: Ctx, info: OpcodeInfo): string {
   const ops: string[] = [];
   for (const slot of info.operands) {
     if (slot.kind === 'imm') { ops.push(smallDecimal(f[slot.field] ?? 0)); continue; }
+    // gfx12 prefetches print the offset and the soffset register as separate operands.
+    if (family === 'rdna4' && slot.kind === 'text' && slot.text === 'null') { ops.push(operandName(family, f.soffset!, 1)); continue; }
     if (slot.field !== 'offset') { ops.push(printSlot(ctx, slot)); continue; }
-    if (family === 'rdna3') {
+    if (family === 'rdna4') {
+      // gfx12: a signed offset, always printed (0x0 too) after a soffset register.
+      const off = f.offset! < 0 ? `-${hex(-f.offset!)}` : hex(f.offset!);
+      ops.push(f.soffset === 124 || /prefetch/.test(info.op) ? off : `${operandName(family, f.soffset!, 1)} offset:${off}`);
+    } else if (isRdna(family)) {
       const nul = f.soffset === 124;
       ops.push(nul ? (f.offset ? hex(f.offset) : 'null') : `${operandName(family, f.soffset!, 1)}${f.offset ? ` offset:${hex(f.offset)}` : ''}`);
     } else if (f.imm && f.soe) ops.push(`${operandName(family, f.soffset!, 1)} offset:${hex(f.offset!)}`);
@@ -300,7 +317,7 @@ function smemText(ctx: Ctx, info: OpcodeInfo): string {
     else if (f.soe) ops.push(operandName(family, f.soffset!, 1));
     else ops.push(operandName(family, f.offset! & 0x7f, 1));
   }
-  const mods = `${f.glc && info.mods.has('gl') ? ' glc' : ''}${f.dlc && info.mods.has('dl') ? ' dlc' : ''}`;
+  const mods = family === 'rdna4' ? (/^s_(buffer_)?load_/.test(info.op) ? cpolText(ctx) : '') : `${f.glc && info.mods.has('gl') ? ' glc' : ''}${f.dlc && info.mods.has('dl') ? ' dlc' : ''}`;
   return `${info.name}${ops.length ? ' ' + ops.join(', ') : ''}${mods}`;
 }
 
@@ -308,12 +325,13 @@ function smemText(ctx: Ctx, info: OpcodeInfo): string {
 function mnemonic(family: IsaFamily, inst: Instruction, info: OpcodeInfo): string {
   if (!inst.ext) return info.name;
   if (inst.ext === 'sdwa') return info.op + '_sdwa';
-  if (inst.encoding === 'VOPC' && family === 'rdna3') return info.op;
+  if (inst.encoding === 'VOPC' && isRdna(family)) return info.op;
   if (inst.encoding === 'VOP1' || inst.encoding === 'VOP2' || inst.encoding === 'VOPC') return info.op + '_dpp';
   return info.op + '_e64_dpp';
 }
 
 function returns(ctx: Ctx): boolean {
+  if (ctx.family === 'rdna4') return ((ctx.f.th ?? 0) & 1) === 1;
   return (ctx.family === 'cdna3' ? ctx.f.sc0 : ctx.f.glc) === 1;
 }
 
@@ -322,7 +340,7 @@ function operandsText(ctx: Ctx, info: OpcodeInfo): string {
   const slots = info.returnOperands && returns(ctx) ? info.returnOperands : info.operands;
   const ops = slots.map((slot) => {
     if (slot.field === 'vdata' && f.tfe) return operandName(ctx.family, f.vdata!, slot.dwords + 1);
-    if (slot.field === 'vdata' && f.lds && ctx.family !== 'rdna3') return '';
+    if (slot.field === 'vdata' && f.lds && !isRdna(ctx.family)) return '';
     if (inst.encoding === 'SCRATCH' && slot.field === 'addr' && !f.sve) return 'off';
     if ((inst.encoding === 'MUBUF' || inst.encoding === 'MTBUF') && slot.field === 'vaddr') {
       const n = (f.idxen ?? 0) + (f.offen ?? 0);
@@ -349,7 +367,8 @@ export function formatInstruction(family: IsaFamily, inst: Instruction): string 
     case 'VOPD': return `${info.name}${operandsText(ctx, info)} :: ${infoY!.name}${operandsText(ctx, infoY!)}`;
     case 'LDSDIR': {
       const attr = info.operands.length > 1 ? `, attr${inst.fields.attr}.${'xyzw'[inst.fields.attr_chan!]}` : '';
-      return `${info.name} ${operandName(family, inst.fields.vdst!, 1)}${attr} wait_vdst:${inst.fields.waitvdst}`;
+      const wait = family === 'rdna4' ? `wait_va_vdst:${inst.fields.waitvdst} wait_vm_vsrc:${inst.fields.waitvsrc}` : `wait_vdst:${inst.fields.waitvdst}`;
+      return `${info.name} ${operandName(family, inst.fields.vdst!, 1)}${attr} ${wait}`;
     }
     default: break;
   }

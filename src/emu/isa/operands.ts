@@ -5,6 +5,7 @@ import type { IsaFamily } from './types.js';
 import { RDNA3_OPERAND_NAMES } from './tables/rdna3.js';
 import { CDNA3_OPERAND_NAMES } from './tables/cdna3.js';
 import { CDNA2_OPERAND_NAMES } from './tables/cdna2.js';
+import { RDNA4_OPERAND_NAMES } from './tables/rdna4.js';
 
 export const VGPR_BASE = 256;
 export const AGPR_BASE = 512;
@@ -45,12 +46,13 @@ const GFX9_SPACE = { ...COMMON, sgprs: 102, null: undefined, m0: 124, flatScratc
 
 export const OPERAND_SPACE: Readonly<Record<IsaFamily, OperandSpace>> = {
   rdna3: { ...COMMON, sgprs: 106, null: 124, m0: 125, flatScratchLo: undefined, xnackMaskLo: undefined, ldsDirect: undefined },
+  rdna4: { ...COMMON, sgprs: 106, null: 124, m0: 125, flatScratchLo: undefined, xnackMaskLo: undefined, ldsDirect: undefined },
   cdna3: { ...GFX9_SPACE },
   cdna2: { ...GFX9_SPACE },
 };
 
 /** LLVM's printed names of operand codes, generated from llvm-mc (see tables/*.ts). */
-export const OPERAND_NAMES = { rdna3: RDNA3_OPERAND_NAMES, cdna3: CDNA3_OPERAND_NAMES, cdna2: CDNA2_OPERAND_NAMES } as const;
+export const OPERAND_NAMES = { rdna3: RDNA3_OPERAND_NAMES, rdna4: RDNA4_OPERAND_NAMES, cdna3: CDNA3_OPERAND_NAMES, cdna2: CDNA2_OPERAND_NAMES } as const;
 
 export const isInlineInt = (code: number): boolean => code >= 128 && code <= 208;
 export const isInlineFloat = (code: number): boolean => code >= 240 && code <= 248;

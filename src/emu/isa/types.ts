@@ -3,8 +3,15 @@
 // through ShaderCore. Field names follow the ISA manuals' encoding field names, lower-cased.
 import type { GpuVm } from '../engine/vm.js';
 
-/** rdna3 = gfx11; cdna3 = gfx940-942; cdna2 = gfx90a (GFX9 encodings with gfx90a cache bits, no architected flat scratch). */
-export type IsaFamily = 'rdna3' | 'cdna3' | 'cdna2';
+/**
+ * rdna3 = gfx11; rdna4 = gfx12 (RDNA3's VALU/SALU encodings with split wait counters, 96-bit VFLAT/VGLOBAL/
+ * VSCRATCH/VBUFFER and th/scope cache policy); cdna3 = gfx940-942; cdna2 = gfx90a (GFX9 encodings with
+ * gfx90a cache bits, no architected flat scratch).
+ */
+export type IsaFamily = 'rdna3' | 'rdna4' | 'cdna3' | 'cdna2';
+
+/** gfx11 and gfx12: the RDNA operand space (null, m0 = 125), VOP3 literals, DPP8, wave32-first rules. */
+export const isRdna = (family: IsaFamily): boolean => family === 'rdna3' || family === 'rdna4';
 
 export type Encoding =
   | 'SOP1' | 'SOP2' | 'SOPC' | 'SOPK' | 'SOPP' | 'SMEM'

@@ -3,6 +3,8 @@
 // gfx942: robotchaoX/rocm-systems rocprofiler-sdk tests/data/topology/nodes/4/properties @ a4bcedfc (MI300X, 0x74A1);
 // gfx90a: ROCm/k8s-device-plugin testdata/topo-mi210-xgmi-pcie/nodes/2/properties @ ed764684 (MI210, 0x740F;
 //   = test/fixtures/topology/mi210x8-xgmi node 2).
+// gfx1201: robotchaoX/rocm-systems rocprofiler-sdk tests/data/topology/nodes/6/properties @ f9f2c78d (RX 9070 XT, 0x7550;
+//   = /work/shared/fixtures/topology/gfx1201-rx9070.properties = test/fixtures/topology/rx9070 node 6).
 // Per-instance keys (counts, drm_render_minor, location_id, hive_id, unique_id) are rewritten by sysfs.ts.
 export const GFX1100_NODE_PROPERTIES = `cpu_cores_count 0
 simd_count 192
@@ -123,3 +125,45 @@ sdma_fw_version 9
 unique_id 1801979520617338022
 num_xcc 1
 max_engine_clk_ccompute 2450`;
+
+export const GFX1201_NODE_PROPERTIES = `cpu_cores_count 0
+simd_count 128
+mem_banks_count 1
+caches_count 0
+io_links_count 1
+p2p_links_count 0
+cpu_core_id_base 0
+simd_id_base 2147487744
+max_waves_per_simd 16
+lds_size_in_kb 64
+gds_size_in_kb 0
+num_gws 64
+wave_front_size 32
+array_count 8
+simd_arrays_per_engine 2
+cu_per_simd_array 8
+simd_per_cu 2
+max_slots_scratch_cu 32
+gfx_target_version 120001
+vendor_id 4098
+device_id 30032
+location_id 33536
+domain 0
+drm_render_minor 0
+hive_id 0
+num_sdma_engines 2
+num_sdma_xgmi_engines 0
+num_sdma_queues_per_engine 6
+num_cp_queues 4
+cwsr_size 30699520
+ctl_stack_size 28672
+max_engine_clk_fcompute 2400
+local_mem_size 0
+fw_version 3250
+capability 1745068672
+capability2 0
+debug_prop 1495
+sdma_fw_version 36502
+unique_id 2903314361593472692
+num_xcc 1
+max_engine_clk_ccompute 4500`;

@@ -1,6 +1,6 @@
 // Emulated systems: one CPU node plus GPUs whose node properties are real captures (captures.ts).
 import { InputError } from '../../errors.js';
-import { GFX1100_NODE_PROPERTIES, GFX90A_NODE_PROPERTIES, GFX942_NODE_PROPERTIES } from './captures.js';
+import { GFX1100_NODE_PROPERTIES, GFX1201_NODE_PROPERTIES, GFX90A_NODE_PROPERTIES, GFX942_NODE_PROPERTIES } from './captures.js';
 
 export interface GpuModel {
   readonly target: string;
@@ -36,11 +36,16 @@ const GFX1100: GpuModel = { target: 'gfx1100', properties: GFX1100_NODE_PROPERTI
 const GFX942: GpuModel = { target: 'gfx942', properties: GFX942_NODE_PROPERTIES, nodeName: 'gfx942', vramBytes: 206141652992n, vramWidth: 8192, vramClkMhz: 1300, firstBus: 0x0c, pciRevision: 0x00 };
 // MI210: the capture has no mem_banks; 64 GiB HBM2e on a 4096-bit bus at 1600 MHz (AMD MI210 product brief).
 const GFX90A: GpuModel = { target: 'gfx90a', properties: GFX90A_NODE_PROPERTIES, nodeName: 'gfx90a', vramBytes: 64n * GiB, vramWidth: 4096, vramClkMhz: 1600, firstBus: 0x63, pciRevision: 0x02 };
+// RX 9070 XT: mem_banks/0 of the rocprofiler-sdk capture (17095983104 bytes, width 256, 1258 MHz); PCI revision
+// 0xc0 is the RX 9070 XT in amdgpu.ids (0xc3: RX 9070).
+const GFX1201: GpuModel = { target: 'gfx1201', properties: GFX1201_NODE_PROPERTIES, nodeName: 'gfx1201', vramBytes: 17095983104n, vramWidth: 256, vramClkMhz: 1258, firstBus: 0x83, pciRevision: 0xc0 };
 
 export const MODELS: ReadonlyMap<string, SystemModel> = new Map(
   [
     { name: 'gfx1100', description: 'RX 7900 XTX-class RDNA3 GPU', gpu: GFX1100, gpuCount: 1, interconnect: 'pcie', systemMemoryBytes: 64n * GiB },
     { name: 'gfx1100x2', description: 'two RX 7900 XTX-class GPUs, PCIe peers', gpu: GFX1100, gpuCount: 2, interconnect: 'pcie', systemMemoryBytes: 64n * GiB },
+    { name: 'gfx1201', description: 'RX 9070 XT-class RDNA4 GPU', gpu: GFX1201, gpuCount: 1, interconnect: 'pcie', systemMemoryBytes: 64n * GiB },
+    { name: 'gfx1201x2', description: 'two RX 9070 XT-class GPUs, PCIe peers', gpu: GFX1201, gpuCount: 2, interconnect: 'pcie', systemMemoryBytes: 64n * GiB },
     { name: 'gfx942', description: 'MI300X-class CDNA3 GPU', gpu: GFX942, gpuCount: 1, interconnect: 'xgmi', systemMemoryBytes: 256n * GiB },
     { name: 'gfx942x4', description: 'four MI300X-class GPUs in one XGMI hive', gpu: GFX942, gpuCount: 4, interconnect: 'xgmi', systemMemoryBytes: 256n * GiB },
     { name: 'gfx90a', description: 'MI210-class CDNA2 GPU', gpu: GFX90A, gpuCount: 1, interconnect: 'xgmi', systemMemoryBytes: 256n * GiB },

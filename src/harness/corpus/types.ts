@@ -1,18 +1,18 @@
 // The kernel corpus as data, independent of any driver: which code object, which arguments (as
 // host buffers and scalars), which grid, and how to judge the results.
 
-export type CorpusTarget = 'gfx1100' | 'gfx942' | 'gfx90a';
-export const CORPUS_TARGETS: readonly CorpusTarget[] = ['gfx1100', 'gfx942', 'gfx90a'];
+export type CorpusTarget = 'gfx1100' | 'gfx1201' | 'gfx942' | 'gfx90a';
+export const CORPUS_TARGETS: readonly CorpusTarget[] = ['gfx1100', 'gfx1201', 'gfx942', 'gfx90a'];
 
 /** What a run needs to know about the device it ran on. */
 export interface CorpusContext {
   readonly target: CorpusTarget;
-  /** Wavefront size the corpus code objects were compiled for (gfx1100: 32, gfx942 and gfx90a: 64). */
+  /** Wavefront size the corpus code objects were compiled for (gfx1100 and gfx1201: 32, gfx942 and gfx90a: 64). */
   readonly waveSize: 32 | 64;
 }
 
 export function corpusContext(target: CorpusTarget): CorpusContext {
-  return { target, waveSize: target === 'gfx1100' ? 32 : 64 };
+  return { target, waveSize: target === 'gfx1100' || target === 'gfx1201' ? 32 : 64 };
 }
 
 /**

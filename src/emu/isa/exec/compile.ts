@@ -9,7 +9,26 @@ import { compileVop, compileVopd } from './valu-forms.js';
 import { compileVop3p } from './vop3p.js';
 import { compileVmem } from './vmem.js';
 
+/**
+ * gfx12 renamed operations whose semantics gfx11 already has (LLVM's GFX12 mnemonic aliases: the carry-out
+ * SALU adds, v_mad_co_*, the IEEE-754 maximumNumber/minimumNumber f32/f16/f64 ops); executed as their gfx11 twins.
+ */
+const GFX12_RENAMES: Readonly<Record<string, string>> = {
+  s_add_co_u32: 's_add_u32', s_sub_co_u32: 's_sub_u32', s_add_co_ci_u32: 's_addc_u32', s_sub_co_ci_u32: 's_subb_u32',
+  s_add_co_i32: 's_add_i32', s_sub_co_i32: 's_sub_i32',
+  v_mad_co_u64_u32: 'v_mad_u64_u32', v_mad_co_i64_i32: 'v_mad_i64_i32',
+  v_max_num_f32: 'v_max_f32', v_min_num_f32: 'v_min_f32', v_max_num_f16: 'v_max_f16', v_min_num_f16: 'v_min_f16',
+  v_max_num_f64: 'v_max_f64', v_min_num_f64: 'v_min_f64', v_max3_num_f32: 'v_max3_f32', v_min3_num_f32: 'v_min3_f32',
+  v_max3_num_f16: 'v_max3_f16', v_min3_num_f16: 'v_min3_f16', v_med3_num_f32: 'v_med3_f32', v_med3_num_f16: 'v_med3_f16',
+  v_dual_max_num_f32: 'v_dual_max_f32', v_dual_min_num_f32: 'v_dual_min_f32', v_pk_max_num_f16: 'v_pk_max_f16', v_pk_min_num_f16: 'v_pk_min_f16',
+};
+
 export function compileInstruction(ctx: CompileContext, ins: Instruction, mem: () => GpuMemory): Handler {
+  if (ctx.family === 'rdna4') {
+    const op = GFX12_RENAMES[ins.op];
+    const opy = ins.opy !== undefined ? GFX12_RENAMES[ins.opy] : undefined;
+    if (op || opy) ins = { ...ins, ...(op ? { op } : {}), ...(opy ? { opy } : {}) };
+  }
   switch (ins.encoding) {
     case 'SOP1': return compileSop1(ctx, ins);
     case 'SOP2': return compileSop2(ctx, ins);

@@ -1,7 +1,7 @@
 // DS instructions on the workgroup's LDS: loads/stores (single and two-address), atomics with and
 // without return, and the cross-lane ds_permute/bpermute/swizzle (RDNA3 ISA guide §16.12 "LDS",
 // CDNA3 ISA "DS"). gfx9 spells ds_read/ds_write/ds_read2, gfx11 ds_load/ds_store/ds_load_2addr.
-import { ShaderFault, type Instruction } from '../types.js';
+import { isRdna, ShaderFault, type Instruction } from '../types.js';
 import { atomic32, atomic64 } from './atomics.js';
 import type { CompileContext, Handler } from './context.js';
 import { LdsSpace } from './lds-space.js';
@@ -82,7 +82,7 @@ export function compileDs(ctx: CompileContext, ins: Instruction): Handler {
     };
   }
   if (op === 'ds_swizzle_b32') {
-    if (offset >= 0xe000 && ctx.family === 'rdna3') throw unimplemented(ins);
+    if (offset >= 0xe000 && isRdna(ctx.family)) throw unimplemented(ins);
     const staged = new Uint32Array(64);
     return (w) => {
       const R = w.R;

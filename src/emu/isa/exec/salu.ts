@@ -3,7 +3,8 @@
 import { ShaderFault, type Instruction } from '../types.js';
 import type { CompileContext, Handler } from './context.js';
 import { scalarReader, scalarWriter, type ScalarRead, type ScalarWrite } from './scalar-operands.js';
-import { bitrev, ctz, mulhiI, mulhiU, popc } from './valu-helpers.js';
+import { bitrev, ctz, cvtI32, cvtU32, maxNum, minNum, mulhiI, mulhiU, popc, rne } from './valu-helpers.js';
+import { bitsFromF32, f32FromBits, fmaF32 } from './float.js';
 import { EXEC_HI, EXEC_LO, WaveStatus, type Wave } from './wave.js';
 import { getHwReg, setHwReg } from './hwreg.js';
 
@@ -195,6 +196,18 @@ export function compileSop2(ctx: CompileContext, ins: Instruction): Handler {
         d(w, r);
         w.scc = r !== 0 ? 1 : 0;
       };
+    // gfx12 64-bit integer SALU: wrapping add/sub/multiply, SCC unchanged.
+    case 's_add_nc_u64':
+    case 's_sub_nc_u64':
+    case 's_mul_u64': {
+      const [al, ah] = src64(ctx, ins, 'ssrc0'), [bl, bh] = src64(ctx, ins, 'ssrc1'), [dl, dh] = dst64(ctx, ins);
+      return (w) => {
+        const x = (BigInt(ah(w)) << 32n) | BigInt(al(w)), y = (BigInt(bh(w)) << 32n) | BigInt(bl(w));
+        const r = BigInt.asUintN(64, op === 's_add_nc_u64' ? x + y : op === 's_sub_nc_u64' ? x - y : x * y);
+        dl(w, Number(r & 0xffffffffn));
+        dh(w, Number(r >> 32n));
+      };
+    }
     case 's_cselect_b32':
       return (w) => d(w, w.scc ? a(w) : b(w));
     case 's_cselect_b64': {
@@ -223,8 +236,38 @@ export function compileSop2(ctx: CompileContext, ins: Instruction): Handler {
     case 's_pack_hl_b32_b16':
       return (w) => d(w, ((a(w) >>> 16) | (b(w) << 16)) >>> 0);
   }
+  const f2 = SALU_F32_BINARY[op];
+  if (f2) {
+    if (op === 's_fmac_f32') {
+      const c = src32(ctx, ins, 'sdst');
+      return (w) => d(w, bitsFromF32(fmaF32(f32FromBits(a(w)), f32FromBits(b(w)), f32FromBits(c(w)))));
+    }
+    return (w) => d(w, bitsFromF32(f2(f32FromBits(a(w)), f32FromBits(b(w)))));
+  }
   throw fault(ins);
 }
+
+/** gfx12 (and gfx11.5) SALU f32 arithmetic, rounded to f32 as the VALU forms are. */
+const SALU_F32_BINARY: Readonly<Record<string, (x: number, y: number) => number>> = {
+  s_add_f32: (x, y) => Math.fround(x + y),
+  s_sub_f32: (x, y) => Math.fround(x - y),
+  s_mul_f32: (x, y) => Math.fround(x * y),
+  s_min_num_f32: minNum,
+  s_max_num_f32: maxNum,
+  s_fmac_f32: (x, y) => x * y,
+};
+
+/** gfx12 SALU f32 conversions and roundings: bits in, bits out. */
+const SALU_F32_UNARY: Readonly<Record<string, (bits: number) => number>> = {
+  s_cvt_f32_i32: (v) => bitsFromF32(Math.fround(v | 0)),
+  s_cvt_f32_u32: (v) => bitsFromF32(Math.fround(v >>> 0)),
+  s_cvt_i32_f32: (v) => cvtI32(f32FromBits(v)) >>> 0,
+  s_cvt_u32_f32: (v) => cvtU32(f32FromBits(v)) >>> 0,
+  s_ceil_f32: (v) => bitsFromF32(Math.ceil(f32FromBits(v))),
+  s_floor_f32: (v) => bitsFromF32(Math.floor(f32FromBits(v))),
+  s_trunc_f32: (v) => bitsFromF32(Math.trunc(f32FromBits(v))),
+  s_rndne_f32: (v) => bitsFromF32(rne(f32FromBits(v))),
+};
 
 export function compileSopc(ctx: CompileContext, ins: Instruction): Handler {
   const m = /^s_cmp_(eq|lg|gt|ge|lt|le)_(i32|u32|u64)$/.exec(ins.op);
@@ -265,9 +308,15 @@ export function compileSop1(ctx: CompileContext, ins: Instruction): Handler {
   const d = scalarWriter(ctx.family, sdst);
   const a = src32(ctx, ins, 'ssrc0');
   if (/_(saveexec|wrexec)_b(32|64)$/.test(op)) return saveexec(ctx, ins);
+  const f1 = SALU_F32_UNARY[op];
+  if (f1) return (w) => d(w, f1(a(w)));
   switch (op) {
     case 's_mov_b32':
       return (w) => d(w, a(w));
+    // gfx12: signal the workgroup barrier (-1); the wave stops at s_barrier_wait. Named barriers are not modelled.
+    case 's_barrier_signal':
+      if (ins.fields.ssrc0 === 193) return () => {};
+      break;
     case 's_cmov_b32':
       return (w) => { if (w.scc) d(w, a(w)); };
     case 's_mov_b64':
@@ -469,7 +518,7 @@ export function compileSopk(ctx: CompileContext, ins: Instruction): Handler {
 }
 
 /** Messages a compute wave may send and that need no action here (RDNA3 MSG_DEALLOC_VGPRS = 3). */
-const HARMLESS_MESSAGES: Record<string, readonly number[]> = { rdna3: [3], cdna3: [], cdna2: [] };
+const HARMLESS_MESSAGES: Record<string, readonly number[]> = { rdna3: [3], rdna4: [3], cdna3: [], cdna2: [] };
 
 export function compileSopp(ctx: CompileContext, ins: Instruction): Handler {
   const raw = ins.fields.simm16 ?? 0;
@@ -481,8 +530,14 @@ export function compileSopp(ctx: CompileContext, ins: Instruction): Handler {
     case 's_nop': case 's_waitcnt': case 's_clause': case 's_delay_alu': case 's_waitcnt_depctr': case 's_sleep':
     case 's_setprio': case 's_icache_inv': case 's_incperflevel': case 's_decperflevel': case 's_ttracedata':
     case 's_inst_prefetch': case 's_set_inst_prefetch_distance': case 's_wait_idle': case 's_code_end':
-    case 's_barrier_wait': case 's_wait_event': case 's_sleep_var':
+    case 's_wait_event': case 's_sleep_var':
+    // gfx12 split counters: memory operations complete before the next instruction here.
+    case 's_wait_loadcnt': case 's_wait_storecnt': case 's_wait_samplecnt': case 's_wait_bvhcnt': case 's_wait_expcnt':
+    case 's_wait_dscnt': case 's_wait_kmcnt': case 's_wait_loadcnt_dscnt': case 's_wait_storecnt_dscnt': case 's_wait_alu':
       return () => {};
+    // gfx12 splits s_barrier into s_barrier_signal (SOP1) and s_barrier_wait: the wait is where the wave stops.
+    case 's_barrier_wait':
+      return ctx.family === 'rdna4' ? (w) => { w.status = WaveStatus.Barrier; } : () => {};
     case 's_endpgm':
     case 's_endpgm_saved':
       return (w) => { w.status = WaveStatus.Done; };

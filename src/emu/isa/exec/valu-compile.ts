@@ -1,7 +1,7 @@
 // Compiles a VOP1/VOP2/VOPC/VOP3/VOP3SD/VOPD instruction into a handler: operands resolved to rows
 // and strides once, modifiers (abs/neg/op_sel, DPP, SDWA, clamp/omod) as pre/post passes around the
 // operation's lane kernel.
-import { InstructionFault, ShaderFault, type Instruction } from '../types.js';
+import { InstructionFault, isRdna, ShaderFault, type Instruction } from '../types.js';
 import { applyDpp, type DppControl } from './dpp.js';
 import { halfToFloat, f32FromBits, bitsFromF32, f64ToF16, f64FromBits, bitsFromF64 } from './float.js';
 import { scalarReader, scalarWriter, type OperandKind, type ScalarRead } from './scalar-operands.js';
@@ -147,7 +147,7 @@ function outputPass(spec: OpSpec, omod: number, clamp: boolean, half: HalfPlacem
 /** 16-bit results: CDNA zeroes the high half except for the mad/fma family (LLVM zeroesHigh16BitsOfDest). */
 function halfPlacement(ctx: CompileContext, op: string, dstHi: boolean): HalfPlacement {
   if (dstHi) return 'hi';
-  if (ctx.family === 'rdna3') return 'keep';
+  if (isRdna(ctx.family)) return 'keep';
   return /^v_(mad|fma|div_fixup)_(f16|u16|i16)$/.test(op) ? 'keep' : 'zero';
 }
 

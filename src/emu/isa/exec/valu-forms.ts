@@ -1,7 +1,7 @@
 // Reads each VALU encoding's fields into the operands of buildVop: implicit VCC, accumulators,
 // literal-carrying forms, compares, DPP/SDWA/VOPD. Encodings: RDNA3 ISA guide ch. 15 "Microcode
 // formats" / CDNA3 ISA ch. 12; VOPD opcode list: RDNA3 ISA guide §7.6 "Dual issue VALU".
-import { ShaderFault, type Instruction } from '../types.js';
+import { isRdna, ShaderFault, type Instruction } from '../types.js';
 import type { CompileContext, Handler } from './context.js';
 import type { DppControl } from './dpp.js';
 import { buildVop, requireSpec, vectorRow, ACCUMULATES, type VopOperands } from './valu-compile.js';
@@ -49,7 +49,7 @@ function shortForm(ctx: CompileContext, ins: Instruction): VopOperands {
   const vdst = f.vdst ?? 256;
   if (ACCUMULATES.has(ins.op)) srcs[2] = vdst;
   // RDNA3 VOP1/VOP2/VOPC: a 16-bit VGPR operand field >= 128 names the high half of v[n-128].
-  const half16 = (t: string | undefined): boolean => ctx.family === 'rdna3' && !sdwa && (t === 'f16' || t === 'u16' || t === 'i16');
+  const half16 = (t: string | undefined): boolean => isRdna(ctx.family) && !sdwa && (t === 'f16' || t === 'u16' || t === 'i16');
   const hi = [false, false];
   for (let k = 0; k < 2; k++) {
     if (half16(spec.src[k]) && srcs[k]! >= 256 + 128 && srcs[k]! < 512) {
@@ -59,7 +59,7 @@ function shortForm(ctx: CompileContext, ins: Instruction): VopOperands {
   }
   let vdstCode = f.vdst ?? 256;
   let dstHi = false;
-  if (ctx.family === 'rdna3' && (spec.dst === 'f16' || spec.dst === 'u16') && vdstCode >= 256 + 128 && vdstCode < 512) {
+  if (isRdna(ctx.family) && (spec.dst === 'f16' || spec.dst === 'u16') && vdstCode >= 256 + 128 && vdstCode < 512) {
     vdstCode -= 128;
     dstHi = true;
   }
@@ -71,7 +71,7 @@ function shortForm(ctx: CompileContext, ins: Instruction): VopOperands {
   const cmpx = ins.op.startsWith('v_cmpx');
   let maskDst: number | undefined;
   if (compare) {
-    if (!(cmpx && ctx.family === 'rdna3')) maskDst = sdwa && bit(f.sd, 0) ? f.sdst ?? VCC_LO : VCC_LO;
+    if (!(cmpx && isRdna(ctx.family))) maskDst = sdwa && bit(f.sd, 0) ? f.sdst ?? VCC_LO : VCC_LO;
   } else if (spec.carry) maskDst = VCC_LO;
   const dpp = dppOf(ins);
   return {
@@ -79,7 +79,7 @@ function shortForm(ctx: CompileContext, ins: Instruction): VopOperands {
     omod: sdwa && !compare ? f.omod ?? 0 : 0,
     clamp: sdwa && !compare ? bit(f.clamp, 0) : false,
     ...(maskDst !== undefined ? { maskDst } : {}),
-    ...(cmpx ? { writesExec: ctx.family === 'rdna3' ? ('only' as const) : ('also' as const) } : {}),
+    ...(cmpx ? { writesExec: isRdna(ctx.family) ? ('only' as const) : ('also' as const) } : {}),
     ...(dpp ? { dpp } : {}),
     ...(sdwa && !compare ? { sdwaDst: { sel: f.dst_sel ?? 6, unused: f.dst_unused ?? 0 } } : {}),
   };
@@ -98,13 +98,13 @@ function longForm(ctx: CompileContext, ins: Instruction): VopOperands {
   const cmpx = ins.op.startsWith('v_cmpx');
   let maskDst: number | undefined;
   if (compare) {
-    if (!(cmpx && ctx.family === 'rdna3')) maskDst = sgprOf(vdst);
+    if (!(cmpx && isRdna(ctx.family))) maskDst = sgprOf(vdst);
   } else if (spec.carry) maskDst = f.sdst ?? VCC_LO;
   const dpp = dppOf(ins);
   return {
     srcs, vdst, mods, dstHi: bit(opSel, 3), omod: f.omod ?? 0, clamp: bit(f.clamp, 0),
     ...(maskDst !== undefined ? { maskDst } : {}),
-    ...(cmpx ? { writesExec: ctx.family === 'rdna3' ? ('only' as const) : ('also' as const) } : {}),
+    ...(cmpx ? { writesExec: isRdna(ctx.family) ? ('only' as const) : ('also' as const) } : {}),
     ...(dpp ? { dpp } : {}),
   };
 }

@@ -3,7 +3,7 @@
 // address, + imm; SCRATCH = per-lane private offset; FLAT = by aperture (LDS, private, else global).
 // gfx90a (no architected flat scratch): private offsets are swizzled below the FLAT_SCRATCH base the
 // kernel set up, as its MUBUF scratch accesses through the swizzled scratch V# are.
-import { InstructionFault, ShaderFault, type Instruction } from '../types.js';
+import { InstructionFault, isRdna, ShaderFault, type Instruction } from '../types.js';
 import { GpuFault } from '../../engine/vm.js';
 import { atomic32, atomic64, type ByteSpace } from './atomics.js';
 import type { CompileContext, Handler } from './context.js';
@@ -33,8 +33,9 @@ export function scratchAddress(w: Wave, l: number, offset: number): number {
 /** Bytes between consecutive dwords of one lane's private data. */
 const scratchDwordStep = (ctx: CompileContext): number => (ctx.family === 'cdna2' ? SCRATCH_ELEMENT * SCRATCH_INDEX_STRIDE : 4);
 
-/** An atomic returns the pre-op value when glc (RDNA3, CDNA2) / sc0 (CDNA3) is set. */
-const returnsOld = (ctx: CompileContext, f: Instruction['fields']): boolean => ((ctx.family === 'cdna3' ? f.sc0 : f.glc) ?? 0) === 1;
+/** An atomic returns the pre-op value when glc (RDNA3, CDNA2) / sc0 (CDNA3) / th bit 0 (RDNA4, TH_ATOMIC_RETURN) is set. */
+const returnsOld = (ctx: CompileContext, f: Instruction['fields']): boolean =>
+  ctx.family === 'rdna4' ? ((f.th ?? 0) & 1) === 1 : ((ctx.family === 'cdna3' ? f.sc0 : f.glc) ?? 0) === 1;
 
 /** Moves one lane's data between VGPR rows and a byte space; its dwords lie `step` bytes apart. */
 function transfer(a: Access, space: ByteSpace, va: number, R: Uint32Array, vdst: number, data: number, l: number, ret: boolean, step = 4): void {
@@ -103,7 +104,7 @@ export function compileVmem(ctx: CompileContext, ins: Instruction, mem: () => Gp
   const data = a.kind === 'load' ? 0 : vectorRow(f.data ?? 256);
   const addr = vectorRow(f.addr ?? 256);
   const offset = f.offset ?? 0;
-  const off = ctx.family === 'rdna3' ? 124 : 0x7f;
+  const off = isRdna(ctx.family) ? 124 : 0x7f;
   const saddrCode = f.saddr ?? off;
   const hasSaddr = saddrCode !== off && saddrCode !== nullCode(ctx.family);
   const sLo = hasSaddr ? scalarReader(ctx.family, saddrCode, 'b64', undefined) : () => 0;
@@ -174,7 +175,7 @@ function compileBuffer(ctx: CompileContext, ins: Instruction, a: Access, mem: ()
   const offen = (f.offen ?? 0) === 1, idxen = (f.idxen ?? 0) === 1;
   const ret = a.kind === 'atomic' && returnsOld(ctx, f);
   const wave64 = ctx.waveSize === 64;
-  const gfx9 = ctx.family !== 'rdna3';
+  const gfx9 = !isRdna(ctx.family);
   const zero: ByteSpace = { read8: () => 0, read16: () => 0, read32: () => 0, write8: () => {}, write16: () => {}, write32: () => {} };
   return (w) => {
     const S = w.S, R = w.R, M = mem();

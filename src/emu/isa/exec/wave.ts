@@ -1,7 +1,7 @@
 // The architectural state of one wave: SGPRs (addressed by their operand code), VGPRs/AGPRs and the
 // executor's staging areas in one Uint32Array, SCC, PC, and where it stands in its workgroup.
 import type { GpuVm } from '../../engine/vm.js';
-import type { IsaFamily } from '../types.js';
+import { isRdna, type IsaFamily } from '../types.js';
 
 /** Lanes per register row: every VGPR holds 64 lanes, wave32 uses the first 32. */
 export const LANES = 64;
@@ -15,8 +15,8 @@ export const ROWS = 528;
 // Scalar operand codes (RDNA3 ISA §"Scalar operands", CDNA3 ISA §3.x): SGPR file slots.
 export const VCC_LO = 106;
 /** M0 moved from 124 (GFX9/10) to 125 on GFX11, where 124 became NULL. */
-export const m0Code = (family: IsaFamily): number => (family === 'rdna3' ? 125 : 124);
-export const nullCode = (family: IsaFamily): number | undefined => (family === 'rdna3' ? 124 : undefined);
+export const m0Code = (family: IsaFamily): number => (isRdna(family) ? 125 : 124);
+export const nullCode = (family: IsaFamily): number | undefined => (isRdna(family) ? 124 : undefined);
 export const EXEC_LO = 126;
 export const EXEC_HI = 127;
 

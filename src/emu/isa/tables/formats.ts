@@ -71,6 +71,36 @@ export const RDNA3_FORMATS: readonly FormatSpec[] = [
   { encoding: 'MTBUF', mask: 0xfc000000, value: 0xe8000000, dwords: 2, opcode: [0, 15, 4, 'imm'], fields: { format: [0, 19, 7, 'imm'], glc: [0, 14, 1, 'imm'], dlc: [0, 13, 1, 'imm'], slc: [0, 12, 1, 'imm'], offset: [0, 0, 12, 'imm'], soffset: [1, 24, 8, 'src'], idxen: [1, 23, 1, 'imm'], offen: [1, 22, 1, 'imm'], tfe: [1, 21, 1, 'imm'], srsrc: [1, 16, 5, 'sgpr4'], vdata: [1, 8, 8, 'vgpr'], vaddr: [1, 0, 8, 'vgpr'] } },
 ];
 
+/**
+ * RDNA4 (gfx12): RDNA3's SOP/VOP/DS layouts; SMEM with th/scope and a 24-bit signed offset; one 96-bit VFLAT
+ * format for FLAT/SCRATCH/GLOBAL (seg in dword 0 [25:24]) and one 96-bit VBUFFER format, whose opcodes
+ * 0x80..0x8f are the typed (MTBUF) forms. Cache policy: th [2:0] (bit 0 = atomic return) and scope [1:0].
+ * Source: LLVM 19 SMInstructions.td (SMEM_Real_gfx12), FLATInstructions.td (VFLAT_Real_gfx12),
+ * BUFInstructions.td (VBUFFER_Real_gfx12), LDSDIRInstructions.td (VDSDIR gfx12); checked against
+ * llvm-mc-19 -mcpu=gfx1201 -show-encoding by test/isa-tables.test.ts.
+ */
+const VBUFFER_FIELDS = {
+  tfe: [0, 22, 1, 'imm'], soffset: [0, 0, 7, 'sgpr'], idxen: [1, 31, 1, 'imm'], offen: [1, 30, 1, 'imm'], th: [1, 20, 3, 'imm'], scope: [1, 18, 2, 'imm'],
+  srsrc: [1, 9, 9, 'sgpr'], vdata: [1, 0, 8, 'vgpr'], offset: [2, 8, 24, 'imm'], vaddr: [2, 0, 8, 'vgpr'],
+} as const;
+export const RDNA4_FORMATS: readonly FormatSpec[] = RDNA3_FORMATS.flatMap((f): FormatSpec[] => {
+  switch (f.encoding) {
+    case 'SMEM':
+      return [{ encoding: 'SMEM', mask: 0xfc000000, value: 0xf4000000, dwords: 2, opcode: [0, 13, 6, 'imm'], fields: { th: [0, 23, 2, 'imm'], scope: [0, 21, 2, 'imm'], sdata: [0, 6, 7, 'sgpr'], sbase: [0, 0, 6, 'sgpr2'], offset: [1, 0, 24, 'simm'], soffset: [1, 25, 7, 'sgpr'] } }];
+    case 'LDSDIR':
+      return [{ ...f, fields: { ...f.fields, waitvsrc: [0, 23, 1, 'imm'] } }];
+    case 'FLAT':
+      return [{ encoding: 'FLAT', mask: 0xfc000000, value: 0xec000000, dwords: 3, opcode: [0, 14, 8, 'imm'], fields: { seg: [0, 24, 2, 'imm'], saddr: [0, 0, 7, 'sgpr'], data: [1, 23, 8, 'vgpr'], th: [1, 20, 3, 'imm'], scope: [1, 18, 2, 'imm'], sve: [1, 17, 1, 'imm'], vdst: [1, 0, 8, 'vgpr'], offset: [2, 8, 24, 'simm'], addr: [2, 0, 8, 'vgpr'] } }];
+    case 'MUBUF':
+      return [
+        { encoding: 'MTBUF', mask: 0xfc3c0000, value: 0xc4200000, dwords: 3, opcode: [0, 14, 4, 'imm'], fields: { ...VBUFFER_FIELDS, format: [1, 23, 7, 'imm'] } },
+        { encoding: 'MUBUF', mask: 0xfc000000, value: 0xc4000000, dwords: 3, opcode: [0, 14, 8, 'imm'], fields: VBUFFER_FIELDS },
+      ];
+    case 'MTBUF': return [];
+    default: return [f];
+  }
+});
+
 const MAI_FIELDS = { cbsz: [0, 8, 3, 'imm'], abid: [0, 11, 4, 'imm'], acc_cd: [0, 15, 1, 'imm'], blgp: [1, 29, 3, 'imm'], acc: [1, 27, 2, 'imm'] } as const;
 
 export const CDNA3_FORMATS: readonly FormatSpec[] = [
@@ -96,7 +126,7 @@ export const CDNA2_FORMATS: readonly FormatSpec[] = CDNA3_FORMATS.map((f) => ({
   fields: Object.fromEntries(Object.entries(f.fields).filter(([k]) => k !== 'sve').map(([k, v]) => [CDNA2_NAMES[k] ?? k, v])),
 }));
 
-export const FORMATS: Readonly<Record<IsaFamily, readonly FormatSpec[]>> = { rdna3: RDNA3_FORMATS, cdna3: CDNA3_FORMATS, cdna2: CDNA2_FORMATS };
+export const FORMATS: Readonly<Record<IsaFamily, readonly FormatSpec[]>> = { rdna3: RDNA3_FORMATS, rdna4: RDNA4_FORMATS, cdna3: CDNA3_FORMATS, cdna2: CDNA2_FORMATS };
 
 /** VOP3SD shares VOP3's match; the opcode table marks which VOP3 opcodes use it. */
 export const VOP3SD_FIELDS: Readonly<Record<string, FieldSpec>> = VOP3_SD;
@@ -120,6 +150,7 @@ export const SDWA_FIELDS: Readonly<Record<string, FieldSpec>> = {
 /** Operand codes in src0 that announce an extension dword. */
 export const EXT_CODES: Readonly<Record<IsaFamily, Readonly<Record<number, 'dpp' | 'dpp8' | 'sdwa'>>>> = {
   rdna3: { 250: 'dpp', 233: 'dpp8', 234: 'dpp8' },
+  rdna4: { 250: 'dpp', 233: 'dpp8', 234: 'dpp8' },
   cdna3: { 250: 'dpp', 249: 'sdwa' },
   cdna2: { 250: 'dpp', 249: 'sdwa' },
 };

@@ -4,6 +4,7 @@ import type { RawOpcodeTable } from './schema.js';
 import { RDNA3_OPCODES } from './rdna3.js';
 import { CDNA3_OPCODES } from './cdna3.js';
 import { CDNA2_OPCODES } from './cdna2.js';
+import { RDNA4_OPCODES } from './rdna4.js';
 
 /**
  * How LLVM prints one operand: a register field (v/s/a; t = a 16-bit VGPR half "v1.l"), an immediate field
@@ -52,7 +53,7 @@ export interface OpcodeInfo {
 
 export type OpcodeTables = ReadonlyMap<string, ReadonlyMap<number, OpcodeInfo>>;
 
-const RAW: Readonly<Record<IsaFamily, RawOpcodeTable>> = { rdna3: RDNA3_OPCODES, cdna3: CDNA3_OPCODES, cdna2: CDNA2_OPCODES };
+const RAW: Readonly<Record<IsaFamily, RawOpcodeTable>> = { rdna3: RDNA3_OPCODES, rdna4: RDNA4_OPCODES, cdna3: CDNA3_OPCODES, cdna2: CDNA2_OPCODES };
 const parsed = new Map<IsaFamily, OpcodeTables>();
 
 function parseSlot(s: string): OperandSlot {
