@@ -11,9 +11,9 @@ asm_hang:
   v_and_b32 v0, 0x3ff, v0
   v_lshlrev_b32 v1, 2, v0
   v_or_b32 v2, 0x4a4e4700, v0
-  s_waitcnt lgkmcnt(0)
+  WAIT_SMEM
   global_store_dword v1, v2, s[4:5]
-  s_waitcnt vmcnt(0)
+  WAIT_STORES
 .Lforever:
   s_branch .Lforever
   s_endpgm
@@ -27,6 +27,27 @@ KERNEL_DESCRIPTOR asm_hang, 4, 8
 ---
 amdhsa.version: [ 1, 2 ]
 amdhsa.target: amdgcn-amd-amdhsa--gfx1100
+amdhsa.kernels:
+  - .name: asm_hang
+    .symbol: asm_hang.kd
+    .kernarg_segment_size: 8
+    .kernarg_segment_align: 8
+    .group_segment_fixed_size: 0
+    .private_segment_fixed_size: 0
+    .wavefront_size: 32
+    .sgpr_count: 8
+    .vgpr_count: 4
+    .max_flat_workgroup_size: 256
+    .args:
+      - { .name: out, .offset: 0, .size: 8, .value_kind: global_buffer, .address_space: global }
+...
+.end_amdgpu_metadata
+.endif
+.ifdef TARGET_GFX1201
+.amdgpu_metadata
+---
+amdhsa.version: [ 1, 2 ]
+amdhsa.target: amdgcn-amd-amdhsa--gfx1201
 amdhsa.kernels:
   - .name: asm_hang
     .symbol: asm_hang.kd

@@ -49,6 +49,19 @@ export const IP_BLOCKS: Readonly<Record<string, readonly IpBlockModel[]>> = {
     { hwId: HWID.MP1, instances: 1, version: [13, 0, 0], bases: [0x00016000, 0x00dc0000, 0x00e00000, 0x00e40000, 0x0243fc00] },
     { hwId: HWID.VCN, instances: 2, version: [4, 0, 0], bases: [0x00007800, 0x00007e00, 0x02403000] },
   ],
+  // Navi 48 (amdgpu_discovery.c: GC 12.0.1 → gfx1201, SDMA 7.0.1 run by sdma_v7_0.c); bases as gfx1100's.
+  gfx1201: [
+    { hwId: HWID.GC, instances: 1, version: [12, 0, 1], bases: [0x00001260, 0x0000a000, 0x0001c000, 0x02402c00] },
+    { hwId: HWID.SDMA0, instances: 1, version: [7, 0, 1], bases: [0x00001260, 0x0000a000, 0x0001c000, 0x02402c00] },
+    { hwId: HWID.SDMA1, instances: 1, version: [7, 0, 1], bases: [0x00001260, 0x0000a000, 0x0001c000, 0x02402c00] },
+    { hwId: HWID.NBIF, instances: 1, version: [6, 3, 1], bases: [0x00000000, 0x00000014, 0x00000d20, 0x00010400, 0x0241b000, 0x04040000] },
+    { hwId: HWID.OSSSYS, instances: 1, version: [7, 0, 0], bases: [0x000010a0, 0x0240a000] },
+    { hwId: HWID.HDP, instances: 1, version: [7, 0, 0], bases: [0x00000f20, 0x0240a400] },
+    { hwId: HWID.MMHUB, instances: 1, version: [4, 1, 0], bases: [0x0001a000, 0x02408800] },
+    { hwId: HWID.MP0, instances: 1, version: [14, 0, 3], bases: [0x00016000, 0x00dc0000, 0x00e00000, 0x00e40000, 0x0243fc00] },
+    { hwId: HWID.MP1, instances: 1, version: [14, 0, 3], bases: [0x00016000, 0x00dc0000, 0x00e00000, 0x00e40000, 0x0243fc00] },
+    { hwId: HWID.VCN, instances: 1, version: [5, 0, 0], bases: [0x00007800, 0x00007e00, 0x02403000] },
+  ],
   gfx942: GFX9_COMMON([9, 4, 3], [4, 4, 2], 16, 8, [{ hwId: HWID.XGMI, instances: 1, version: [6, 4, 0], bases: [0x0001d000] }]),
   gfx90a: GFX9_COMMON([9, 4, 2], [4, 4, 0], 5, 1, []),
 };
