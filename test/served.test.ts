@@ -86,6 +86,7 @@ describe('served emu:gfx90a: unmodified ROCm 5.2.3 user space', { concurrency: f
     if (!requireOracle(t, { ...HSA_NEEDS, install: INSTALL })) return;
     const r = await runServed({ spec: SPEC, command: 'rocminfo', args: [], stdio: 'pipe', timeoutMs: 60_000 });
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(r.stderr, /ERROR|could not open/, 'lsmod (libkmod) finds every module file it reads');
     const agents = rocminfoAgents(r.stdout);
     const cpu = agents.find((a) => a.get('Device Type') === 'CPU');
     const gpu = agents.find((a) => a.get('Device Type') === 'GPU');

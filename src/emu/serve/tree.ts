@@ -149,7 +149,8 @@ export function writeServedTree(root: string, spec: DeviceSpec): void {
   for (const [path, text] of files) {
     const full = join(root, path);
     if (path.endsWith('/.')) {
-      mkdirSync(dirname(full), { recursive: true });
+      // join() has already dropped the trailing "/.": `full` is the directory itself.
+      mkdirSync(full, { recursive: true });
       continue;
     }
     mkdirSync(dirname(full), { recursive: true });
