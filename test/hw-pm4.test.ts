@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pm4Builder } from '../src/hw/pm4/builder.js';
 import { decodePm4, decodePm4Packet, formatPm4Packet } from '../src/hw/pm4/decode.js';
-import { pm4PacketDefs } from '../src/hw/pm4/packets.js';
+import { pm4PacketDefs, GFX12_ACQUIRE_GCR_CNTL, GFX12_RELEASE_GCR } from '../src/hw/pm4/packets.js';
 import { PM4_OP, pm4Header, parsePm4Header, VGT_EVENT } from '../src/hw/pm4/opcodes.js';
 import { COMPUTE_REGS, DISPATCH_INITIATOR, RSRC2, bitsOf, LDS_ENCODE_GRANULARITY, registerName } from '../src/hw/pm4/registers.js';
 import { address, type FieldValues } from '../src/hw/packet-fields.js';
@@ -90,9 +90,13 @@ test('ACQUIRE_MEM: gfx9 is 7 dwords with CP_COHER_CNTL; gfx10/11/12 are 8 dwords
   assert.deepEqual(hex(build('gfx9', (b) => b.acquireMem())), ['0xc0055802', '0x28c40000', '0xffffffff', '0x00ffffff', '0x00000000', '0x00000000', '0x0000000a']);
   // nvd.h / gfx_v10_0.c PACKET3_ACQUIRE_MEM_GCR_CNTL_*: GLI_INV(1) 0, GLM_WB 4, GLM_INV 5, GLK_WB 6, GLK_INV 7,
   // GLV_INV 8, GL1_INV 9, GL2_INV 14, GL2_WB 15 = 0xc3f1 (tinygrad's full barrier gcr). COHER_CNTL 0.
-  for (const family of ['gfx10', 'gfx11', 'gfx12'] as const) {
+  for (const family of ['gfx10', 'gfx11'] as const) {
     assert.deepEqual(hex(build(family, (b) => b.acquireMem())), ['0xc0065802', '0x00000000', '0xffffffff', '0x00ffffff', '0x00000000', '0x00000000', '0x0000000a', '0x0000c3f1'], family);
   }
+  // gfx12 (GC 12.0): linux gfx_v12_0.c gfx_v12_0_emit_mem_sync, same 8-dword layout (nvd.h), GCR_CNTL =
+  // GL2_INV(14) | GL2_WB(15) | GLM_INV(5) | GLM_WB(4) | GL1_INV(9) | GLV_INV(8) | GLK_INV(7) | GLI_INV(1) = 0xc3b1: no GLK_WB (bit 6).
+  assert.deepEqual(hex(build('gfx12', (b) => b.acquireMem())), ['0xc0065802', '0x00000000', '0xffffffff', '0x00ffffff', '0x00000000', '0x00000000', '0x0000000a', '0x0000c3b1']);
+  assert.equal(GFX12_ACQUIRE_GCR_CNTL, 0xc3b1);
 });
 
 test('RELEASE_MEM: gfx9 EOP_TC_* actions vs gfx10+ GCR bits; data_sel, int_sel, ctxid', () => {
@@ -100,9 +104,13 @@ test('RELEASE_MEM: gfx9 EOP_TC_* actions vs gfx10+ GCR bits; data_sel, int_sel, 
   // EVENT_TYPE(CACHE_FLUSH_AND_INV_TS_EVENT 0x14) | EVENT_INDEX(5, end of pipe) | GCR_GLM_WB(12) | GLM_INV(13) |
   // GLV_INV(14) | GL1_INV(15) | GL2_INV(20) | GL2_WB(21) | SEQ(22) = 0x70f514 (nvd.h PACKET3_RELEASE_MEM_*);
   // DATA_SEL(1) << 29 = 0x20000000. tinygrad #16: c0064900 0x70f514 0x20000000 ...
-  for (const family of ['gfx10', 'gfx11', 'gfx12'] as const) {
+  for (const family of ['gfx10', 'gfx11'] as const) {
     assert.deepEqual(hex(build(family, (b) => b.releaseMem(signal))), ['0xc0064902', '0x0070f514', '0x20000000', '0x00001000', '0x00007f00', '0x00000001', '0x00000000', '0x00000000'], family);
   }
+  // gfx12 (GC 12.0): linux gfx_v12_0.c gfx_v12_0_ring_emit_fence: PACKET3_RELEASE_MEM_GCR_SEQ (22) | GCR_GL2_WB (21) |
+  // CACHE_POLICY(3) (bypass, [26:25]) | EVENT_TYPE(0x14) | EVENT_INDEX(5) = 0x06600514 (nvd.h macros).
+  assert.deepEqual(hex(build('gfx12', (b) => b.releaseMem(signal))), ['0xc0064902', '0x06600514', '0x20000000', '0x00001000', '0x00007f00', '0x00000001', '0x00000000', '0x00000000']);
+  assert.equal(GFX12_RELEASE_GCR | 0x514, 0x06600514);
   // soc15d.h: EOP_TC_WB_ACTION_EN (1 << 15) | EOP_TC_NC_ACTION_EN (1 << 19) = 0x88514 (tinygrad's gfx9 flush).
   assert.deepEqual(hex(build('gfx9', (b) => b.releaseMem(signal))), ['0xc0064902', '0x00088514', '0x20000000', '0x00001000', '0x00007f00', '0x00000001', '0x00000000', '0x00000000']);
   // KFD interrupt: no cache action, INT_SEL(2) "interrupt when data write is confirmed" | DATA_SEL(1) = 0x22000000,
@@ -133,7 +141,8 @@ test('COMPUTE_* register offsets equal the GC headers (segment-0 offset + GC bas
   assert.deepEqual({ ...COMPUTE_REGS.gfx11 }, plus(gc11, 0x1260));
   assert.deepEqual({ ...COMPUTE_REGS.gfx9 }, plus(gc943, 0x2000));
   // gfx10 and gfx12 share the gfx11 SH layout (tinygrad note §2.1 "gfx11 and gfx12 identical"; PAL's
-  // Gfx10Plus::mmCOMPUTE_PGM_RSRC3 = 0x2E28).
+  // Gfx10Plus::mmCOMPUTE_PGM_RSRC3 = 0x2E28). NOT yet checked against gc_12_0_0_offset.h itself (issue 14
+  // item 2: the compute block of that 1.1 MB header was not located in the stored copy; still open).
   assert.deepEqual({ ...COMPUTE_REGS.gfx10 }, { ...COMPUTE_REGS.gfx11 });
   assert.deepEqual({ ...COMPUTE_REGS.gfx12 }, { ...COMPUTE_REGS.gfx11 });
   assert.equal(COMPUTE_REGS.gfx11.PGM_RSRC3 - 0x2c00, 0x228);
@@ -191,7 +200,7 @@ const CASES: readonly Case[] = [
     what: 'acquireMem', emit: (b) => b.acquireMem(), name: 'ACQUIRE_MEM',
     check: (f, family) => {
       assert.deepEqual([f.coher_size, f.coher_size_hi, f.coher_base_lo, f.coher_base_hi, f.poll_interval], [0xffffffff, 0xffffff, 0, 0, 0xa]);
-      if (family === 'gfx9') { assert.equal(f.coher_cntl, 0x28c40000); assert.equal(f.gcr_cntl, undefined); } else { assert.equal(f.coher_cntl, 0); assert.equal(f.gcr_cntl, 0xc3f1); }
+      if (family === 'gfx9') { assert.equal(f.coher_cntl, 0x28c40000); assert.equal(f.gcr_cntl, undefined); } else { assert.equal(f.coher_cntl, 0); assert.equal(f.gcr_cntl, family === 'gfx12' ? 0xc3b1 : 0xc3f1); }
     },
   },
   {
@@ -199,6 +208,7 @@ const CASES: readonly Case[] = [
     check: (f, family) => {
       assert.deepEqual([f.event_type, f.event_index, f.data_sel, f.int_sel, address(f, 'addr'), f.data_lo, f.data_hi, f.int_ctxid], [0x14, 5, 2, 2, VA, 0x5678, 0x1234, 42]);
       if (family === 'gfx9') assert.deepEqual([f.tc_wb_action, f.tc_nc_action, f.tc_action], [1, 1, 0]);
+      else if (family === 'gfx12') assert.deepEqual([f.gcr_glm_wb, f.gcr_glm_inv, f.gcr_glv_inv, f.gcr_gl1_inv, f.gcr_gl2_inv, f.gcr_gl2_wb, f.gcr_seq, f.cache_policy], [0, 0, 0, 0, 0, 1, 1, 3]);
       else assert.deepEqual([f.gcr_glm_wb, f.gcr_glm_inv, f.gcr_glv_inv, f.gcr_gl1_inv, f.gcr_gl2_inv, f.gcr_gl2_wb, f.gcr_seq, f.gcr_gl2_us], [1, 1, 1, 1, 1, 1, 1, 0]);
     },
   },

@@ -2,7 +2,7 @@
 // Field positions are those of packets.ts (the round-trip test decodes every builder output with it).
 import { DwordStream, lo32, hi32 } from '../dword-stream.js';
 import { pm4Header, PM4_OP, PM4_REG_BASE, VGT_EVENT, COMPARE_FUNC } from './opcodes.js';
-import { GFX9_EOP, GFX10_RELEASE_GCR, GFX10_GCR_CNTL, GFX9_COHER } from './packets.js';
+import { GFX9_EOP, GFX10_RELEASE_GCR, GFX10_GCR_CNTL, GFX9_COHER, GFX12_ACQUIRE_GCR_CNTL, GFX12_RELEASE_GCR } from './packets.js';
 import type { GfxFamily } from '../targets.js';
 
 export type ReleaseData = 'none' | 'data32' | 'data64' | 'gpu_clock';
@@ -88,7 +88,8 @@ export class Pm4Builder extends DwordStream {
     this.buf[at + 4] = 0;
     this.buf[at + 5] = 0;
     this.buf[at + 6] = 0xa;
-    if (!gfx9) {
+    if (this.family === 'gfx12') this.buf[at + 7] = GFX12_ACQUIRE_GCR_CNTL;
+    else if (!gfx9) {
       const g = GFX10_GCR_CNTL;
       this.buf[at + 7] = g.GLI_INV | g.GLM_WB | g.GLM_INV | g.GLK_WB | g.GLK_INV | g.GLV_INV | g.GL1_INV | g.GL2_INV | g.GL2_WB;
     }
@@ -102,6 +103,7 @@ export class Pm4Builder extends DwordStream {
     let cache = 0;
     if (flush) {
       if (this.family === 'gfx9') cache = GFX9_EOP.TC_WB | GFX9_EOP.TC_NC;
+      else if (this.family === 'gfx12') cache = GFX12_RELEASE_GCR;
       else {
         const g = GFX10_RELEASE_GCR;
         cache = g.GLM_WB | g.GLM_INV | g.GLV_INV | g.GL1_INV | g.GL2_INV | g.GL2_WB | g.SEQ;

@@ -29,6 +29,16 @@ export const GFX9_EOP = { TCL1_VOL: 1 << 12, TC_VOL: 1 << 13, TC_WB: 1 << 15, TC
 export const GFX10_RELEASE_GCR = { GLM_WB: 1 << 12, GLM_INV: 1 << 13, GLV_INV: 1 << 14, GL1_INV: 1 << 15, GL2_US: 1 << 16, GL2_RANGE: 1 << 17, GL2_DISCARD: 1 << 19, GL2_INV: 1 << 20, GL2_WB: 1 << 21, SEQ: 1 << 22 } as const;
 /** gfx10+ ACQUIRE_MEM GCR_CNTL bits (gc_10_1_0_sh_mask.h CP_GCR_CNTL / Mesa sid.h S_586_*). */
 export const GFX10_GCR_CNTL = { GLI_INV: 1 << 0, GLM_WB: 1 << 4, GLM_INV: 1 << 5, GLK_WB: 1 << 6, GLK_INV: 1 << 7, GLV_INV: 1 << 8, GL1_INV: 1 << 9, GL2_INV: 1 << 14, GL2_WB: 1 << 15 } as const;
+/** RELEASE_MEM CACHE_POLICY [26:25] (nvd.h PACKET3_RELEASE_MEM_CACHE_POLICY: 0 lru, 1 stream, 2 noa, 3 bypass). */
+export const RELEASE_MEM_CACHE_POLICY = { LRU: 0, STREAM: 1, NOA: 2, BYPASS: 3 } as const;
+// GC 12.0 (gfx1200/gfx1201) keeps the nvd.h layouts: gfx_v12_0.c includes nvd.h, and its RELEASE_MEM and
+// 8-dword ACQUIRE_MEM use the same macros as gfx11 (the GC 12.1 header gfx_v12_1_pkt.h, with GL2_SCOPE and
+// TEMPORAL fields, is a different IP and not used here). What differs is which bits the kernel sets:
+/** gfx_v12_0.c gfx_v12_0_emit_mem_sync: GL2_INV|GL2_WB|GLM_INV|GLM_WB|GL1_INV|GLV_INV|GLK_INV|GLI_INV(1) (no GLK_WB, unlike gfx11's full barrier). */
+export const GFX12_ACQUIRE_GCR_CNTL = GFX10_GCR_CNTL.GL2_INV | GFX10_GCR_CNTL.GL2_WB | GFX10_GCR_CNTL.GLM_INV | GFX10_GCR_CNTL.GLM_WB
+  | GFX10_GCR_CNTL.GL1_INV | GFX10_GCR_CNTL.GLV_INV | GFX10_GCR_CNTL.GLK_INV | GFX10_GCR_CNTL.GLI_INV;
+/** gfx_v12_0.c gfx_v12_0_ring_emit_fence: GCR_SEQ|GCR_GL2_WB|CACHE_POLICY(3) (write back L2 only; GL2/GLV invalidation is the acquire's job). */
+export const GFX12_RELEASE_GCR = GFX10_RELEASE_GCR.SEQ | GFX10_RELEASE_GCR.GL2_WB | (RELEASE_MEM_CACHE_POLICY.BYPASS << 25);
 /** gfx9 ACQUIRE_MEM CP_COHER_CNTL bits (soc15d.h PACKET3_ACQUIRE_MEM_CP_COHER_CNTL_*). */
 export const GFX9_COHER = { TC_NC: 1 << 3, TC_WC: 1 << 4, TCL1_VOL: 1 << 15, TC_WB: 1 << 18, TCL1: 1 << 22, TC: 1 << 23, SH_KCACHE: 1 << 27, SH_ICACHE: 1 << 29 } as const;
 

@@ -51,6 +51,7 @@ export const COMPUTE_REGS: Readonly<Record<GfxFamily, ComputeRegs>> = {
   gfx9: { ...COMMON, PGM_RSRC3: 0x2e2d },
   gfx10: { ...COMMON, PGM_RSRC3: 0x2e28 },
   gfx11: { ...COMMON, PGM_RSRC3: 0x2e28 },
+  // gfx12: assumed equal to gfx11 (tinygrad's captured streams, PAL Gfx10Plus); not yet checked against gc_12_0_0_offset.h.
   gfx12: { ...COMMON, PGM_RSRC3: 0x2e28 },
 };
 
