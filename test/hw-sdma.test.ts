@@ -35,6 +35,8 @@ test('SDMA count widths: 22 bits on SDMA 4 and 5, 30 bits on SDMA 6 and 7', () =
   assert.deepEqual(VERSIONS.map((v) => sdmaLimits(v).maxFillBytes), [1 << 22, 1 << 22, 1 << 30, 1 << 30]);
   // SDMA_PKT_FENCE_HEADER_mtype (bits 18:16) exists from navi10 on; vega10's FENCE header has none.
   assert.deepEqual(VERSIONS.map((v) => sdmaLimits(v).fenceMtype), [false, true, true, true]);
+  // sdma_v7_0.c sdma_v7_0_emit_copy_buffer: SDMA_PKT_COPY_LINEAR_HEADER_CPV(1) on every copy (SDMA 7 only).
+  assert.deepEqual(VERSIONS.map((v) => sdmaLimits(v).copyCpv), [false, false, false, true]);
   assert.deepEqual(VERSIONS.map((v) => findSdmaDef(v, SDMA_OP.COPY, 0)!.fields.find((f) => f.name === 'count')!.bits), [22, 22, 30, 30]);
   // The SDMA version comes from the target's SDMA IP.
   assert.equal(sdmaVersionOf(TARGETS.get('gfx942')!.sdma), 4);
@@ -50,10 +52,11 @@ for (const v of VERSIONS) {
     assert.deepEqual(hex(build(v, (b) => b.nop(1))), ['0x00000000']);
     assert.deepEqual(hex(build(v, (b) => b.nop(3))), ['0x00020000', '0x00000000', '0x00000000']);
     // COPY_LINEAR: HEADER op 1 | sub_op 0, COUNT = bytes - 1, PARAMETER 0, SRC lo/hi, DST lo/hi (7 dwords).
-    assert.deepEqual(hex(build(v, (b) => b.copyLinear(VA + 0x100n, VA, 4096))), ['0x00000001', '0x00000fff', '0x00000000', '0x00001000', '0x00007f00', '0x00001100', '0x00007f00']);
+    // SDMA 7 adds COPY_LINEAR HEADER CPV (bit 19) = 0x00080001, as linux sdma_v7_0.c sdma_v7_0_emit_copy_buffer sets it.
+    assert.deepEqual(hex(build(v, (b) => b.copyLinear(VA + 0x100n, VA, 4096))), [v === 7 ? '0x00080001' : '0x00000001', '0x00000fff', '0x00000000', '0x00001000', '0x00007f00', '0x00001100', '0x00007f00']);
     // CONST_FILL: HEADER op 11 | fillsize 2 (dwords) << 30, DST lo/hi, SRC_DATA, COUNT = bytes - 1.
     assert.deepEqual(hex(build(v, (b) => b.fill(VA, 0xdeadbeef, 64))), ['0x8000000b', '0x00001000', '0x00007f00', '0xdeadbeef', '0x0000003f']);
-    // FENCE: HEADER op 5 | MTYPE(3) << 16 (UC, as sdma_v5_0/v5_2/v6_0_ring_emit_fence write it; tinygrad 0x30005),
+    // FENCE: HEADER op 5 | MTYPE(3) << 16 (UC, as sdma_v5_0/v5_2/v6_0/v7_0_ring_emit_fence write it; tinygrad 0x30005),
     // plain 0x5 on SDMA 4.
     assert.deepEqual(hex(build(v, (b) => b.fence(VA, 5))), [v === 4 ? '0x00000005' : '0x00030005', '0x00001000', '0x00007f00', '0x00000005']);
     // TRAP: op 6, INT_CONTEXT [27:0].
@@ -87,7 +90,7 @@ interface Case {
 
 const CASES: readonly Case[] = [
   { emit: (b) => b.nop(5), name: 'NOP', check: (f) => assert.equal(f.count, 4) },
-  { emit: (b) => b.copyLinear(VA + 64n, VA, 100), name: 'COPY_LINEAR', check: (f) => assert.deepEqual([f.count, address(f, 'src_addr'), address(f, 'dst_addr'), f.tmz], [99, VA, VA + 64n, 0]) },
+  { emit: (b) => b.copyLinear(VA + 64n, VA, 100), name: 'COPY_LINEAR', check: (f, v) => assert.deepEqual([f.count, address(f, 'src_addr'), address(f, 'dst_addr'), f.tmz, f.cpv], [99, VA, VA + 64n, 0, v === 7 ? 1 : undefined]) },
   { emit: (b) => b.fill(VA, 0xa5a5a5a5, 4096), name: 'CONST_FILL', check: (f) => assert.deepEqual([f.fillsize, address(f, 'dst_addr'), f.src_data, f.count], [2, VA, 0xa5a5a5a5, 4095]) },
   { emit: (b) => b.fence(VA, 0xffffffff), name: 'FENCE', check: (f, v) => assert.deepEqual([address(f, 'addr'), f.data, f.mtype], [VA, 0xffffffff, v === 4 ? undefined : 3]) },
   { emit: (b) => b.trap(0x0fffffff), name: 'TRAP', check: (f) => assert.equal(f.int_context, 0x0fffffff) },

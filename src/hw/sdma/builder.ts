@@ -28,7 +28,7 @@ export class SdmaBuilder extends DwordStream {
   copyLinear(dst: bigint, src: bigint, bytes: number): this {
     if (bytes <= 0 || bytes > this.limits.maxCopyBytes) throw new RangeError(`COPY_LINEAR of ${bytes} bytes: must be 1..${this.limits.maxCopyBytes}`);
     const at = this.room(7);
-    this.buf[at] = SDMA_OP.COPY | (SDMA_SUBOP.COPY_LINEAR << 8);
+    this.buf[at] = (SDMA_OP.COPY | (SDMA_SUBOP.COPY_LINEAR << 8) | (this.limits.copyCpv ? 1 << 19 : 0)) >>> 0;
     this.buf[at + 1] = bytes - 1;
     this.buf[at + 2] = 0;
     this.buf[at + 3] = lo32(src);

@@ -39,11 +39,13 @@ export interface SdmaLimits {
   readonly maxFillBytes: number;
   /** FENCE header carries an MTYPE field (SDMA ≥ 5). */
   readonly fenceMtype: boolean;
+  /** COPY_LINEAR header CPV bit 19 is set (SDMA ≥ 7, as sdma_v7_0_emit_copy_buffer does). */
+  readonly copyCpv: boolean;
 }
 
 export function sdmaLimits(version: SdmaVersion): SdmaLimits {
   const bytes = version <= 5 ? 1 << 22 : 1 << 30;
-  return { maxCopyBytes: bytes, maxFillBytes: bytes, fenceMtype: version >= 5 };
+  return { maxCopyBytes: bytes, maxFillBytes: bytes, fenceMtype: version >= 5, copyCpv: version >= 7 };
 }
 
 export interface SdmaPacketDef {
@@ -67,7 +69,9 @@ export function sdmaPacketDefs(version: SdmaVersion): readonly SdmaPacketDef[] {
     { name: 'NOP', op: SDMA_OP.NOP, subOp: 0, dwords: undefined, fields: [field('count', 0, 16, 14)] },
     {
       name: 'COPY_LINEAR', op: SDMA_OP.COPY, subOp: SDMA_SUBOP.COPY_LINEAR, dwords: 7,
-      fields: [field('tmz', 0, 18, 1), ...(version >= 5 ? [field('backwards', 0, 25, 1)] : []), field('count', 1, 0, countBits), ...copyParam, ...addr64('src_addr', 3), ...addr64('dst_addr', 5)],
+      // SDMA 7: header bit 19 is CPV (cache policy valid), set on every copy by sdma_v7_0.c sdma_v7_0_emit_copy_buffer
+      // (SDMA_PKT_COPY_LINEAR_HEADER_CPV(1), shift 19). The optional 8th DCC dword (SDMA_DCC_*) is not emitted or decoded here.
+      fields: [field('tmz', 0, 18, 1), ...(version >= 7 ? [field('cpv', 0, 19, 1)] : []), ...(version >= 5 ? [field('backwards', 0, 25, 1)] : []), field('count', 1, 0, countBits), ...copyParam, ...addr64('src_addr', 3), ...addr64('dst_addr', 5)],
     },
     { name: 'WRITE_LINEAR', op: SDMA_OP.WRITE, subOp: SDMA_SUBOP.WRITE_LINEAR, dwords: undefined, fields: [...addr64('dst_addr', 1), field('count', 3, 0, 20)] },
     { name: 'FENCE', op: SDMA_OP.FENCE, subOp: 0, dwords: 4, fields: [...(version >= 5 ? [field('mtype', 0, 16, 3)] : []), ...addr64('addr', 1), field('data', 3)] },
