@@ -49,12 +49,12 @@ const bin = (dw: ArrayLike<number>): Uint8Array => {
 const names = (r: Run): string[] => r.out.map((l) => /^\[\s*\d+\] (\S+)/.exec(l)![1]!);
 
 /** The dispatch a runtime writes for one launch, as test/fixtures/streams/gfx11-dispatch.hex holds it. */
-function builderDispatch(): Uint32Array {
-  const R = COMPUTE_REGS.gfx11;
+function builderDispatch(family: 'gfx11' | 'gfx12' = 'gfx11'): Uint32Array {
+  const R = COMPUTE_REGS[family];
   const entry = 0x7f00_0040_0100n;
   const scratch = 0x7f00_1000_0000n;
   const kernarg = 0x7f00_0020_0000n;
-  const b = new Pm4Builder('gfx11').acquireMem();
+  const b = new Pm4Builder(family).acquireMem();
   b.setShRegs(R.PGM_LO, Number((entry >> 8n) & 0xffffffffn), Number(entry >> 40n));
   b.setShRegs(R.PGM_RSRC1, 0x60af0000, 0x00001398);
   b.setShRegs(R.PGM_RSRC3, 0);
@@ -91,6 +91,30 @@ test('gfx11-dispatch.hex is what our builder writes, and decodes packet by packe
   assert.equal(r.out[9], '[  41] DISPATCH_DIRECT dim_x=0x4 dim_y=0x2 dim_z=0x1 dispatch_initiator=0x8005');
   assert.equal(r.out[10], '[  46] EVENT_WRITE event_type=CS_PARTIAL_FLUSH event_index=4');
   assert.match(r.out[12]!, /int_sel=int_after_write data_sel=data64 addr=0x7f0000301000 data=0x3 int_ctxid=0x3$/);
+});
+
+test('gfx12-dispatch.hex is what our builder writes for gfx1201, and decodes with the gfx12 cache bits and every register named', () => {
+  const text = readFileSync(join(STREAMS, 'gfx12-dispatch.hex'), 'utf8');
+  assert.deepEqual(Array.from(parseHexDwords(text)), Array.from(builderDispatch('gfx12')));
+  const r = run([join(STREAMS, 'gfx12-dispatch.hex'), '--gfx', 'gfx1201']);
+  assert.equal(r.code, 0, r.err.join('\n'));
+  assert.deepEqual(r.err, []);
+  assert.deepEqual(names(r), ['ACQUIRE_MEM', ...Array(8).fill('SET_SH_REG'), 'DISPATCH_DIRECT', 'EVENT_WRITE', 'RELEASE_MEM', 'RELEASE_MEM']);
+  assert.deepEqual(shRegisters(r), shRegisters(run([join(STREAMS, 'gfx11-dispatch.hex')])));
+  // gfx_v12_0_emit_mem_sync's GCR_CNTL (no GLK_WB) and gfx_v12_0_ring_emit_fence's SEQ | GL2_WB | CACHE_POLICY(3).
+  assert.equal(r.out[0], '[   0] ACQUIRE_MEM coher_cntl=0x0 engine_sel=0 coher_size=0xffffffff coher_size_hi=0xffffff coher_base=0x0 poll_interval=0xa gcr_cntl=0xc3b1');
+  assert.match(r.out[11]!, /^\[ {2}48\] RELEASE_MEM event_type=CACHE_FLUSH_AND_INV_TS_EVENT event_index=5 gcr_glm_wb=0 gcr_glm_inv=0 gcr_glv_inv=0 gcr_gl1_inv=0 gcr_gl2_us=0 gcr_gl2_range=0 gcr_gl2_discard=0 gcr_gl2_inv=0 gcr_gl2_wb=1 gcr_seq=1 cache_policy=3 /);
+  // The same stream decoded as gfx1100 differs only in what the bits mean to the reader, not in packet boundaries.
+  assert.deepEqual(names(run([join(STREAMS, 'gfx12-dispatch.hex'), '--gfx', 'gfx1100'])), names(r));
+});
+
+test('SDMA 7 (gfx1201) stream: COPY_LINEAR prints cpv=1, FENCE mtype=3', () => {
+  const dw = new SdmaBuilder(7).copyLinear(0x7f00_0000_2000n, 0x7f00_0000_1000n, 256).fence(0x7f00_0000_3000n, 9).dwords;
+  const r = run([file(bin(dw)), '--engine', 'sdma', '--gfx', 'gfx1201']);
+  assert.equal(r.code, 0, r.err.join('\n'));
+  assert.match(r.out[0]!, /^\[ {3}0\] COPY_LINEAR tmz=0 cpv=1 backwards=0 bytes=0x100 /);
+  assert.match(r.out[1]!, /^\[ {3}7\] FENCE mtype=3 addr=0x7f0000003000 data=0x9$/);
+  assert.doesNotMatch(run([file(bin(new SdmaBuilder(6).copyLinear(0x2000n, 0x1000n, 256).dwords)), '--engine', 'sdma', '--gfx', 'gfx1100']).out[0]!, /cpv/);
 });
 
 test("tinygrad's captured gfx11 dispatch decodes: 17 packets, every SH register named", () => {
