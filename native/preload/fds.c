@@ -16,16 +16,21 @@ static int cap;
 static void before_fork(void) { pthread_mutex_lock(&lock); }
 static void after_fork(void) { pthread_mutex_unlock(&lock); }
 
-void fds_init(void)
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static void register_fork_handlers(void) { pthread_atfork(before_fork, after_fork, after_fork); }
+
+/* Every use of the table goes through here: the fork handlers exist before the lock is first taken. */
+static void lock_table(void)
 {
-	pthread_atfork(before_fork, after_fork, after_fork);
+	pthread_once(&once, register_fork_handlers);
+	pthread_mutex_lock(&lock);
 }
 
 struct pl_dev *fds_get(int fd)
 {
 	struct pl_dev *d = NULL;
 
-	pthread_mutex_lock(&lock);
+	lock_table();
 	if (fd >= 0 && fd < cap && (d = tab[fd]))
 		d->refs++;
 	pthread_mutex_unlock(&lock);
@@ -36,7 +41,7 @@ struct pl_dev *fds_take(int fd)
 {
 	struct pl_dev *d = NULL;
 
-	pthread_mutex_lock(&lock);
+	lock_table();
 	if (fd >= 0 && fd < cap) {
 		d = tab[fd];
 		tab[fd] = NULL;
@@ -49,7 +54,7 @@ struct pl_dev *fds_replace(int fd, struct pl_dev *d)
 {
 	struct pl_dev *old = NULL;
 
-	pthread_mutex_lock(&lock);
+	lock_table();
 	if (fd >= cap && d) {
 		int n = cap ? cap : 64;
 		while (n <= fd)
@@ -77,7 +82,7 @@ void fds_put(struct pl_dev *d)
 {
 	int last, err = errno;
 
-	pthread_mutex_lock(&lock);
+	lock_table();
 	last = --d->refs == 0;
 	pthread_mutex_unlock(&lock);
 	if (!last)

@@ -21,9 +21,14 @@ static int nranges, capranges;
 static void before_fork(void) { pthread_mutex_lock(&lock); }
 static void after_fork(void) { pthread_mutex_unlock(&lock); }
 
-void maps_init(void)
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static void register_fork_handlers(void) { pthread_atfork(before_fork, after_fork, after_fork); }
+
+/* Every use of the table goes through here: the fork handlers exist before the lock is first taken. */
+static void lock_table(void)
 {
-	pthread_atfork(before_fork, after_fork, after_fork);
+	pthread_once(&once, register_fork_handlers);
+	pthread_mutex_lock(&lock);
 }
 
 static uintptr_t page_up(uintptr_t x)
@@ -80,7 +85,7 @@ void maps_add(uintptr_t start, uintptr_t end)
 {
 	int i = 0;
 
-	pthread_mutex_lock(&lock);
+	lock_table();
 	subtract(start, end);
 	while (i < nranges && ranges[i].start < start)
 		i++;
@@ -90,7 +95,7 @@ void maps_add(uintptr_t start, uintptr_t end)
 
 void maps_del(uintptr_t start, uintptr_t end)
 {
-	pthread_mutex_lock(&lock);
+	lock_table();
 	subtract(start, end);
 	pthread_mutex_unlock(&lock);
 }
@@ -100,7 +105,7 @@ int maps_next_gap(uintptr_t *cur, uintptr_t end, uintptr_t *gs, uintptr_t *ge)
 {
 	uintptr_t p = *cur, stop = end;
 
-	pthread_mutex_lock(&lock);
+	lock_table();
 	for (int i = 0; i < nranges; i++) {
 		if (ranges[i].end <= p)
 			continue;
@@ -130,7 +135,7 @@ void maps_unmapped(void *addr, size_t len)
 
 	if (__atomic_load_n(&nranges, __ATOMIC_RELAXED) == 0)
 		return;   /* the common case for every non-GPU mapping */
-	pthread_mutex_lock(&lock);
+	lock_table();
 	hit = subtract(s, page_up(s + len));
 	pthread_mutex_unlock(&lock);
 	/* The pages are already gone locally; a dead server changes nothing for the caller. */

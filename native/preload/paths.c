@@ -53,9 +53,6 @@ static void parse_env(void)
 		if (*end == ':')
 			kfd_rdev = makedev(maj, strtoul(end + 1, NULL, 10));
 	}
-	fds_init();
-	maps_init();
-	wire_init();
 }
 
 void pl_init(void)

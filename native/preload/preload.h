@@ -31,21 +31,18 @@ const char *pl_redirect(const char *path, char *buf);   /* buf: PATH_MAX bytes *
 int pl_empty_path(const char *path);   /* NULL or ""; out of line so libc's nonnull does not elide it */
 
 /* fds.c: client fd -> served device. get/take return a reference the caller must put. */
-void fds_init(void);
 struct pl_dev *fds_get(int fd);
 struct pl_dev *fds_take(int fd);
 struct pl_dev *fds_replace(int fd, struct pl_dev *d);   /* installs d's reference, returns old */
 void fds_put(struct pl_dev *d);
 
 /* wire.c: per-thread connection and one request/response round trip. */
-void wire_init(void);
 int wire_call(uint32_t op, const void *a, size_t alen, const void *b, size_t blen,
 	      void *out, size_t outcap, int32_t *result);
 pid_t wire_server_pid(void);
 void pl_complain(const char *what, int err);
 
 /* maps.c: mappings obtained through MMAP or SHARE, and the MMAP/MAPPED/MUNMAP messages. */
-void maps_init(void);
 void *maps_mmap(struct pl_dev *d, void *addr, size_t len, int prot, int flags, off_t off);
 void maps_unmapped(void *addr, size_t len);
 void maps_add(uintptr_t start, uintptr_t end);
@@ -55,7 +52,8 @@ int maps_next_gap(uintptr_t *cur, uintptr_t end, uintptr_t *gs, uintptr_t *ge);
 /* userptr.c: SHARE before a userptr ALLOC_MEMORY_OF_GPU. Returns 0 or -errno. */
 int userptr_prepare(struct pl_dev *d, unsigned long request, void *arg);
 
-/* interpose.c: the real libc functions, for the library's own use. */
+/* real.c: libc's own functions (past this library), for the interposers and the library's own use. */
+void *pl_resolve(void **slot, const char *name);
 int pl_real_open(const char *path, int flags, mode_t mode);
 int pl_real_close(int fd);
 void *pl_real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);

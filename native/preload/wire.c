@@ -104,7 +104,8 @@ static void in_child(void)
 	pthread_mutex_unlock(&lock);
 }
 
-void wire_init(void)
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static void setup(void)
 {
 	pthread_key_create(&key, thread_exit);
 	pthread_atfork(before_fork, in_parent, in_child);
@@ -245,6 +246,7 @@ int wire_call(uint32_t op, const void *a, size_t alen, const void *b, size_t ble
 	      void *out, size_t outcap, int32_t *result)
 {
 	pl_init();
+	pthread_once(&once, setup);   /* the thread key and fork handlers, before the first connection */
 	if (conn_fd >= 0 && conn_pid != getpid())
 		conn_fd = -1;   /* cannot happen after the atfork handler; cheap insurance */
 	if (conn_fd < 0 && connect_server() < 0)
