@@ -29,6 +29,13 @@ test('regs: the generated tables put GRBM_STATUS at BAR byte 0x8010 on both GC 1
   }
   const f = REGISTER_TABLES.get('9.4.3')!.registers.find((r) => r.name === 'GRBM_STATUS')!.fields;
   assert.deepEqual(f.find((x) => x.name === 'GUI_ACTIVE'), { name: 'GUI_ACTIVE', shift: 31, mask: 0x80000000 });
+  // GC 11.0.0 fields from gc_11_0_0_sh_mask.h: gfx11 renamed WD/IA to GE, and SDMA sits in GC
+  const gc11 = REGISTER_TABLES.get('11.0.0')!.registers;
+  const field = (reg: string, name: string) => gc11.find((r) => r.name === reg)!.fields.find((x) => x.name === name);
+  assert.deepEqual(field('GRBM_STATUS', 'GE_BUSY'), { name: 'GE_BUSY', shift: 21, mask: 0x200000 });
+  assert.deepEqual(field('GRBM_STATUS2', 'CPC_BUSY'), { name: 'CPC_BUSY', shift: 29, mask: 0x20000000 });
+  assert.deepEqual(field('SDMA0_STATUS_REG', 'IDLE'), { name: 'IDLE', shift: 0, mask: 1 });
+  assert.equal(gc11.find((r) => r.name === 'CP_HQD_PQ_RPTR')!.offset, 0x1fb3);
 });
 
 test('regs: status registers follow a live SDMA queue on emu:gfx1100; scratch writes stick; others are refused', async () => {
