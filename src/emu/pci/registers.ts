@@ -2,7 +2,7 @@
 // discovery table and the kernel's register headers say (src/hw/regs). A read through the Host's MMIO
 // accessor first refreshes the registers that mirror live engine state:
 //  - GRBM_STATUS: GUI_ACTIVE and CP_BUSY while any engine has work in flight; GRBM_STATUS2 CPC_BUSY
-//    (gfx9.4.3) likewise;
+//    likewise;
 //  - SDMA0_STATUS_REG (gfx11): IDLE (bit 0) when no SDMA queue has work;
 //  - SDMA0_QUEUE0/1_RB_RPTR/WPTR(_HI) (gfx11): the byte read/write pointers of the first two active
 //    SDMA queues (the emulator's stand-in for the scheduler's queue-to-slot mapping);
@@ -19,7 +19,7 @@ interface LiveQueues {
   readonly queues: readonly { readonly kind: string; readonly rptr: string; readonly wptr: string; readonly state: string }[];
 }
 
-const GC_VERSION: Readonly<Record<string, string>> = { gfx1100: '11.0.0', gfx942: '9.4.3' };
+const GC_VERSION: Readonly<Record<string, string>> = { gfx1100: '11.0.0', gfx942: '9.4.3', gfx90a: '9.4.2' };
 
 function fieldMask(def: RegisterDef | undefined, field: string, fallback: number): number {
   return def?.fields.find((f) => f.name === field)?.mask ?? fallback;
