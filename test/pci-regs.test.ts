@@ -3,7 +3,9 @@
 // that follow the engines (busy while an SDMA queue waits, its ring pointers, idle after).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { open, SdmaQueue } from '../src/index.js';
+import { open, SdmaQueue, Pm4Queue, AqlQueue } from '../src/index.js';
+import type { EmuHost } from '../src/emu/host.js';
+import { Pm4Builder } from '../src/hw/pm4/builder.js';
 import { listAmdFunctions } from '../src/pci/devices.js';
 import { readIpDiscovery } from '../src/cli/pci.js';
 import { RegisterAperture, RegisterError, findRegister, registerTableFor, resolveRegister } from '../src/pci/registers.js';
@@ -88,6 +90,63 @@ test('regs: status registers follow a live SDMA queue on emu:gfx1100; scratch wr
     }
   } finally {
     await s.close();
+  }
+});
+
+test('regs: CP_HQD_* show the compute queue with work outstanding (PM4 on emu:gfx1100, AQL on emu:gfx90a)', async () => {
+  for (const [device, kind] of [['emu:gfx1100', 'pm4'], ['emu:gfx90a', 'aql']] as const) {
+    const s = open({ device });
+    try {
+      const gpu = s.device(0);
+      const { fn, reg } = registers(s.host);
+      const ro = new RegisterAperture(s.host, fn, 5, false);
+      try {
+        const read = (name: string) => ro.read(reg(`GC.${name}`));
+        assert.equal(read('CP_HQD_ACTIVE'), 0, `${device}: no compute queue yet`);
+        const flag = gpu.alloc(4096, { domain: 'gtt' });
+        // an idle queue created first, then the one that waits on memory the CPU writes later
+        const idle = kind === 'pm4' ? Pm4Queue.create(gpu) : AqlQueue.create(gpu);
+        const q = kind === 'pm4' ? Pm4Queue.create(gpu) : AqlQueue.create(gpu);
+        const wait = new Pm4Builder(gpu.target.family).waitMem32(flag.va, 'EQ', 1).dwords;
+        let done: () => void;
+        if (q instanceof Pm4Queue) {
+          const c = q.submit(wait);
+          done = () => q.wait(c);
+        } else {
+          const c = q.pm4(wait);
+          done = () => q.wait(c);
+        }
+        const status = () => (s.host as unknown as EmuHost).engineStatus()[0]!.queues.find((x) => x.rptr !== x.wptr);
+        let st = status();
+        for (let i = 0; i < 200 && !st; i++) {
+          await new Promise((r) => setTimeout(r, 5));
+          st = status();
+        }
+        assert.ok(st, `${device}: the queue waits`);
+        const unit = kind === 'aql' ? 16 : 1;
+        assert.equal(read('CP_HQD_ACTIVE'), 1);
+        const wptr = read('CP_HQD_PQ_WPTR_LO');
+        assert.equal(wptr, Number(st.wptr) * unit, `${device}: WPTR in dwords`);
+        assert.equal(read('CP_HQD_PQ_WPTR_HI'), 0);
+        assert.equal(read('CP_HQD_PQ_RPTR'), (Number(st.rptr) * unit) % (st.ringSize! / 4), `${device}: RPTR in dwords, within the ring`);
+        assert.ok(read('CP_HQD_PQ_RPTR') < wptr, 'the read pointer stops before the write pointer');
+        const base = (BigInt(read('CP_HQD_PQ_BASE_HI')) << 40n) | (BigInt(read('CP_HQD_PQ_BASE')) << 8n);
+        assert.equal(base, BigInt(st.ringVa!), `${device}: PQ_BASE is the waiting queue's ring, not the idle one's`);
+        new Uint32Array(flag.view.buffer, flag.view.byteOffset, 1)[0] = 1;
+        done();
+        // consumed: no queue has work, so the registers show the most recently created queue, caught up
+        assert.equal(read('CP_HQD_PQ_RPTR'), read('CP_HQD_PQ_WPTR_LO') % (st.ringSize! / 4));
+        assert.equal((BigInt(read('CP_HQD_PQ_BASE_HI')) << 40n) | (BigInt(read('CP_HQD_PQ_BASE')) << 8n), base);
+        q.destroy();
+        idle.destroy();
+        assert.equal(read('CP_HQD_ACTIVE'), 0);
+        flag.free();
+      } finally {
+        ro.close();
+      }
+    } finally {
+      await s.close();
+    }
   }
 });
 
