@@ -130,8 +130,8 @@ for (const model of ['emu:gfx1100', 'emu:gfx942']) {
         // the decoded register snapshot: the GPU is busy (GUI_ACTIVE | CP_BUSY) while the queue waits
         assert.match(e.message, /register snapshot \(GC (11\.0\.0|9\.4\.[23]), [0-9a-f:.]+ resource5\):\n {2}GC\.GRBM_STATUS \(0x8010\) = 0xa0000000/);
         assert.match(e.message, /\n {4}GUI_ACTIVE +1 \(0x1\)/);
-        // gfx1100's table has the CP HQD registers: the waiting PM4 queue's write pointer, past its read pointer
-        if (model === 'emu:gfx1100') assert.match(e.message, /\n {2}GC\.CP_HQD_PQ_WPTR_LO \(0x[0-9a-f]+\) = 0x0*[1-9a-f]/);
+        // the CP HQD registers: the waiting PM4 queue's write pointer, past its read pointer
+        assert.match(e.message, /\n {2}GC\.CP_HQD_PQ_WPTR_LO \(0x[0-9a-f]+\) = 0x0*[1-9a-f]/);
         return true;
       });
       Atomics.store(new Int32Array(mem.view.buffer, mem.view.byteOffset, 1), 0, 42);

@@ -93,8 +93,8 @@ test('regs: status registers follow a live SDMA queue on emu:gfx1100; scratch wr
   }
 });
 
-test('regs: CP_HQD_* show the compute queue with work outstanding (PM4 on emu:gfx1100, AQL on emu:gfx90a)', async () => {
-  for (const [device, kind] of [['emu:gfx1100', 'pm4'], ['emu:gfx90a', 'aql']] as const) {
+test('regs: CP_HQD_* show the compute queue with work outstanding (PM4 on emu:gfx1100, AQL on emu:gfx90a and emu:gfx942)', async () => {
+  for (const [device, kind] of [['emu:gfx1100', 'pm4'], ['emu:gfx90a', 'aql'], ['emu:gfx942', 'aql']] as const) {
     const s = open({ device });
     try {
       const gpu = s.device(0);

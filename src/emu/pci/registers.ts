@@ -6,7 +6,7 @@
 //  - SDMA0_STATUS_REG (gfx11): IDLE (bit 0) when no SDMA queue has work;
 //  - SDMA0_QUEUE0/1_RB_RPTR/WPTR(_HI) (gfx11): the byte read/write pointers of the first two active
 //    SDMA queues (the emulator's stand-in for the scheduler's queue-to-slot mapping);
-//  - CP_HQD_* (gfx11, gfx90a): one compute queue's hardware queue descriptor. On hardware these
+//  - CP_HQD_* (gfx1100, gfx942, gfx90a): one compute queue's hardware queue descriptor. On hardware these
 //    registers show the queue that GRBM_GFX_CNTL/SRBM selects (me, pipe, queue); the emulator has no
 //    selection, so they show the compute queue (PM4 or AQL) that has work outstanding (read pointer
 //    behind write pointer, or hung), lowest queue id first, else the most recently created compute
