@@ -2,7 +2,8 @@
 // Generates src/hw/regs/<ip>.ts from the Linux kernel's asic_reg headers: register offsets (dwords,
 // relative to a segment base) with their BASE_IDX from <ip>_offset.h, and field shifts/masks from
 // <ip>_sh_mask.h. Only the registers named in KEEP are emitted (status, scratch and ring registers;
-// the headers hold ~20k), so the repository stays small.
+// the headers hold ~20k), so the repository stays small. The header folder may hold the whole headers
+// or excerpts of them (only the kept registers' #define lines): the output is the same.
 // Usage: node scripts/gen-reg-tables.mjs <dir with e.g. gc/gc_9_4_3_offset.h> <ip, e.g. gc_9_4_3> <block, e.g. GC>
 //   the header directory is the kernel's drivers/gpu/drm/amd/include/asic_reg
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -16,7 +17,7 @@ if (!dir || !ip || !block) {
   process.exit(2);
 }
 const sub = ip.split('_')[0];
-const KEEP = /^(GRBM_STATUS\w*|GRBM_SOFT_RESET|GRBM_CHIP_REVISION|GRBM_GFX_CNTL|GRBM_SCRATCH_REG\d|CP_CPC_STATUS|CP_CPC_BUSY_STAT|CP_CPF_STATUS|CP_CPF_BUSY_STAT|CP_MEC_CNTL|CP_HQD_\w*(RPTR|WPTR|ACTIVE)\w*|SDMA\d?_(STATUS\d?_REG|QUEUE[01]_RB_(RPTR|WPTR)(_HI)?))$/;
+const KEEP = /^(GRBM_STATUS\w*|GRBM_SOFT_RESET|GRBM_CHIP_REVISION|GRBM_GFX_CNTL|GRBM_SCRATCH_REG\d|CP_CPC_STATUS|CP_CPC_BUSY_STAT|CP_CPF_STATUS|CP_CPF_BUSY_STAT|CP_MEC_CNTL|CP_HQD_(ACTIVE|VMID|PQ_BASE(_HI)?|PQ_RPTR|PQ_WPTR(_LO|_HI)?)|SDMA\d?_(STATUS\d?_REG|QUEUE[01]_RB_(RPTR|WPTR)(_HI)?))$/;
 /** Registers a write may go to (with --write): scratch registers only. */
 const SAFE = /^GRBM_SCRATCH_REG\d$/;
 const read = (name) => {

@@ -3,7 +3,9 @@
 // that follow the engines (busy while an SDMA queue waits, its ring pointers, idle after).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { open, SdmaQueue } from '../src/index.js';
+import { open, SdmaQueue, Pm4Queue, AqlQueue } from '../src/index.js';
+import type { EmuHost } from '../src/emu/host.js';
+import { Pm4Builder } from '../src/hw/pm4/builder.js';
 import { listAmdFunctions } from '../src/pci/devices.js';
 import { readIpDiscovery } from '../src/cli/pci.js';
 import { RegisterAperture, RegisterError, findRegister, registerTableFor, resolveRegister } from '../src/pci/registers.js';
@@ -20,7 +22,7 @@ function registers(host: Host) {
   return { fn: fn!, reg };
 }
 
-test('regs: the generated tables put GRBM_STATUS at BAR byte 0x8010 on both GC 11.0.0 and 9.4.3 (with the discovery bases)', () => {
+test('regs: the generated tables put GRBM_STATUS at BAR byte 0x8010 on GC 11.0.0, 9.4.3 and 9.4.2 (with the discovery bases)', () => {
   for (const [v, t] of REGISTER_TABLES) {
     const grbm = t.registers.find((r) => r.name === 'GRBM_STATUS')!;
     const base = v === '11.0.0' ? 0x1260 : 0x2000;
@@ -29,6 +31,13 @@ test('regs: the generated tables put GRBM_STATUS at BAR byte 0x8010 on both GC 1
   }
   const f = REGISTER_TABLES.get('9.4.3')!.registers.find((r) => r.name === 'GRBM_STATUS')!.fields;
   assert.deepEqual(f.find((x) => x.name === 'GUI_ACTIVE'), { name: 'GUI_ACTIVE', shift: 31, mask: 0x80000000 });
+  // GC 11.0.0 fields from gc_11_0_0_sh_mask.h: gfx11 renamed WD/IA to GE, and SDMA sits in GC
+  const gc11 = REGISTER_TABLES.get('11.0.0')!.registers;
+  const field = (reg: string, name: string) => gc11.find((r) => r.name === reg)!.fields.find((x) => x.name === name);
+  assert.deepEqual(field('GRBM_STATUS', 'GE_BUSY'), { name: 'GE_BUSY', shift: 21, mask: 0x200000 });
+  assert.deepEqual(field('GRBM_STATUS2', 'CPC_BUSY'), { name: 'CPC_BUSY', shift: 29, mask: 0x20000000 });
+  assert.deepEqual(field('SDMA0_STATUS_REG', 'IDLE'), { name: 'IDLE', shift: 0, mask: 1 });
+  assert.equal(gc11.find((r) => r.name === 'CP_HQD_PQ_RPTR')!.offset, 0x1fb3);
 });
 
 test('regs: status registers follow a live SDMA queue on emu:gfx1100; scratch writes stick; others are refused', async () => {
@@ -84,6 +93,63 @@ test('regs: status registers follow a live SDMA queue on emu:gfx1100; scratch wr
   }
 });
 
+test('regs: CP_HQD_* show the compute queue with work outstanding (PM4 on emu:gfx1100, AQL on emu:gfx90a and emu:gfx942)', async () => {
+  for (const [device, kind] of [['emu:gfx1100', 'pm4'], ['emu:gfx90a', 'aql'], ['emu:gfx942', 'aql']] as const) {
+    const s = open({ device });
+    try {
+      const gpu = s.device(0);
+      const { fn, reg } = registers(s.host);
+      const ro = new RegisterAperture(s.host, fn, 5, false);
+      try {
+        const read = (name: string) => ro.read(reg(`GC.${name}`));
+        assert.equal(read('CP_HQD_ACTIVE'), 0, `${device}: no compute queue yet`);
+        const flag = gpu.alloc(4096, { domain: 'gtt' });
+        // an idle queue created first, then the one that waits on memory the CPU writes later
+        const idle = kind === 'pm4' ? Pm4Queue.create(gpu) : AqlQueue.create(gpu);
+        const q = kind === 'pm4' ? Pm4Queue.create(gpu) : AqlQueue.create(gpu);
+        const wait = new Pm4Builder(gpu.target.family).waitMem32(flag.va, 'EQ', 1).dwords;
+        let done: () => void;
+        if (q instanceof Pm4Queue) {
+          const c = q.submit(wait);
+          done = () => q.wait(c);
+        } else {
+          const c = q.pm4(wait);
+          done = () => q.wait(c);
+        }
+        const status = () => (s.host as unknown as EmuHost).engineStatus()[0]!.queues.find((x) => x.rptr !== x.wptr);
+        let st = status();
+        for (let i = 0; i < 200 && !st; i++) {
+          await new Promise((r) => setTimeout(r, 5));
+          st = status();
+        }
+        assert.ok(st, `${device}: the queue waits`);
+        const unit = kind === 'aql' ? 16 : 1;
+        assert.equal(read('CP_HQD_ACTIVE'), 1);
+        const wptr = read('CP_HQD_PQ_WPTR_LO');
+        assert.equal(wptr, Number(st.wptr) * unit, `${device}: WPTR in dwords`);
+        assert.equal(read('CP_HQD_PQ_WPTR_HI'), 0);
+        assert.equal(read('CP_HQD_PQ_RPTR'), (Number(st.rptr) * unit) % (st.ringSize! / 4), `${device}: RPTR in dwords, within the ring`);
+        assert.ok(read('CP_HQD_PQ_RPTR') < wptr, 'the read pointer stops before the write pointer');
+        const base = (BigInt(read('CP_HQD_PQ_BASE_HI')) << 40n) | (BigInt(read('CP_HQD_PQ_BASE')) << 8n);
+        assert.equal(base, BigInt(st.ringVa!), `${device}: PQ_BASE is the waiting queue's ring, not the idle one's`);
+        new Uint32Array(flag.view.buffer, flag.view.byteOffset, 1)[0] = 1;
+        done();
+        // consumed: no queue has work, so the registers show the most recently created queue, caught up
+        assert.equal(read('CP_HQD_PQ_RPTR'), read('CP_HQD_PQ_WPTR_LO') % (st.ringSize! / 4));
+        assert.equal((BigInt(read('CP_HQD_PQ_BASE_HI')) << 40n) | (BigInt(read('CP_HQD_PQ_BASE')) << 8n), base);
+        q.destroy();
+        idle.destroy();
+        assert.equal(read('CP_HQD_ACTIVE'), 0);
+        flag.free();
+      } finally {
+        ro.close();
+      }
+    } finally {
+      await s.close();
+    }
+  }
+});
+
 test('cli: regs list/read/write/watch on emulated GPUs; usage errors exit 2', async () => {
   const run = async (argv: string[]) => {
     const out: string[] = [];
@@ -104,7 +170,12 @@ test('cli: regs list/read/write/watch on emulated GPUs; usage errors exit 2', as
   assert.equal((await run(['regs', 'write', 'GC.GRBM_STATUS', '5', '--write', '--device', 'emu:gfx1100'])).code, 2);
   assert.equal((await run(['regs', 'read', 'GC.NO_SUCH', '--device', 'emu:gfx1100'])).code, 2);
   assert.equal((await run(['regs', 'frob'])).code, 2);
+  // gfx90a (GC 9.4.2): its own table, fields from gc_9_4_2_sh_mask.h
   const gfx90a = await run(['regs', 'read', 'GC.GRBM_STATUS', '--device', 'emu:gfx90a']);
-  assert.equal(gfx90a.code, 1);
-  assert.match(gfx90a.err, /no register database for GC 9\.4\.2/);
+  assert.equal(gfx90a.code, 0, gfx90a.err);
+  assert.match(gfx90a.out, /^GC\.GRBM_STATUS \(0x8010\) = 0x00000000\n {2}ME0PIPE0_CMDFIFO_AVAIL/);
+  assert.match(gfx90a.out, /WD_BUSY/);
+  assert.match(gfx90a.out, /GUI_ACTIVE/);
+  const hqd = await run(['regs', 'read', 'GC.CP_HQD_PQ_WPTR_LO', '--device', 'emu:gfx90a', '--json']);
+  assert.equal(hqd.code, 0, hqd.err);
 });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmuHost } from '../src/emu/host.js';
@@ -13,6 +13,8 @@ import { lspciHexDump, parseConfigSpace, formatSize } from '../src/pci/config-sp
 import { debugfsDirOf, parseIpDiscovery, IpDiscoveryError } from '../src/pci/ip-discovery.js';
 import { TARGET_INFO } from '../src/emu/drm/render-ioctls.js';
 import { main } from '../src/cli/main.js';
+import { writeServedTree } from '../src/emu/serve/tree.js';
+import { parseEmuSpec } from '../src/emu/models/models.js';
 import type { CommandIo } from '../src/cli/io.js';
 
 const LSPCI = '/usr/bin/lspci';
@@ -163,4 +165,27 @@ test('cli: pci and ip on emulated GPUs; --json; bad usage exits 2', async () => 
   assert.match(ip.out, /GC\s+11\s+0\s+11\.0\.0\s+0x00001260/);
   assert.equal((await cli(['pci', 'extra'])).code, 2);
   assert.equal((await cli(['ip', '--device', 'bogus'])).code, 2);
+});
+
+test('served tree (amdgpu-ts emulate): lspci -v reads the emulated function from it, config space and BARs', { skip: existsSync(LSPCI) ? false : `skipped: ${LSPCI} missing (pciutils)` }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'amdgpu-ts-served-pci-'));
+  try {
+    writeServedTree(join(dir, 'root'), parseEmuSpec('emu:gfx90a'));
+    // the same config bytes as the in-process emulator's sysfs
+    const root = join(dir, 'root');
+    const [slot] = readdirSync(join(root, 'sys/bus/pci/devices'));
+    await withHost('gfx90a', (h) => {
+      const [fn] = listAmdFunctions(h, { displayOnly: true });
+      assert.deepEqual(readFileSync(join(root, 'sys/bus/pci/devices', slot!, 'config')), Buffer.from(h.readBytes(`${fn!.path}/config`)));
+      assert.equal(readFileSync(join(root, 'sys/bus/pci/devices', slot!, 'resource'), 'utf8'), new TextDecoder().decode(h.readBytes(`${fn!.path}/resource`)));
+    });
+    const r = spawnSync(LSPCI, ['-A', 'linux-sysfs', '-O', `sysfs.path=${join(dir, 'root', 'sys', 'bus', 'pci')}`, '-v'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^[0-9a-f]{2}:00\.0 Display controller: Advanced Micro Devices, Inc\. \[AMD\/ATI\]/);
+    assert.match(r.stdout, /Memory at [0-9a-f]+ \(64-bit, prefetchable\) \[size=64G\]/);
+    for (const cap of ['Power Management', 'MSI:', 'Advanced Error Reporting', 'Physical Resizable BAR', 'Process Address Space ID']) assert.ok(r.stdout.includes(cap), cap);
+    assert.match(r.stdout, /Kernel driver in use: amdgpu/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

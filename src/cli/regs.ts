@@ -28,7 +28,7 @@ export const REGS_HELP = `usage: amdgpu-ts regs list [PATTERN] | read BLOCK.REG 
                      | write BLOCK.REG VALUE --write      [--device D] [--gpu SLOT] [--json]
 
 Registers by name: offsets and fields from the kernel's asic_reg headers (generated tables for GC
-11.0.0 and 9.4.3), bases from the GPU's IP discovery table, 32-bit accesses through the mapped
+11.0.0, 9.4.3 and 9.4.2), bases from the GPU's IP discovery table, 32-bit accesses through the mapped
 register BAR (resource5). Read-only unless --write; writes only to registers marked safe (scratch).
 On a real machine the BAR and the discovery table need root.
 

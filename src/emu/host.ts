@@ -33,7 +33,7 @@ export interface EngineStatus {
   readonly mappings: number;
   /** Why every queue of the process on this GPU is evicted (a VM fault), or null. */
   readonly evicted: string | null;
-  readonly queues: readonly { queueId: number; kind: string; rptr: string; wptr: string; state: string; waves?: readonly LiveWave[]; hang: HangReport | null }[];
+  readonly queues: readonly { queueId: number; kind: string; rptr: string; wptr: string; state: string; waves?: readonly LiveWave[]; hang: HangReport | null; ringVa?: string; ringSize?: number }[];
 }
 
 /** Counts of everything the emulated kernel holds for the process: all zero after a clean teardown. */

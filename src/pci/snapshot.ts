@@ -8,7 +8,7 @@ import { debugfsDirOf, parseIpDiscovery } from './ip-discovery.js';
 import { RegisterAperture, formatRegister, registerTableFor, resolveRegister } from './registers.js';
 
 /** The registers a hang report shows, when the database has them. */
-export const SNAPSHOT_REGISTERS = ['GRBM_STATUS', 'GRBM_STATUS2', 'CP_CPC_STATUS', 'CP_CPF_STATUS', 'SDMA0_STATUS_REG', 'SDMA0_QUEUE0_RB_RPTR', 'SDMA0_QUEUE0_RB_WPTR', 'SDMA0_QUEUE1_RB_RPTR', 'SDMA0_QUEUE1_RB_WPTR'];
+export const SNAPSHOT_REGISTERS = ['GRBM_STATUS', 'GRBM_STATUS2', 'CP_CPC_STATUS', 'CP_CPF_STATUS', 'SDMA0_STATUS_REG', 'SDMA0_QUEUE0_RB_RPTR', 'SDMA0_QUEUE0_RB_WPTR', 'SDMA0_QUEUE1_RB_RPTR', 'SDMA0_QUEUE1_RB_WPTR', 'CP_HQD_ACTIVE', 'CP_HQD_PQ_RPTR', 'CP_HQD_PQ_WPTR_LO'];
 
 export function registerSnapshot(host: Host, pciAddress: string): string {
   try {

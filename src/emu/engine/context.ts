@@ -44,7 +44,7 @@ export interface QueueEngine {
   doorbell(value: bigint): void;
   readonly hang: HangReport | undefined;
   /** Read/write pointer state for diagnostics. */
-  status(): { rptr: string; wptr: string; state: string; waves?: LiveWave[] };
+  status(): { rptr: string; wptr: string; state: string; waves?: LiveWave[]; ringVa?: string; ringSize?: number };
   updateRing?(ringVa: bigint, ringSize: number): void;
 }
 

@@ -2,10 +2,17 @@
 // discovery table and the kernel's register headers say (src/hw/regs). A read through the Host's MMIO
 // accessor first refreshes the registers that mirror live engine state:
 //  - GRBM_STATUS: GUI_ACTIVE and CP_BUSY while any engine has work in flight; GRBM_STATUS2 CPC_BUSY
-//    (gfx9.4.3) likewise;
+//    likewise;
 //  - SDMA0_STATUS_REG (gfx11): IDLE (bit 0) when no SDMA queue has work;
 //  - SDMA0_QUEUE0/1_RB_RPTR/WPTR(_HI) (gfx11): the byte read/write pointers of the first two active
 //    SDMA queues (the emulator's stand-in for the scheduler's queue-to-slot mapping);
+//  - CP_HQD_* (gfx1100, gfx942, gfx90a): one compute queue's hardware queue descriptor. On hardware these
+//    registers show the queue that GRBM_GFX_CNTL/SRBM selects (me, pipe, queue); the emulator has no
+//    selection, so they show the compute queue (PM4 or AQL) that has work outstanding (read pointer
+//    behind write pointer, or hung), lowest queue id first, else the most recently created compute
+//    queue: CP_HQD_ACTIVE 1 while a compute queue exists, CP_HQD_PQ_BASE(_HI) its ring address >> 8,
+//    CP_HQD_PQ_RPTR its read pointer in dwords modulo the ring, CP_HQD_PQ_WPTR_LO/HI its 64-bit write
+//    pointer in dwords (an AQL queue counts 16 dwords a packet);
 // Scratch registers (GRBM_SCRATCH_REG0..7) keep what is written. Everything else reads 0.
 import type { Mapping, Mmio } from '../../os/host.js';
 import { Backing } from '../process/backing.js';
@@ -16,10 +23,31 @@ import { IP_BLOCKS, HWID } from './discovery.js';
 
 /** What the engines report per queue (EmuHost.engineStatus's shape). */
 interface LiveQueues {
-  readonly queues: readonly { readonly kind: string; readonly rptr: string; readonly wptr: string; readonly state: string }[];
+  readonly queues: readonly {
+    readonly queueId: number;
+    readonly kind: string;
+    readonly rptr: string;
+    readonly wptr: string;
+    readonly state: string;
+    readonly ringVa?: string;
+    readonly ringSize?: number;
+  }[];
 }
 
-const GC_VERSION: Readonly<Record<string, string>> = { gfx1100: '11.0.0', gfx942: '9.4.3' };
+/** The compute queue the CP_HQD_* registers show (see the header), its pointers in dwords. */
+export function hqdQueue(live: LiveQueues): { rptr: bigint; wptr: bigint; ringVa: bigint; ringDwords: bigint } | undefined {
+  const compute = live.queues
+    .filter((q) => q.kind === 'pm4' || q.kind === 'aql')
+    .map((q) => {
+      const unit = q.kind === 'aql' ? 16n : 1n;
+      return { id: q.queueId, state: q.state, rptr: BigInt(q.rptr) * unit, wptr: BigInt(q.wptr) * unit, ringVa: BigInt(q.ringVa ?? 0), ringDwords: BigInt((q.ringSize ?? 0) >>> 2) };
+    })
+    .sort((a, b) => a.id - b.id);
+  const q = compute.find((x) => x.rptr !== x.wptr || x.state === 'hung') ?? compute.at(-1);
+  return q && { rptr: q.rptr, wptr: q.wptr, ringVa: q.ringVa, ringDwords: q.ringDwords };
+}
+
+const GC_VERSION: Readonly<Record<string, string>> = { gfx1100: '11.0.0', gfx942: '9.4.3', gfx90a: '9.4.2' };
 
 function fieldMask(def: RegisterDef | undefined, field: string, fallback: number): number {
   return def?.fields.find((f) => f.name === field)?.mask ?? fallback;
@@ -66,6 +94,23 @@ export class RegisterBar {
         if (lo) this.live.set(dword(lo), () => Number(value() & 0xffffffffn));
         if (hi) this.live.set(dword(hi), () => Number((value() >> 32n) & 0xffffffffn));
       }
+    }
+    const hqd = (): ReturnType<typeof hqdQueue> => hqdQueue(this.status());
+    const lo32 = (v: bigint): number => Number(v & 0xffffffffn);
+    const hqdRegs: [string, (q: NonNullable<ReturnType<typeof hqdQueue>>) => number][] = [
+      ['CP_HQD_ACTIVE', () => 1],
+      ['CP_HQD_PQ_BASE', (q) => lo32(q.ringVa >> 8n)],
+      ['CP_HQD_PQ_BASE_HI', (q) => lo32(q.ringVa >> 40n)],
+      ['CP_HQD_PQ_RPTR', (q) => lo32(q.ringDwords > 0n ? q.rptr % q.ringDwords : q.rptr)],
+      ['CP_HQD_PQ_WPTR_LO', (q) => lo32(q.wptr)],
+      ['CP_HQD_PQ_WPTR_HI', (q) => lo32(q.wptr >> 32n)],
+    ];
+    for (const [name, f] of hqdRegs) {
+      const r = reg(name);
+      if (r) this.live.set(dword(r), () => {
+        const q = hqd();
+        return q ? f(q) : 0;
+      });
     }
     for (const r of table.registers) if (r.writeSafe) this.writable.add(dword(r));
   }

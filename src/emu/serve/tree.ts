@@ -4,6 +4,7 @@
 // such as libdrm's /sys/dev/char/226:128/device/subsystem resolve the way they do on a real system.
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { emuPciFunction, pciSysfsFiles } from '../pci/function.js';
 import { buildSysfs } from '../sysfs-tree.js';
 import { layoutSystem, type GpuInstance } from '../models/system.js';
 import type { DeviceSpec } from '../models/models.js';
@@ -92,6 +93,13 @@ function pciDevice(g: GpuInstance, systemMemoryBytes: bigint, files: Map<string,
   const id = `${vendor.toString(16).toUpperCase().padStart(4, '0')}:${device.toString(16).toUpperCase().padStart(4, '0')}`;
   files.set(`${dev}/uevent`, `DRIVER=amdgpu\nPCI_CLASS=${cls.toString(16).toUpperCase()}\nPCI_ID=${id}\nPCI_SUBSYS_ID=${id}\nPCI_SLOT_NAME=${slot}\nMODALIAS=pci:v${vendor.toString(16).toUpperCase().padStart(8, '0')}d${device.toString(16).toUpperCase().padStart(8, '0')}\n`);
   amdgpuDeviceFiles(g, systemMemoryBytes, dev, files);
+  // The PCI function's own attributes, as the in-process emulator's sysfs has them (src/emu/pci): the
+  // binary config space (so `lspci -v` decodes the capability chain), the BAR `resource` table and
+  // the `irq` lspci reads beside them.
+  const fn = emuPciFunction(g);
+  const pci = pciSysfsFiles([fn]);
+  files.set(`${dev}/config`, fn.config);
+  for (const name of ['resource', 'irq']) files.set(`${dev}/${name}`, pci.text.get(`${fn.dir}/${name}`)!);
   links.set(`${dev}/driver`, '/sys/bus/pci/drivers/amdgpu');
   links.set(`${dev}/subsystem`, '/sys/bus/pci');
   links.set(`/sys/bus/pci/devices/${slot}`, dev);

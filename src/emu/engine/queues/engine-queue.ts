@@ -36,9 +36,15 @@ export abstract class EngineQueue implements QueueEngine {
     }
   }
 
-  status(): { rptr: string; wptr: string; state: string; waves: LiveWave[] } {
+  status(): { rptr: string; wptr: string; state: string; waves: LiveWave[]; ringVa: string; ringSize: number } {
     const state = this.hang ? 'hung' : this.waitingFor ? `waiting: ${this.waitingFor}` : this.idle ? 'idle' : 'busy';
-    return { ...this.pointers(), state, waves: this.hang ? [] : this.runningWaves() };
+    const ring = this.ringArea();
+    return { ...this.pointers(), state, waves: this.hang ? [] : this.runningWaves(), ringVa: ring.va.toString(), ringSize: ring.bytes };
+  }
+
+  /** Where the queue's ring is now (the descriptor's, unless an update moved it). */
+  protected ringArea(): { va: bigint; bytes: number } {
+    return { va: this.desc.ringVa, bytes: this.desc.ringSize };
   }
 
   /** The live waves of a dispatch this queue is running (none for queues that do not dispatch). */
@@ -70,6 +76,10 @@ export abstract class RingEngineQueue extends EngineQueue {
 
   protected pointers(): { rptr: string; wptr: string } {
     return { rptr: this.rptr.toString(), wptr: this.wptr.toString() };
+  }
+
+  protected override ringArea(): { va: bigint; bytes: number } {
+    return { va: this.ring.va, bytes: this.ring.bytes };
   }
 
   protected get idle(): boolean {
