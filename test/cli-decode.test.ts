@@ -108,12 +108,14 @@ test('gfx12-dispatch.hex is what our builder writes for gfx1201, and decodes wit
   assert.deepEqual(names(run([join(STREAMS, 'gfx12-dispatch.hex'), '--gfx', 'gfx1100'])), names(r));
 });
 
-test('SDMA 7 (gfx1201) stream: COPY_LINEAR prints cpv=1, FENCE mtype=3', () => {
+test('SDMA 7 (gfx1201) stream: COPY_LINEAR prints cpv=1 and its 8th (DCC) dword, FENCE mtype=3', () => {
   const dw = new SdmaBuilder(7).copyLinear(0x7f00_0000_2000n, 0x7f00_0000_1000n, 256).fence(0x7f00_0000_3000n, 9).dwords;
   const r = run([file(bin(dw)), '--engine', 'sdma', '--gfx', 'gfx1201']);
   assert.equal(r.code, 0, r.err.join('\n'));
   assert.match(r.out[0]!, /^\[ {3}0\] COPY_LINEAR tmz=0 cpv=1 backwards=0 bytes=0x100 /);
-  assert.match(r.out[1]!, /^\[ {3}7\] FENCE mtype=3 addr=0x7f0000003000 data=0x9$/);
+  assert.match(r.out[0]!, / dcc_control=0x0$/);
+  // 8 dwords (sdma_v7_0.c copy_num_dw = 8), so the FENCE starts at dword 8.
+  assert.match(r.out[1]!, /^\[ {3}8\] FENCE mtype=3 addr=0x7f0000003000 data=0x9$/);
   assert.doesNotMatch(run([file(bin(new SdmaBuilder(6).copyLinear(0x2000n, 0x1000n, 256).dwords)), '--engine', 'sdma', '--gfx', 'gfx1100']).out[0]!, /cpv/);
 });
 

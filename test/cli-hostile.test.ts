@@ -106,6 +106,8 @@ const CASES: readonly Case[] = [
   [RUN(TRUNCATED, ...GOOD_ARGS), 2, /truncated\.co: /],
   [RUN(NOT_AMDGPU, ...GOOD_ARGS), 2, /x86\.co: /],
   [RUN(CO_942, ...GOOD_ARGS), 2, /fill\.gfx942\.co: code object is for gfx942.*, but the device is gfx1100$/],
+  [RUN(join(KERNELS, 'fill.gfx1201.co'), ...GOOD_ARGS), 2, /fill\.gfx1201\.co: code object is for gfx1201.*, but the device is gfx1100$/],
+  [['run', CO, 'fill', '--grid', '64', '--block', '64', '--device', 'emu:gfx1201', ...GOOD_ARGS], 2, /fill\.gfx1100\.co: code object is for gfx1100.*, but the device is gfx1201$/],
   [['run', CO, 'nope', '--grid', '64', '--block', '64', ...EMU], 2, /has no kernel "nope" \(it has: fill\)/],
   [['decode', MISSING], 2, /input .*missing\.co does not exist$/],
   [['decode', DIR], 2, /is a directory, not a file$/],

@@ -53,7 +53,8 @@ for (const v of VERSIONS) {
     assert.deepEqual(hex(build(v, (b) => b.nop(3))), ['0x00020000', '0x00000000', '0x00000000']);
     // COPY_LINEAR: HEADER op 1 | sub_op 0, COUNT = bytes - 1, PARAMETER 0, SRC lo/hi, DST lo/hi (7 dwords).
     // SDMA 7 adds COPY_LINEAR HEADER CPV (bit 19) = 0x00080001, as linux sdma_v7_0.c sdma_v7_0_emit_copy_buffer sets it.
-    assert.deepEqual(hex(build(v, (b) => b.copyLinear(VA + 0x100n, VA, 4096))), [v === 7 ? '0x00080001' : '0x00000001', '0x00000fff', '0x00000000', '0x00001000', '0x00007f00', '0x00001100', '0x00007f00']);
+    // SDMA 7 copies are 8 dwords: sdma_v7_0_emit_copy_buffer always writes the DCC control dword (0 here).
+    assert.deepEqual(hex(build(v, (b) => b.copyLinear(VA + 0x100n, VA, 4096))), [v === 7 ? '0x00080001' : '0x00000001', '0x00000fff', '0x00000000', '0x00001000', '0x00007f00', '0x00001100', '0x00007f00', ...(v === 7 ? ['0x00000000'] : [])]);
     // CONST_FILL: HEADER op 11 | fillsize 2 (dwords) << 30, DST lo/hi, SRC_DATA, COUNT = bytes - 1.
     assert.deepEqual(hex(build(v, (b) => b.fill(VA, 0xdeadbeef, 64))), ['0x8000000b', '0x00001000', '0x00007f00', '0xdeadbeef', '0x0000003f']);
     // FENCE: HEADER op 5 | MTYPE(3) << 16 (UC, as sdma_v5_0/v5_2/v6_0/v7_0_ring_emit_fence write it; tinygrad 0x30005),

@@ -1,5 +1,5 @@
 // Compute (SH) registers the CP programs for a dispatch, as dword offsets in register space.
-// Source: linux drivers/gpu/drm/amd/include/asic_reg/gc/gc_11_0_0_offset.h and gc_9_4_3_offset.h
+// Source: linux drivers/gpu/drm/amd/include/asic_reg/gc/gc_11_0_0_offset.h, gc_12_0_0_offset.h and gc_9_4_3_offset.h
 // (regCOMPUTE_*), cross-checked with the SET_SH_REG offsets in tinygrad's captured gfx11/gfx9
 // dispatch streams (../shared/research/tinygrad_amd.md §2.2-2.3).
 import type { GfxFamily } from '../targets.js';
@@ -51,7 +51,7 @@ export const COMPUTE_REGS: Readonly<Record<GfxFamily, ComputeRegs>> = {
   gfx9: { ...COMMON, PGM_RSRC3: 0x2e2d },
   gfx10: { ...COMMON, PGM_RSRC3: 0x2e28 },
   gfx11: { ...COMMON, PGM_RSRC3: 0x2e28 },
-  // gfx12: assumed equal to gfx11 (tinygrad's captured streams, PAL Gfx10Plus); not yet checked against gc_12_0_0_offset.h.
+  // gfx12: gc_12_0_0_offset.h has the gfx11 regCOMPUTE_* offsets (shdec block, BASE_IDX 0, GC segment 0 at 0x1260).
   gfx12: { ...COMMON, PGM_RSRC3: 0x2e28 },
 };
 

@@ -27,7 +27,7 @@ export class SdmaBuilder extends DwordStream {
   /** Copies `bytes` (≤ limits.maxCopyBytes); split larger copies with copy(). */
   copyLinear(dst: bigint, src: bigint, bytes: number): this {
     if (bytes <= 0 || bytes > this.limits.maxCopyBytes) throw new RangeError(`COPY_LINEAR of ${bytes} bytes: must be 1..${this.limits.maxCopyBytes}`);
-    const at = this.room(7);
+    const at = this.room(this.limits.copyDwords);
     this.buf[at] = (SDMA_OP.COPY | (SDMA_SUBOP.COPY_LINEAR << 8) | (this.limits.copyCpv ? 1 << 19 : 0)) >>> 0;
     this.buf[at + 1] = bytes - 1;
     this.buf[at + 2] = 0;
@@ -35,6 +35,7 @@ export class SdmaBuilder extends DwordStream {
     this.buf[at + 4] = hi32(src);
     this.buf[at + 5] = lo32(dst);
     this.buf[at + 6] = hi32(dst);
+    if (this.limits.copyDwords === 8) this.buf[at + 7] = 0; // no DCC compression
     return this;
   }
 

@@ -41,11 +41,13 @@ export interface SdmaLimits {
   readonly fenceMtype: boolean;
   /** COPY_LINEAR header CPV bit 19 is set (SDMA ≥ 7, as sdma_v7_0_emit_copy_buffer does). */
   readonly copyCpv: boolean;
+  /** Dwords of one COPY_LINEAR: 7, or 8 on SDMA 7 (a DCC control dword, 0 without compression). */
+  readonly copyDwords: 7 | 8;
 }
 
 export function sdmaLimits(version: SdmaVersion): SdmaLimits {
   const bytes = version <= 5 ? 1 << 22 : 1 << 30;
-  return { maxCopyBytes: bytes, maxFillBytes: bytes, fenceMtype: version >= 5, copyCpv: version >= 7 };
+  return { maxCopyBytes: bytes, maxFillBytes: bytes, fenceMtype: version >= 5, copyCpv: version >= 7, copyDwords: version >= 7 ? 8 : 7 };
 }
 
 export interface SdmaPacketDef {
@@ -68,10 +70,11 @@ export function sdmaPacketDefs(version: SdmaVersion): readonly SdmaPacketDef[] {
   return [
     { name: 'NOP', op: SDMA_OP.NOP, subOp: 0, dwords: undefined, fields: [field('count', 0, 16, 14)] },
     {
-      name: 'COPY_LINEAR', op: SDMA_OP.COPY, subOp: SDMA_SUBOP.COPY_LINEAR, dwords: 7,
-      // SDMA 7: header bit 19 is CPV (cache policy valid), set on every copy by sdma_v7_0.c sdma_v7_0_emit_copy_buffer
-      // (SDMA_PKT_COPY_LINEAR_HEADER_CPV(1), shift 19). The optional 8th DCC dword (SDMA_DCC_*) is not emitted or decoded here.
-      fields: [field('tmz', 0, 18, 1), ...(version >= 7 ? [field('cpv', 0, 19, 1)] : []), ...(version >= 5 ? [field('backwards', 0, 25, 1)] : []), field('count', 1, 0, countBits), ...copyParam, ...addr64('src_addr', 3), ...addr64('dst_addr', 5)],
+      name: 'COPY_LINEAR', op: SDMA_OP.COPY, subOp: SDMA_SUBOP.COPY_LINEAR, dwords: version >= 7 ? 8 : 7,
+      // SDMA 7 (sdma_v7_0.c, which includes sdma_v6_0_0_pkt_open.h): header bit 19 is CPV (cache policy valid),
+      // set on every copy by sdma_v7_0_emit_copy_buffer, and every copy is 8 dwords (copy_num_dw = 8): the last
+      // is the DCC control dword (SDMA_DCC_*), 0 without compression. Its fields are not split out here.
+      fields: [field('tmz', 0, 18, 1), ...(version >= 7 ? [field('cpv', 0, 19, 1)] : []), ...(version >= 5 ? [field('backwards', 0, 25, 1)] : []), field('count', 1, 0, countBits), ...copyParam, ...addr64('src_addr', 3), ...addr64('dst_addr', 5), ...(version >= 7 ? [field('dcc_control', 7)] : [])],
     },
     { name: 'WRITE_LINEAR', op: SDMA_OP.WRITE, subOp: SDMA_SUBOP.WRITE_LINEAR, dwords: undefined, fields: [...addr64('dst_addr', 1), field('count', 3, 0, 20)] },
     { name: 'FENCE', op: SDMA_OP.FENCE, subOp: 0, dwords: 4, fields: [...(version >= 5 ? [field('mtype', 0, 16, 3)] : []), ...addr64('addr', 1), field('data', 3)] },

@@ -86,6 +86,7 @@ class SdmaQueue extends RingEngineQueue {
       case SDMA_OP.NOP:
         break;
       case SDMA_OP.COPY:
+        if (f.dcc_control) throw new QueueStop(`COPY_LINEAR with DCC control 0x${f.dcc_control.toString(16)}: compression is not modelled`);
         this.transfer = { kind: 'copy', src: address(f, 'src_addr'), dst: address(f, 'dst_addr'), bytes: f.count! + 1, pattern: 0, done: 0, size };
         return 'progress';
       case SDMA_OP.CONST_FILL: {
