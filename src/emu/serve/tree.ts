@@ -40,7 +40,7 @@ function hex(v: number, digits: number): string {
 }
 
 /** The served file tree as path → contents, plus symlinks (path → absolute target inside the tree). */
-export function servedTree(spec: DeviceSpec): { files: Map<string, string | Uint8Array>; links: Map<string, string> } {
+export function servedTree(spec: DeviceSpec): { files: Map<string, string | Uint8Array>; links: Map<string, string>; dirs: readonly string[] } {
   const instances = layoutSystem(spec.model, spec.options.kfdMinor);
   const files: Map<string, string | Uint8Array> = buildSysfs(spec.model, instances);
   const links = new Map<string, string>();
@@ -50,11 +50,10 @@ export function servedTree(spec: DeviceSpec): { files: Map<string, string | Uint
   files.set('/sys/module/amdgpu/initstate', 'live\n');
   files.set('/sys/module/amdgpu/refcnt', '0\n');
   files.set('/sys/module/amdgpu/coresize', '15384576\n');
-  mkdirFor(files, '/sys/module/amdgpu/holders');
   files.set('/proc/modules', 'amdgpu 15384576 0 - Live 0x0000000000000000\n');
-  mkdirFor(files, '/sys/bus/pci/drivers/amdgpu');
   for (const g of instances) pciDevice(g, spec.model.systemMemoryBytes, files, links);
-  return { files, links };
+  // Directories that must exist even when empty: lsmod opens holders/, the driver directory is a link target.
+  return { files, links, dirs: ['/sys/module/amdgpu/holders', '/sys/bus/pci/drivers/amdgpu'] };
 }
 
 /** The tree path of a GPU's PCI device directory (what /sys/class/drm/cardN/device links to). */
@@ -146,21 +145,12 @@ function amdgpuDeviceFiles(g: GpuInstance, systemMemoryBytes: bigint, dev: strin
   for (const [rel, text] of liveFiles(g, IDLE_LOAD)) files.set(`${dev}/${rel}`, text);
 }
 
-/** Marks a directory that must exist even when empty (an empty file name under it is never written). */
-function mkdirFor(files: Map<string, string | Uint8Array>, dir: string): void {
-  files.set(`${dir}/.`, '');
-}
-
 /** Writes the tree under `root` (which must not exist yet or be empty); symlinks are relative, as in sysfs. */
 export function writeServedTree(root: string, spec: DeviceSpec): void {
-  const { files, links } = servedTree(spec);
+  const { files, links, dirs } = servedTree(spec);
+  for (const dir of dirs) mkdirSync(join(root, dir), { recursive: true });
   for (const [path, text] of files) {
     const full = join(root, path);
-    if (path.endsWith('/.')) {
-      // join() has already dropped the trailing "/.": `full` is the directory itself.
-      mkdirSync(full, { recursive: true });
-      continue;
-    }
     mkdirSync(dirname(full), { recursive: true });
     writeFileSync(full, text);
   }
