@@ -73,6 +73,7 @@ export class Kfd {
       throw e;
     }
     device.checkBounds = this.options.checkBounds ?? false;
+    this.process.join(backend);
     this.opened.set(index, { device, backend });
     return device;
   }

@@ -48,7 +48,10 @@ export class KfdProcess implements KfdFile {
     }
   }
 
-  /** A GPU joins the process: the event page (if there is one) is mapped into it. */
+  /**
+   * A GPU opened for use joins the process: the event page (if there is one) is mapped into it, and
+   * memory faults naming it are recorded on it.
+   */
   join(gpu: KfdProcessGpu): void {
     this.gpus.push(gpu);
     if (this.page) kfdMap(this, this.page.page, [gpu.gpuId]);

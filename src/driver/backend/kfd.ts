@@ -32,7 +32,6 @@ export class KfdBackend implements Backend, KfdProcessGpu {
       host.close(this.renderFd);
       throw e;
     }
-    kfd.join(this);
   }
 
   private readApertures(): Apertures {
