@@ -10,7 +10,7 @@ import { UseAfterFreeError, WaitTimeoutError } from '../errors.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
-import { computeQueueExtras } from './create.js';
+import { computeQueueExtras } from './compute-memory.js';
 import { Retirements } from './retire.js';
 import { KernargRing } from './kernarg-ring.js';
 

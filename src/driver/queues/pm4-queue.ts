@@ -6,7 +6,7 @@ import { decodePm4, formatPm4Packet } from '../../hw/pm4/decode.js';
 import { pm4Header, PM4_OP } from '../../hw/pm4/opcodes.js';
 import type { Device } from '../device.js';
 import { RingQueue, type QueueBuffers } from './ring-queue.js';
-import { computeQueueExtras } from './create.js';
+import { computeQueueExtras } from './compute-memory.js';
 import { lo32, hi32 } from '../../hw/dword-stream.js';
 
 export interface QueueOptions {
