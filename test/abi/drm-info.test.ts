@@ -94,7 +94,7 @@ test('amdgpuMemoryInfo: heap sizes from the model, VRAM usage follows KFD alloca
     const dev = kfd.device(0);
     dev.alloc(64 << 20, { domain: 'vram' });
     dev.alloc(4 << 20, { domain: 'gtt' });
-    const during = amdgpuMemoryInfo(host, dev.renderFd);
+    const during = amdgpuMemoryInfo(host, kfd.backendOf(dev).renderFd);
     assert.equal(during.vram.used, 64n << 20n);
     assert.equal(during.cpuVisibleVram.used, 64n << 20n);
     assert.equal(during.gtt.used, 4n << 20n);
