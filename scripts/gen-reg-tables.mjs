@@ -32,7 +32,7 @@ const SAFE = /^GRBM_SCRATCH_REG\d$/;
 /** The committed tables: [header, block, table name]. */
 const ALL = [
   ['gc_11_0_0', 'GC'], ['gc_9_4_3', 'GC'], ['gc_9_4_2', 'GC'],
-  ['gc_11_0_0', 'SDMA0', 'sdma_6_0_0'], ['sdma_4_4_2', 'SDMA0'],
+  ['gc_11_0_0', 'SDMA0', 'sdma_6_0_0'], ['sdma_4_4_2', 'SDMA0'], ['sdma_4_4_0', 'SDMA0'],
   ['nbio_4_3_0', 'NBIO'], ['nbio_7_9_0', 'NBIO'],
 ];
 

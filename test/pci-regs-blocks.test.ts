@@ -36,8 +36,8 @@ test('regs blocks: each model gets the tables of the versions its discovery tabl
   const expect: Record<string, string> = {
     'emu:gfx1100': 'GC 11.0.0, SDMA0 6.0.0, NBIO 4.3.0',
     'emu:gfx942': 'GC 9.4.3, SDMA0 4.4.2, NBIO 7.9.0',
-    // SDMA 4.4.0 and NBIO 7.4.0 have no table yet: GC only
-    'emu:gfx90a': 'GC 9.4.2',
+    // NBIO 7.4.0 has no table yet
+    'emu:gfx90a': 'GC 9.4.2, SDMA0 4.4.0',
   };
   for (const [device, blocks] of Object.entries(expect)) {
     const s = open({ device });
@@ -66,40 +66,45 @@ test('regs blocks: each model gets the tables of the versions its discovery tabl
   }
 });
 
-test('regs blocks: on emu:gfx942 SDMA_STATUS_REG and the RLC0 ring pointers follow a waiting SDMA queue; NBIO says posted', async () => {
-  const s = open({ device: 'emu:gfx942' });
-  try {
-    const gpu = s.device(0);
-    const { fn, reg } = registers(s.host);
-    const ro = new RegisterAperture(s.host, fn, 5, false);
+test('regs blocks: SDMA status and the RLC0 ring pointers follow a waiting SDMA queue (emu:gfx942 SDMA 4.4.2, emu:gfx90a SDMA 4.4.0)', async () => {
+  // the two headers name the same registers with and without the instance digit
+  for (const [device, p, posted] of [['emu:gfx942', 'SDMA_', true], ['emu:gfx90a', 'SDMA0_', false]] as const) {
+    const s = open({ device });
     try {
-      const read = (name: string) => ro.read(reg(name));
-      // IDLE | RB_EMPTY (sdma_4_4_2_sh_mask.h bits 0 and 2) with no SDMA work; the F32 engine is not halted
-      assert.equal(read('SDMA0.SDMA_STATUS_REG'), 0x5);
-      assert.equal(read('SDMA0.SDMA_F32_CNTL') & 1, 0);
-      assert.equal(read('NBIO.BIF_BX0_BIOS_SCRATCH_7'), ATOM_S7_ASIC_INIT_COMPLETE_MASK);
-      assert.equal(read('NBIO.BIF_BX0_BIOS_SCRATCH_3'), 0);
-      const flag = gpu.alloc(4096, { domain: 'gtt' });
-      const q = SdmaQueue.create(gpu);
-      const c = q.submit(q.builder().pollMem32(flag.va, 'EQ', 1).dwords);
-      assert.ok(await until(() => read('SDMA0.SDMA_STATUS_REG') === 0), 'IDLE and RB_EMPTY clear while the poll waits');
-      const status = (s.host as unknown as EmuHost).engineStatus()[0]!.queues.find((x) => x.kind === 'sdma')!;
-      const wptr = read('SDMA_RLC0_RB_WPTR');
-      assert.equal(wptr, Number(status.wptr), 'RLC0 write pointer in bytes, as the engine holds it');
-      assert.equal(read('SDMA_RLC0_RB_WPTR_HI'), 0);
-      assert.ok(read('SDMA_RLC0_RB_RPTR') < wptr, 'the read pointer stops at the poll');
-      assert.equal(read('SDMA_RLC1_RB_WPTR'), 0, 'no second SDMA queue');
-      new Uint32Array(flag.view.buffer, flag.view.byteOffset, 1)[0] = 1;
-      q.wait(c);
-      assert.equal(read('SDMA_RLC0_RB_RPTR'), read('SDMA_RLC0_RB_WPTR'), 'consumed');
-      assert.equal(read('SDMA0.SDMA_STATUS_REG'), 0x5);
-      q.destroy();
-      flag.free();
+      const gpu = s.device(0);
+      const { fn, reg } = registers(s.host);
+      const ro = new RegisterAperture(s.host, fn, 5, false);
+      try {
+        const read = (name: string) => ro.read(reg(name));
+        // IDLE | RB_EMPTY (sdma_4_4_x_sh_mask.h bits 0 and 2) with no SDMA work; the F32 engine is not halted
+        assert.equal(read(`SDMA0.${p}STATUS_REG`), 0x5, device);
+        assert.equal(read(`SDMA0.${p}F32_CNTL`) & 1, 0);
+        if (posted) {
+          assert.equal(read('NBIO.BIF_BX0_BIOS_SCRATCH_7'), ATOM_S7_ASIC_INIT_COMPLETE_MASK);
+          assert.equal(read('NBIO.BIF_BX0_BIOS_SCRATCH_3'), 0);
+        }
+        const flag = gpu.alloc(4096, { domain: 'gtt' });
+        const q = SdmaQueue.create(gpu);
+        const c = q.submit(q.builder().pollMem32(flag.va, 'EQ', 1).dwords);
+        assert.ok(await until(() => read(`SDMA0.${p}STATUS_REG`) === 0), `${device}: IDLE and RB_EMPTY clear while the poll waits`);
+        const status = (s.host as unknown as EmuHost).engineStatus()[0]!.queues.find((x) => x.kind === 'sdma')!;
+        const wptr = read(`${p}RLC0_RB_WPTR`);
+        assert.equal(wptr, Number(status.wptr), `${device}: RLC0 write pointer in bytes, as the engine holds it`);
+        assert.equal(read(`${p}RLC0_RB_WPTR_HI`), 0);
+        assert.ok(read(`${p}RLC0_RB_RPTR`) < wptr, 'the read pointer stops at the poll');
+        assert.equal(read(`${p}RLC1_RB_WPTR`), 0, 'no second SDMA queue');
+        new Uint32Array(flag.view.buffer, flag.view.byteOffset, 1)[0] = 1;
+        q.wait(c);
+        assert.equal(read(`${p}RLC0_RB_RPTR`), read(`${p}RLC0_RB_WPTR`), 'consumed');
+        assert.equal(read(`SDMA0.${p}STATUS_REG`), 0x5);
+        q.destroy();
+        flag.free();
+      } finally {
+        ro.close();
+      }
     } finally {
-      ro.close();
+      await s.close();
     }
-  } finally {
-    await s.close();
   }
 });
 

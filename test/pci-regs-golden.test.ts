@@ -68,6 +68,12 @@ test('regs golden: sampled values as the kernel headers print them', () => {
   assert.equal(mask('SDMA0', '4.4.2', 'SDMA_F32_CNTL', 'HALT'), 0x1);
   assert.equal(mask('SDMA0', '4.4.2', 'SDMA_STATUS_REG', 'SEM_RESP_STATE'), 0x30000000);
   assert.equal(mask('SDMA0', '4.4.2', 'SDMA_STATUS_REG', 'DRM_IDLE'), 0x00800000);
+  // sdma_4_4_0_offset.h: regSDMA0_F32_CNTL 0x002a (not 4.4.2's 0x0002), regSDMA0_RLC0_RB_WPTR 0x0135
+  assert.equal(reg('SDMA0', '4.4.0', 'SDMA0_F32_CNTL').offset, 0x2a);
+  assert.equal(reg('SDMA0', '4.4.0', 'SDMA0_RLC0_RB_WPTR').offset, 0x135);
+  // sdma_4_4_0_sh_mask.h has no DRM_IDLE in SDMA0_STATUS_REG (4.4.2 does, bit 23)
+  assert.equal(mask('SDMA0', '4.4.0', 'SDMA0_STATUS_REG', 'DRM_IDLE'), undefined);
+  assert.equal(mask('SDMA0', '4.4.0', 'SDMA0_STATUS_REG', 'PREV_CMD_IDLE'), 0x02000000);
   // gc_11_0_0_offset.h: regSDMA0_QUEUE1_RB_WPTR 0x00dd (GC segment 0)
   assert.equal(reg('SDMA0', '6.0.0', 'SDMA0_QUEUE1_RB_WPTR').offset, 0xdd);
   // nbio_7_9_0_offset.h / nbio_4_3_0_offset.h: regBIF_BX0_BIOS_SCRATCH_3 0x003b, BASE_IDX 1; _7 0x003f

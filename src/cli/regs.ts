@@ -29,7 +29,7 @@ export const REGS_HELP = `usage: amdgpu-ts regs list [PATTERN] | read BLOCK.REG 
                      | write BLOCK.REG VALUE --write      [--device D] [--gpu SLOT] [--json]
 
 Registers by name: offsets and fields from the kernel's asic_reg headers (generated tables for GC
-11.0.0, 9.4.3, 9.4.2; SDMA 6.0.0, 4.4.2; NBIO 4.3.0, 7.9.0), chosen by the versions and based at the
+11.0.0, 9.4.3, 9.4.2; SDMA 6.0.0, 4.4.2, 4.4.0; NBIO 4.3.0, 7.9.0), chosen by the versions and based at the
 segment bases of the GPU's IP discovery table; 32-bit accesses through the mapped register BAR (resource5).
 BLOCK is GC, SDMA0 or NBIO; a bare REGISTER works when one block has it. Read-only unless --write; writes only to registers marked safe (scratch).
 On a real machine the BAR and the discovery table need root.

@@ -7,11 +7,12 @@ import { readPciFunction, registerBarIndex } from './devices.js';
 import { debugfsDirOf, parseIpDiscovery } from './ip-discovery.js';
 import { RegisterAperture, describeTables, formatRegister, registerTablesFor, resolveRegister } from './registers.js';
 
-/** The registers a hang report shows, when the database has them (gfx11 and gfx9.4 names). */
+/** The registers a hang report shows, when the database has them (gfx11, SDMA 4.4.2 and 4.4.0 names). */
 export const SNAPSHOT_REGISTERS = [
   'GC.GRBM_STATUS', 'GC.GRBM_STATUS2', 'GC.CP_CPC_STATUS', 'GC.CP_CPF_STATUS', 'GC.CP_HQD_ACTIVE', 'GC.CP_HQD_PQ_RPTR', 'GC.CP_HQD_PQ_WPTR_LO',
   'SDMA0.SDMA0_STATUS_REG', 'SDMA0.SDMA0_QUEUE0_RB_RPTR', 'SDMA0.SDMA0_QUEUE0_RB_WPTR', 'SDMA0.SDMA0_QUEUE1_RB_RPTR', 'SDMA0.SDMA0_QUEUE1_RB_WPTR',
   'SDMA0.SDMA_STATUS_REG', 'SDMA0.SDMA_F32_CNTL', 'SDMA0.SDMA_RLC0_RB_RPTR', 'SDMA0.SDMA_RLC0_RB_WPTR', 'SDMA0.SDMA_RLC1_RB_RPTR', 'SDMA0.SDMA_RLC1_RB_WPTR',
+  'SDMA0.SDMA0_F32_CNTL', 'SDMA0.SDMA0_RLC0_RB_RPTR', 'SDMA0.SDMA0_RLC0_RB_WPTR', 'SDMA0.SDMA0_RLC1_RB_RPTR', 'SDMA0.SDMA0_RLC1_RB_WPTR',
   'NBIO.BIF_BX0_BIOS_SCRATCH_3', 'NBIO.BIF_BX0_BIOS_SCRATCH_7',
 ];
 

@@ -4,10 +4,11 @@
 // mirror live engine state:
 //  - GRBM_STATUS: GUI_ACTIVE and CP_BUSY while any engine has work in flight; GRBM_STATUS2 CPC_BUSY
 //    likewise;
-//  - SDMA status (SDMA0_STATUS_REG on gfx11, SDMA_STATUS_REG on gfx9.4.3): IDLE and RB_EMPTY while no SDMA
+//  - SDMA status (SDMA0_STATUS_REG on gfx11 and gfx90a, SDMA_STATUS_REG on gfx942): IDLE and RB_EMPTY while no SDMA
 //    queue has work, both clear while one has (a copy runs, or a poll waits);
 //  - SDMA ring pointers of the first two active SDMA queues, in bytes: gfx11 SDMA0_QUEUE0/1_RB_RPTR/WPTR(_HI),
-//    gfx9.4.3 SDMA_RLC0/1_RB_RPTR/WPTR(_HI) (KFD user queues run on the RLC queues there). The emulator's
+//    gfx942 SDMA_RLC0/1_RB_RPTR/WPTR(_HI), gfx90a SDMA0_RLC0/1_* (KFD user queues run on the RLC queues
+//    there). The emulator's
 //    stand-in for the scheduler's queue-to-slot mapping; the registers are engine instance 0's;
 //  - CP_HQD_* (gfx1100, gfx942, gfx90a): one compute queue's hardware queue descriptor. On hardware these
 //    registers show the queue that GRBM_GFX_CNTL/SRBM selects (me, pipe, queue); the emulator has no
@@ -112,7 +113,7 @@ export class RegisterBar {
     for (const slot of [0, 1]) {
       for (const [suffix, pick] of [['RPTR', 'rptr'], ['WPTR', 'wptr']] as const) {
         const value = (): bigint => sdmaQueues()[slot]?.[pick] ?? 0n;
-        for (const ring of [`SDMA0_QUEUE${slot}`, `SDMA_RLC${slot}`]) {
+        for (const ring of [`SDMA0_QUEUE${slot}`, `SDMA_RLC${slot}`, `SDMA0_RLC${slot}`]) {
           live(sdma(`${ring}_RB_${suffix}`), () => Number(value() & 0xffffffffn));
           live(sdma(`${ring}_RB_${suffix}_HI`), () => Number((value() >> 32n) & 0xffffffffn));
         }

@@ -7,6 +7,7 @@ import * as gc943 from './gc_9_4_3.js';
 import * as gc942 from './gc_9_4_2.js';
 import * as sdma600 from './sdma_6_0_0.js';
 import * as sdma442 from './sdma_4_4_2.js';
+import * as sdma440 from './sdma_4_4_0.js';
 import * as nbio430 from './nbio_4_3_0.js';
 import * as nbio790 from './nbio_7_9_0.js';
 
@@ -40,6 +41,8 @@ export const REGISTER_TABLES: readonly RegisterTable[] = [
   { block: 'SDMA0', discoveryName: 'SDMA0', version: '6.0.0', baseBlock: 'GC', instanceStride: 0x600, source: 'gc_11_0_0', registers: sdma600.REGISTERS },
   // sdma_v4_4_2.c: reg_offset[SDMA0_HWIP][instance][0] + the sdma_4_4_2_offset.h offset
   { block: 'SDMA0', discoveryName: 'SDMA0', version: '4.4.2', baseBlock: 'SDMA0', source: 'sdma_4_4_2', registers: sdma442.REGISTERS },
+  // sdma_v4_0.c (which runs SDMA 4.4.0): reg_offset[SDMA0_HWIP][instance][0] + the offset
+  { block: 'SDMA0', discoveryName: 'SDMA0', version: '4.4.0', baseBlock: 'SDMA0', source: 'sdma_4_4_0', registers: sdma440.REGISTERS },
   // NBIO_HWIP is discovery's NBIF block (amdgpu_discovery.c hw_id_map)
   { block: 'NBIO', discoveryName: 'NBIF', version: '4.3.0', baseBlock: 'NBIF', source: 'nbio_4_3_0', registers: nbio430.REGISTERS },
   { block: 'NBIO', discoveryName: 'NBIF', version: '7.9.0', baseBlock: 'NBIF', source: 'nbio_7_9_0', registers: nbio790.REGISTERS },
