@@ -205,7 +205,12 @@ test('cli: pci and ip on emulated GPUs; --json; bad usage exits 2', async () => 
   assert.equal(doc.functions[0]!.config.capabilities.length, 14);
   const ip = await cli(['ip', '--device', 'emu:gfx1100']);
   assert.equal(ip.code, 0, ip.err);
-  assert.match(ip.out, /GC\s+11\s+0\s+11\.0\.0\s+0x00001260/);
+  assert.match(ip.out, /GC\s+11\s+0\s+11\.0\.0\s+0x00001260 .* GC \(gc_11_0_0\)\n/);
+  // the register table each block is read with: SDMA 6 from the GC header, NBIO (discovery's NBIF) from nbio_4_3_0
+  assert.match(ip.out, /SDMA0\s+42\s+0\s+6\.0\.0\s+.* SDMA0 \(gc_11_0_0\)\n/);
+  assert.match(ip.out, /NBIF\s+108\s+0\s+4\.3\.0\s+.* NBIO \(nbio_4_3_0\)\n/);
+  assert.match(ip.out, /SDMA1\s+43\s+0\s+6\.0\.0\s+.* SDMA0\[1\] \(gc_11_0_0\)\n/);
+  assert.match(ip.out, /OSSSYS\s+40\s+0\s+6\.0\.0\s+.* -\n/);
   assert.equal((await cli(['pci', 'extra'])).code, 2);
   assert.equal((await cli(['ip', '--device', 'bogus'])).code, 2);
 });
