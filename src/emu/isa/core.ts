@@ -77,6 +77,17 @@ export function familyOf(target: string): IsaFamily {
   throw new Error(`no shader core for target ${target}`);
 }
 
+/**
+ * Which workgroups a dispatch runs: by default all of them in order; a slice of a dispatch that other
+ * threads run too (parallel/) claims the next unclaimed workgroup from a counter they share, and marks
+ * the memory as shared so global atomics use Atomics.
+ */
+export interface WorkgroupSlice {
+  /** The next workgroup (flat index, x fastest) to run, or -1 when this slice has none left. */
+  claim(): number;
+  readonly concurrent: boolean;
+}
+
 class Dispatch implements RunningDispatch {
   instructions = 0;
   private readonly ctx: CompileContext;
@@ -86,16 +97,18 @@ class Dispatch implements RunningDispatch {
   private active: Wave[] = [];
   private nextGroup = 0;
   private readonly totalGroups: number;
+  private readonly claim: () => number;
   private readonly lds: Uint8Array;
   private readonly group: WorkgroupContext;
   /** The workgroup running now (one at a time). */
   private groupId: [number, number, number] = [0, 0, 0];
 
-  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm) {
+  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm, slice?: WorkgroupSlice) {
     this.ctx = { family: familyOf(setup.target), waveSize: setup.waveSize };
-    this.mem = new GpuMemory(vm);
+    this.mem = new GpuMemory(vm, slice?.concurrent ?? false);
     const [nx, ny, nz] = setup.workgroups;
     this.totalGroups = nx * ny * nz;
+    this.claim = slice ? () => slice.claim() : () => (this.nextGroup < this.totalGroups ? this.nextGroup++ : -1);
     this.lds = new Uint8Array(setup.ldsBytes);
     this.group = { lds: this.lds, ldsWords: new Uint32Array(this.lds.buffer, 0, this.lds.length >> 2), vm };
   }
@@ -105,8 +118,9 @@ class Dispatch implements RunningDispatch {
     let left = budget;
     while (left > 0) {
       if (this.active.length === 0) {
-        if (this.nextGroup >= this.totalGroups) return this.finish();
-        this.launchGroup(this.nextGroup++);
+        const g = this.claim();
+        if (g < 0) return this.finish();
+        this.launchGroup(g);
         continue;
       }
       let running = 0;
@@ -122,7 +136,11 @@ class Dispatch implements RunningDispatch {
         else for (const w of live) w.status = WaveStatus.Running;
       }
     }
-    return this.active.length === 0 && this.nextGroup >= this.totalGroups ? this.finish() : 'running';
+    if (this.active.length > 0) return 'running';
+    const g = this.claim();
+    if (g < 0) return this.finish();
+    this.launchGroup(g);
+    return 'running';
   }
 
   liveWaves(): LiveWave[] {
@@ -269,4 +287,9 @@ class Dispatch implements RunningDispatch {
 
 export function createShaderCore(): ShaderCore {
   return { start: (setup, vm) => new Dispatch(setup, vm) };
+}
+
+/** Starts the part of a dispatch that `slice` hands out (the other parts run on other threads). */
+export function startSlice(setup: DispatchSetup, vm: GpuVm, slice: WorkgroupSlice): RunningDispatch {
+  return new Dispatch(setup, vm, slice);
 }

@@ -113,6 +113,10 @@ class Pm4Queue extends RingEngineQueue {
   }
 
   /** The packets from a little before the read pointer to a little after it, decoded. */
+  destroy(): void {
+    this.cp.cancel();
+  }
+
   protected override runningWaves(): LiveWave[] {
     return this.cp.waves();
   }
