@@ -9,7 +9,9 @@
 //
 // Private segment layout (the contract with the emulated CP): lane L of wave W of the running
 // workgroup owns bytes [base + (W * waveSize + L) * bytesPerLane, + bytesPerLane) of setup.scratch.base;
-// the CP maps at least workgroup-threads (rounded up to whole waves) * bytesPerLane bytes there. On gfx90a
+// the CP maps at least workgroup-threads (rounded up to whole waves) * bytesPerLane bytes there. A slice
+// of a dispatch running on another thread (WorkgroupSlice) counts W from its firstScratchWave, as
+// hardware gives each resident wave its own slot of the scratch ring. On gfx90a
 // the kernel addresses scratch itself (scratch V# in s[0:3] + wave offset, FLAT_SCRATCH from flat scratch
 // init + wave offset): wave W's private segment starts W * bytesPerLane * waveSize bytes past the base,
 // swizzled in 4-byte elements across the lanes (exec/vmem.ts).
@@ -80,12 +82,17 @@ export function familyOf(target: string): IsaFamily {
 /**
  * Which workgroups a dispatch runs: by default all of them in order; a slice of a dispatch that other
  * threads run too (parallel/) claims the next unclaimed workgroup from a counter they share, and marks
- * the memory as shared so global atomics use Atomics.
+ * the memory as shared so global atomics use Atomics, and gives its waves their own private segments.
  */
 export interface WorkgroupSlice {
   /** The next workgroup (flat index, x fastest) to run, or -1 when this slice has none left. */
   claim(): number;
   readonly concurrent: boolean;
+  /**
+   * The scratch wave slot of this slice's wave 0: its workgroups' private segments start that many
+   * waves past setup.scratch.base, so workgroups running at once on other threads do not share them.
+   */
+  readonly firstScratchWave: number;
 }
 
 class Dispatch implements RunningDispatch {
@@ -98,6 +105,7 @@ class Dispatch implements RunningDispatch {
   private nextGroup = 0;
   private readonly totalGroups: number;
   private readonly claim: () => number;
+  private readonly firstScratchWave: number;
   private readonly lds: Uint8Array;
   private readonly group: WorkgroupContext;
   /** The workgroup running now (one at a time). */
@@ -109,6 +117,7 @@ class Dispatch implements RunningDispatch {
     const [nx, ny, nz] = setup.workgroups;
     this.totalGroups = nx * ny * nz;
     this.claim = slice ? () => slice.claim() : () => (this.nextGroup < this.totalGroups ? this.nextGroup++ : -1);
+    this.firstScratchWave = slice?.firstScratchWave ?? 0;
     this.lds = new Uint8Array(setup.ldsBytes);
     this.group = { lds: this.lds, ldsWords: new Uint32Array(this.lds.buffer, 0, this.lds.length >> 2), vm };
   }
@@ -255,7 +264,7 @@ class Dispatch implements RunningDispatch {
     // Work-group info: first_wave [31], ordered-append term, threadgroup size in waves [5:0].
     if (rsrc2 & (1 << 10)) w.S[sg++] = ((k === 0 ? 1 << 31 : 0) | (nWaves & 0x3f)) >>> 0;
     // RSRC2.SCRATCH_EN [0] on gfx90a: the private segment wave offset SGPR.
-    if (this.ctx.family === 'cdna2' && rsrc2 & 1) w.S[sg++] = s.scratch ? k * Math.ceil(s.scratch.bytesPerLane / 4) * 4 * s.waveSize : 0;
+    if (this.ctx.family === 'cdna2' && rsrc2 & 1) w.S[sg++] = s.scratch ? (this.firstScratchWave + k) * Math.ceil(s.scratch.bytesPerLane / 4) * 4 * s.waveSize : 0;
     // gfx12 architected SGPRs (LLVM hasArchitectedSGPRs; AMDGPUUsage "Initial Kernel Execution State"):
     // ttmp9 = workgroup id X, ttmp7 = id Y [15:0] | id Z [31:16], ttmp8 [29:25] = wave id in the group.
     if (this.ctx.family === 'rdna4') {
@@ -274,7 +283,7 @@ class Dispatch implements RunningDispatch {
       w.R[l] = x | (idMode >= 1 ? y << 10 : 0) | (idMode >= 2 ? z << 20 : 0);
     }
     if (s.scratch) {
-      w.scratchLaneBase = Number(s.scratch.base);
+      w.scratchLaneBase = Number(s.scratch.base) + this.firstScratchWave * s.waveSize * s.scratch.bytesPerLane;
       w.scratchBytesPerLane = s.scratch.bytesPerLane;
       if (this.ctx.family === 'cdna3') {
         const base = w.scratchLaneBase + k * s.waveSize * s.scratch.bytesPerLane;

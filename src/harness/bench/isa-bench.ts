@@ -7,6 +7,7 @@ import { loadCodeObject, type KernelInfo } from '../../codeobj/index.js';
 import { GpuVm } from '../../emu/engine/vm.js';
 import { createShaderCore } from '../../emu/isa/core.js';
 import { createParallelShaderCore } from '../../emu/isa/parallel/index.js';
+import { ParallelDispatch } from '../../emu/isa/parallel/dispatch.js';
 import type { DispatchSetup, ShaderCore } from '../../emu/isa/types.js';
 import { CORPUS_TARGETS, corpusContext, corpusKernel, type CorpusKernel, type CorpusTarget } from '../corpus/index.js';
 import { packKernargs, dynamicLdsOfArgs, type KernelArg } from '../../driver/kernargs.js';
@@ -24,6 +25,8 @@ export interface HarnessRun {
   readonly outputs: Map<string, Uint8Array>;
   readonly instructions: number;
   readonly seconds: number;
+  /** The workgroups ran on several threads (false: in order on this one). */
+  readonly parallel: boolean;
 }
 
 class Layout {
@@ -95,7 +98,8 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
   const kernargVa = mem.map(kernarg, 'kernarg', { writable: false });
   const ldsBytes = info.descriptor.groupSegmentFixedSize + dynamicLds;
   const bytesPerLane = info.descriptor.privateSegmentFixedSize;
-  const scratchBytes = align(bx * by * bz, 64) * align(bytesPerLane, 4);
+  // One workgroup's private segments per thread that runs workgroups (see core.ts).
+  const scratchBytes = align(bx * by * bz, 64) * align(bytesPerLane, 4) * workers;
   const scratchVa = bytesPerLane > 0 ? mem.map(new Uint8Array(scratchBytes), 'scratch') : undefined;
 
   const pkt = new Uint8Array(64);
@@ -116,7 +120,7 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const outputs = new Map<string, Uint8Array>();
   for (const a of args) if (a.kind === 'buffer') outputs.set(a.name, mem.view(buffers.get(a.name)!).slice(0, a.data.length));
-  return { outputs, instructions: run.instructions, seconds };
+  return { outputs, instructions: run.instructions, seconds, parallel: run instanceof ParallelDispatch };
 }
 
 function userSgprs(info: KernelInfo, v: { packetVa: bigint; queueVa: bigint; kernargVa: bigint; kernarg: Uint8Array; bytesPerLane: number; scratchVa: bigint; scratchBytes: number }): number[] {

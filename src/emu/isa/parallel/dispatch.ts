@@ -20,7 +20,7 @@ export class ParallelDispatch implements RunningDispatch {
 
   constructor(private readonly pool: ShaderWorkerPool, setup: DispatchSetup, private readonly vm: GpuVm, total: number) {
     pool.begin(setup, vm, total);
-    this.local = new SliceRunner(setup, vm, pool.ctrl, total);
+    this.local = new SliceRunner(setup, vm, pool.ctrl, total, 0);
   }
 
   get instructions(): number {

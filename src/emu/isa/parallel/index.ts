@@ -3,17 +3,33 @@
 // held by another dispatch, or memory that is not a SharedArrayBuffer (a served client's shared files)
 // runs in-thread in order, exactly as the plain shader core: that path stays the reference.
 import { availableParallelism } from 'node:os';
-import type { GpuVm } from '../../engine/vm.js';
+import { GpuFault, type GpuVm } from '../../engine/vm.js';
 import { createShaderCore } from '../core.js';
 import type { DispatchSetup, RunningDispatch, ShaderCore } from '../types.js';
 import { ParallelDispatch } from './dispatch.js';
 import { ShaderWorkerPool } from './pool.js';
+import { scratchBytesFor } from './slice.js';
 
 /** Threads per dispatch when the device does not say: one per core, at most four. */
 export const defaultShaderWorkers = (): number => Math.min(availableParallelism(), 4);
 
 /** The claim counter is an Int32: larger grids run in order. */
 const MAX_PARALLEL_GROUPS = 0x7fff_0000;
+
+/**
+ * Whether the scratch backing holds a private segment per thread: hardware sizes it for every wave that
+ * can be resident (TMPRING_SIZE.WAVES; the driver maps that much), a minimal CP may map one workgroup's.
+ */
+function scratchFits(setup: DispatchSetup, vm: GpuVm, workers: number): boolean {
+  if (!setup.scratch) return true;
+  try {
+    vm.span(setup.scratch.base, scratchBytesFor(setup, workers), true, 'shader');
+    return true;
+  } catch (e) {
+    if (e instanceof GpuFault) return false;
+    throw e;
+  }
+}
 
 export interface ParallelShaderCore extends ShaderCore {
   readonly workers: number;
@@ -36,7 +52,7 @@ export function createParallelShaderCore(options: { workers?: number } = {}): Pa
     start(setup: DispatchSetup, vm: GpuVm): RunningDispatch {
       const [nx, ny, nz] = setup.workgroups;
       const total = nx * ny * nz;
-      if (workers < 2 || total < 2 || total > MAX_PARALLEL_GROUPS || !reachable(vm)) return serial.start(setup, vm);
+      if (workers < 2 || total < 2 || total > MAX_PARALLEL_GROUPS || !reachable(vm) || !scratchFits(setup, vm, workers)) return serial.start(setup, vm);
       pool ??= new ShaderWorkerPool(workers - 1);
       if (!pool.available()) return serial.start(setup, vm);
       return new ParallelDispatch(pool, setup, vm, total);

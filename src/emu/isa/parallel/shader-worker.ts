@@ -26,7 +26,7 @@ function run(m: Extract<ToWorker, { type: 'run' }>): void {
   counts[index] = 0;
   let statusSeen = Atomics.load(ctrl, CTRL.STATUS);
   try {
-    const slice = new SliceRunner(m.setup, vm, ctrl, m.total);
+    const slice = new SliceRunner(m.setup, vm, ctrl, m.total, index + 1);
     while (slice.step(CHUNK)) {
       counts[index] = slice.instructions;
       for (let msg = receiveMessageOnPort(port); msg; msg = receiveMessageOnPort(port)) apply(msg.message as ToWorker);

@@ -8,6 +8,13 @@ import { startSlice } from '../core.js';
 import type { DispatchSetup, LiveWave, RunningDispatch } from '../types.js';
 import { CTRL, stopAt } from './protocol.js';
 
+export const wavesPerGroup = (s: DispatchSetup): number => Math.ceil((s.workgroupSize[0] * s.workgroupSize[1] * s.workgroupSize[2]) / s.waveSize);
+
+/** Bytes of private segment `threads` threads need at once: one workgroup's waves each (see core.ts). */
+export function scratchBytesFor(s: DispatchSetup, threads: number): number {
+  return s.scratch ? threads * wavesPerGroup(s) * s.waveSize * Math.ceil(s.scratch.bytesPerLane / 4) * 4 : 0;
+}
+
 export class SliceRunner {
   /** The workgroup this thread runs now, -1 before the first and after the last. */
   private group = -1;
@@ -15,8 +22,9 @@ export class SliceRunner {
   private readonly run: RunningDispatch;
   fault: { readonly group: number; readonly error: unknown } | undefined;
 
-  constructor(setup: DispatchSetup, vm: GpuVm, private readonly ctrl: Int32Array, private readonly total: number) {
-    this.run = startSlice(setup, vm, { concurrent: true, claim: () => this.claim() });
+  /** `thread`: this thread's place among those running the dispatch (0 = the one that started it). */
+  constructor(setup: DispatchSetup, vm: GpuVm, private readonly ctrl: Int32Array, private readonly total: number, thread: number) {
+    this.run = startSlice(setup, vm, { concurrent: true, claim: () => this.claim(), firstScratchWave: thread * wavesPerGroup(setup) });
   }
 
   get done(): boolean {
