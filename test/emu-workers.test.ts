@@ -19,7 +19,7 @@ import { EmuHost } from '../src/emu/host.js';
 import { Kfd } from '../src/driver/kfd.js';
 import { Program } from '../src/driver/program.js';
 import { AqlQueue } from '../src/driver/queues/aql-queue.js';
-import { WaitTimeoutError } from '../src/driver/errors.js';
+import { GpuFaultError, WaitTimeoutError } from '../src/driver/errors.js';
 import { runCorpusKernel } from './support/isa-harness.js';
 import { REPO_ROOT } from './fixtures/topology/index.js';
 
@@ -177,6 +177,32 @@ test('emu:gfx1100?workers=2: a never-ending kernel of 4 workgroups is cut off by
     const fresh = AqlQueue.create(dev);
     fresh.wait(add.dispatch(fresh, { grid: n, block: 64, args: [a!, b!, c!, n] }).value, 20_000);
     assert.ok(view(c).every((v, i) => v === 4 * i), 'vector_add after the hang');
+  } finally {
+    kfd.close();
+    await host.shutdown();
+  }
+});
+
+test('emu:gfx942?workers=2: a VM fault on another queue evicts a never-ending multi-workgroup kernel, and its worker threads stop with it (their waves stand still)', async () => {
+  const host = new EmuHost('emu:gfx942?workers=2');
+  const kfd = Kfd.open(host);
+  try {
+    const dev = kfd.device(0);
+    const load = (name: string): ReturnType<Program['kernel']> => Program.load(dev, readFileSync(join(KERNELS, `${name}.gfx942.co`))).kernel(name);
+    const hang = load('asm_hang');
+    const fault = load('fault');
+    const marker = dev.alloc(4096, { domain: 'gtt' });
+    const spinning = AqlQueue.create(dev);
+    const h = hang.dispatch(spinning, { grid: 256, block: 64, args: [marker] });
+    assert.throws(() => spinning.wait(h.value, 300, 'kernel asm_hang'), (e: unknown) => e instanceof WaitTimeoutError);
+    const other = AqlQueue.create(dev);
+    assert.throws(() => other.wait(fault.dispatch(other, { grid: 64, block: 64, args: [0x7a5a_0000_0000n] }).value, 20_000), (e: unknown) => e instanceof GpuFaultError);
+    const progress = (): number[] => host.engineStatus()[0]!.queues.find((s) => s.queueId === spinning.queueId)!.waves!.map((w) => w.instructions);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = progress();
+    assert.equal(before.length, 2, 'workgroups 0 and 1, one wave64 each');
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(progress(), before, 'no wave moved while the queue is evicted');
   } finally {
     kfd.close();
     await host.shutdown();

@@ -10,6 +10,8 @@ import { SliceRunner } from './slice.js';
 
 /** Longest the stepping thread sleeps in one step while only pool threads have work left. */
 const IDLE_WAIT_MS = 1;
+/** Instructions of this thread's share between lease renewals. */
+const LOCAL_PIECE = 65_536;
 /** How long a status report waits for the pool threads' live waves. */
 const STATUS_WAIT_MS = 200;
 
@@ -32,8 +34,11 @@ export class ParallelDispatch implements RunningDispatch {
   step(budget: number): 'running' | 'done' {
     if (this.finished) return 'done';
     this.pool.syncVm(this.vm);
-    if (!this.local.done) this.local.step(budget);
-    else {
+    this.pool.renewLease();
+    if (!this.local.done) {
+      // In pieces, renewing the lease, so a large budget does not leave the pool threads waiting for one.
+      for (let left = budget; left > 0 && this.local.step(Math.min(left, LOCAL_PIECE)); left -= LOCAL_PIECE) this.pool.renewLease();
+    } else {
       const running = this.pool.running;
       if (running !== 0) Atomics.wait(this.pool.ctrl, CTRL.RUNNING, running, IDLE_WAIT_MS);
     }

@@ -5,7 +5,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { GpuVm } from '../../engine/vm.js';
 import type { DispatchSetup } from '../types.js';
-import { CTRL, type FromWorker, type ToWorker } from './protocol.js';
+import { CTRL, LEASE_MS, type FromWorker, type ToWorker } from './protocol.js';
 
 /** How long a new dispatch waits for a cancelled one to leave the pool before it runs in-thread instead. */
 const RELEASE_WAIT_MS = 200;
@@ -19,6 +19,8 @@ export class ShaderWorkerPool {
   readonly ctrl = new Int32Array(new SharedArrayBuffer(CTRL.WORDS * 4));
   /** Instructions each pool thread ran of the current dispatch (written at its chunk boundaries). */
   readonly counts: Float64Array;
+  /** [0]: Date.now() until which the pool threads may run the current dispatch (see LEASE_MS). */
+  private readonly leaseUntil = new Float64Array(new SharedArrayBuffer(8));
   private threads: PoolThread[] | undefined;
   private epoch = 0;
   /** Whether a dispatch holds the pool: running, or cancelled and still stopping. */
@@ -53,6 +55,7 @@ export class ShaderWorkerPool {
     Atomics.store(this.ctrl, CTRL.RUNNING, threads.length);
     this.holder = 'running';
     this.counts.fill(0);
+    this.renewLease();
     const mappings = this.sent?.vm === vm && this.sent.version === vm.version ? undefined : vm.all();
     this.sent = { vm, version: vm.version };
     for (const t of threads) this.post(t, { type: 'run', epoch: this.epoch, setup, total, mappings });
@@ -78,6 +81,13 @@ export class ShaderWorkerPool {
     return out;
   }
 
+  /** Lets the pool threads run on for another LEASE_MS. */
+  renewLease(): void {
+    this.leaseUntil[0] = Date.now() + LEASE_MS;
+    Atomics.add(this.ctrl, CTRL.LEASE, 1);
+    Atomics.notify(this.ctrl, CTRL.LEASE);
+  }
+
   /** The dispatch finished: every pool thread is done with it. */
   release(): void {
     this.holder = undefined;
@@ -86,6 +96,7 @@ export class ShaderWorkerPool {
   /** Stops the current dispatch; the pool threads notice within a chunk, and the pool is free after. */
   cancel(): void {
     Atomics.store(this.ctrl, CTRL.ABORT, 1);
+    Atomics.notify(this.ctrl, CTRL.LEASE);
     this.holder = 'cancelled';
   }
 
@@ -115,7 +126,7 @@ export class ShaderWorkerPool {
     for (let index = 0; index < this.size; index++) {
       const { port1, port2 } = new MessageChannel();
       const worker = new Worker(new URL('./shader-worker.js', import.meta.url), {
-        workerData: { ctrl: this.ctrl.buffer, counts: this.counts.buffer, index, port: port2 },
+        workerData: { ctrl: this.ctrl.buffer, counts: this.counts.buffer, lease: this.leaseUntil.buffer, index, port: port2 },
         transferList: [port2],
       });
       worker.unref();

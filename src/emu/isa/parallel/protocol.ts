@@ -16,8 +16,17 @@ export const CTRL = {
   RUNNING: 3,
   /** Bumped to ask the pool threads for their live waves (status reports). */
   STATUS: 4,
+  /** Bumped with every renewal of the lease (pool threads waiting for one sleep on it). */
+  LEASE: 5,
   WORDS: 8,
 } as const;
+
+/**
+ * Pool threads run only while the thread that started the dispatch keeps stepping it: each step renews
+ * a lease of this long (wall clock, shared by all threads). A queue the engine stops stepping (evicted
+ * after a VM fault elsewhere) stops on the pool threads too, as it does in-thread, and burns no CPU.
+ */
+export const LEASE_MS = 100;
 
 export const NO_FAULT = 0x7fffffff;
 

@@ -9,9 +9,13 @@ import { SliceRunner } from './slice.js';
 /** Instructions between looks at the port and the control block (well under a millisecond). */
 const CHUNK = 16_384;
 
-const { ctrl: ctrlBuffer, counts: countsBuffer, index, port } = workerData as { ctrl: SharedArrayBuffer; counts: SharedArrayBuffer; index: number; port: MessagePort };
+const { ctrl: ctrlBuffer, counts: countsBuffer, lease: leaseBuffer, index, port } = workerData as { ctrl: SharedArrayBuffer; counts: SharedArrayBuffer; lease: SharedArrayBuffer; index: number; port: MessagePort };
 const ctrl = new Int32Array(ctrlBuffer);
 const counts = new Float64Array(countsBuffer);
+/** [0]: Date.now() until which this dispatch may run (renewed by every step on the starting thread). */
+const leaseUntil = new Float64Array(leaseBuffer);
+/** How often a thread whose lease ran out looks again (for a cancel or a status request). */
+const LEASE_POLL_MS = 10;
 const vm = new GpuVm();
 
 const send = (m: FromWorker): void => port.postMessage(m);
@@ -27,13 +31,20 @@ function run(m: Extract<ToWorker, { type: 'run' }>): void {
   let statusSeen = Atomics.load(ctrl, CTRL.STATUS);
   try {
     const slice = new SliceRunner(m.setup, vm, ctrl, m.total, index + 1);
-    while (slice.step(CHUNK)) {
-      counts[index] = slice.instructions;
+    const between = (): void => {
       for (let msg = receiveMessageOnPort(port); msg; msg = receiveMessageOnPort(port)) apply(msg.message as ToWorker);
       const status = Atomics.load(ctrl, CTRL.STATUS);
       if (status !== statusSeen) {
         statusSeen = status;
         send({ type: 'waves', epoch: m.epoch, waves: slice.liveWaves() });
+      }
+    };
+    while (slice.step(CHUNK)) {
+      counts[index] = slice.instructions;
+      between();
+      while (Date.now() > leaseUntil[0]! && Atomics.load(ctrl, CTRL.ABORT) === 0) {
+        Atomics.wait(ctrl, CTRL.LEASE, Atomics.load(ctrl, CTRL.LEASE), LEASE_POLL_MS);
+        between();
       }
     }
     counts[index] = slice.instructions;
