@@ -19,6 +19,7 @@ import { EmuHost } from '../src/emu/host.js';
 import { Kfd } from '../src/driver/kfd.js';
 import { Program } from '../src/driver/program.js';
 import { AqlQueue } from '../src/driver/queues/aql-queue.js';
+import type { GpuBuffer } from '../src/driver/memory.js';
 import { GpuFaultError, WaitTimeoutError } from '../src/driver/errors.js';
 import { runCorpusKernel } from './support/isa-harness.js';
 import { REPO_ROOT } from './fixtures/topology/index.js';
@@ -208,6 +209,33 @@ test('emu:gfx942?workers=2: a VM fault on another queue evicts a never-ending mu
     await host.shutdown();
   }
 });
+
+for (const workers of [1, 2]) {
+  test(`emu:gfx1100?workers=${workers}: freeing (unmapping) an output buffer while a long dispatch runs faults at a page of that buffer`, async () => {
+    const host = new EmuHost(`emu:gfx1100?workers=${workers}`);
+    const kfd = Kfd.open(host);
+    try {
+      const dev = kfd.device(0);
+      const add = Program.load(dev, readFileSync(join(KERNELS, 'vector_add.gfx1100.co'))).kernel('vector_add');
+      const n = 1 << 22;
+      const [a, b, c] = [0, 1, 2].map(() => dev.alloc(4 * n, { domain: 'gtt' })) as [GpuBuffer, GpuBuffer, GpuBuffer];
+      new Uint32Array(a.view.buffer, a.view.byteOffset, 1)[0] = 1;
+      const q = AqlQueue.create(dev);
+      const s = add.dispatch(q, { grid: n, block: 64, args: [a, b, c, n] });
+      // Free c once the first workgroup has stored into it: the dispatch is running (65,536 workgroups).
+      const first = new Uint32Array(c.view.buffer, c.view.byteOffset, 1);
+      const until = performance.now() + 20_000;
+      while (first[0] !== 1 && performance.now() < until) await new Promise((r) => setTimeout(r, 1));
+      assert.equal(first[0], 1, 'the dispatch started');
+      const start = c.va;
+      c.free();
+      assert.throws(() => q.wait(s.value, 60_000), (e: unknown) => e instanceof GpuFaultError && e.va >= start && e.va < start + BigInt(4 * n));
+    } finally {
+      kfd.close();
+      await host.shutdown();
+    }
+  });
+}
 
 test('teardown: a process that ran multi-workgroup dispatches on 3 worker threads exits by itself; the pool was there while it ran', () => {
   const script = `
