@@ -54,7 +54,7 @@ export class ParallelDispatch implements RunningDispatch {
   liveWaves(): LiveWave[] {
     const waves = this.local.liveWaves();
     if (this.finished || this.pool.running === 0) return waves;
-    Atomics.add(this.pool.ctrl, CTRL.STATUS, 1);
+    const asked = Atomics.add(this.pool.ctrl, CTRL.STATUS, 1) + 1;
     let answers = 0;
     const until = performance.now() + STATUS_WAIT_MS;
     // Pool threads that finished their share do not answer; one that is running answers within a chunk.
@@ -65,7 +65,8 @@ export class ParallelDispatch implements RunningDispatch {
           waves.push(...m.waves);
         } else this.note(m);
       }
-      Atomics.wait(this.pool.ctrl, CTRL.WORDS - 1, 0, 1);
+      // Pool threads notify STATUS after they answer.
+      Atomics.wait(this.pool.ctrl, CTRL.STATUS, asked, 1);
     }
     return waves.sort((a, b) => compareGroups(a.workgroup, b.workgroup) || a.wave - b.wave);
   }

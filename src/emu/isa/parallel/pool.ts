@@ -5,7 +5,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { GpuVm } from '../../engine/vm.js';
 import type { DispatchSetup } from '../types.js';
-import { CTRL, LEASE_MS, type FromWorker, type ToWorker } from './protocol.js';
+import { CTRL, LEASE_MS, NO_FAULT, type FromWorker, type ToWorker } from './protocol.js';
 
 /** How long a new dispatch waits for a cancelled one to leave the pool before it runs in-thread instead. */
 const RELEASE_WAIT_MS = 200;
@@ -40,17 +40,17 @@ export class ShaderWorkerPool {
     for (let n = Atomics.load(this.ctrl, CTRL.RUNNING); n !== 0 && performance.now() < until; n = Atomics.load(this.ctrl, CTRL.RUNNING)) {
       Atomics.wait(this.ctrl, CTRL.RUNNING, n, until - performance.now());
     }
-    this.drain();
+    this.receive();
     return Atomics.load(this.ctrl, CTRL.RUNNING) === 0;
   }
 
   /** Starts every pool thread on `setup`. */
   begin(setup: DispatchSetup, vm: GpuVm, total: number): void {
     const threads = (this.threads ??= this.spawn());
-    this.drain();
+    this.receive(); // what a cancelled dispatch's threads said last: of no interest now
     this.epoch++;
     Atomics.store(this.ctrl, CTRL.NEXT, 0);
-    Atomics.store(this.ctrl, CTRL.STOP_AT, 0x7fffffff);
+    Atomics.store(this.ctrl, CTRL.STOP_AT, NO_FAULT);
     Atomics.store(this.ctrl, CTRL.ABORT, 0);
     Atomics.store(this.ctrl, CTRL.RUNNING, threads.length);
     this.holder = 'running';
@@ -111,10 +111,6 @@ export class ShaderWorkerPool {
     }
     this.threads = undefined;
     this.sent = undefined;
-  }
-
-  private drain(): void {
-    this.receive();
   }
 
   private post(t: PoolThread, m: ToWorker): void {

@@ -37,6 +37,7 @@ function run(m: Extract<ToWorker, { type: 'run' }>): void {
       if (status !== statusSeen) {
         statusSeen = status;
         send({ type: 'waves', epoch: m.epoch, waves: slice.liveWaves() });
+        Atomics.notify(ctrl, CTRL.STATUS);
       }
     };
     while (slice.step(CHUNK)) {
