@@ -31,11 +31,7 @@ function scratchFits(setup: DispatchSetup, vm: GpuVm, workers: number): boolean 
   }
 }
 
-export interface ParallelShaderCore extends ShaderCore {
-  readonly workers: number;
-}
-
-export function createParallelShaderCore(options: { workers?: number } = {}): ParallelShaderCore {
+export function createParallelShaderCore(options: { workers?: number } = {}): ShaderCore {
   const workers = Math.max(1, Math.floor(options.workers ?? defaultShaderWorkers()));
   const serial = createShaderCore();
   let pool: ShaderWorkerPool | undefined;
@@ -48,7 +44,6 @@ export function createParallelShaderCore(options: { workers?: number } = {}): Pa
     return true;
   };
   return {
-    workers,
     start(setup: DispatchSetup, vm: GpuVm): RunningDispatch {
       const [nx, ny, nz] = setup.workgroups;
       const total = nx * ny * nz;
