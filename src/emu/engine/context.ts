@@ -46,6 +46,8 @@ export interface QueueEngine {
   /** Read/write pointer state for diagnostics. */
   status(): { rptr: string; wptr: string; state: string; waves?: LiveWave[]; ringVa?: string; ringSize?: number };
   updateRing?(ringVa: bigint, ringSize: number): void;
+  /** The queue is being destroyed: stop what it runs (a dispatch on worker threads). */
+  destroy?(): void;
 }
 
 export interface EngineContext {

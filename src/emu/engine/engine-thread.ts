@@ -220,6 +220,7 @@ export class EngineThread implements EngineContext {
         return undefined;
       case 'destroy-queue': {
         const q = this.queues.get(req.queueId);
+        q?.destroy?.();
         this.queues.delete(req.queueId);
         this.lastDoorbell.delete(req.queueId);
         return q?.hang ?? null;

@@ -76,4 +76,6 @@ export interface EngineSetup {
   readonly reports: SharedArrayBuffer;
   readonly inject: readonly string[];
   readonly paused: boolean;
+  /** Threads that run a dispatch's workgroups (the device's ?workers=N); undefined: the shader core's default. */
+  readonly shaderWorkers: number | undefined;
 }

@@ -63,6 +63,8 @@ export interface EmuOptions {
   readonly inject: readonly FaultInjection[];
   /** `paused`: engines consume submitted work without executing it (for submission-cost benchmarks). */
   readonly engines: 'run' | 'paused';
+  /** Threads that run a dispatch's workgroups (`?workers=N`); undefined: one per core, at most four. */
+  readonly workers: number | undefined;
 }
 
 export interface DeviceSpec {
@@ -80,7 +82,10 @@ export class DeviceSpecError extends InputError {
   }
 }
 
-/** Parses `emu:<model>[?kfd=11|17][&inject=a,b][&engines=paused]`. */
+/** Shader worker threads a device may ask for (`?workers=N`). */
+const MAX_WORKERS = 64;
+
+/** Parses `emu:<model>[?kfd=11|17][&inject=a,b][&engines=paused][&workers=N]`. */
 export function parseEmuSpec(spec: string): DeviceSpec {
   const m = /^emu:([a-z0-9]+)(?:\?(.*))?$/.exec(spec);
   const known = [...MODELS.keys()].map((k) => `emu:${k}`).join(', ');
@@ -90,6 +95,7 @@ export function parseEmuSpec(spec: string): DeviceSpec {
   let kfdMinor = 17;
   let inject: FaultInjection[] = [];
   let engines: EmuOptions['engines'] = 'run';
+  let workers: number | undefined;
   for (const part of (m[2] ?? '').split('&').filter(Boolean)) {
     const [key, value = ''] = part.split('=');
     if (key === 'kfd') {
@@ -102,9 +108,12 @@ export function parseEmuSpec(spec: string): DeviceSpec {
     } else if (key === 'engines') {
       if (value !== 'run' && value !== 'paused') throw new DeviceSpecError(`engines=${value}: expected run or paused`);
       engines = value;
+    } else if (key === 'workers') {
+      workers = Number(value);
+      if (!/^[0-9]+$/.test(value) || workers < 1 || workers > MAX_WORKERS) throw new DeviceSpecError(`workers=${value}: expected a whole number of threads from 1 to ${MAX_WORKERS}`);
     } else {
-      throw new DeviceSpecError(`unknown emulator option "${key}" (known: kfd, inject, engines)`);
+      throw new DeviceSpecError(`unknown emulator option "${key}" (known: kfd, inject, engines, workers)`);
     }
   }
-  return { model, options: { kfdMinor, inject, engines }, spec };
+  return { model, options: { kfdMinor, inject, engines, workers }, spec };
 }

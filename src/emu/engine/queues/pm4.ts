@@ -112,6 +112,10 @@ class Pm4Queue extends RingEngineQueue {
     return decodePm4Packet(this.scratch, 0, size, this.family);
   }
 
+  destroy(): void {
+    this.cp.cancel();
+  }
+
   /** The packets from a little before the read pointer to a little after it, decoded. */
   protected override runningWaves(): LiveWave[] {
     return this.cp.waves();
