@@ -91,7 +91,7 @@ export const AMDGPU_GEM_CREATE = {
 } as const;
 export const AMDGPU_VA_OP = { MAP: 1, UNMAP: 2, CLEAR: 3, REPLACE: 4 } as const;
 export const AMDGPU_VM_DELAY_UPDATE = 1 << 0;
-export const AMDGPU_VM_PAGE = { READABLE: 1 << 1, WRITEABLE: 1 << 2, EXECUTABLE: 1 << 3, PRT: 1 << 4 } as const;
+export const AMDGPU_VM_PAGE = { READABLE: 1 << 1, WRITEABLE: 1 << 2, EXECUTABLE: 1 << 3, PRT: 1 << 4, NOALLOC: 1 << 9 } as const;
 export const AMDGPU_VM_MTYPE = { MASK: 0xf << 5, DEFAULT: 0 << 5, NC: 1 << 5, WC: 2 << 5, CC: 3 << 5, UC: 4 << 5, RW: 5 << 5 } as const;
 
 // ---- contexts ----
@@ -156,6 +156,8 @@ export const csChunkSyncobj = struct('drm_amdgpu_cs_chunk_syncobj', [
 /** Union of the IB and fence chunk payloads; the IB member is the larger. */
 export const csChunkData = struct('drm_amdgpu_cs_chunk_data', [['ib_data', csChunkIb]]);
 
+/** AMDGPU_HW_IP_NUM: one past the last IP type (VPE, Linux ≥ 6.7). */
+export const AMDGPU_HW_IP_NUM = 10;
 export const AMDGPU_HW_IP = { GFX: 0, COMPUTE: 1, DMA: 2, UVD: 3, VCE: 4, UVD_ENC: 5, VCN_DEC: 6, VCN_ENC: 7, VCN_JPEG: 8, VPE: 9 } as const;
 export const AMDGPU_CHUNK_ID = {
   IB: 0x01,

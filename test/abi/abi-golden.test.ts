@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProbeResult } from './c-probe.js';
 import { compareStructs, compareValues, emptyComparison, inKfdVersion, structId, tsConsts, tsIoctls, tsStructs, valueId } from './ts-abi.js';
 import { KFD_IOC, createQueueArgs } from '../../src/uapi/kfd.js';
-import { infoDevice, AMDGPU_GEM_DOMAIN, AMDGPU_GEM_DOMAIN_MASK, DRM_IOC } from '../../src/uapi/drm.js';
+import { infoDevice, AMDGPU_GEM_DOMAIN, AMDGPU_GEM_DOMAIN_MASK, AMDGPU_HW_IP_NUM, DRM_IOC } from '../../src/uapi/drm.js';
 import { struct } from '../../src/uapi/codec.js';
 
 interface Golden extends ProbeResult {
@@ -71,6 +71,8 @@ test('amdgpu DRM golden (Linux 6.12): every DRM struct (incl. the full drm_amdgp
   assert.deepEqual(c.missing, []);
   assert.equal(g.structs.drm_amdgpu_info_device?.size, infoDevice.size);
   assert.equal(infoDevice.size, 440);
+  // Linux 6.7 added HW_IP_VPE (the installed libdrm has 9 IP types).
+  assert.equal(g.consts.AMDGPU_HW_IP_NUM, AMDGPU_HW_IP_NUM);
   // Linux 6.6 added DOMAIN_DOORBELL and widened the mask, which the installed libdrm predates.
   assert.equal(g.consts.AMDGPU_GEM_DOMAIN_MASK, AMDGPU_GEM_DOMAIN_MASK);
   assert.equal(Object.values(AMDGPU_GEM_DOMAIN).reduce((m, d) => m | d, 0), AMDGPU_GEM_DOMAIN_MASK);

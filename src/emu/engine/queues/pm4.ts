@@ -30,7 +30,7 @@ class Pm4Queue extends RingEngineQueue {
   private readonly scratch = new Uint32Array(MAX_PACKET_DWORDS);
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
-    super(desc, ctx, `CP (PM4 queue ${desc.queueId})`);
+    super(desc, ctx, desc.kernelRing ? `CP (kernel ring ${desc.kernelRing})` : `CP (PM4 queue ${desc.queueId})`);
     this.family = targetByName(ctx.target)?.family ?? 'gfx11';
     this.cp = new CommandProcessor(ctx, this.family, this.client);
   }

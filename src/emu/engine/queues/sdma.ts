@@ -39,7 +39,7 @@ class SdmaQueue extends RingEngineQueue {
   private scratch = new Uint32Array(64);
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
-    super(desc, ctx, `SDMA${desc.sdmaEngine} (queue ${desc.queueId})`);
+    super(desc, ctx, desc.kernelRing ? `SDMA${desc.sdmaEngine} (kernel ring ${desc.kernelRing})` : `SDMA${desc.sdmaEngine} (queue ${desc.queueId})`);
     this.version = sdmaVersionOf(targetByName(ctx.target)?.sdma ?? [6, 0]);
   }
 
