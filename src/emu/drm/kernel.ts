@@ -143,13 +143,16 @@ export class DrmState {
     });
   }
 
-  /** The side file of an fd given to an ioctl: EBADF when not open, `notOurs` when it is another kind of file. */
-  sideFile(fd: number, where: string, notOurs: 'EINVAL' | 'EBADF' = 'EINVAL'): DrmSideFile {
+  /**
+   * The side file of an fd given to an ioctl; `closed` is the errno for an fd that is not open (dma_buf_get
+   * says EBADF, the syncobj and sync-file lookups EINVAL), `notOurs` for an fd of another kind of file.
+   */
+  sideFile(fd: number, where: string, closed: 'EINVAL' | 'EBADF', notOurs: 'EINVAL' = 'EINVAL'): DrmSideFile {
     let f: DrmSideFile | undefined;
     try {
       f = this.fds.lookup(fd);
     } catch (e) {
-      if (e instanceof OsError) fail('EBADF', where, `fd ${fd} is not open`);
+      if (e instanceof OsError) fail(closed, where, `fd ${fd} is not open`);
       throw e;
     }
     if (!f) fail(notOurs, where, `fd ${fd} is not a file of that kind`);

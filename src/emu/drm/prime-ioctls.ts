@@ -23,7 +23,7 @@ export function primeHandleToFd(d: DrmState, f: DrmFile, arg: Uint8Array): void 
  */
 export function primeFdToHandle(d: DrmState, f: DrmFile, arg: Uint8Array): void {
   const a = drm.drmPrimeHandle.decode(arg);
-  const file = d.sideFile(a.fd, 'dma_buf_get', 'EINVAL');
+  const file = d.sideFile(a.fd, 'dma_buf_get', 'EBADF');
   if (file.kind !== 'dmabuf') fail('EINVAL', 'dma_buf_get', `fd ${a.fd} is not a dma-buf`);
   const handle = f.handleOf(file.obj) ?? f.addHandle(file.obj);
   drm.drmPrimeHandle.encode({ ...a, handle }, arg);
