@@ -532,4 +532,34 @@ describe('PRIME (drm_prime.c, amdgpu_dma_buf.c)', () => {
       mine.bytes[100] = 0x99;
       assert.equal(view.bytes[100], 0x99);
     }));
+
+  test('kfd_ioctl_import_dmabuf: a render-node dma-buf becomes a KFD BO on the same memory (GPU writes through its KFD VA reach the GEM object); a closed fd → EBADF, a syncobj fd → EINVAL, before ACQUIRE_VM → ENODEV', () =>
+    withDrm(G1100, (d) => {
+      const K = kfd.KFD_IOC;
+      const kfdFd = d.host.open('/dev/kfd', 2);
+      const gpuId = d.host.gpus[0]!.gpuId;
+      const h = d.gemCreate(8192, D.VRAM);
+      const view = d.cpuMap(h, 8192);
+      const fd = d.call(IOC.PRIME_HANDLE_TO_FD, { handle: h, flags: 0, fd: 0 }).fd;
+      const kva = d.freshVa(8192);
+      const imp = (dmabuf_fd: number) => d.try(K.IMPORT_DMABUF, { va_addr: kva, handle: 0n, gpu_id: gpuId, dmabuf_fd }, kfdFd);
+      assert.equal(imp(fd).errno, 'ENODEV');
+      d.call(K.ACQUIRE_VM, { drm_fd: d.fd, gpu_id: gpuId }, kfdFd);
+      assert.equal(imp(4000).errno, 'EBADF');
+      const sfd = d.call(IOC.SYNCOBJ_HANDLE_TO_FD, { handle: d.syncobj(), flags: 0, fd: 0, pad: 0 }).fd;
+      assert.equal(imp(sfd).errno, 'EINVAL');
+      const r = imp(fd);
+      assert.equal(r.errno, 'OK');
+      d.call(K.MAP_MEMORY_TO_GPU, { handle: r.out.handle, device_ids_array_ptr: d.userWords([gpuId]), n_devices: 1, n_success: 0 }, kfdFd);
+      // The exporter lets go of everything: the KFD BO keeps the object alive.
+      d.host.close(fd);
+      d.call(IOC.GEM_CLOSE, { handle: h, pad: 0 });
+      const ib = d.gem(PAGE);
+      const dw = new Pm4Builder(d.family).writeData(kva + 4096n, [0x1eaf]).dwords;
+      ib.cpu.bytes.set(new Uint8Array(dw.buffer, dw.byteOffset, dw.byteLength));
+      const ctx = d.ctx();
+      const c = d.cs(ctx, [ibChunk(ib.va, dw.length, H.COMPUTE)]);
+      assert.deepEqual(d.waitCs(ctx, H.COMPUTE, c.seq, absTimeout(5000)), { errno: 'OK', busy: 0n });
+      assert.equal(new DataView(view.bytes.buffer, view.bytes.byteOffset).getUint32(4096, true), 0x1eaf);
+    }));
 });

@@ -138,6 +138,7 @@ export class EmuHost implements Host {
       nextBoId: 1,
       nextMmapPage: DRM_FILE_OFFSET_START,
       renderFds: new Map(),
+      importDmabuf: (fd) => this.drm.importForKfd(fd),
     };
     const fds = this.fds;
     this.drm = new DrmState(

@@ -2,11 +2,11 @@
 // GPU's kernel rings, the fds it hands out (dma-bufs, sync objects, sync files), waits with the
 // kernel's timeout conventions, and freeing what in-flight work still uses only once it finished.
 import type { EmuGpu } from '../gpu.js';
-import type { KfdState } from '../kfd/state.js';
+import type { DmabufImport, KfdState } from '../kfd/state.js';
 import { OsError } from '../../os/errors.js';
 import type { ErrnoName } from '../../os/errno.js';
 import type { Backing } from '../process/backing.js';
-import { AMDGPU_GEM_CREATE } from '../../uapi/drm.js';
+import { AMDGPU_GEM_CREATE, AMDGPU_GEM_DOMAIN } from '../../uapi/drm.js';
 import { fail } from '../kfd/errors.js';
 import { DrmDevice } from './rings.js';
 import { fenceSignaled, type DrmFile, type Fence, type GemObject, type Syncobj } from './state.js';
@@ -118,6 +118,21 @@ export class DrmState {
     for (const d of devices) d.afterInFlight(() => {
       if (--left === 0) fn();
     });
+  }
+
+  /**
+   * amdgpu_amdkfd_gpuvm_import_dmabuf_fd's view of a dma-buf fd: dma_buf_get (EBADF, EINVAL for a file
+   * that is no dma-buf), then an object that prefers neither VRAM nor GTT is EINVAL. The KFD BO holds a
+   * reference on the object until it is freed.
+   */
+  importForKfd(fd: number): DmabufImport {
+    const where = 'amdgpu_amdkfd_gpuvm_import_dmabuf_fd';
+    const file = this.sideFile(fd, 'dma_buf_get', 'EBADF');
+    if (file.kind !== 'dmabuf') fail('EINVAL', 'dma_buf_get', `fd ${fd} is not a dma-buf`);
+    const obj = file.obj;
+    if (!(obj.preferredDomains & (AMDGPU_GEM_DOMAIN.VRAM | AMDGPU_GEM_DOMAIN.GTT))) fail('EINVAL', where, 'the object prefers neither VRAM nor GTT');
+    obj.refs++;
+    return { size: obj.size, backing: obj.backing, backingOffset: obj.backingOffset, vram: (obj.preferredDomains & AMDGPU_GEM_DOMAIN.VRAM) !== 0, release: () => this.unref(obj) };
   }
 
   /** An mmap of the render node at a GEM object's offset (undefined: no GEM object there). */
