@@ -71,6 +71,8 @@ export class KernelRing implements FenceRing {
   private consumedDw = 0;
   /** When the oldest pending job became the ring's head (drm_sched starts its job timer then). */
   private headSince = 0;
+  /** How often the ring was reset and restarted. */
+  private restarts = 0;
 
   constructor(
     readonly device: DrmDevice,
@@ -145,16 +147,29 @@ export class KernelRing implements FenceRing {
     return this.pending.length > 0 && now - this.headSince > LOCKUP_MS[this.ip];
   }
 
+  private get nextSeq(): number {
+    return (this.emitted + 1) >>> 0;
+  }
+
+  /** The job's dwords as they go at the current write pointer (SDMA pads relative to it). */
+  private encode(job: JobSubmission): Uint32Array {
+    return this.kind === 'pm4' ? this.pm4Job(job) : this.sdmaJob(job);
+  }
+
   /** Writes a job and its fence into the ring and moves the write pointer; returns the job's fence. */
   submit(job: JobSubmission): Fence {
-    const dwords = this.kind === 'pm4' ? this.pm4Job(job) : this.sdmaJob(job);
+    let dwords = this.encode(job);
     const ringDw = RING_BYTES / 4;
     if (dwords.length > ringDw) fail('EINVAL', 'amdgpu_ring_alloc', `a job of ${dwords.length} dwords does not fit the ${ringDw}-dword ring ${this.name}`);
-    // amdgpu_ring_alloc waits for room: the engine frees it as earlier jobs' fences signal.
+    // amdgpu_ring_alloc waits for room: the engine frees it as earlier jobs' fences signal. A reset while
+    // waiting restarts the ring at 0, so the job is encoded again for its new place.
+    const restarts = this.restarts;
     this.device.waitUntil(() => this.wptrDw + dwords.length - this.consumedDw <= ringDw, 'forever', `room in ring ${this.name}`);
+    if (this.restarts !== restarts) dwords = this.encode(job);
     const view = new DataView(this.ringBytes.buffer, this.ringBytes.byteOffset, RING_BYTES);
     for (let i = 0; i < dwords.length; i++) view.setUint32(((this.wptrDw + i) % ringDw) * 4, dwords[i]!, true);
     this.wptrDw += dwords.length;
+    this.emitted = this.nextSeq;
     const fence: Fence = { ring: this, seq: this.emitted, error: undefined, ctx: job.ctx };
     if (this.pending.length === 0) this.headSince = performance.now();
     this.pending.push({ fence, endDw: this.wptrDw });
@@ -175,8 +190,7 @@ export class KernelRing implements FenceRing {
       b.raw([pm4Header(PM4_OP.INDIRECT_BUFFER, 3), (lo32(ib.va) & ~3) >>> 0, hi32(ib.va) & 0xffff, ((ib.bytes >>> 2) | (1 << 23) | (JOB_VMID << 24)) >>> 0]);
     }
     if (job.userFence) b.releaseMem({ va: job.userFence.va, data: 'data64', value: job.userFence.value });
-    this.emitted = (this.emitted + 1) >>> 0;
-    b.releaseMem({ va: this.fenceVa, data: 'data32', value: BigInt(this.emitted), interrupt: true });
+    b.releaseMem({ va: this.fenceVa, data: 'data32', value: BigInt(this.nextSeq), interrupt: true });
     return b.dwords.slice();
   }
 
@@ -194,8 +208,7 @@ export class KernelRing implements FenceRing {
       b.fence(job.userFence.va, lo32(job.userFence.value));
       b.fence(job.userFence.va + 4n, hi32(job.userFence.value));
     }
-    this.emitted = (this.emitted + 1) >>> 0;
-    b.fence(this.fenceVa, this.emitted).trap(0);
+    b.fence(this.fenceVa, this.nextSeq).trap(0);
     return b.dwords.slice();
   }
 
@@ -213,6 +226,7 @@ export class KernelRing implements FenceRing {
     this.device.fencePage.setUint32(this.fenceWordOffset, this.emitted, true);
     this.wptrDw = 0;
     this.consumedDw = 0;
+    this.restarts++;
   }
 }
 
