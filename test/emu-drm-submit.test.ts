@@ -130,6 +130,38 @@ for (const spec of ['emu:gfx1100', 'emu:gfx942']) {
         assert.deepEqual(words(data, 0, 3), [0x55, 0, 0x55]);
       }));
 
+    test('GEM_WAIT_IDLE follows the fences of the submissions that listed the BO; one CS with a COMPUTE and a DMA IB runs both (a gang), its handle counting on the leader\'s entity', () =>
+      withDrm(spec, (d) => {
+        const flag = d.gem(4096, D.GTT);
+        const target = d.gem(4096, D.GTT);
+        const ibs = d.gem(8192, D.GTT);
+        const ctx = d.ctx();
+        const wait = pm4(d).waitMem32(flag.va, 'EQ', 1).writeData(target.va, [0x11]).dwords;
+        fill(ibs, wait);
+        const entries = d.userWords([target.handle, 0]);
+        const listChunk = { id: CH.BO_HANDLES, data: drm.boListIn.encode({ operation: 0, list_handle: 0, bo_number: 1, bo_info_size: 8, bo_info_ptr: entries }) };
+        const c = d.cs(ctx, [ibChunk(ibs.va, wait.length, H.COMPUTE), listChunk]);
+        assert.equal(c.errno, 'OK');
+        const idle = (timeout: bigint) => drm.gemWaitIdleOut.decode(drm.gemWaitIdleArgs.encode(d.call(drm.DRM_IOC.AMDGPU_GEM_WAIT_IDLE, { in: { handle: target.handle, flags: 0, timeout } }))).status;
+        assert.equal(idle(0n), 1);
+        setWords(flag, 0, [1]);
+        assert.equal(idle(absTimeout(5000)), 0);
+        assert.deepEqual(words(target, 0, 1), [0x11]);
+        // A gang: the DMA IB comes last, so DMA's entity is the leader and counts the submission.
+        const fillIb = sdma(d).fill(target.va + 256n, 0x22, 16).dwords;
+        ibs.cpu.bytes.set(new Uint8Array(fillIb.buffer, fillIb.byteOffset, fillIb.byteLength), 4096);
+        const write = pm4(d).writeData(target.va + 512n, [0x33]).dwords;
+        ibs.cpu.bytes.set(new Uint8Array(write.buffer, write.byteOffset, write.byteLength), 6144);
+        const g = d.cs(ctx, [ibChunk(ibs.va + 6144n, write.length, H.COMPUTE), ibChunk(ibs.va + 4096n, fillIb.length, H.DMA)]);
+        assert.deepEqual(g, { errno: 'OK', seq: 1n });
+        assert.deepEqual(d.waitCs(ctx, H.DMA, g.seq, absTimeout(5000)), { errno: 'OK', busy: 0n });
+        // COMPUTE's entity handed out only the first submission's number.
+        assert.equal(d.waitCs(ctx, H.COMPUTE, 2n, 0n).errno, 'EINVAL');
+        assert.deepEqual(d.waitCs(ctx, H.COMPUTE, 1n, absTimeout(5000)), { errno: 'OK', busy: 0n });
+        d.host.idle();
+        assert.deepEqual([words(target, 256, 4), words(target, 512, 1)], [[0x22, 0x22, 0x22, 0x22], [0x33]]);
+      }));
+
     test('a BO closed while a submission still writes it stays alive until the submission\'s fence signals', () =>
       withDrm(spec, (d) => {
         const flag = d.gem(4096, D.GTT);
