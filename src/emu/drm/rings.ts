@@ -174,7 +174,7 @@ export class KernelRing implements FenceRing {
     if (this.pending.length === 0) this.headSince = performance.now();
     this.pending.push({ fence, endDw: this.wptrDw });
     const wptr = this.kind === 'pm4' ? BigInt(this.wptrDw) : BigInt(this.wptrDw) * 4n;
-    this.device.gpu.link.call({ op: 'ring-wptr', queueId: this.queueId, wptr });
+    this.device.gpu.link.post({ op: 'ring-wptr', queueId: this.queueId, wptr });
     return fence;
   }
 
