@@ -315,6 +315,8 @@ export class DrmDevice {
   private checkHangs(now: number): void {
     const status = this.gpu.link.call<EngineStatus>({ op: 'status' });
     for (const ring of this.rings.values()) {
+      // Fences the engine wrote before it reported the hang count as done, not as the hung job.
+      ring.retire(now);
       if (!ring.busy) continue;
       const q = status.queues.find((s) => s.queueId === ring.queueId);
       const hung = q?.hang ?? null;
