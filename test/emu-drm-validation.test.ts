@@ -230,6 +230,9 @@ describe('GPU virtual addresses (amdgpu_gem_va_ioctl, amdgpu_vm.c)', () => {
       const bo = d.call(kfd.KFD_IOC.ALLOC_MEMORY_OF_GPU, { va_addr: kva, size: 4096n, gpu_id: gpuId, flags: kfd.KFD_IOC_ALLOC_MEM_FLAGS.GTT | kfd.KFD_IOC_ALLOC_MEM_FLAGS.WRITABLE }, kfdFd);
       d.call(kfd.KFD_IOC.MAP_MEMORY_TO_GPU, { handle: bo.handle, device_ids_array_ptr: d.userWords([gpuId]), n_devices: 1, n_success: 0 }, kfdFd);
       assert.equal(va(d, { handle: a, va: kva, size: 4096n }), 'EINVAL');
+      // And the other way round: KFD cannot map over a GEM mapping.
+      const over = d.call(kfd.KFD_IOC.ALLOC_MEMORY_OF_GPU, { va_addr: at, size: 4096n, gpu_id: gpuId, flags: kfd.KFD_IOC_ALLOC_MEM_FLAGS.GTT | kfd.KFD_IOC_ALLOC_MEM_FLAGS.WRITABLE }, kfdFd);
+      assert.equal(d.errno(kfd.KFD_IOC.MAP_MEMORY_TO_GPU, { handle: over.handle, device_ids_array_ptr: d.userWords([gpuId]), n_devices: 1, n_success: 0 }, kfdFd), 'EINVAL');
     }));
 
   test('amdgpu_vm_bo_unmap: no mapping of the BO at that VA → ENOENT; amdgpu_vm_bo_clear_mappings cuts a mapping in two', () =>

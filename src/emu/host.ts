@@ -140,6 +140,7 @@ export class EmuHost implements Host {
       renderFds: new Map(),
       importDmabuf: (fd) => this.drm.importForKfd(fd),
       exportDmabuf: (bo) => this.drm.exportForKfd(bo),
+      renderMappings: (gpu) => this.drm.mappingsOn(gpu),
     };
     const fds = this.fds;
     this.drm = new DrmState(

@@ -103,11 +103,16 @@ export class DrmState {
     return devices[0]!.waitUntil(() => {
       for (const d of devices.slice(1)) d.progress();
       return done();
-    }, deadline, 'fences');
+    }, deadline);
   }
 
   waitFences(fences: readonly Fence[], deadline: Deadline): boolean {
     return this.waitUntil(() => fences.every(fenceSignaled), deadline);
+  }
+
+  /** Every render file's VA mappings in `gpu`'s VM. */
+  mappingsOn(gpu: EmuGpu): [bigint, bigint][] {
+    return [...this.files].filter((f) => f.gpu === gpu).flatMap((f) => f.mappings.map((m): [bigint, bigint] => [m.start, m.end]));
   }
 
   /** Runs `fn` once every device has finished what was submitted so far. */

@@ -188,6 +188,10 @@ function checkVa(k: KfdState, bo: Bo, g: EmuGpu, where: string): void {
     const [s, e] = mappedRange(other);
     if (s < end && start < e) fail('EINVAL', 'amdgpu_vm_bo_map', `VA 0x${start.toString(16)}-0x${end.toString(16)} overlaps the BO at 0x${s.toString(16)}-0x${e.toString(16)} on gpu_id ${g.gpuId} (${where})`);
   }
+  // The render files' GEM_VA mappings share the GPU's VM (ACQUIRE_VM adopts the render file's VM).
+  for (const [s, e] of k.renderMappings(g)) {
+    if (s < end && start < e) fail('EINVAL', 'amdgpu_vm_bo_map', `VA 0x${start.toString(16)}-0x${end.toString(16)} overlaps a render-node GEM mapping at 0x${s.toString(16)}-0x${e.toString(16)} on gpu_id ${g.gpuId} (${where})`);
+  }
 }
 
 export function mapMemoryToGpu(k: KfdState, arg: Uint8Array): void {

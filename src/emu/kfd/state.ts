@@ -94,6 +94,8 @@ export interface KfdState {
   readonly renderFds: Map<number, EmuGpu>;
   /** The render node's dma_buf_get + amdgpu_gem_prime_import for a dma-buf fd (throws KfdError). */
   importDmabuf: (fd: number) => DmabufImport;
+  /** The render files' GEM_VA mappings in a GPU's VM (start, exclusive end). */
+  renderMappings: (gpu: EmuGpu) => readonly (readonly [bigint, bigint])[];
   /** amdgpu_gem_prime_export of a KFD BO's memory: the dma-buf the render node then holds. */
   exportDmabuf: (bo: Bo) => KfdExport;
 }
