@@ -60,7 +60,7 @@ export function summary(stats: ServerStats): string {
   const procs = stats.sessions.length;
   const tail = rejected.length ? `; failed: ${rejected.join(', ')}` : '';
   const bugs = stats.internalErrors.length ? `; ${stats.internalErrors.length} emulator error(s), see --json-stats` : '';
-  const hangs = stats.sessions.flatMap((s) => s.hangs.map((h) => `; queue ${h.queueId} (${h.kind}) stopped: ${h.reason}`)).join('');
+  const hangs = stats.sessions.flatMap((s) => s.hangs.map((h) => (h.ring ? `; ring ${h.ring} job hung: ${h.reason}` : `; queue ${h.queueId} (${h.kind}) stopped: ${h.reason}`))).join('');
   return `amdgpu-ts emulate: ${stats.device} served ${procs} process${procs === 1 ? '' : 'es'}, ${calls} ioctls${tail}${hangs}${bugs}`;
 }
 

@@ -150,3 +150,25 @@ test('amdgpuFirmwareVersion: MEC and SDMA versions are the topology capture\'s',
   assert.equal(amdgpuFirmwareVersion(host, fd, drm.AMDGPU_INFO_FW.SDMA, 1).ver, 20);
   assert.throws(() => amdgpuFirmwareVersion(host, fd, drm.AMDGPU_INFO_FW.SDMA, 2), osError(ERRNO.EINVAL, /SDMA index 2/));
 });
+
+test('AMDGPU_INFO READ_MMR_REG: GB_ADDR_CONFIG reads what real boards read; a register off the allow-list is EFAULT ("unallowed offset" in amdgpu_info_ioctl)', () => {
+  // gfx1100 and gfx1201: Mesa's drm-shim table of real Navi 31 / Navi 48 boards; gfx90a: gfx_v9_0.c's Aldebaran constant.
+  for (const [spec, value] of [['emu:gfx1100', 0x545], ['emu:gfx1201', 0x08200545], ['emu:gfx90a', 0x22014042]] as const) {
+    const { host, fd } = emu(spec);
+    const page = host.mmap(0n, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n);
+    const read = (dword: number, count: number): void => {
+      host.ioctl(fd, drm.DRM_IOC.AMDGPU_INFO.request, drm.amdgpuInfoRequest({ query: drm.AMDGPU_INFO.READ_MMR_REG, returnPointer: page.address, returnSize: 4 * Math.max(count, 1), words: [dword, count, 0xffffffff, 0] }));
+    };
+    read(0x263e, 1);
+    assert.equal(new DataView(page.bytes.buffer, page.bytes.byteOffset).getUint32(0, true), value, spec);
+    page.bytes.fill(0xaa);
+    read(0x263e, 0); // kmalloc_array(0) is not NULL: nothing read, nothing written, success
+    assert.equal(page.bytes[0], 0xaa);
+    assert.throws(() => read(0x2004, 1), osError(ERRNO.EFAULT, /0x2004 is not readable/));
+    assert.throws(() => read(0x263e, 129), osError(ERRNO.EINVAL, /count 129/));
+  }
+  // MI300X: no public record of the value its board reads, so the emulator refuses rather than invent one.
+  const { host, fd } = emu('emu:gfx942');
+  const page = host.mmap(0n, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n);
+  assert.throws(() => host.ioctl(fd, drm.DRM_IOC.AMDGPU_INFO.request, drm.amdgpuInfoRequest({ query: drm.AMDGPU_INFO.READ_MMR_REG, returnPointer: page.address, returnSize: 4, words: [0x263e, 1, 0xffffffff, 0] })), osError(ERRNO.EFAULT, /not readable on the emulated gfx942/));
+});

@@ -26,9 +26,15 @@ export const GPU_COUNTER_FREQ_KHZ = 100_000;
 // MI300 GC 9.4.3 / SDMA 4.4.2), memory type of the product (RX 7900 XTX: GDDR6, MI210: HBM2e, MI300X: HBM3). gbAddrConfig: what amdgpu_info READ_MMR_REG
 // returns for GB_ADDR_CONFIG (soc15_get_register_value answers it from gfx.config), where known.
 export const TARGET_INFO: Readonly<Record<string, { family: number; gc: readonly [number, number, number]; sdma: readonly [number, number]; vramType: number; hasGfx: boolean; gbAddrConfig?: number }>> = {
-  gfx1100: { family: drm.AMDGPU_FAMILY.GC_11_0_0, gc: [11, 0, 0], sdma: [6, 0], vramType: drm.AMDGPU_VRAM_TYPE.GDDR6, hasGfx: true },
+  // gb_addr_config on gfx11/gfx12 is the raw register (gfx_v11_0.c / gfx_v12_0.c get_gb_addr_config); the values
+  // real Navi 31 [1002:744c] and Navi 48 [1002:7550] boards read are in Mesa's drm-shim device table
+  // (src/amd/drm-shim/amdgpu_devices.c, register 0x263e): 0x00000545 (32 pipes, 256 B interleave, 2
+  // compressed fragments, 32 packers) and 0x08200545.
+  gfx1100: { family: drm.AMDGPU_FAMILY.GC_11_0_0, gc: [11, 0, 0], sdma: [6, 0], vramType: drm.AMDGPU_VRAM_TYPE.GDDR6, hasGfx: true, gbAddrConfig: 0x00000545 },
   // RX 9070 XT (Navi 48): GC 12.0.1 and SDMA 7.0.1 (amdgpu_discovery.c: gfx_v12_0.c, sdma_v7_0.c), GDDR6.
-  gfx1201: { family: drm.AMDGPU_FAMILY.GC_12_0_0, gc: [12, 0, 1], sdma: [7, 0], vramType: drm.AMDGPU_VRAM_TYPE.GDDR6, hasGfx: true },
+  gfx1201: { family: drm.AMDGPU_FAMILY.GC_12_0_0, gc: [12, 0, 1], sdma: [7, 0], vramType: drm.AMDGPU_VRAM_TYPE.GDDR6, hasGfx: true, gbAddrConfig: 0x08200545 },
+  // MI300X: gfx_v9_4_3.c reads GB_ADDR_CONFIG raw and no public dump of its value was found, so the
+  // emulated render node refuses the read (as an unlisted register) rather than invent one.
   gfx942: { family: drm.AMDGPU_FAMILY.AI, gc: [9, 4, 3], sdma: [4, 4], vramType: drm.AMDGPU_VRAM_TYPE.HBM, hasGfx: false },
   // gfx_v9_0.c gfx_v9_0_gpu_early_init, ALDEBARAN: the fields it masks in (~0xf3e777ff) are 0x22014042;
   // the emulated chip's other (harvest-dependent) bits read as 0.
@@ -149,7 +155,10 @@ function infoResult(k: KfdState, gpu: EmuGpu, query: number, words: readonly num
   return fail('EINVAL', 'amdgpu_info_ioctl', `invalid request ${query} (query id 0x${query.toString(16)})`);
 }
 
-/** gc_9_0_offset.h mmGB_ADDR_CONFIG 0x063e in GC's first register base (0x2000): the one register libdrm reads. */
+/**
+ * The one register libdrm reads: gc_9_0_offset.h mmGB_ADDR_CONFIG 0x063e in GC's first register base (0x2000),
+ * and on gfx11/gfx12 regGB_ADDR_CONFIG 0x13de in GC segment 0 (0x1260): the same absolute dword.
+ */
 const GB_ADDR_CONFIG_DWORD = 0x263e;
 /** amdgpu_info_ioctl READ_MMR_REG: at most 128 registers; instance 0xffffffff is "broadcast". */
 const MAX_MMR_COUNT = 128;
@@ -162,13 +171,15 @@ const MAX_MMR_COUNT = 128;
  */
 function readRegisters(gpu: EmuGpu, dwordOffset: number, count: number): Uint8Array {
   const where = 'amdgpu_info_ioctl READ_MMR_REG';
-  if (count === 0 || count > MAX_MMR_COUNT) fail('EINVAL', where, `count ${count} is not 1…${MAX_MMR_COUNT}`);
+  // count 0 reads nothing and succeeds (kmalloc_array(0) is not NULL); past 128 is EINVAL.
+  if (count > MAX_MMR_COUNT) fail('EINVAL', where, `count ${count} is more than ${MAX_MMR_COUNT}`);
   const value = targetInfo(gpu).gbAddrConfig;
   const out = new Uint8Array(count * 4);
   const dv = new DataView(out.buffer);
   for (let i = 0; i < count; i++) {
     const reg = dwordOffset + i;
-    if (reg !== GB_ADDR_CONFIG_DWORD || value === undefined) fail('EINVAL', 'amdgpu_read_mm_registers', `register dword 0x${reg.toString(16)} is not readable on the emulated ${gpu.target.name}`);
+    // amdgpu_info_ioctl turns a refused register (the asic's read_register: not on its allow-list) into EFAULT.
+    if (reg !== GB_ADDR_CONFIG_DWORD || value === undefined) fail('EFAULT', `${where} (unallowed offset)`, `register dword 0x${reg.toString(16)} is not readable on the emulated ${gpu.target.name}`);
     dv.setUint32(i * 4, value, true);
   }
   return out;

@@ -48,7 +48,9 @@ export interface SessionStats {
   readonly hangs: readonly HangReport[];
 }
 
-const DRM_NAMES = new Map<number, string>(Object.values(DRM_IOC).map((d) => [d.request, d.name]));
+// drm_ioctl finds the handler by the request's number alone (libdrm's drmCommandWriteRead sends GEM_VA as
+// DRM_IOWR where the header says DRM_IOW), so requests are named by number too.
+const DRM_NAMES = new Map<number, string>(Object.values(DRM_IOC).map((d) => [d.nr, d.name]));
 const WAIT_EVENTS_NR = KFD_IOC.WAIT_EVENTS.nr;
 const ACQUIRE_VM_NR = KFD_IOC.ACQUIRE_VM.nr;
 const MAX_REASONS = 3;
@@ -60,7 +62,7 @@ const WAIT_SLICE_MS = 200;
 const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
 
 export function ioctlName(path: string, request: number): string {
-  const known = path === '/dev/kfd' ? kfdIoctlNameOf(request) : DRM_NAMES.get(request);
+  const known = path === '/dev/kfd' ? kfdIoctlNameOf(request) : DRM_NAMES.get(iocNr(request));
   return known ?? `${path === '/dev/kfd' ? 'kfd' : 'drm'} ioctl 0x${request.toString(16)} (nr 0x${iocNr(request).toString(16)})`;
 }
 
@@ -264,12 +266,16 @@ export class ServedProcess {
     await this.host.shutdown();
   }
 
+  /** User-mode queues stopped for good, then every kernel-ring job that hung (the ring itself restarts). */
   private currentHangs(): HangReport[] {
+    let queues: HangReport[] = [];
     try {
-      return this.host.engineStatus().flatMap((g) => g.queues.flatMap((q) => (q.hang ? [q.hang] : [])));
+      queues = this.host.engineStatus().flatMap((g) => g.queues.flatMap((q) => (q.hang ? [q.hang] : [])));
     } catch {
-      return [];
+      // the engines are gone: only the kernel rings' history is left
     }
+    const rings = this.host.ringHangs().map((h): HangReport => h.report ?? { queueId: -1, kind: 'ring', ring: h.ring, reason: h.reason, rptr: '', wptr: '', packets: [] });
+    return [...queues, ...rings];
   }
 
   stats(): SessionStats {
