@@ -99,7 +99,7 @@ describe('backend seam on emu:gfx1100', () => {
     assert.equal(dev.target.name, 'gfx1100');
     assert.equal(dev.node.pciAddress, node.pciAddress);
     const snapshot = dev.registerSnapshot();
-    assert.match(snapshot, /^register snapshot \(GC 11\.0\.0, [0-9a-f:.]+ resource5\):\n {2}GC\.GRBM_STATUS \(0x8010\) = 0x[0-9a-f]{8}/);
+    assert.match(snapshot, /^register snapshot \(GC 11\.0\.0, SDMA0 6\.0\.0, NBIO 4\.3\.0, [0-9a-f:.]+ resource5\):\n {2}GC\.GRBM_STATUS \(0x8010\) = 0x[0-9a-f]{8}/);
     assert.equal(snapshot, registerSnapshot(host, node.pciAddress));
     const refused = (what: RegExp) => (e: unknown) =>
       e instanceof DriverError && e.kind === 'input' && what.test(e.message) && /is not supported on the PCI diagnostic backend/.test(e.message);
