@@ -15,6 +15,7 @@
 // swizzled in 4-byte elements across the lanes (exec/vmem.ts).
 import type { GpuVm } from '../engine/vm.js';
 import { GpuFault } from '../engine/vm.js';
+import { compileBlock, type Block } from './compile/block.js';
 import { decodeInstruction, DecodeError } from './decode.js';
 import { formatInstruction } from './disasm.js';
 import { compileInstruction } from './exec/compile.js';
@@ -40,6 +41,8 @@ const current: { mem: GpuMemory | undefined } = { mem: undefined };
 const currentMem = (): GpuMemory => current.mem!;
 const shared = new Map<string, { readonly raw: Uint8Array; readonly compiled: Compiled }>();
 const SHARED_LIMIT = 1 << 16;
+/** Compiled blocks, shared the same way (a block is checked against all of its bytes). */
+const sharedBlocks = new Map<string, Block>();
 
 function sameBytes(raw: Uint8Array, view: DataView): boolean {
   if (view.byteLength < raw.length) return false;
@@ -77,10 +80,24 @@ export function familyOf(target: string): IsaFamily {
   throw new Error(`no shader core for target ${target}`);
 }
 
+/**
+ * How waves execute: `interp` decodes and runs one instruction at a time (the reference); `block`
+ * runs compiled basic blocks (compile/block.ts) and the per-instruction path wherever a block cannot
+ * be formed or would run past the wave's turn, so waves interleave exactly as in `interp`.
+ */
+export type ExecMode = 'interp' | 'block';
+export const EXEC_MODES: readonly ExecMode[] = ['interp', 'block'];
+
+export interface ShaderCoreOptions {
+  readonly exec?: ExecMode;
+}
+
 class Dispatch implements RunningDispatch {
   instructions = 0;
   private readonly ctx: CompileContext;
   private readonly code = new Map<number, Compiled>();
+  /** Blocks by start PC; null where none can start (the per-instruction path reports why). */
+  private readonly blocks = new Map<number, Block | null>();
   private readonly mem: GpuMemory;
   private readonly waves: Wave[] = [];
   private active: Wave[] = [];
@@ -91,7 +108,7 @@ class Dispatch implements RunningDispatch {
   /** The workgroup running now (one at a time). */
   private groupId: [number, number, number] = [0, 0, 0];
 
-  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm) {
+  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm, private readonly exec: ExecMode) {
     this.ctx = { family: familyOf(setup.target), waveSize: setup.waveSize };
     this.mem = new GpuMemory(vm);
     const [nx, ny, nz] = setup.workgroups;
@@ -136,17 +153,46 @@ class Dispatch implements RunningDispatch {
 
   private runWave(w: Wave, n: number): number {
     const code = this.code;
+    const blocks = this.exec === 'block' ? this.blocks : undefined;
     let i = 0;
     let pc = w.pc;
+    /** The block whose run() is executing, to find the faulting instruction by w.pc. */
+    let inBlock: Block | undefined;
     try {
       while (i < n && w.status === WaveStatus.Running) {
         pc = w.pc;
+        if (blocks) {
+          let b = blocks.get(pc);
+          if (b === undefined) b = this.blockAt(pc);
+          if (b !== null) {
+            const left = n - i;
+            if (b.length <= left) {
+              inBlock = b;
+              b.run(w);
+              inBlock = undefined;
+              i += b.length;
+            } else {
+              // The wave's turn ends inside the block: its handlers one by one, as interp would.
+              for (let k = 0; k < left; k++) {
+                pc = b.pcs[k]!;
+                w.pc = b.nexts[k]!;
+                b.handlers[k]!(w);
+              }
+              i = n;
+            }
+            continue;
+          }
+        }
         const c = code.get(pc) ?? this.compileAt(pc);
         w.pc = pc + c.size;
         c.run(w);
         i++;
       }
     } catch (e) {
+      if (inBlock) {
+        const k = inBlock.nexts.lastIndexOf(w.pc);
+        pc = inBlock.pcs[k < 0 ? 0 : k]!;
+      }
       // A memory fault of an instruction: say which wave, lane and instruction made it (what a
       // debugger would read from the halted wave; KFD's fault report has only the page).
       if (e instanceof GpuFault && !e.shader && e.client === 'shader') e.shader = { pc, lane: e.lane, workgroup: this.groupId, wave: w.waveInGroup, instruction: this.instructionText(pc) };
@@ -169,6 +215,27 @@ class Dispatch implements RunningDispatch {
     } catch {
       return '?';
     }
+  }
+
+  private blockAt(pc: number): Block | null {
+    let block: Block | null = null;
+    const m = this.vm.lookup(BigInt(pc));
+    if (m?.executable) {
+      const at = m.offset + (pc - Number(m.start));
+      const view = new DataView(m.bytes.buffer, m.bytes.byteOffset + at, Math.min(m.bytes.byteLength - at, Number(m.end) - pc));
+      const key = `${this.ctx.family}:${this.ctx.waveSize}:${pc}`;
+      const hit = sharedBlocks.get(key);
+      if (hit && sameBytes(hit.bytes, view)) block = hit;
+      else {
+        block = compileBlock(this.ctx, view, pc, currentMem) ?? null;
+        if (block) {
+          if (sharedBlocks.size >= SHARED_LIMIT) sharedBlocks.clear();
+          sharedBlocks.set(key, block);
+        }
+      }
+    }
+    this.blocks.set(pc, block);
+    return block;
   }
 
   private compileAt(pc: number): Compiled {
@@ -267,6 +334,7 @@ class Dispatch implements RunningDispatch {
   }
 }
 
-export function createShaderCore(): ShaderCore {
-  return { start: (setup, vm) => new Dispatch(setup, vm) };
+export function createShaderCore(options: ShaderCoreOptions = {}): ShaderCore {
+  const exec = options.exec ?? 'block';
+  return { start: (setup, vm) => new Dispatch(setup, vm, exec) };
 }

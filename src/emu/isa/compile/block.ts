@@ -1,0 +1,120 @@
+// The basic-block compiler: a straight run of instructions from a PC up to and including the first
+// instruction that may change the PC or stop the wave (branches, s_endpgm, barriers, traps, calls)
+// becomes one JavaScript function. Consecutive plain VALU instructions share one lane loop with EXEC
+// read once (valu-inline.ts); wait counters and hints vanish (they have no effect here); everything
+// else calls the instruction's own per-instruction handler, which stays the reference semantics.
+//
+// A block stops before an instruction that does not decode or compile, so such a word in code the
+// wave never reaches costs nothing, and the wave that does reach it faults there through the
+// per-instruction path exactly as without blocks.
+import { decodeInstruction } from '../decode.js';
+import { compileInstruction, executedAs } from '../exec/compile.js';
+import type { CompileContext, Handler } from '../exec/context.js';
+import type { GpuMemory } from '../exec/mem.js';
+import { SOPP_NO_EFFECT } from '../exec/salu.js';
+import { laneScopeArgs, LANE_SCOPE } from '../exec/valu-kernel.js';
+import type { Instruction } from '../types.js';
+import { fusedGroup, inlineVop, type Bindings, type InlineLaneOp } from './valu-inline.js';
+
+/** Instructions per block at most: bounds compile time and how far a block overshoots nothing. */
+const MAX_BLOCK = 128;
+
+export interface Block {
+  readonly start: number;
+  /** Instructions in the block (the wave's instruction count advances by this much per run). */
+  readonly length: number;
+  /** Runs every instruction of the block; w.pc must be `start`; leaves w.pc where the last one sent it. */
+  readonly run: Handler;
+  /** Per instruction: its PC, the PC after it, and its handler (partial runs, fault reports). */
+  readonly pcs: readonly number[];
+  readonly nexts: readonly number[];
+  readonly handlers: readonly Handler[];
+  /** The block's machine code, to check a cached block against the bytes at its PC. */
+  readonly bytes: Uint8Array;
+}
+
+/** May change w.pc or w.status: the block ends after it. */
+function endsBlock(ins: Instruction): boolean {
+  if (ins.encoding === 'SOPP') return !SOPP_NO_EFFECT.has(ins.op);
+  return /^s_(setpc|swappc|call|rfe|barrier)/.test(ins.op);
+}
+
+/**
+ * Compiles the block starting at `pc` from `code` (a view whose byte 0 is at `pc`), or returns
+ * undefined when its first instruction does not decode or compile (the caller's per-instruction
+ * path then reports it).
+ */
+export function compileBlock(ctx: CompileContext, code: DataView, pc: number, mem: () => GpuMemory): Block | undefined {
+  const pcs: number[] = [];
+  const nexts: number[] = [];
+  const handlers: Handler[] = [];
+  const items: (Instruction | undefined)[] = [];
+  let offset = 0;
+  while (pcs.length < MAX_BLOCK && offset < code.byteLength) {
+    let ins: Instruction;
+    let handler: Handler;
+    try {
+      ins = decodeInstruction(ctx.family, code, offset, pc + offset);
+      handler = compileInstruction(ctx, ins, mem);
+    } catch {
+      break;
+    }
+    pcs.push(pc + offset);
+    offset += ins.size;
+    nexts.push(pc + offset);
+    handlers.push(handler);
+    items.push(ins);
+    if (endsBlock(ins)) break;
+  }
+  if (pcs.length === 0) return undefined;
+  const run = generate(ctx, pc, items as Instruction[], nexts, handlers);
+  const bytes = new Uint8Array(code.buffer.slice(code.byteOffset, code.byteOffset + offset));
+  return { start: pc, length: pcs.length, run, pcs, nexts, handlers, bytes };
+}
+
+/** A field the inliner cannot place (which the handler would have refused too): keep the handler. */
+function inlineOrUndefined(ctx: CompileContext, ins: Instruction, k: number, bind: Bindings): InlineLaneOp | undefined {
+  try {
+    return inlineVop(ctx, ins, k, bind);
+  } catch {
+    return undefined;
+  }
+}
+
+function generate(ctx: CompileContext, start: number, items: readonly Instruction[], nexts: readonly number[], handlers: readonly Handler[]): Handler {
+  const bind: Bindings = new Map();
+  const lines: string[] = [];
+  let group: InlineLaneOp[] = [];
+  const flush = (): void => {
+    if (group.length) lines.push(fusedGroup(group, ctx.waveSize));
+    group = [];
+  };
+  let pcSet = false;
+  items.forEach((raw, k) => {
+    const ins = executedAs(ctx, raw);
+    pcSet = false;
+    if (ins.encoding === 'SOPP' && SOPP_NO_EFFECT.has(ins.op)) return;
+    const inline = inlineOrUndefined(ctx, ins, k, bind);
+    if (inline) {
+      group.push(inline);
+      if (inline.writesMask) flush();
+      return;
+    }
+    flush();
+    bind.set(`h${k}`, handlers[k]);
+    // Handlers expect w.pc at the next instruction (branches add to it; faults are located by it).
+    lines.push(`w.pc = ${nexts[k]}; h${k}(w);`);
+    pcSet = true;
+  });
+  flush();
+  if (!pcSet) lines.push(`w.pc = ${nexts[nexts.length - 1]};`);
+  const names = [...bind.keys()];
+  const src = `${LANE_SCOPE}
+const { ${names.join(', ')} } = B;
+return function block_${start.toString(16)}(w) {
+  const S = w.S, R = w.R, F = w.F;
+  ${lines.join('\n  ')}
+};`;
+  // Assembled only from the operation table, numbers and generated names; never from input text.
+  return new Function('K', 'X', 'B', src)(...laneScopeArgs(), Object.fromEntries(bind)) as Handler;
+}
