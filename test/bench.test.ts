@@ -55,7 +55,7 @@ describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
     assert.deepEqual(names('copy'), ['GTT→VRAM', 'VRAM→GTT', 'VRAM→VRAM'].flatMap((d) => ['4 KiB', '64 KiB', '1 MiB'].map((s) => `${d} ${s}`)));
     assert.deepEqual(names('dispatch'), ['PM4', 'AQL'].flatMap((q) => [`${q} dispatch rate`, `${q} dispatch latency median`, `${q} dispatch latency p99`]));
     assert.deepEqual(names('signal'), ['PM4 round trip median', 'PM4 round trip p99', 'SDMA round trip median', 'SDMA round trip p99']);
-    assert.equal(names('shader core').length, 2 * CORPUS_TARGETS.length, 'hash_loop and sgemm_tiled on each corpus target');
+    assert.equal(names('shader core').length, 3 * 2 * CORPUS_TARGETS.length, 'hash_loop and sgemm_tiled on each corpus target: interp, block, block vs interp');
     const sub = doc.figures.filter((f) => f.section === 'submission');
     assert.deepEqual(sub.map((f) => f.name), ['PM4 dispatch', 'AQL dispatch', 'PM4 dispatch (prepared)', 'AQL dispatch (prepared)', 'SDMA copy 4 KiB', 'emulator doorbell store']);
     const cMissing = doc.notes.find((n) => n.includes('C baseline unavailable'));

@@ -122,18 +122,27 @@ function userSgprs(info: KernelInfo, v: { packetVa: bigint; queueVa: bigint; ker
   return out;
 }
 
-export interface IsaBenchResult {
-  readonly name: string;
+export interface IsaModeResult {
   readonly instructions: number;
   readonly seconds: number;
   /** Wave instructions per second. */
   readonly ips: number;
+  /** Emulated time / plain-TS time. */
+  readonly slowdown: number;
+}
+
+export interface IsaBenchResult {
+  readonly name: string;
+  /** The same kernel run per instruction (the reference executor) and as compiled blocks, in one run. */
+  readonly interp: IsaModeResult;
+  readonly block: IsaModeResult;
   /** The same computation in plain TypeScript on the CPU. */
   readonly cpuBaselineSeconds: number;
-  readonly slowdown: number;
   /** Why the kernel could not run (the other fields are then 0). */
   readonly error?: string;
 }
+
+const NO_RESULT: IsaModeResult = { instructions: 0, seconds: 0, ips: 0, slowdown: 0 };
 
 function timed(fn: () => void): number {
   const t0 = process.hrtime.bigint();
@@ -164,9 +173,10 @@ function bestOf(runs: number, run: () => number): number {
 }
 
 /**
- * Runs the SGEMM and hash-loop corpus kernels on each target's shader core and the same work in TS,
- * each the best of `repeats` runs after a warm-up (JIT, decode caches); the TS side's inputs are made
- * outside its timing, so the ratio compares steady-state work with steady-state work.
+ * Runs the SGEMM and hash-loop corpus kernels on each target's shader core, per instruction and as
+ * compiled blocks, and the same work in TS, each the best of `repeats` runs after a warm-up (JIT,
+ * decode and block caches); the TS side's inputs are made outside its timing, so the ratios compare
+ * steady-state work with steady-state work.
  */
 export function benchIsa(repeats = 3): IsaBenchResult[] {
   const out: IsaBenchResult[] = [];
@@ -179,22 +189,28 @@ export function benchIsa(repeats = 3): IsaBenchResult[] {
       ['sgemm_tiled', sgemm, sgemmCpu(sgemm, target)],
     ];
     for (const [name, k, cpu] of cases) {
-      let instructions = 0;
-      let seconds = 0;
-      try {
-        seconds = bestOf(repeats, () => {
-          const r = runKernelOnShaderCore(k, target);
+      const timedMode = (exec: ExecMode): { instructions: number; seconds: number } => {
+        let instructions = 0;
+        const seconds = bestOf(repeats, () => {
+          const r = runKernelOnShaderCore(k, target, undefined, exec);
           instructions = r.instructions;
           return r.seconds;
         });
+        return { instructions, seconds };
+      };
+      let interp, block;
+      try {
+        interp = timedMode('interp');
+        block = timedMode('block');
       } catch (e) {
-        out.push({ name: `${name} (${target})`, instructions, seconds, ips: 0, cpuBaselineSeconds: 0, slowdown: 0, error: (e as Error).message });
+        out.push({ name: `${name} (${target})`, interp: NO_RESULT, block: NO_RESULT, cpuBaselineSeconds: 0, error: (e as Error).message });
         continue;
       }
       let sink = 0;
       const cpuSeconds = bestOf(repeats, () => timed(() => void (sink ^= cpu())));
       if (Number.isNaN(sink)) throw new Error(`${name}: the TS baseline produced NaN`);
-      out.push({ name: `${name} (${target})`, instructions, seconds, ips: instructions / seconds, cpuBaselineSeconds: cpuSeconds, slowdown: seconds / cpuSeconds });
+      const result = (m: { instructions: number; seconds: number }): IsaModeResult => ({ ...m, ips: m.instructions / m.seconds, slowdown: m.seconds / cpuSeconds });
+      out.push({ name: `${name} (${target})`, interp: result(interp), block: result(block), cpuBaselineSeconds: cpuSeconds });
     }
   }
   return out;
