@@ -47,14 +47,27 @@ function scalarExpr(ctx: CompileContext, code: number, kind: OperandKind, litera
   return `${name}(w)`;
 }
 
+/** SDWA select code of the whole dword: no extraction. */
+const SDWA_DWORD = 6;
+
+/** Source text of an SDWA source select (byte 0-3 / word 0-1, zero- or sign-extended) of `x`, as valu-compile's modifier pass computes it. */
+function sdwaSelect(x: string, sel: number, sext: boolean): string {
+  const shift = sel < 4 ? sel * 8 : (sel - 4) * 16;
+  const width = sel < 4 ? 8 : 16;
+  return sext ? `((${x}) << ${32 - shift - width}) >> ${32 - width}` : `((${x}) >>> ${shift}) & ${(1 << width) - 1}`;
+}
+
 /** The inlined form of VALU instruction `ins` (number k in its block), or undefined when it has none. */
 export function inlineVop(ctx: CompileContext, ins: Instruction, k: number, bind: Bindings): InlineLaneOp | undefined {
-  if (!ENCODINGS.has(ins.encoding) || ins.ext !== undefined || laneHandler(ctx, ins)) return undefined;
+  if (!ENCODINGS.has(ins.encoding) || (ins.ext !== undefined && ins.ext !== 'sdwa') || laneHandler(ctx, ins)) return undefined;
   const spec = valuSpec(ins.op);
   if (!spec || !INLINE_RESULT.has(spec.dst) || !spec.src.every((t) => INLINE_SOURCE.has(t))) return undefined;
   const o = vopOperands(ctx, ins);
-  if (o.dpp || o.sdwaDst || o.writesExec || o.dstHi || o.omod !== 0 || o.clamp) return undefined;
-  if (o.mods.some((m) => m.hiHalf || m.abs || m.neg || m.sdwaSel !== undefined)) return undefined;
+  if (o.dpp || (o.sdwaDst && o.sdwaDst.sel !== SDWA_DWORD) || o.writesExec || o.dstHi || o.omod !== 0 || o.clamp) return undefined;
+  if (o.mods.some((m) => m.hiHalf || m.abs || m.neg)) return undefined;
+  // SDWA source selects are inlined for integer sources; float sources keep the handler.
+  const selects = o.mods.map((m) => (m.sdwaSel === undefined || m.sdwaSel === SDWA_DWORD ? undefined : { sel: m.sdwaSel, sext: m.sdwaSext ?? false }));
+  if (selects.some((x, s) => x && spec.src[s] !== 'u32' && spec.src[s] !== 'i32')) return undefined;
   const writesMask = o.maskDst !== undefined;
   if (spec.dst === 'mask' && !writesMask) return undefined;
   const before: string[] = [];
@@ -77,13 +90,20 @@ export function inlineVop(ctx: CompileContext, ins: Instruction, k: number, bind
       loads.push(load(t, s));
       continue;
     }
+    const select = selects[s];
     if (code >= 256) {
+      if (select) {
+        const raw = sdwaSelect(`R[${vectorRow(code)} + l]`, select.sel, select.sext);
+        loads.push(`const ${names[s]} = ${t === 'i32' ? `(${raw}) | 0` : `(${raw}) >>> 0`};`);
+        continue;
+      }
       consts.push(`const s${names[s]} = ${vectorRow(code)}, t${names[s]} = 1;`);
       loads.push(load(t, s));
       continue;
     }
     const v = `v${k}_${s}`;
-    const lo = scalarExpr(ctx, code, kindOf(t), ins.literal, false, `${v}r`, bind);
+    const read = scalarExpr(ctx, code, kindOf(t), ins.literal, false, `${v}r`, bind);
+    const lo = select ? `(${sdwaSelect(read, select.sel, select.sext)})` : read;
     const wide = t === 'u64' || t === 'f64';
     const hi = wide ? scalarExpr(ctx, code, kindOf(t), ins.literal, true, `${v}rh`, bind) : '';
     const n = names[s]!;
