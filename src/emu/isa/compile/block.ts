@@ -13,8 +13,11 @@ import type { CompileContext, Handler } from '../exec/context.js';
 import type { GpuMemory } from '../exec/mem.js';
 import { SOPP_NO_EFFECT } from '../exec/salu.js';
 import { laneScopeArgs, LANE_SCOPE } from '../exec/valu-kernel.js';
+import { LdsSpace } from '../exec/lds-space.js';
+import type { Wave } from '../exec/wave.js';
 import type { Instruction } from '../types.js';
-import { fusedGroup, inlineVop, type Bindings, type InlineLaneOp } from './valu-inline.js';
+import { inlineDs } from './lds-inline.js';
+import { fusedGroup, inlineVop, readsAny, writesExec, type Bindings, type InlineLaneOp } from './valu-inline.js';
 
 /** Instructions per block at most: bounds compile time and how far a block overshoots nothing. */
 const MAX_BLOCK = 128;
@@ -75,39 +78,89 @@ export function compileBlock(ctx: CompileContext, code: DataView, pc: number, me
 /** A field the inliner cannot place (which the handler would have refused too): keep the handler. */
 function inlineOrUndefined(ctx: CompileContext, ins: Instruction, k: number, bind: Bindings): InlineLaneOp | undefined {
   try {
-    return inlineVop(ctx, ins, k, bind);
+    return inlineVop(ctx, ins, k, bind) ?? inlineDs(ins, k);
   } catch {
     return undefined;
   }
 }
 
+/**
+ * Scalar ALU operations whose only effects are their SGPR destination (one or two dwords) and SCC, and
+ * which cannot fault at run time: inside a fused VALU group they may run after the group's loop
+ * (see generate) when no later instruction of the group reads what they write.
+ */
+const PURE_SALU = /^s_(add|sub|addc|subb|min|max|and|or|xor|andn2|orn2|nand|nor|xnor|lshl|lshr|ashr|lshl[1-4]_add|mul|mul_hi|cselect|bfe|bfm|absdiff|mov|cmov|not|movk|cmovk|addk|mulk|cmpk?_(eq|lg|gt|ge|lt|le)|bitcmp[01])_[biu](32|64)$/;
+const SALU_ENCODINGS = new Set(['SOP1', 'SOP2', 'SOPC', 'SOPK']);
+/** Lowest SGPR code a deferred SALU result may not touch: M0/EXEC (125..127) and above. */
+const FIRST_SPECIAL_DST = 125;
+
+/** The SGPRs a pure SALU operation writes (both dwords of a pair, conservatively), or undefined when it is not deferrable. */
+function deferrableWrites(ins: Instruction): number[] | undefined {
+  if (!SALU_ENCODINGS.has(ins.encoding) || !PURE_SALU.test(ins.op)) return undefined;
+  const sdst = ins.fields.sdst;
+  if (ins.encoding === 'SOPC' || sdst === undefined) return [];
+  if (sdst + 1 >= FIRST_SPECIAL_DST) return undefined;
+  return [sdst, sdst + 1];
+}
+
+/**
+ * The block's source. Plain VALU instructions gather into groups that run as one lane loop; a group
+ * holds together while no member reads (before the loop) an SGPR that an earlier member writes after
+ * it, and a pure SALU instruction met inside a group runs right after the group's loop when the VALU
+ * members after it neither read its destination nor write masks. Everything else is a handler call.
+ */
 function generate(ctx: CompileContext, start: number, items: readonly Instruction[], nexts: readonly number[], handlers: readonly Handler[]): Handler {
-  const bind: Bindings = new Map();
+  const bind: Bindings = new Map([['ldsSpace', (w: Wave) => LdsSpace.of(w)]]);
   const lines: string[] = [];
   let group: InlineLaneOp[] = [];
+  /** SGPRs the open group writes after its loop: its members' masks and the deferred SALU results. */
+  const written = new Set<number>();
+  let deferred: string[] = [];
+  /** LDS accesses of the open group. */
+  let lds: 'none' | 'loads' | 'store' = 'none';
+  const call = (k: number): string => {
+    bind.set(`h${k}`, handlers[k]);
+    // Handlers expect w.pc at the next instruction (branches add to it; faults are located by it).
+    return `w.pc = ${nexts[k]}; h${k}(w);`;
+  };
   const flush = (): void => {
     if (group.length) lines.push(fusedGroup(group, ctx.waveSize));
+    lines.push(...deferred);
     group = [];
+    deferred = [];
+    written.clear();
+    lds = 'none';
   };
-  let pcSet = false;
   items.forEach((raw, k) => {
     const ins = executedAs(ctx, raw);
-    pcSet = false;
     if (ins.encoding === 'SOPP' && SOPP_NO_EFFECT.has(ins.op)) return;
     const inline = inlineOrUndefined(ctx, ins, k, bind);
-    if (inline) {
+    if (inline?.kind === 'lds') {
+      // Lanes share the LDS: a store must not meet, in one loop, any other access of the group.
+      if (lds === 'store' || (!inline.load && lds === 'loads')) flush();
       group.push(inline);
-      if (inline.writesMask) flush();
+      lds = inline.load ? 'loads' : 'store';
+      return;
+    }
+    if (inline) {
+      if (readsAny(inline, written) || (deferred.length > 0 && inline.maskWrites.length > 0)) flush();
+      group.push(inline);
+      for (const r of inline.maskWrites) written.add(r);
+      if (writesExec(inline)) flush();
+      return;
+    }
+    const writes = group.length > 0 ? deferrableWrites(ins) : undefined;
+    if (writes) {
+      deferred.push(call(k));
+      for (const r of writes) written.add(r);
       return;
     }
     flush();
-    bind.set(`h${k}`, handlers[k]);
-    // Handlers expect w.pc at the next instruction (branches add to it; faults are located by it).
-    lines.push(`w.pc = ${nexts[k]}; h${k}(w);`);
-    pcSet = true;
+    lines.push(call(k));
   });
   flush();
-  if (!pcSet) lines.push(`w.pc = ${nexts[nexts.length - 1]};`);
+  // A block that ends without a control instruction continues at the next one.
+  if (!endsBlock(items[items.length - 1]!)) lines.push(`w.pc = ${nexts[nexts.length - 1]};`);
   const names = [...bind.keys()];
   const src = `${LANE_SCOPE}
 const { ${names.join(', ')} } = B;
