@@ -119,6 +119,8 @@ class Dispatch implements RunningDispatch {
 
   step(budget: number): 'running' | 'done' {
     current.mem = this.mem;
+    // Mappings may have changed between steps (the host unmapped a buffer): resolve them afresh.
+    this.mem.forget();
     let left = budget;
     while (left > 0) {
       if (this.active.length === 0) {

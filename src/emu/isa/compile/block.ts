@@ -16,7 +16,9 @@ import { laneScopeArgs, LANE_SCOPE } from '../exec/valu-kernel.js';
 import { LdsSpace } from '../exec/lds-space.js';
 import type { Wave } from '../exec/wave.js';
 import type { Instruction } from '../types.js';
+import { GpuFault } from '../../engine/vm.js';
 import { inlineDs } from './lds-inline.js';
+import { inlineGlobal } from './vmem-inline.js';
 import { fusedGroup, inlineVop, readsAny, writesExec, type Bindings, type InlineLaneOp } from './valu-inline.js';
 
 /** Instructions per block at most: bounds compile time and how far a block overshoots nothing. */
@@ -70,7 +72,7 @@ export function compileBlock(ctx: CompileContext, code: DataView, pc: number, me
     if (endsBlock(ins)) break;
   }
   if (pcs.length === 0) return undefined;
-  const run = generate(ctx, pc, items as Instruction[], nexts, handlers);
+  const run = generate(ctx, pc, items as Instruction[], nexts, handlers, mem);
   const bytes = new Uint8Array(code.buffer.slice(code.byteOffset, code.byteOffset + offset));
   return { start: pc, length: pcs.length, run, pcs, nexts, handlers, bytes };
 }
@@ -109,8 +111,16 @@ function deferrableWrites(ins: Instruction): number[] | undefined {
  * it, and a pure SALU instruction met inside a group runs right after the group's loop when the VALU
  * members after it neither read its destination nor write masks. Everything else is a handler call.
  */
-function generate(ctx: CompileContext, start: number, items: readonly Instruction[], nexts: readonly number[], handlers: readonly Handler[]): Handler {
-  const bind: Bindings = new Map([['ldsSpace', (w: Wave) => LdsSpace.of(w)]]);
+function inlineGlobalOrUndefined(ctx: CompileContext, ins: Instruction, k: number, next: number, bind: Bindings): string | undefined {
+  try {
+    return inlineGlobal(ctx, ins, k, next, bind);
+  } catch {
+    return undefined;
+  }
+}
+
+function generate(ctx: CompileContext, start: number, items: readonly Instruction[], nexts: readonly number[], handlers: readonly Handler[], mem: () => GpuMemory): Handler {
+  const bind: Bindings = new Map<string, unknown>([['ldsSpace', (w: Wave) => LdsSpace.of(w)], ['memOf', mem], ['GpuFault', GpuFault]]);
   const lines: string[] = [];
   let group: InlineLaneOp[] = [];
   /** SGPRs the open group writes after its loop: its members' masks and the deferred SALU results. */
@@ -147,6 +157,12 @@ function generate(ctx: CompileContext, start: number, items: readonly Instructio
       group.push(inline);
       for (const r of inline.maskWrites) written.add(r);
       if (writesExec(inline)) flush();
+      return;
+    }
+    const global = inlineGlobalOrUndefined(ctx, ins, k, nexts[k]!, bind);
+    if (global) {
+      flush();
+      lines.push(global);
       return;
     }
     const writes = group.length > 0 ? deferrableWrites(ins) : undefined;
