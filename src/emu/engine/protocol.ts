@@ -76,4 +76,6 @@ export interface EngineSetup {
   readonly reports: SharedArrayBuffer;
   readonly inject: readonly string[];
   readonly paused: boolean;
+  /** The shader core's execution mode (compiled blocks or per instruction). */
+  readonly exec: 'block' | 'interp';
 }

@@ -63,6 +63,8 @@ export interface EmuOptions {
   readonly inject: readonly FaultInjection[];
   /** `paused`: engines consume submitted work without executing it (for submission-cost benchmarks). */
   readonly engines: 'run' | 'paused';
+  /** How the shader core runs waves: compiled basic blocks (default) or instruction by instruction (the reference). */
+  readonly exec: 'block' | 'interp';
 }
 
 export interface DeviceSpec {
@@ -80,7 +82,7 @@ export class DeviceSpecError extends InputError {
   }
 }
 
-/** Parses `emu:<model>[?kfd=11|17][&inject=a,b][&engines=paused]`. */
+/** Parses `emu:<model>[?kfd=11|17][&inject=a,b][&engines=paused][&exec=interp|block]`. */
 export function parseEmuSpec(spec: string): DeviceSpec {
   const m = /^emu:([a-z0-9]+)(?:\?(.*))?$/.exec(spec);
   const known = [...MODELS.keys()].map((k) => `emu:${k}`).join(', ');
@@ -90,6 +92,7 @@ export function parseEmuSpec(spec: string): DeviceSpec {
   let kfdMinor = 17;
   let inject: FaultInjection[] = [];
   let engines: EmuOptions['engines'] = 'run';
+  let exec: EmuOptions['exec'] = 'block';
   for (const part of (m[2] ?? '').split('&').filter(Boolean)) {
     const [key, value = ''] = part.split('=');
     if (key === 'kfd') {
@@ -102,9 +105,12 @@ export function parseEmuSpec(spec: string): DeviceSpec {
     } else if (key === 'engines') {
       if (value !== 'run' && value !== 'paused') throw new DeviceSpecError(`engines=${value}: expected run or paused`);
       engines = value;
+    } else if (key === 'exec') {
+      if (value !== 'block' && value !== 'interp') throw new DeviceSpecError(`exec=${value}: expected block or interp`);
+      exec = value;
     } else {
-      throw new DeviceSpecError(`unknown emulator option "${key}" (known: kfd, inject, engines)`);
+      throw new DeviceSpecError(`unknown emulator option "${key}" (known: kfd, inject, engines, exec)`);
     }
   }
-  return { model, options: { kfdMinor, inject, engines }, spec };
+  return { model, options: { kfdMinor, inject, engines, exec }, spec };
 }

@@ -159,14 +159,20 @@ function longHashLoop(rounds: number): CorpusKernel {
   };
 }
 
-/** Both sides keep running untimed for this long first, so the JIT has settled before the clock starts. */
+/**
+ * Every side keeps running untimed for this long, and at least WARMUP_RUNS times, first, so the JIT
+ * has settled before the clock starts (compiled blocks are functions of their own that V8 optimizes
+ * only after they have run a while).
+ */
 const WARMUP_MS = 150;
+const WARMUP_RUNS = 10;
 
 /** The best of `runs` timings after warming up; `run` returns one run's seconds. */
 function bestOf(runs: number, run: () => number): number {
   const warm = performance.now() + WARMUP_MS;
+  let n = 0;
   do run();
-  while (performance.now() < warm);
+  while (++n < WARMUP_RUNS || performance.now() < warm);
   let best = Infinity;
   for (let i = 0; i < runs; i++) best = Math.min(best, run());
   return best;

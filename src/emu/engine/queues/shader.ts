@@ -4,11 +4,11 @@ import type { ShaderCore } from '../../isa/types.js';
 
 let core: ShaderCore | null | undefined;
 
-export async function loadShaderCore(): Promise<void> {
+export async function loadShaderCore(exec: 'block' | 'interp'): Promise<void> {
   const path = '../../isa/core.js';
   try {
-    const mod = (await import(path)) as { createShaderCore?: () => ShaderCore };
-    core = mod.createShaderCore ? mod.createShaderCore() : null;
+    const mod = (await import(path)) as { createShaderCore?: (options: { exec: 'block' | 'interp' }) => ShaderCore };
+    core = mod.createShaderCore ? mod.createShaderCore({ exec }) : null;
   } catch (e) {
     if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
     core = null;
