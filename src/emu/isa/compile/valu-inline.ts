@@ -159,25 +159,47 @@ export function readsAny(op: ValuLaneOp, written: ReadonlySet<number>): boolean 
 
 export const writesExec = (op: ValuLaneOp): boolean => op.maskWrites.includes(EXEC_LO) || op.maskWrites.includes(EXEC_HI);
 
+/** The fused multiply-add body: its common case (the binary64 sum is already a binary32 value) inline. */
+const FMA_F32 = 'fmaF32(a, b, c)';
+
 /**
- * The per-lane statements of a group. `rows` tracks, for the lane being computed, which register
- * rows hold their current value in a local (`value`) and which of those still owe memory their store
- * (`owed`); a row read as float goes to memory, so its owed store is made first.
+ * The per-lane statements of a group. For the lane being computed, `u32` and `f32` say which register
+ * rows hold their current value in a local (as the row's bits read as uint32 / as binary32), and `owed`
+ * which of those locals memory has not received yet; a read that needs memory makes the owed store
+ * first. A binary32 local is always fround()ed, so it equals what the row would read back, NaN included.
  */
 function laneStatements(ops: readonly InlineLaneOp[]): string {
-  const value = new Map<number, string>();
-  const owed = new Map<number, string>();
+  const u32 = new Map<number, string>();
+  const f32 = new Map<number, string>();
+  const owed = new Map<number, { readonly name: string; readonly float: boolean }>();
   const out: string[] = [];
   const settle = (row: number): void => {
-    const v = owed.get(row);
-    if (v !== undefined) out.push(`R[${row} + l] = ${v};`);
+    const o = owed.get(row);
+    if (o) out.push(o.float ? `F[${row} + l] = ${o.name};` : `R[${row} + l] = ${o.name};`);
     owed.delete(row);
   };
   const forget = (row: number): void => {
     owed.delete(row);
-    value.delete(row);
+    u32.delete(row);
+    f32.delete(row);
   };
-  const u32Of = (row: number): string => value.get(row) ?? `R[${row} + l]`;
+  const u32Of = (row: number): string => {
+    const v = u32.get(row);
+    if (v !== undefined) return v;
+    settle(row);
+    return `R[${row} + l]`;
+  };
+  const f32Of = (row: number): string => {
+    const v = f32.get(row);
+    if (v !== undefined) return v;
+    settle(row);
+    return `F[${row} + l]`;
+  };
+  const define = (row: number, name: string, float: boolean): void => {
+    forget(row);
+    (float ? f32 : u32).set(row, name);
+    owed.set(row, { name, float });
+  };
   const names = ['a', 'b', 'c'];
   for (const op of ops) {
     if (op.kind === 'lds') {
@@ -209,8 +231,7 @@ function laneStatements(ops: readonly InlineLaneOp[]): string {
           loads.push(`const ${n}_lo = ${u32Of(row)}, ${n}_hi = ${u32Of(row + LANES)};`);
           return;
         case 'f32':
-          settle(row);
-          loads.push(`const ${n} = F[${row} + l];`);
+          loads.push(`const ${n} = ${f32Of(row)};`);
           return;
         case 'f64':
           settle(row);
@@ -225,31 +246,28 @@ function laneStatements(ops: readonly InlineLaneOp[]): string {
     const e = op.spec.body;
     const D = op.D;
     const x = `x${k}`;
-    switch (op.spec.dst) {
-      case 'u32':
-        out.push(op.spec.carry
-          ? `let ${x} = 0; { ${loads.join(' ')} let r = 0, co = 0; ${e}; ${x} = r >>> 0; ${carry} }`
-          : `let ${x} = 0; { ${loads.join(' ')} ${x} = (${e}) >>> 0; }`);
-        value.set(D, x);
-        owed.set(D, x);
-        break;
-      case 'u64':
-        out.push(`let ${x}lo = 0, ${x}hi = 0; { ${loads.join(' ')} let lo = 0, hi = 0, co = 0; ${e}; ${x}lo = lo >>> 0; ${x}hi = hi >>> 0; ${carry} }`);
-        value.set(D, `${x}lo`);
-        owed.set(D, `${x}lo`);
-        value.set(D + LANES, `${x}hi`);
-        owed.set(D + LANES, `${x}hi`);
-        break;
-      case 'mask':
-        out.push(`{ ${loads.join(' ')} if (${e}) { ${setMask} } }`);
-        break;
-      default: {
-        // Float results go to memory the way the per-instruction kernel writes them.
-        forget(D);
-        if (op.spec.dst === 'f64') forget(D + LANES);
-        const text = store(op.spec, 'keep').replace(/\bmLo\b/g, `m${k}Lo`).replace(/\bmHi\b/g, `m${k}Hi`);
-        out.push(`{ const D = ${D}; ${loads.join(' ')} ${text} }`);
-      }
+    if (op.spec.dst === 'u32') {
+      out.push(op.spec.carry
+        ? `let ${x} = 0; { ${loads.join(' ')} let r = 0, co = 0; ${e}; ${x} = r >>> 0; ${carry} }`
+        : `let ${x} = 0; { ${loads.join(' ')} ${x} = (${e}) >>> 0; }`);
+      define(D, x, false);
+    } else if (op.spec.dst === 'u64') {
+      out.push(`let ${x}lo = 0, ${x}hi = 0; { ${loads.join(' ')} let lo = 0, hi = 0, co = 0; ${e}; ${x}lo = lo >>> 0; ${x}hi = hi >>> 0; ${carry} }`);
+      define(D, `${x}lo`, false);
+      define(D + LANES, `${x}hi`, false);
+    } else if (op.spec.dst === 'f32' && !op.spec.carry) {
+      const value = e === FMA_F32 ? `fmaSum === fmaR ? fmaR : fmaF32(a, b, c)` : `fround(${e})`;
+      const pre = e === FMA_F32 ? 'const fmaSum = a * b + c, fmaR = fround(fmaSum);' : '';
+      out.push(`let ${x} = 0; { ${loads.join(' ')} ${pre} ${x} = ${value}; }`);
+      define(D, x, true);
+    } else if (op.spec.dst === 'mask') {
+      out.push(`{ ${loads.join(' ')} if (${e}) { ${setMask} } }`);
+    } else {
+      // Other results go to memory the way the per-instruction kernel writes them.
+      forget(D);
+      if (op.spec.dst === 'f64') forget(D + LANES);
+      const text = store(op.spec, 'keep').replace(/\bmLo\b/g, `m${k}Lo`).replace(/\bmHi\b/g, `m${k}Hi`);
+      out.push(`{ const D = ${D}; ${loads.join(' ')} ${text} }`);
     }
   }
   for (const row of [...owed.keys()]) settle(row);
