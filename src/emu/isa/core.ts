@@ -174,11 +174,18 @@ class Dispatch implements RunningDispatch {
               inBlock = undefined;
               i += b.length;
             } else {
-              // The wave's turn ends inside the block: its handlers one by one, as interp would.
-              for (let k = 0; k < left; k++) {
-                pc = b.pcs[k]!;
-                w.pc = b.nexts[k]!;
-                b.handlers[k]!(w);
+              // The wave's turn ends inside the block: exactly its first `left` instructions, as interp would.
+              const prefix = b.prefix(left);
+              if (prefix) {
+                inBlock = b;
+                prefix(w);
+                inBlock = undefined;
+              } else {
+                for (let k = 0; k < left; k++) {
+                  pc = b.pcs[k]!;
+                  w.pc = b.nexts[k]!;
+                  b.handlers[k]!(w);
+                }
               }
               i = n;
             }

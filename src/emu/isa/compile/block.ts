@@ -36,7 +36,15 @@ export interface Block {
   readonly handlers: readonly Handler[];
   /** The block's machine code, to check a cached block against the bytes at its PC. */
   readonly bytes: Uint8Array;
+  /**
+   * Runs only the first `count` instructions (a wave's turn that ends inside the block), compiled once
+   * the same prefix has been asked for often enough; until then, undefined (run the handlers).
+   */
+  prefix(count: number): Handler | undefined;
 }
+
+/** Partial runs of one prefix before it is compiled (most blocks never need one). */
+const PREFIX_HOT = 8;
 
 /** May change w.pc or w.status: the block ends after it. */
 function endsBlock(ins: Instruction): boolean {
@@ -72,9 +80,22 @@ export function compileBlock(ctx: CompileContext, code: DataView, pc: number, me
     if (endsBlock(ins)) break;
   }
   if (pcs.length === 0) return undefined;
-  const run = generate(ctx, pc, items as Instruction[], nexts, handlers, mem);
+  const instructions = items as Instruction[];
+  const run = generate(ctx, pc, instructions, nexts, handlers, mem);
   const bytes = new Uint8Array(code.buffer.slice(code.byteOffset, code.byteOffset + offset));
-  return { start: pc, length: pcs.length, run, pcs, nexts, handlers, bytes };
+  const prefixes = new Map<number, Handler | number>();
+  const prefix = (count: number): Handler | undefined => {
+    const p = prefixes.get(count) ?? 0;
+    if (typeof p === 'function') return p;
+    if (p + 1 < PREFIX_HOT) {
+      prefixes.set(count, p + 1);
+      return undefined;
+    }
+    const compiled = generate(ctx, pc, instructions.slice(0, count), nexts.slice(0, count), handlers.slice(0, count), mem);
+    prefixes.set(count, compiled);
+    return compiled;
+  };
+  return { start: pc, length: pcs.length, run, pcs, nexts, handlers, bytes, prefix };
 }
 
 /** A field the inliner cannot place (which the handler would have refused too): keep the handler. */
