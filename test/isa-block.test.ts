@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { compileBlock } from '../src/emu/isa/compile/block.js';
 import { GpuFault } from '../src/emu/engine/vm.js';
 import type { GpuMemory } from '../src/emu/isa/exec/mem.js';
-import { CORPUS, CORPUS_TARGETS } from '../src/harness/corpus/index.js';
+import { CORPUS, CORPUS_TARGETS, corpusKernel, type CorpusKernel } from '../src/harness/corpus/index.js';
 import { runCorpusKernel, type HarnessRun } from './support/isa-harness.js';
 import type { ExecMode } from '../src/emu/isa/core.js';
 
@@ -48,6 +48,18 @@ for (const target of CORPUS_TARGETS) {
     });
   }
 }
+
+test('a long uniform loop (wave turns end inside blocks, their prefixes get compiled) agrees bit for bit on every target', () => {
+  const base = corpusKernel('hash_loop');
+  const long: CorpusKernel = { ...base, args: (ctx) => base.args(ctx).map((a) => (a.name === 'rounds' && a.kind === 'u32' ? { ...a, value: 300 } : a)) };
+  for (const target of CORPUS_TARGETS) {
+    const [interp, block] = (['interp', 'block'] as ExecMode[]).map((mode) => runCorpusKernel(long, target, undefined, mode));
+    assert.equal(block!.instructions, interp!.instructions, target);
+    assert.ok(Buffer.from(block!.outputs.get('out')!).equals(Buffer.from(interp!.outputs.get('out')!)), `${target}: out differs`);
+    // The loop body is ~15-22 instructions and a turn 256: most turns end inside the loop's block.
+    assert.ok(interp!.instructions > 300 * 15 * 4, `${target}: ${interp!.instructions} instructions`);
+  }
+});
 
 const noMemory = (): GpuMemory => {
   throw new Error('no memory access expected');
