@@ -41,8 +41,12 @@ const current: { mem: GpuMemory | undefined } = { mem: undefined };
 const currentMem = (): GpuMemory => current.mem!;
 const shared = new Map<string, { readonly raw: Uint8Array; readonly compiled: Compiled }>();
 const SHARED_LIMIT = 1 << 16;
-/** Compiled blocks, shared the same way (a block is checked against all of its bytes). */
+/**
+ * Compiled blocks, shared the same way (a block is checked against all of its bytes). A block holds a
+ * generated function and its handlers, far more than one handler: fewer of them are kept.
+ */
 const sharedBlocks = new Map<string, Block>();
+const SHARED_BLOCKS_LIMIT = 1 << 12;
 
 function sameBytes(raw: Uint8Array, view: DataView): boolean {
   if (view.byteLength < raw.length) return false;
@@ -238,7 +242,7 @@ class Dispatch implements RunningDispatch {
       else {
         block = compileBlock(this.ctx, view, pc, currentMem) ?? null;
         if (block) {
-          if (sharedBlocks.size >= SHARED_LIMIT) sharedBlocks.clear();
+          if (sharedBlocks.size >= SHARED_BLOCKS_LIMIT) sharedBlocks.clear();
           sharedBlocks.set(key, block);
         }
       }

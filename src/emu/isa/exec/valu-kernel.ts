@@ -20,7 +20,7 @@ const strides = ['ta', 'tb', 'tc'];
 const offsets = ['sa', 'sb', 'sc'];
 
 /** The statement that reads source k of type t for lane l (row offset sa/sb/sc, lane stride ta/tb/tc). */
-export function load(t: LaneType, k: number): string {
+function load(t: LaneType, k: number): string {
   const v = names[k]!;
   const i = `${offsets[k]} + l * ${strides[k]}`;
   switch (t) {
@@ -37,7 +37,7 @@ export function load(t: LaneType, k: number): string {
   }
 }
 
-export const setMask = 'if (l < 32) mLo |= 1 << l; else mHi |= 1 << (l - 32);';
+const setMask = 'if (l < 32) mLo |= 1 << l; else mHi |= 1 << (l - 32);';
 
 /** The statement that writes lane l's result to row offset D (or its bit to mLo/mHi). */
 export function store(spec: OpSpec, half: HalfPlacement): string {
