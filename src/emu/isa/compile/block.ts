@@ -1,8 +1,11 @@
 // The basic-block compiler: a straight run of instructions from a PC up to and including the first
 // instruction that may change the PC or stop the wave (branches, s_endpgm, barriers, traps, calls)
-// becomes one JavaScript function. Consecutive plain VALU instructions share one lane loop with EXEC
-// read once (valu-inline.ts); wait counters and hints vanish (they have no effect here); everything
-// else calls the instruction's own per-instruction handler, which stays the reference semantics.
+// becomes one JavaScript function, generated once and shared by every dispatch whose code has the same
+// bytes there. Inside it, plain VALU instructions and DS dword accesses share one lane loop with EXEC
+// read once and 32-bit results kept in locals (valu-inline.ts, lds-inline.ts); GLOBAL dword accesses
+// get a loop of their own (vmem-inline.ts); wait counters and hints vanish (they have no effect here);
+// everything else calls the instruction's per-instruction handler, which stays the reference semantics
+// (core.ts runs the same handlers one by one with exec 'interp', and the tests hold the two to the bit).
 //
 // A block stops before an instruction that does not decode or compile, so such a word in code the
 // wave never reaches costs nothing, and the wave that does reach it faults there through the
@@ -21,7 +24,7 @@ import { inlineDs } from './lds-inline.js';
 import { inlineGlobal } from './vmem-inline.js';
 import { fusedGroup, inlineVop, readsAny, writesExec, type Bindings, type InlineLaneOp } from './valu-inline.js';
 
-/** Instructions per block at most: bounds compile time and how far a block overshoots nothing. */
+/** Instructions per block at most: bounds the size of one generated function. */
 const MAX_BLOCK = 128;
 
 export interface Block {
