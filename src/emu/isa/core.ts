@@ -171,28 +171,22 @@ class Dispatch implements RunningDispatch {
           let b = blocks.get(pc);
           if (b === undefined) b = this.blockAt(pc);
           if (b !== null) {
-            const left = n - i;
-            if (b.length <= left) {
+            // A turn ending inside the block runs exactly its first `left` instructions, as interp would.
+            const count = Math.min(b.length, n - i);
+            const fn = count === b.length ? (b.run ?? b.compiled()) : b.prefix(count);
+            if (fn) {
               inBlock = b;
-              b.run(w);
+              fn(w);
               inBlock = undefined;
-              i += b.length;
             } else {
-              // The wave's turn ends inside the block: exactly its first `left` instructions, as interp would.
-              const prefix = b.prefix(left);
-              if (prefix) {
-                inBlock = b;
-                prefix(w);
-                inBlock = undefined;
-              } else {
-                for (let k = 0; k < left; k++) {
-                  pc = b.pcs[k]!;
-                  w.pc = b.nexts[k]!;
-                  b.handlers[k]!(w);
-                }
+              // Not hot yet: the block's handlers one by one.
+              for (let k = 0; k < count; k++) {
+                pc = b.pcs[k]!;
+                w.pc = b.nexts[k]!;
+                b.handlers[k]!(w);
               }
-              i = n;
             }
+            i += count;
             continue;
           }
         }

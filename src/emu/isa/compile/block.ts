@@ -31,8 +31,15 @@ export interface Block {
   readonly start: number;
   /** Instructions in the block (the wave's instruction count advances by this much per run). */
   readonly length: number;
-  /** Runs every instruction of the block; w.pc must be `start`; leaves w.pc where the last one sent it. */
-  readonly run: Handler;
+  /**
+   * The function that runs every instruction of the block (w.pc must be `start`; it leaves w.pc where
+   * the last instruction sent it), generated once the block has run often enough; until then undefined
+   * (run the handlers). Code that runs once (a kernel's prologue) is never worth generating and would
+   * run slower as a large cold function than as handlers.
+   */
+  compiled(): Handler | undefined;
+  /** The generated function once compiled() has returned it (saves the hot path a lookup). */
+  run: Handler | undefined;
   /** Per instruction: its PC, the PC after it, and its handler (partial runs, fault reports). */
   readonly pcs: readonly number[];
   readonly nexts: readonly number[];
@@ -46,6 +53,8 @@ export interface Block {
   prefix(count: number): Handler | undefined;
 }
 
+/** Runs of a block before its function is generated. */
+const BLOCK_HOT = 4;
 /** Partial runs of one prefix before it is compiled (most blocks never need one). */
 const PREFIX_HOT = 8;
 
@@ -84,21 +93,27 @@ export function compileBlock(ctx: CompileContext, code: DataView, pc: number, me
   }
   if (pcs.length === 0) return undefined;
   const instructions = items as Instruction[];
-  const run = generate(ctx, pc, instructions, nexts, handlers, mem);
   const bytes = new Uint8Array(code.buffer.slice(code.byteOffset, code.byteOffset + offset));
-  const prefixes = new Map<number, Handler | number>();
-  const prefix = (count: number): Handler | undefined => {
-    const p = prefixes.get(count) ?? 0;
-    if (typeof p === 'function') return p;
-    if (p + 1 < PREFIX_HOT) {
-      prefixes.set(count, p + 1);
+  /** By instruction count (the whole block or a prefix): runs so far, or the generated function. */
+  const generated = new Map<number, Handler | number>();
+  const hot = (count: number, threshold: number): Handler | undefined => {
+    const g = generated.get(count) ?? 0;
+    if (typeof g === 'function') return g;
+    if (g + 1 < threshold) {
+      generated.set(count, g + 1);
       return undefined;
     }
-    const compiled = generate(ctx, pc, instructions.slice(0, count), nexts.slice(0, count), handlers.slice(0, count), mem);
-    prefixes.set(count, compiled);
-    return compiled;
+    const fn = generate(ctx, pc, instructions.slice(0, count), nexts.slice(0, count), handlers.slice(0, count), mem);
+    generated.set(count, fn);
+    return fn;
   };
-  return { start: pc, length: pcs.length, run, pcs, nexts, handlers, bytes, prefix };
+  const length = pcs.length;
+  const block: Block = {
+    start: pc, length, pcs, nexts, handlers, bytes, run: undefined,
+    compiled: () => (block.run = hot(length, BLOCK_HOT)),
+    prefix: (count) => hot(count, PREFIX_HOT),
+  };
+  return block;
 }
 
 /** A field the inliner cannot place (which the handler would have refused too): keep the handler. */
