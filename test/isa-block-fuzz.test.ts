@@ -65,7 +65,8 @@ function run(exec: ExecMode, t: (typeof TARGETS)[number], program: number[], sgp
     workgroupSize: [threads, 1, 1], workgroups: [1, 1, 1], waveSize: t.waveSize, ldsBytes: 256,
     scratch: { bytesPerLane: 64, base: SCRATCH_VA },
   };
-  const d = createShaderCore({ exec }).start(setup, vm);
+  // hotAfter 1: every block runs as its generated function from its first run.
+  const d = createShaderCore({ exec, hotAfter: 1 }).start(setup, vm);
   let outcome = 'still running at the budget';
   try {
     while (d.instructions < BUDGET) {

@@ -33,7 +33,7 @@ for (const target of CORPUS_TARGETS) {
     if (!k.targets.includes(target)) continue;
     test(`corpus ${k.id} on ${target}: block-compiled and per-instruction runs agree bit for bit (${k.expect})`, () => {
       const limit = k.expect === 'complete' ? undefined : 1_000_000;
-      const [interp, block] = (['interp', 'block'] as ExecMode[]).map((mode) => outcome(() => runCorpusKernel(k, target, limit, mode)));
+      const [interp, block] = (['interp', 'block'] as ExecMode[]).map((exec) => outcome(() => runCorpusKernel(k, target, limit, { exec, hotAfter: 1 })));
       if ('run' in interp!) {
         assert.ok('run' in block!, `block mode failed: ${'error' in block! ? String(block.error) : ''}`);
         assert.equal(block.run.instructions, interp.run.instructions);
@@ -53,9 +53,12 @@ test('a long uniform loop (wave turns end inside blocks, their prefixes get comp
   const base = corpusKernel('hash_loop');
   const long: CorpusKernel = { ...base, args: (ctx) => base.args(ctx).map((a) => (a.name === 'rounds' && a.kind === 'u32' ? { ...a, value: 300 } : a)) };
   for (const target of CORPUS_TARGETS) {
-    const [interp, block] = (['interp', 'block'] as ExecMode[]).map((mode) => runCorpusKernel(long, target, undefined, mode));
-    assert.equal(block!.instructions, interp!.instructions, target);
-    assert.ok(Buffer.from(block!.outputs.get('out')!).equals(Buffer.from(interp!.outputs.get('out')!)), `${target}: out differs`);
+    // Blocks and prefixes generated at once, and after the default number of runs (handlers until then).
+    const [interp, ...blocks] = [{ exec: 'interp' as const }, { exec: 'block' as const, hotAfter: 1 }, { exec: 'block' as const }].map((o) => runCorpusKernel(long, target, undefined, o));
+    for (const block of blocks) {
+      assert.equal(block.instructions, interp!.instructions, target);
+      assert.ok(Buffer.from(block.outputs.get('out')!).equals(Buffer.from(interp!.outputs.get('out')!)), `${target}: out differs`);
+    }
     // The loop body is ~15-22 instructions and a turn 256: most turns end inside the loop's block.
     assert.ok(interp!.instructions > 300 * 15 * 4, `${target}: ${interp!.instructions} instructions`);
   }

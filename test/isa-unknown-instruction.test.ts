@@ -27,7 +27,7 @@ function dispatch(c: (typeof CASES)[number], exec: (typeof EXEC_MODES)[number], 
   const vm = new GpuVm();
   vm.map({ start: CODE_VA, end: CODE_VA + 0x1000n, bytes: code, offset: 0, writable: false, executable: true, label: 'code' });
   const setup: DispatchSetup = { target: c.target, entry: CODE_VA, rsrc1: 0, rsrc2: 0, rsrc3: 0, userSgprs: [], workgroupSize: [1, 1, 1], workgroups: [1, 1, 1], waveSize: c.waveSize, ldsBytes: 0 };
-  return createShaderCore({ exec }).start(setup, vm);
+  return createShaderCore({ exec, hotAfter: 1 }).start(setup, vm);
 }
 
 for (const c of CASES) {

@@ -15,7 +15,7 @@
 // swizzled in 4-byte elements across the lanes (exec/vmem.ts).
 import type { GpuVm } from '../engine/vm.js';
 import { GpuFault } from '../engine/vm.js';
-import { compileBlock, type Block } from './compile/block.js';
+import { BLOCK_HOT, compileBlock, PREFIX_HOT, type Block } from './compile/block.js';
 import { decodeInstruction, DecodeError } from './decode.js';
 import { formatInstruction } from './disasm.js';
 import { compileInstruction } from './exec/compile.js';
@@ -94,6 +94,11 @@ export const EXEC_MODES: readonly ExecMode[] = ['interp', 'block'];
 
 export interface ShaderCoreOptions {
   readonly exec?: ExecMode;
+  /**
+   * Runs of a block (and of a prefix of one) before its function is generated; default 4 (8 for
+   * prefixes). Tests use 1 so that code running once is compiled too.
+   */
+  readonly hotAfter?: number;
 }
 
 class Dispatch implements RunningDispatch {
@@ -112,7 +117,12 @@ class Dispatch implements RunningDispatch {
   /** The workgroup running now (one at a time). */
   private groupId: [number, number, number] = [0, 0, 0];
 
-  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm, private readonly exec: ExecMode) {
+  private readonly blockHot: number;
+  private readonly prefixHot: number;
+
+  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm, private readonly exec: ExecMode, hotAfter: number | undefined) {
+    this.blockHot = hotAfter ?? BLOCK_HOT;
+    this.prefixHot = hotAfter ?? PREFIX_HOT;
     this.ctx = { family: familyOf(setup.target), waveSize: setup.waveSize };
     this.mem = new GpuMemory(vm);
     const [nx, ny, nz] = setup.workgroups;
@@ -173,7 +183,7 @@ class Dispatch implements RunningDispatch {
           if (b !== null) {
             // A turn ending inside the block runs exactly its first `left` instructions, as interp would.
             const count = Math.min(b.length, n - i);
-            const fn = count === b.length ? (b.run ?? b.compiled()) : b.prefix(count);
+            const fn = count === b.length ? (b.run ?? b.compiled(this.blockHot)) : b.prefix(count, this.prefixHot);
             if (fn) {
               inBlock = b;
               fn(w);
@@ -343,5 +353,5 @@ class Dispatch implements RunningDispatch {
 
 export function createShaderCore(options: ShaderCoreOptions = {}): ShaderCore {
   const exec = options.exec ?? 'block';
-  return { start: (setup, vm) => new Dispatch(setup, vm, exec) };
+  return { start: (setup, vm) => new Dispatch(setup, vm, exec, options.hotAfter) };
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { loadCodeObject, type KernelInfo } from '../../codeobj/index.js';
 import { GpuVm } from '../../emu/engine/vm.js';
-import { createShaderCore, type ExecMode } from '../../emu/isa/core.js';
+import { createShaderCore, type ExecMode, type ShaderCoreOptions } from '../../emu/isa/core.js';
 import type { DispatchSetup } from '../../emu/isa/types.js';
 import { CORPUS_TARGETS, corpusContext, corpusKernel, type CorpusKernel, type CorpusTarget } from '../corpus/index.js';
 import { packKernargs, dynamicLdsOfArgs, type KernelArg } from '../../driver/kernargs.js';
@@ -43,7 +43,7 @@ class Layout {
 }
 
 /** Runs one corpus kernel through the shader core; throws what the dispatch throws (faults). */
-export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, maxInstructions = 50_000_000, exec: ExecMode = 'block'): HarnessRun {
+export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, maxInstructions = 50_000_000, core: ShaderCoreOptions = {}): HarnessRun {
   const ctx = corpusContext(target);
   const co = loadCodeObject(readFileSync(packagePath(k.file(target))), { target });
   const info = co.kernel(k.kernel);
@@ -94,7 +94,7 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
     ...(scratchVa !== undefined ? { scratch: { bytesPerLane, base: scratchVa } } : {}),
   };
   const t0 = process.hrtime.bigint();
-  const run = createShaderCore({ exec }).start(setup, vm);
+  const run = createShaderCore(core).start(setup, vm);
   while (run.step(1_000_000) !== 'done') {
     if (run.instructions > maxInstructions) throw new Error(`${k.id}/${target}: more than ${maxInstructions} instructions`);
   }
@@ -198,7 +198,7 @@ export function benchIsa(repeats = 3): IsaBenchResult[] {
       const timedMode = (exec: ExecMode): { instructions: number; seconds: number } => {
         let instructions = 0;
         const seconds = bestOf(repeats, () => {
-          const r = runKernelOnShaderCore(k, target, undefined, exec);
+          const r = runKernelOnShaderCore(k, target, undefined, { exec });
           instructions = r.instructions;
           return r.seconds;
         });

@@ -37,7 +37,7 @@ export interface Block {
    * (run the handlers). Code that runs once (a kernel's prologue) is never worth generating and would
    * run slower as a large cold function than as handlers.
    */
-  compiled(): Handler | undefined;
+  compiled(threshold: number): Handler | undefined;
   /** The generated function once compiled() has returned it (saves the hot path a lookup). */
   run: Handler | undefined;
   /** Per instruction: its PC, the PC after it, and its handler (partial runs, fault reports). */
@@ -50,13 +50,13 @@ export interface Block {
    * Runs only the first `count` instructions (a wave's turn that ends inside the block), compiled once
    * the same prefix has been asked for often enough; until then, undefined (run the handlers).
    */
-  prefix(count: number): Handler | undefined;
+  prefix(count: number, threshold: number): Handler | undefined;
 }
 
-/** Runs of a block before its function is generated. */
-const BLOCK_HOT = 4;
+/** Runs of a block before its function is generated (the default of ShaderCoreOptions.hotAfter). */
+export const BLOCK_HOT = 4;
 /** Partial runs of one prefix before it is compiled (most blocks never need one). */
-const PREFIX_HOT = 8;
+export const PREFIX_HOT = 8;
 
 /** May change w.pc or w.status: the block ends after it. */
 function endsBlock(ins: Instruction): boolean {
@@ -110,8 +110,8 @@ export function compileBlock(ctx: CompileContext, code: DataView, pc: number, me
   const length = pcs.length;
   const block: Block = {
     start: pc, length, pcs, nexts, handlers, bytes, run: undefined,
-    compiled: () => (block.run = hot(length, BLOCK_HOT)),
-    prefix: (count) => hot(count, PREFIX_HOT),
+    compiled: (threshold) => (block.run = hot(length, threshold)),
+    prefix: (count, threshold) => hot(count, threshold),
   };
   return block;
 }
