@@ -21,13 +21,16 @@ import { formatInstruction } from './disasm.js';
 import { compileInstruction } from './exec/compile.js';
 import type { CompileContext, Handler } from './exec/context.js';
 import { GpuMemory } from './exec/mem.js';
-import { EXEC_HI, EXEC_LO, Wave, WaveStatus, type WorkgroupContext } from './exec/wave.js';
+import { EXEC_HI, EXEC_LO, rowBound, SETUP_ROWS, Wave, WaveStatus, type WorkgroupContext } from './exec/wave.js';
 import { InstructionFault, ShaderFault, type LiveWave, type DispatchSetup, type IsaFamily, type RunningDispatch, type ShaderCore } from './types.js';
 
 interface Compiled {
   readonly run: Handler;
   readonly size: number;
+  /** Register rows the instruction may touch (rowBound). */
+  readonly rows: number;
 }
+
 
 /** Instructions a wave runs before the next wave of its workgroup gets a turn. */
 const QUANTUM = 256;
@@ -107,6 +110,8 @@ class Dispatch implements RunningDispatch {
   private readonly code = new Map<number, Compiled>();
   /** Blocks by start PC; null where none can start (the per-instruction path reports why). */
   private readonly blocks = new Map<number, Block | null>();
+  /** Register rows any instruction this dispatch has run may touch (rowBound): what a wave reset clears. */
+  private rowsUsed = SETUP_ROWS;
   private readonly mem: GpuMemory;
   private readonly waves: Wave[] = [];
   private active: Wave[] = [];
@@ -163,6 +168,7 @@ class Dispatch implements RunningDispatch {
   }
 
   private finish(): 'done' {
+    for (const w of this.waves) w.dirtyRows = Math.max(w.dirtyRows, this.rowsUsed);
     returnWaves(this.ctx.family, this.ctx.waveSize, this.waves);
     return 'done';
   }
@@ -251,6 +257,7 @@ class Dispatch implements RunningDispatch {
         }
       }
     }
+    if (block) this.rowsUsed = Math.max(this.rowsUsed, block.rows);
     this.blocks.set(pc, block);
     return block;
   }
@@ -265,6 +272,7 @@ class Dispatch implements RunningDispatch {
     const hit = shared.get(key);
     if (hit && sameBytes(hit.raw, view)) {
       this.code.set(pc, hit.compiled);
+      this.rowsUsed = Math.max(this.rowsUsed, hit.compiled.rows);
       return hit.compiled;
     }
     let ins;
@@ -274,7 +282,8 @@ class Dispatch implements RunningDispatch {
       if (e instanceof DecodeError) throw new ShaderFault(pc, 'illegal', e.message);
       throw e;
     }
-    const c = { run: compileInstruction(this.ctx, ins, currentMem), size: ins.size };
+    const c = { run: compileInstruction(this.ctx, ins, currentMem), size: ins.size, rows: rowBound(ins) };
+    this.rowsUsed = Math.max(this.rowsUsed, c.rows);
     this.code.set(pc, c);
     if (shared.size >= SHARED_LIMIT) shared.clear();
     shared.set(key, { raw: new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + ins.size)), compiled: c });
@@ -305,6 +314,7 @@ class Dispatch implements RunningDispatch {
 
   private initWave(w: Wave, k: number, nWaves: number, id: readonly [number, number, number], dims: [number, number, number], threads: number): void {
     const s = this.setup;
+    w.dirtyRows = Math.max(w.dirtyRows, this.rowsUsed);
     w.reset();
     w.group = this.group;
     w.waveInGroup = k;

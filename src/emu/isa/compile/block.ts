@@ -17,7 +17,7 @@ import type { GpuMemory } from '../exec/mem.js';
 import { SOPP_NO_EFFECT } from '../exec/salu.js';
 import { laneScopeArgs, LANE_SCOPE } from '../exec/valu-kernel.js';
 import { LdsSpace } from '../exec/lds-space.js';
-import type { Wave } from '../exec/wave.js';
+import { rowBound, type Wave } from '../exec/wave.js';
 import type { Instruction } from '../types.js';
 import { GpuFault } from '../../engine/vm.js';
 import { inlineDs } from './lds-inline.js';
@@ -46,6 +46,8 @@ export interface Block {
   readonly handlers: readonly Handler[];
   /** The block's machine code, to check a cached block against the bytes at its PC. */
   readonly bytes: Uint8Array;
+  /** Register rows its instructions may touch (the largest of their rowBound). */
+  readonly rows: number;
   /**
    * Runs only the first `count` instructions (a wave's turn that ends inside the block), compiled once
    * the same prefix has been asked for often enough; until then, undefined (run the handlers).
@@ -109,7 +111,7 @@ export function compileBlock(ctx: CompileContext, code: DataView, pc: number, me
   };
   const length = pcs.length;
   const block: Block = {
-    start: pc, length, pcs, nexts, handlers, bytes, run: undefined,
+    start: pc, length, pcs, nexts, handlers, bytes, run: undefined, rows: Math.max(...instructions.map(rowBound)),
     compiled: (threshold) => (block.run = hot(length, threshold)),
     prefix: (count, threshold) => hot(count, threshold),
   };
