@@ -1,60 +1,94 @@
 #!/usr/bin/env node
-// Generates src/hw/regs/<ip>.ts from the Linux kernel's asic_reg headers: register offsets (dwords,
-// relative to a segment base) with their BASE_IDX from <ip>_offset.h, and field shifts/masks from
-// <ip>_sh_mask.h. Only the registers named in KEEP are emitted (status, scratch and ring registers;
-// the headers hold ~20k), so the repository stays small. The header folder may hold the whole headers
-// or excerpts of them (only the kept registers' #define lines): the output is the same.
-// Usage: node scripts/gen-reg-tables.mjs <dir with e.g. gc/gc_9_4_3_offset.h> <ip, e.g. gc_9_4_3> <block, e.g. GC>
-//   the header directory is the kernel's drivers/gpu/drm/amd/include/asic_reg
+// Generates src/hw/regs/<table>.ts from the Linux kernel's asic_reg headers: register offsets (dwords,
+// relative to a segment base) with their BASE_IDX from <header>_offset.h, and field masks from
+// <header>_sh_mask.h. Only the registers the block keeps are emitted (status, scratch and ring registers;
+// the headers hold thousands), so the repository stays small. The header folder may hold the whole
+// headers or excerpts of them (only the kept registers' #define lines, as test/fixtures/asic_reg does):
+// the output is the same.
+// A field's shift is its mask's lowest set bit; every __SHIFT line present must agree (checked), so an
+// excerpt may carry only the _MASK lines. A header without an _sh_mask.h (whole-register values, e.g. the
+// BIOS scratch registers) gives registers without fields.
+// Usage: node scripts/gen-reg-tables.mjs <asic_reg dir> <header, e.g. gc_9_4_3> <block: GC | SDMA0 | NBIO> [table name]
+//   the header directory is the kernel's drivers/gpu/drm/amd/include/asic_reg (or test/fixtures/asic_reg);
+//   the table name defaults to the header's (sdma_6_0_0 is generated from gc_11_0_0: gfx11 keeps SDMA in GC).
+// Every committed table: node scripts/gen-reg-tables.mjs --all test/fixtures/asic_reg
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const [dir, ip, block] = process.argv.slice(2);
-if (!dir || !ip || !block) {
-  console.error('usage: node scripts/gen-reg-tables.mjs <asic_reg dir> <ip e.g. gc_9_4_3> <block e.g. GC>');
-  process.exit(2);
-}
-const sub = ip.split('_')[0];
-const KEEP = /^(GRBM_STATUS\w*|GRBM_SOFT_RESET|GRBM_CHIP_REVISION|GRBM_GFX_CNTL|GRBM_SCRATCH_REG\d|CP_CPC_STATUS|CP_CPC_BUSY_STAT|CP_CPF_STATUS|CP_CPF_BUSY_STAT|CP_MEC_CNTL|CP_HQD_(ACTIVE|VMID|PQ_BASE(_HI)?|PQ_RPTR|PQ_WPTR(_LO|_HI)?)|SDMA\d?_(STATUS\d?_REG|QUEUE[01]_RB_(RPTR|WPTR)(_HI)?))$/;
-/** Registers a write may go to (with --write): scratch registers only. */
-const SAFE = /^GRBM_SCRATCH_REG\d$/;
-const read = (name) => {
-  const p = join(dir, sub, name);
-  if (!existsSync(p)) throw new Error(`${p} missing`);
-  return readFileSync(p, 'utf8');
+
+/** What each block keeps (the registers a hang diagnosis reads, plus the GC scratch registers). */
+const KEEP = {
+  GC: /^(GRBM_STATUS\w*|GRBM_SOFT_RESET|GRBM_CHIP_REVISION|GRBM_GFX_CNTL|GRBM_SCRATCH_REG\d|CP_CPC_STATUS|CP_CPC_BUSY_STAT|CP_CPF_STATUS|CP_CPF_BUSY_STAT|CP_MEC_CNTL|CP_HQD_(ACTIVE|VMID|PQ_BASE(_HI)?|PQ_RPTR|PQ_WPTR(_LO|_HI)?))$/,
+  SDMA: /^SDMA\d?_(STATUS\d?_REG|F32_CNTL|(QUEUE[01]|GFX|RLC[01])_RB_(RPTR|WPTR)(_HI)?)$/,
+  // the VBIOS/driver handshake registers: BIOS_SCRATCH_3 bit 29 is the kernel's "GUI engine hung" flag,
+  // BIOS_SCRATCH_7 bit 9 "ASIC init complete" (amdgpu_atombios.c, atombios.h)
+  NBIO: /^BIF_BX0_BIOS_SCRATCH_\d+$/,
 };
-const off = read(`${ip}_offset.h`);
-const regs = new Map();
-for (const m of off.matchAll(/^#define\s+(?:reg|mm)(\w+?)\s+(0x[0-9a-fA-F]+)\s*$/gm)) {
-  const [, name, value] = m;
-  if (name.endsWith('_BASE_IDX') || !KEEP.test(name)) continue;
-  const idx = new RegExp(`^#define\\s+(?:reg|mm)${name}_BASE_IDX\\s+(\\d+)`, 'm').exec(off);
-  regs.set(name, { offset: Number(value), baseIndex: idx ? Number(idx[1]) : 0, fields: [] });
-}
-const mask = read(`${ip}_sh_mask.h`);
-for (const m of mask.matchAll(/^#define\s+(\w+?)__(\w+?)__SHIFT\s+(0x[0-9a-fA-F]+)/gm)) {
-  const [, reg, field, shift] = m;
-  const r = regs.get(reg);
-  if (!r) continue;
-  const mm = new RegExp(`^#define\\s+${reg}__${field}_MASK\\s+(0x[0-9a-fA-F]+)L?`, 'm').exec(mask);
-  if (mm) r.fields.push({ name: field, shift: Number(shift), mask: Number(mm[1]) >>> 0 });
-}
-const lines = [...regs].sort((a, b) => a[1].baseIndex - b[1].baseIndex || a[1].offset - b[1].offset).map(([name, r]) =>
-  `  { name: '${name}', offset: 0x${r.offset.toString(16)}, baseIndex: ${r.baseIndex}, writeSafe: ${SAFE.test(name)}, fields: [${r.fields.map((f) => `{ name: '${f.name}', shift: ${f.shift}, mask: 0x${f.mask.toString(16)} }`).join(', ')}] },`);
-const shown = /asic_reg\/?$/.test(dir) ? '$LINUX/drivers/gpu/drm/amd/include/asic_reg' : dir.replace(/\/$/, '');
-const note = process.env.SOURCE_NOTE ? `\n// ${process.env.SOURCE_NOTE}` : '';
-const out = `// GENERATED by \`node scripts/gen-reg-tables.mjs ${shown} ${ip} ${block}\` from the Linux kernel's
-// drivers/gpu/drm/amd/include/asic_reg/${sub}/${ip}_offset.h and ${ip}_sh_mask.h. Do not edit.${note}
-// ${regs.size} registers (offsets in dwords from the ${block} segment base named by baseIndex).
+/** Registers a write may go to (with --write): the GC scratch registers only. */
+const SAFE = /^GRBM_SCRATCH_REG\d$/;
+
+/** The committed tables: [header, block, table name]. */
+const ALL = [
+  ['gc_11_0_0', 'GC'], ['gc_9_4_3', 'GC'], ['gc_9_4_2', 'GC'],
+  ['gc_11_0_0', 'SDMA0', 'sdma_6_0_0'], ['sdma_4_4_2', 'SDMA0'], ['sdma_4_4_0', 'SDMA0'],
+  ['nbio_4_3_0', 'NBIO'], ['nbio_7_9_0', 'NBIO'],
+];
+
+function generate(dir, header, block, name = header) {
+  const keep = KEEP[block.replace(/\d+$/, '')];
+  if (!keep) throw new Error(`unknown block ${block} (have GC, SDMA0, NBIO)`);
+  const sub = header.split('_')[0];
+  const path = (suffix) => join(dir, sub, `${header}_${suffix}.h`);
+  if (!existsSync(path('offset'))) throw new Error(`${path('offset')} missing`);
+  const off = readFileSync(path('offset'), 'utf8');
+  const regs = new Map();
+  for (const m of off.matchAll(/^#define\s+(?:reg|mm)(\w+?)\s+(0x[0-9a-fA-F]+)\s*$/gm)) {
+    const [, reg, value] = m;
+    if (reg.endsWith('_BASE_IDX') || !keep.test(reg)) continue;
+    const idx = new RegExp(`^#define\\s+(?:reg|mm)${reg}_BASE_IDX\\s+(\\d+)`, 'm').exec(off);
+    regs.set(reg, { offset: Number(value), baseIndex: idx ? Number(idx[1]) : 0, fields: [] });
+  }
+  const hasMasks = existsSync(path('sh_mask'));
+  if (hasMasks) {
+    const mask = readFileSync(path('sh_mask'), 'utf8');
+    for (const m of mask.matchAll(/^#define\s+(\w+?)__(\w+?)_MASK\s+(0x[0-9a-fA-F]+)L?\s*$/gm)) {
+      const [, reg, field, value] = m;
+      const r = regs.get(reg);
+      if (!r) continue;
+      const maskValue = Number(value) >>> 0;
+      const shift = 31 - Math.clz32(maskValue & -maskValue);
+      const given = new RegExp(`^#define\\s+${reg}__${field}__SHIFT\\s+(0x[0-9a-fA-F]+)`, 'm').exec(mask);
+      if (given && Number(given[1]) !== shift) throw new Error(`${reg}.${field}: __SHIFT ${given[1]} disagrees with mask 0x${maskValue.toString(16)}`);
+      r.fields.push({ name: field, shift, mask: maskValue });
+    }
+    for (const r of regs.values()) r.fields.sort((a, b) => a.shift - b.shift);
+  }
+  const lines = [...regs].sort((a, b) => a[1].baseIndex - b[1].baseIndex || a[1].offset - b[1].offset).map(([reg, r]) =>
+    `  { name: '${reg}', offset: 0x${r.offset.toString(16)}, baseIndex: ${r.baseIndex}, writeSafe: ${SAFE.test(reg)}, fields: [${r.fields.map((f) => `{ name: '${f.name}', shift: ${f.shift}, mask: 0x${f.mask.toString(16)} }`).join(', ')}] },`);
+  const shown = /asic_reg\/?$/.test(dir) && !dir.includes('fixtures') ? '$LINUX/drivers/gpu/drm/amd/include/asic_reg' : dir.replace(/\/$/, '');
+  const out = `// GENERATED by \`node scripts/gen-reg-tables.mjs ${shown} ${header} ${block}${name !== header ? ` ${name}` : ''}\` from the Linux kernel's
+// drivers/gpu/drm/amd/include/asic_reg/${sub}/${header}_offset.h${hasMasks ? ` and ${header}_sh_mask.h` : ' (no _sh_mask.h lines: whole-register values)'}. Do not edit.
+// The excerpts read and their origins (repository and commit): test/fixtures/asic_reg/README.md.
+// ${regs.size} registers (offsets in dwords from the segment base named by baseIndex).
 import type { RegisterDef } from './types.js';
 
-export const BLOCK = '${block}';
 export const REGISTERS: readonly RegisterDef[] = [
 ${lines.join('\n')}
 ];
 `;
-const file = join(root, 'src/hw/regs', `${ip}.ts`);
-writeFileSync(file, out);
-console.log(`${file}: ${regs.size} registers`);
+  const file = join(root, 'src/hw/regs', `${name}.ts`);
+  writeFileSync(file, out);
+  console.log(`${file}: ${regs.size} registers`);
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--all' && args[1]) {
+  for (const [header, block, name] of ALL) generate(args[1], header, block, name);
+} else if (args.length >= 3) {
+  generate(args[0], args[1], args[2], args[3]);
+} else {
+  console.error('usage: node scripts/gen-reg-tables.mjs <asic_reg dir> <header e.g. gc_9_4_3> <block GC|SDMA0|NBIO> [table name]\n       node scripts/gen-reg-tables.mjs --all <asic_reg dir>');
+  process.exit(2);
+}

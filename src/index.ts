@@ -7,7 +7,7 @@ import type { Device } from './driver/device.js';
 
 export { Kfd } from './driver/kfd.js';
 export { Device } from './driver/device.js';
-export type { Apertures } from './driver/device.js';
+export type { Apertures } from './driver/backend/backend.js';
 export { GpuBuffer, type AllocOptions, type Domain } from './driver/memory.js';
 export { Pm4Queue, type QueueOptions } from './driver/queues/pm4-queue.js';
 export { SdmaQueue, type SdmaQueueOptions } from './driver/queues/sdma-queue.js';

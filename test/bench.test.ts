@@ -7,6 +7,7 @@ import { runBench } from '../src/cli/bench.js';
 import type { CommandIo } from '../src/cli/io.js';
 import { CORPUS_TARGETS } from '../src/harness/corpus/index.js';
 import { BENCH_SECTIONS } from '../src/harness/bench/run.js';
+import { defaultShaderWorkers } from '../src/emu/isa/parallel/index.js';
 import { buildHsaBench } from '../src/harness/bench/served.js';
 import { inCI, requireOracle } from './support/tools.js';
 
@@ -55,7 +56,10 @@ describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
     assert.deepEqual(names('copy'), ['GTT→VRAM', 'VRAM→GTT', 'VRAM→VRAM'].flatMap((d) => ['4 KiB', '64 KiB', '1 MiB'].map((s) => `${d} ${s}`)));
     assert.deepEqual(names('dispatch'), ['PM4', 'AQL'].flatMap((q) => [`${q} dispatch rate`, `${q} dispatch latency median`, `${q} dispatch latency p99`]));
     assert.deepEqual(names('signal'), ['PM4 round trip median', 'PM4 round trip p99', 'SDMA round trip median', 'SDMA round trip p99']);
-    assert.equal(names('shader core').length, 3 * 2 * CORPUS_TARGETS.length, 'hash_loop and sgemm_tiled on each corpus target: interp, block, block vs interp');
+    const scaling = names('shader core').filter((n) => / 1 → \d+ workers \(/.test(n));
+    assert.equal(names('shader core').length - scaling.length, 3 * 2 * CORPUS_TARGETS.length, 'hash_loop and sgemm_tiled on each corpus target: interp, block, block vs interp');
+    assert.deepEqual(scaling.filter((n) => n.includes(' 1 → 2 workers ')).map((n) => /\((\w+)\)$/.exec(n)![1]), [...CORPUS_TARGETS], 'hash_loop on 1 and 2 workers on each corpus target');
+    assert.equal(scaling.length, CORPUS_TARGETS.length * new Set([2, defaultShaderWorkers()]).size, 'and on the default worker count when it is not 2');
     const sub = doc.figures.filter((f) => f.section === 'submission');
     assert.deepEqual(sub.map((f) => f.name), ['PM4 dispatch', 'AQL dispatch', 'PM4 dispatch (prepared)', 'AQL dispatch (prepared)', 'SDMA copy 4 KiB', 'emulator doorbell store']);
     const cMissing = doc.notes.find((n) => n.includes('C baseline unavailable'));

@@ -2,37 +2,13 @@
 // harness or the CLI, and src/hw and src/uapi are pure data layers that import only each other.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { moduleSpecifiers, tsFiles } from './support/imports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SRC = join(ROOT, 'src');
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) return tsFiles(p);
-    return e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
-  });
-}
-
-/**
- * Every module a source text can load: `import … from`, `export … from`, side-effect imports,
- * `import(…)`, and — because a dynamic import may take its path from a variable — any string literal
- * that looks like a relative module path.
- */
-function moduleSpecifiers(text: string): string[] {
-  const found = new Set<string>();
-  const patterns = [
-    /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\sfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-    /['"](\.\.?\/[^'"\s]+\.js)['"]/g,
-  ];
-  for (const re of patterns) for (const m of text.matchAll(re)) found.add(m[1]!);
-  return [...found];
-}
 
 /** The top-level src folder a specifier of `file` lands in ('driver', 'hw', …), or 'node:…'/package name. */
 function layerOf(file: string, spec: string): string {

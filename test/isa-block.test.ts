@@ -33,7 +33,7 @@ for (const target of CORPUS_TARGETS) {
     if (!k.targets.includes(target)) continue;
     test(`corpus ${k.id} on ${target}: block-compiled and per-instruction runs agree bit for bit (${k.expect})`, () => {
       const limit = k.expect === 'complete' ? undefined : 1_000_000;
-      const [interp, block] = (['interp', 'block'] as ExecMode[]).map((exec) => outcome(() => runCorpusKernel(k, target, limit, { exec, hotAfter: 1 })));
+      const [interp, block] = (['interp', 'block'] as ExecMode[]).map((exec) => outcome(() => runCorpusKernel(k, target, limit, 1, { exec, hotAfter: 1 })));
       if ('run' in interp!) {
         assert.ok('run' in block!, `block mode failed: ${'error' in block! ? String(block.error) : ''}`);
         assert.equal(block.run.instructions, interp.run.instructions);
@@ -54,7 +54,7 @@ test('a long uniform loop (wave turns end inside blocks, their prefixes get comp
   const long: CorpusKernel = { ...base, args: (ctx) => base.args(ctx).map((a) => (a.name === 'rounds' && a.kind === 'u32' ? { ...a, value: 300 } : a)) };
   for (const target of CORPUS_TARGETS) {
     // Blocks and prefixes generated at once, and after the default number of runs (handlers until then).
-    const [interp, ...blocks] = [{ exec: 'interp' as const }, { exec: 'block' as const, hotAfter: 1 }, { exec: 'block' as const }].map((o) => runCorpusKernel(long, target, undefined, o));
+    const [interp, ...blocks] = [{ exec: 'interp' as const }, { exec: 'block' as const, hotAfter: 1 }, { exec: 'block' as const }].map((o) => runCorpusKernel(long, target, undefined, 1, o));
     for (const block of blocks) {
       assert.equal(block.instructions, interp!.instructions, target);
       assert.ok(Buffer.from(block.outputs.get('out')!).equals(Buffer.from(interp!.outputs.get('out')!)), `${target}: out differs`);

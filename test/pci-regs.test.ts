@@ -8,7 +8,7 @@ import type { EmuHost } from '../src/emu/host.js';
 import { Pm4Builder } from '../src/hw/pm4/builder.js';
 import { listAmdFunctions } from '../src/pci/devices.js';
 import { readIpDiscovery } from '../src/cli/pci.js';
-import { RegisterAperture, RegisterError, findRegister, registerTableFor, resolveRegister } from '../src/pci/registers.js';
+import { RegisterAperture, RegisterError, findRegister, registerTablesFor, resolveRegister } from '../src/pci/registers.js';
 import { REGISTER_TABLES } from '../src/hw/regs/index.js';
 import { main } from '../src/cli/main.js';
 import type { CommandIo } from '../src/cli/io.js';
@@ -17,26 +17,36 @@ import type { Host } from '../src/os/host.js';
 function registers(host: Host) {
   const [fn] = listAmdFunctions(host, { displayOnly: true });
   const d = readIpDiscovery(host)[0]!.discovery;
-  const { table } = registerTableFor(d);
-  const reg = (name: string) => resolveRegister(d, table, findRegister(table, name));
-  return { fn: fn!, reg };
+  const tables = registerTablesFor(d);
+  const reg = (name: string, instance = 0) => {
+    const { table, def } = findRegister(tables, name);
+    return resolveRegister(d, table, def, instance);
+  };
+  return { fn: fn!, reg, tables };
 }
 
 test('regs: the generated tables put GRBM_STATUS at BAR byte 0x8010 on GC 11.0.0, 9.4.3 and 9.4.2 (with the discovery bases)', () => {
-  for (const [v, t] of REGISTER_TABLES) {
+  const gcTables = REGISTER_TABLES.filter((t) => t.block === 'GC');
+  assert.deepEqual(gcTables.map((t) => t.version), ['11.0.0', '9.4.3', '9.4.2']);
+  for (const t of gcTables) {
     const grbm = t.registers.find((r) => r.name === 'GRBM_STATUS')!;
-    const base = v === '11.0.0' ? 0x1260 : 0x2000;
-    assert.equal((base + grbm.offset) * 4, 0x8010, v);
-    assert.ok(t.registers.filter((r) => r.writeSafe).every((r) => r.name.startsWith('GRBM_SCRATCH_REG')));
+    const base = t.version === '11.0.0' ? 0x1260 : 0x2000;
+    assert.equal((base + grbm.offset) * 4, 0x8010, t.version);
   }
-  const f = REGISTER_TABLES.get('9.4.3')!.registers.find((r) => r.name === 'GRBM_STATUS')!.fields;
+  // only the GC scratch registers may be written, in every table
+  assert.ok(REGISTER_TABLES.every((t) => t.registers.filter((r) => r.writeSafe).every((r) => t.block === 'GC' && r.name.startsWith('GRBM_SCRATCH_REG'))));
+  const table = (block: string, version: string) => REGISTER_TABLES.find((t) => t.block === block && t.version === version)!;
+  const f = table('GC', '9.4.3').registers.find((r) => r.name === 'GRBM_STATUS')!.fields;
   assert.deepEqual(f.find((x) => x.name === 'GUI_ACTIVE'), { name: 'GUI_ACTIVE', shift: 31, mask: 0x80000000 });
   // GC 11.0.0 fields from gc_11_0_0_sh_mask.h: gfx11 renamed WD/IA to GE, and SDMA sits in GC
-  const gc11 = REGISTER_TABLES.get('11.0.0')!.registers;
-  const field = (reg: string, name: string) => gc11.find((r) => r.name === reg)!.fields.find((x) => x.name === name);
-  assert.deepEqual(field('GRBM_STATUS', 'GE_BUSY'), { name: 'GE_BUSY', shift: 21, mask: 0x200000 });
-  assert.deepEqual(field('GRBM_STATUS2', 'CPC_BUSY'), { name: 'CPC_BUSY', shift: 29, mask: 0x20000000 });
-  assert.deepEqual(field('SDMA0_STATUS_REG', 'IDLE'), { name: 'IDLE', shift: 0, mask: 1 });
+  const gc11 = table('GC', '11.0.0').registers;
+  const field = (regs: typeof gc11, reg: string, name: string) => regs.find((r) => r.name === reg)!.fields.find((x) => x.name === name);
+  assert.deepEqual(field(gc11, 'GRBM_STATUS', 'GE_BUSY'), { name: 'GE_BUSY', shift: 21, mask: 0x200000 });
+  assert.deepEqual(field(gc11, 'GRBM_STATUS2', 'CPC_BUSY'), { name: 'CPC_BUSY', shift: 29, mask: 0x20000000 });
+  // gfx11 SDMA registers come from the GC header into their own SDMA0 table, based at GC's segment
+  assert.equal(table('SDMA0', '6.0.0').baseBlock, 'GC');
+  assert.deepEqual(field(table('SDMA0', '6.0.0').registers, 'SDMA0_STATUS_REG', 'IDLE'), { name: 'IDLE', shift: 0, mask: 1 });
+  assert.ok(!gc11.some((r) => r.name.startsWith('SDMA')));
   assert.equal(gc11.find((r) => r.name === 'CP_HQD_PQ_RPTR')!.offset, 0x1fb3);
 });
 
@@ -49,7 +59,7 @@ test('regs: status registers follow a live SDMA queue on emu:gfx1100; scratch wr
     const rw = new RegisterAperture(s.host, fn, 5, true);
     try {
       const grbm = reg('GC.GRBM_STATUS');
-      const sdmaStatus = reg('GC.SDMA0_STATUS_REG');
+      const sdmaStatus = reg('SDMA0.SDMA0_STATUS_REG');
       assert.equal(grbm.byteOffset, 0x8010);
       assert.equal(ro.read(grbm), 0);
       assert.equal(ro.read(sdmaStatus) & 1, 1, 'SDMA idle');
@@ -160,7 +170,7 @@ test('cli: regs list/read/write/watch on emulated GPUs; usage errors exit 2', as
   const r = await run(['regs', 'read', 'GC.GRBM_STATUS', '--device', 'emu:gfx942']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^GC\.GRBM_STATUS \(0x8010\) = 0x00000000\n {2}ME0PIPE0_CMDFIFO_AVAIL/);
-  const l = await run(['regs', 'list', 'SCRATCH', '--device', 'emu:gfx1100', '--json']);
+  const l = await run(['regs', 'list', 'GC.GRBM_SCRATCH*', '--device', 'emu:gfx1100', '--json']);
   assert.equal(l.code, 0, l.err);
   assert.equal((JSON.parse(l.out) as { registers: unknown[] }).registers.length, 8);
   const w = await run(['regs', 'watch', 'GC.GRBM_STATUS', '--device', 'emu:gfx942', '--count', '2', '--rate', '100']);

@@ -102,13 +102,13 @@ export function collectInfo(opts: { device?: string; sysfsRoot?: string }, note:
     try {
       const devices = kfd.devices();
       const first = devices[0];
-      const v = first ? drmVersion(host, first.renderFd, kfd.scratch) : undefined;
+      const v = first ? drmVersion(host, kfd.backendOf(first).renderFd, kfd.scratch) : undefined;
       return {
         source: host.description.device,
         emulated: host.description.emulated,
         kfdVersion: `${kfd.version.major}.${kfd.version.minor}`,
         driverVersion: v ? `${v.name} ${v.major}.${v.minor}.${v.patch}` : null,
-        gpus: devices.map((d) => gpuInfo(d.node, amdgpuMemoryInfo(host, d.renderFd, kfd.scratch).gtt.total)),
+        gpus: devices.map((d) => gpuInfo(d.node, amdgpuMemoryInfo(host, kfd.backendOf(d).renderFd, kfd.scratch).gtt.total)),
       };
     } finally {
       kfd.close();

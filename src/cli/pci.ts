@@ -14,6 +14,7 @@ import { table } from './table.js';
 import type { CommandIo } from './io.js';
 import { EXIT_STATUS_HELP } from './report-error.js';
 import { AmdgpuError } from '../errors.js';
+import { registerTable } from '../hw/regs/index.js';
 
 const DEVICE_OPTION: OptionSpec = { name: 'device', value: 'D', help: 'native (default: this machine\'s sysfs) or emu:<model> (the emulated GPU\'s PCI function)' };
 const OPTIONS: readonly OptionSpec[] = [DEVICE_OPTION, { name: 'json', help: 'print one JSON document' }, { name: 'help', help: 'show this help' }];
@@ -148,7 +149,18 @@ export async function runIp(argv: readonly string[], io: CommandIo): Promise<num
     for (const r of reports) {
       const d = r.discovery;
       io.out(`${r.slot}${host.description.emulated ? ' (EMULATED)' : ''}: IP discovery binary ${d.version}, table v${d.tableVersion}, ${d.dies} die(s), ${d.ips.length} IP instances (${r.source})`);
-      io.out(table(['die', 'block', 'hw_id', 'inst', 'version', 'bases (dwords)'], d.ips.map((ip) => [String(ip.die), ip.name, String(ip.hwId), String(ip.instance), `${ip.major}.${ip.minor}.${ip.revision}`, ip.bases.map((b) => `0x${b.toString(16).padStart(8, '0')}`).join(' ')])));
+      // the last column names the register table `regs` reads this block with, if the database has one, and
+      // the instance (--instance N) when not 0: gfx9 lists SDMA0 instances, gfx11 a numbered SDMA1 block
+      const regsOf = (name: string, instance: number, version: string): string => {
+        const numbered = /^(\D+)([1-9]\d*)$/.exec(name);
+        const t = registerTable(numbered ? `${numbered[1]}0` : name, version);
+        const n = numbered ? Number(numbered[2]) : instance;
+        return t ? `${t.block}${n ? `[${n}]` : ''} (${t.source})` : '-';
+      };
+      io.out(table(['die', 'block', 'hw_id', 'inst', 'version', 'bases (dwords)', 'regs'], d.ips.map((ip) => {
+        const version = `${ip.major}.${ip.minor}.${ip.revision}`;
+        return [String(ip.die), ip.name, String(ip.hwId), String(ip.instance), version, ip.bases.map((b) => `0x${b.toString(16).padStart(8, '0')}`).join(' '), regsOf(ip.name, ip.instance, version)];
+      })));
     }
     return 0;
   } finally {

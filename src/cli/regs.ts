@@ -1,12 +1,12 @@
 // `amdgpu-ts regs`: registers by name through the mapped register BAR, umr-style.
-//   regs list [PATTERN]          the database for this GPU's GC version, with BAR offsets
-//   regs read BLOCK.REGISTER     one 32-bit read, fields decoded
+//   regs list [PATTERN]          the database for this GPU's IP versions (GC, SDMA0, NBIO), with BAR offsets
+//   regs read BLOCK.REGISTER     one 32-bit read, fields decoded (--instance N for SDMA engine N)
 //   regs watch BLOCK.REGISTER    repeated reads at --rate Hz (--count N, default until interrupted)
 //   regs write BLOCK.REGISTER V  only with --write, only registers marked safe (scratch)
 import type { Host } from '../os/host.js';
 import { OsError } from '../os/errors.js';
 import { listAmdFunctions, registerBarIndex, type PciFunction } from '../pci/devices.js';
-import { RegisterAperture, RegisterError, findRegister, formatRegister, listRegisters, registerTableFor, resolveRegister } from '../pci/registers.js';
+import { RegisterAperture, RegisterError, describeTables, findRegister, formatRegister, listRegisters, registerTablesFor, resolveRegister } from '../pci/registers.js';
 import { decodeFields } from '../hw/regs/index.js';
 import { parseArgs, optionHelp, UsageError, type OptionSpec } from './args.js';
 import { table } from './table.js';
@@ -17,6 +17,7 @@ import { bareMetalHost, readIpDiscovery, NeedsRootError } from './pci.js';
 const OPTIONS: readonly OptionSpec[] = [
   { name: 'device', value: 'D', help: "native (default: this machine's GPU) or emu:<model>" },
   { name: 'gpu', value: 'SLOT', help: 'the PCI function (e.g. 0000:03:00.0) when there are several; default the first' },
+  { name: 'instance', value: 'N', help: 'read/watch/write: instance N of the block (SDMA engine N; default 0)' },
   { name: 'rate', value: 'HZ', help: 'watch: reads per second (default 10)' },
   { name: 'count', value: 'N', help: 'watch: stop after N reads' },
   { name: 'write', help: 'write: map the BAR writable (still only registers marked safe)' },
@@ -28,8 +29,9 @@ export const REGS_HELP = `usage: amdgpu-ts regs list [PATTERN] | read BLOCK.REG 
                      | write BLOCK.REG VALUE --write      [--device D] [--gpu SLOT] [--json]
 
 Registers by name: offsets and fields from the kernel's asic_reg headers (generated tables for GC
-11.0.0, 9.4.3 and 9.4.2), bases from the GPU's IP discovery table, 32-bit accesses through the mapped
-register BAR (resource5). Read-only unless --write; writes only to registers marked safe (scratch).
+11.0.0, 9.4.3, 9.4.2; SDMA 6.0.0, 4.4.2, 4.4.0; NBIO 4.3.0, 7.9.0), chosen by the versions and based at the
+segment bases of the GPU's IP discovery table; 32-bit accesses through the mapped register BAR (resource5).
+BLOCK is GC, SDMA0 or NBIO; a bare REGISTER works when one block has it. Read-only unless --write; writes only to registers marked safe (scratch).
 On a real machine the BAR and the discovery table need root.
 
 ${optionHelp(OPTIONS)}
@@ -70,6 +72,8 @@ export async function runRegs(argv: readonly string[], io: CommandIo): Promise<n
   if (extra.length || (verb === 'write' ? value === undefined : value !== undefined && verb !== 'list')) throw new UsageError(`regs ${verb}: wrong number of arguments`);
   if ((verb === 'read' || verb === 'watch' || verb === 'write') && !spec) throw new UsageError(`regs ${verb} needs BLOCK.REGISTER`);
   const rate = Number(args.values.get('rate')?.[0] ?? '10');
+  const instance = Number(args.values.get('instance')?.[0] ?? '0');
+  if (!Number.isInteger(instance) || instance < 0 || instance > 63) throw new UsageError(`--instance ${args.values.get('instance')?.[0]}: want an instance number 0..63`);
   const count = args.values.has('count') ? Number(args.values.get('count')![0]) : Infinity;
   if (!(rate > 0 && rate <= 10000)) throw new UsageError(`--rate ${args.values.get('rate')?.[0]}: want a number of reads per second in (0, 10000]`);
   if (!(count > 0)) throw new UsageError(`--count ${args.values.get('count')?.[0]}: want a positive number`);
@@ -84,19 +88,20 @@ export async function runRegs(argv: readonly string[], io: CommandIo): Promise<n
     const fn = pickGpu(host, args.values.get('gpu')?.[0]);
     const report = readIpDiscovery(host).find((r) => r.slot === fn.slot);
     if (!report) throw new RegisterError('runtime', `${fn.slot}: no IP discovery table`);
-    const { table: regs, gcVersion } = registerTableFor(report.discovery);
+    const tables = registerTablesFor(report.discovery);
     const json = args.flags.has('json');
     if (verb === 'list') {
-      const rows = listRegisters(regs, spec).map((d) => ({ r: resolveRegister(report.discovery, regs, d), d }));
-      if (json) io.out(JSON.stringify({ slot: fn.slot, gc: gcVersion, source: regs.source, registers: rows.map(({ r, d }) => ({ name: `${r.block}.${d.name}`, byteOffset: r.byteOffset, writeSafe: d.writeSafe, fields: d.fields })) }, null, 2));
-      else io.out(table(['register', 'BAR offset', 'fields', 'write'], rows.map(({ r, d }) => [`${r.block}.${d.name}`, `0x${r.byteOffset.toString(16)}`, String(d.fields.length), d.writeSafe ? 'safe' : '-'])));
+      const rows = listRegisters(tables, spec).map(({ table, def }) => ({ r: resolveRegister(report.discovery, table, def), d: def }));
+      if (json) io.out(JSON.stringify({ slot: fn.slot, blocks: tables.map((t) => ({ block: t.block, version: t.version, source: t.source })), registers: rows.map(({ r, d }) => ({ name: `${r.block}.${d.name}`, byteOffset: r.byteOffset, writeSafe: d.writeSafe, fields: d.fields })) }, null, 2));
+      else io.out([`${fn.slot}: ${describeTables(tables)}`, table(['register', 'BAR offset', 'fields', 'write'], rows.map(({ r, d }) => [`${r.block}.${d.name}`, `0x${r.byteOffset.toString(16)}`, String(d.fields.length), d.writeSafe ? 'safe' : '-']))].join('\n'));
       return 0;
     }
-    const r = resolveRegister(report.discovery, regs, findRegister(regs, spec!));
+    const found = findRegister(tables, spec!);
+    const r = resolveRegister(report.discovery, found.table, found.def, instance);
     const ap = openAperture({ host, fn }, verb === 'write');
     try {
       const show = (v: number): void => {
-        if (json) io.out(JSON.stringify({ register: `${r.block}.${r.def.name}`, byteOffset: r.byteOffset, value: v, fields: Object.fromEntries(decodeFields(r.def, v).map((f) => [f.name, f.value])) }));
+        if (json) io.out(JSON.stringify({ register: `${r.block}.${r.def.name}`, instance: r.instance, byteOffset: r.byteOffset, value: v, fields: Object.fromEntries(decodeFields(r.def, v).map((f) => [f.name, f.value])) }));
         else io.out(formatRegister(r, v).join('\n'));
       };
       if (verb === 'write') {

@@ -1,29 +1,14 @@
-// One GPU opened for compute: its render node, its VM acquired for this process, its memory and
-// queues. close() releases everything it created; a device dropped without close() is reported.
-import { O_CLOEXEC, O_RDWR, type Host } from '../os/host.js';
-import { KFD_IOC, processDeviceApertures } from '../uapi/kfd.js';
+// One GPU opened for compute through a Backend (the KFD path, or another behind the same verbs): its
+// memory and queues. close() releases everything it created; a device dropped without close() is reported.
 import { computeQueueSizes, type ComputeQueueSizes } from '../hw/queue-sizes.js';
 import type { GpuTarget } from '../hw/targets.js';
 import { DriverError } from './errors.js';
-import { ioctl } from './ioctl.js';
 import { allocate, PAGE_SIZE, type AllocOptions, type GpuBuffer, type MemoryOwner } from './memory.js';
 import type { BoundsFault } from './errors.js';
-import type { MemoryFault } from './events.js';
-import { SubAllocator, type Slice } from './suballoc.js';
+import { SubAllocator, type Slice, type SmallObjectPool } from './suballoc.js';
 import type { GpuNode } from './topology.js';
-import type { Kfd } from './kfd.js';
-import { DoorbellPage } from './queues/create.js';
 import type { Tracer } from './tracer.js';
-import { registerSnapshot } from '../pci/snapshot.js';
-
-export interface Apertures {
-  readonly ldsBase: bigint;
-  readonly ldsLimit: bigint;
-  readonly scratchBase: bigint;
-  readonly scratchLimit: bigint;
-  readonly gpuvmBase: bigint;
-  readonly gpuvmLimit: bigint;
-}
+import type { Apertures, Backend, MemoryFault } from './backend/backend.js';
 
 /** Something a device owns and must release on close (queues). */
 export interface DeviceResource {
@@ -48,20 +33,16 @@ export interface GuardedLaunch {
 }
 const MAX_GUARDED_LAUNCHES = 64;
 
-export class Device implements MemoryOwner {
-  readonly host: Host;
-  readonly kfdFd: number;
-  readonly renderFd: number;
+export class Device implements MemoryOwner, SmallObjectPool {
+  readonly node: GpuNode;
   readonly gpuId: number;
   readonly name: string;
   readonly target: GpuTarget;
-  readonly apertures: Apertures;
   readonly queueSizes: ComputeQueueSizes;
   private readonly buffers = new Set<GpuBuffer>();
   private readonly resources = new Set<DeviceResource>();
   private smallPool: SubAllocator | undefined;
   private scratch: GpuBuffer | undefined;
-  readonly doorbells = new DoorbellPage(this);
   /**
    * The bounds checker: buffers allocated without an explicit `guard` option get the guarded
    * placement (AllocOptions.guard), and a GPU fault in a guard page is attributed to the buffer and
@@ -69,23 +50,17 @@ export class Device implements MemoryOwner {
    * signals, kernel arguments, code) is never guarded.
    */
   checkBounds = false;
-  /**
-   * The first GPU memory fault KFD reported for this GPU. KFD then evicted every queue this process
-   * has on it (kfd_dqm_evict_pasid), queues created later included: waits for unfinished work fail at
-   * once with this fault instead of running into their timeout. Reopening the device recovers.
-   */
-  vmFault: MemoryFault | undefined;
   /** Recent launches with guarded buffer arguments, newest last: what a guard-page fault is attributed to. */
   private readonly guardedLaunches: GuardedLaunch[] = [];
   /** When set, every submission on this device's queues is timed on the GPU (see Tracer). */
   tracer: Tracer | undefined;
   private closed = false;
 
-  constructor(readonly kfd: Kfd, readonly node: GpuNode, readonly index: number) {
-    this.host = kfd.host;
-    this.kfdFd = kfd.fd;
+  constructor(readonly backend: Backend, readonly index: number) {
+    const node = backend.node;
+    this.node = node;
     this.gpuId = node.gpuId;
-    this.name = `GPU ${index} (${node.gfxTarget}, gpu_id ${node.gpuId})`;
+    this.name = backend.name;
     if (!node.target) throw new DriverError(this.name, `${node.gfxTarget} is not a target amdgpu-ts knows (gfx_target_version ${node.gfxTargetVersion})`);
     this.target = node.target;
     const sizes = computeQueueSizes(node);
@@ -96,28 +71,21 @@ export class Device implements MemoryOwner {
       ctxSaveRestoreSize: node.cwsrSize ?? sizes.ctxSaveRestoreSize,
       cwsrAllocationSize: node.cwsrSize !== undefined ? Math.ceil(((node.cwsrSize + sizes.debugMemorySize) * node.numXcc) / 4096) * 4096 : sizes.cwsrAllocationSize,
     };
-    this.renderFd = this.host.open(`/dev/dri/renderD${node.drmRenderMinor}`, O_RDWR | O_CLOEXEC);
-    try {
-      ioctl(this.host, this.kfdFd, KFD_IOC.ACQUIRE_VM, { drm_fd: this.renderFd, gpu_id: this.gpuId });
-      this.apertures = this.readApertures();
-    } catch (e) {
-      this.host.close(this.renderFd);
-      throw e;
-    }
     leaks.register(this, { name: this.name, live: () => this.liveSummary() }, this);
   }
 
-  private readApertures(): Apertures {
-    const count = ioctl(this.host, this.kfdFd, KFD_IOC.GET_PROCESS_APERTURES_NEW, { kfd_process_device_apertures_ptr: 0n, num_of_nodes: 0 }).num_of_nodes;
-    const region = this.kfd.scratch.region(count * processDeviceApertures.size);
-    ioctl(this.host, this.kfdFd, KFD_IOC.GET_PROCESS_APERTURES_NEW, { kfd_process_device_apertures_ptr: region.address, num_of_nodes: count });
-    for (let i = 0; i < count; i++) {
-      const a = processDeviceApertures.decode(region.bytes, i * processDeviceApertures.size);
-      if (a.gpu_id === this.gpuId) {
-        return { ldsBase: a.lds_base, ldsLimit: a.lds_limit, scratchBase: a.scratch_base, scratchLimit: a.scratch_limit, gpuvmBase: a.gpuvm_base, gpuvmLimit: a.gpuvm_limit };
-      }
-    }
-    throw new DriverError(this.name, 'GET_PROCESS_APERTURES_NEW did not list this GPU');
+  /** This process's apertures on the GPU (LDS, scratch, GPU VM). */
+  get apertures(): Apertures {
+    return this.backend.apertures;
+  }
+
+  /**
+   * The first GPU memory fault reported for this GPU. KFD then evicted every queue this process has
+   * on it (kfd_dqm_evict_pasid), queues created later included: waits for unfinished work fail at
+   * once with this fault instead of running into their timeout. Reopening the device recovers.
+   */
+  get vmFault(): MemoryFault | undefined {
+    return this.backend.vmFault;
   }
 
   private assertOpen(): void {
@@ -194,10 +162,6 @@ export class Device implements MemoryOwner {
     this.smallPool?.release(slice);
   }
 
-  deviceIdArray(gpuIds: readonly number[]): bigint {
-    return this.kfd.scratch.u32Array(gpuIds);
-  }
-
   forget(b: GpuBuffer): void {
     this.buffers.delete(b);
   }
@@ -231,15 +195,15 @@ export class Device implements MemoryOwner {
     return parts.join(', ');
   }
 
-  /** Destroys every queue (first half of close, so shared event memory can go before the buffers). */
   /**
-   * The GPU's status registers (GRBM, CP, SDMA) decoded, read through the register BAR, for hang and
-   * timeout reports; one line saying why not when they cannot be read (no root, no database).
+   * The GPU's status registers (GRBM, CP, SDMA) decoded, for hang and timeout reports, as the backend
+   * reads them; one line saying why not when they cannot be read (no root, no database).
    */
   registerSnapshot(): string {
-    return registerSnapshot(this.host, this.node.pciAddress);
+    return this.backend.registerSnapshot();
   }
 
+  /** Destroys every queue (first half of close, so shared event memory can go before the buffers). */
   releaseQueues(): void {
     for (const r of [...this.resources].reverse()) r.destroy();
     this.resources.clear();
@@ -252,8 +216,7 @@ export class Device implements MemoryOwner {
     this.smallPool = undefined;
     this.scratch = undefined;
     for (const b of [...this.buffers].reverse()) b.free();
-    this.doorbells.unmap();
-    this.host.close(this.renderFd);
+    this.backend.close();
     this.closed = true;
     leaks.unregister(this);
   }

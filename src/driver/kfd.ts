@@ -1,53 +1,36 @@
-// The process's KFD session: /dev/kfd opened once, the ABI version checked, the topology read, and
-// the GPUs opened on demand. Everything it opened is released by close().
-import { O_CLOEXEC, O_RDWR, type Host } from '../os/host.js';
-import { KFD_ABI_NEWEST, KFD_ABI_OLDEST, KFD_IOC, KFD_RUNTIME_ENABLE_MODE, createQueueIoctlFor } from '../uapi/kfd.js';
+// The process's KFD session: /dev/kfd opened once (backend/kfd-process), the topology read, and the
+// GPUs opened on demand as Devices over the KFD backend. Everything it opened is released by close().
+import type { Host } from '../os/host.js';
+import { KFD_ABI_NEWEST } from '../uapi/kfd.js';
 import { DriverError } from './errors.js';
-import { ioctl } from './ioctl.js';
 import { readTopology, type GpuNode, type Topology } from './topology.js';
 import { Device } from './device.js';
-import { EventPage } from './events.js';
-import { IoctlScratch } from './scratch.js';
+import { KfdBackend } from './backend/kfd.js';
+import { KfdProcess, type KfdVersion } from './backend/kfd-process.js';
+import type { EventPage } from './backend/kfd-events.js';
+import type { IoctlScratch } from './scratch.js';
 
-export interface KfdVersion {
-  readonly major: number;
-  readonly minor: number;
-}
+export type { KfdVersion };
 
 export interface KfdOptions {
   /** Devices start with `checkBounds` on: buffers from `alloc` get the guarded placement (AllocOptions.guard). */
   readonly checkBounds?: boolean;
 }
 
+/** How messages name a GPU of the topology. */
+export function gpuName(node: GpuNode, index: number): string {
+  return `GPU ${index} (${node.gfxTarget}, gpu_id ${node.gpuId})`;
+}
+
 export class Kfd {
-  readonly fd: number;
-  readonly version: KfdVersion;
   readonly topology: Topology;
-  readonly createQueueIoctl: ReturnType<typeof createQueueIoctlFor>;
-  readonly scratch: IoctlScratch;
-  private readonly opened = new Map<number, Device>();
-  private eventPage: EventPage | undefined;
+  readonly process: KfdProcess;
+  private readonly opened = new Map<number, { device: Device; backend: KfdBackend }>();
   private closed = false;
 
   private constructor(readonly host: Host, readonly options: KfdOptions = {}) {
     this.topology = readTopology(host);
-    this.fd = host.open('/dev/kfd', O_RDWR | O_CLOEXEC);
-    this.scratch = new IoctlScratch(host);
-    try {
-      const v = ioctl(host, this.fd, KFD_IOC.GET_VERSION, {});
-      this.version = { major: v.major_version, minor: v.minor_version };
-      if (v.major_version !== KFD_ABI_OLDEST.major || v.minor_version < KFD_ABI_OLDEST.minor) {
-        throw new DriverError('/dev/kfd', `KFD ${v.major_version}.${v.minor_version} is older than ${KFD_ABI_OLDEST.major}.${KFD_ABI_OLDEST.minor} (Linux 6.1), the oldest ABI amdgpu-ts speaks`);
-      }
-      this.createQueueIoctl = createQueueIoctlFor(v.minor_version);
-      if (v.minor_version >= KFD_IOC.RUNTIME_ENABLE.since) {
-        ioctl(host, this.fd, KFD_IOC.RUNTIME_ENABLE, { r_debug: 0n, mode_mask: KFD_RUNTIME_ENABLE_MODE.ENABLE_MASK, capabilities_mask: 0 });
-      }
-    } catch (e) {
-      this.scratch.release();
-      host.close(this.fd);
-      throw e;
-    }
+    this.process = new KfdProcess(host);
   }
 
   static open(host: Host, options: KfdOptions = {}): Kfd {
@@ -56,6 +39,19 @@ export class Kfd {
 
   /** Newest ABI features this driver knows; a newer kernel is used at this level. */
   static readonly newestAbi = KFD_ABI_NEWEST;
+
+  get fd(): number {
+    return this.process.fd;
+  }
+
+  get version(): KfdVersion {
+    return this.process.version;
+  }
+
+  /** Process memory for the arrays some ioctls take by pointer. */
+  get scratch(): IoctlScratch {
+    return this.process.scratch;
+  }
 
   get gpus(): readonly GpuNode[] {
     return this.topology.gpus;
@@ -66,14 +62,20 @@ export class Kfd {
     if (this.closed) throw new DriverError('/dev/kfd', 'the KFD session is closed', { kind: 'input' });
     const node = this.topology.gpus[index];
     if (!node) throw new DriverError('/dev/kfd', `no GPU #${index}: the topology has ${this.topology.gpus.length} GPU(s)`, { kind: 'input' });
-    let d = this.opened.get(index);
-    if (!d) {
-      d = new Device(this, node, index);
-      d.checkBounds = this.options.checkBounds ?? false;
-      this.opened.set(index, d);
-      this.eventPage?.attach(d);
+    const open = this.opened.get(index);
+    if (open) return open.device;
+    const backend = new KfdBackend(this.process, node, gpuName(node, index));
+    let device: Device;
+    try {
+      device = new Device(backend, index);
+    } catch (e) {
+      backend.close();
+      throw e;
     }
-    return d;
+    device.checkBounds = this.options.checkBounds ?? false;
+    this.process.join(backend);
+    this.opened.set(index, { device, backend });
+    return device;
   }
 
   /** Every GPU of the system, opened. */
@@ -81,30 +83,27 @@ export class Kfd {
     return this.topology.gpus.map((_, i) => this.device(i));
   }
 
-  get openDevices(): readonly Device[] {
-    return [...this.opened.values()];
+  /** The KFD backend under a device of this session (its render node, for DRM info queries). */
+  backendOf(device: Device): KfdBackend {
+    const open = this.opened.get(device.index);
+    if (open?.device !== device) throw new DriverError(device.name, 'is not a device of this KFD session', { kind: 'input' });
+    return open.backend;
   }
 
   /** The process-wide event page, created on the first device that needs interrupts. */
   events(owner: Device): EventPage {
-    if (!this.eventPage) {
-      this.eventPage = new EventPage(this, owner);
-      for (const d of this.opened.values()) if (d !== owner) this.eventPage.attach(d);
-    }
-    return this.eventPage;
+    return this.process.events(this.backendOf(owner));
   }
 
   /** Closes every device (freeing queues and memory), then /dev/kfd. */
   close(): void {
     if (this.closed) return;
-    const devices = [...this.opened.values()].reverse();
+    const devices = [...this.opened.values()].map((o) => o.device).reverse();
     for (const d of devices) d.releaseQueues();
-    this.eventPage?.destroy();
-    this.eventPage = undefined;
+    this.process.releaseEvents();
     for (const d of devices) d.close();
     this.opened.clear();
-    this.scratch.release();
-    this.host.close(this.fd);
+    this.process.close();
     this.closed = true;
   }
 }

@@ -1,6 +1,7 @@
 // Product names by PCI device id, first entry per id in mesa/drm data/amdgpu.ids (the revision id,
-// which tells e.g. RX 7900 XTX from XT, is not in the KFD topology).
-const NAMES: ReadonlyMap<number, string> = new Map([
+// which tells e.g. RX 7900 XTX from XT, is not in the KFD topology). test/pci-amdgpu-ids.test.ts checks
+// them against the installed libdrm's amdgpu.ids.
+export const MARKETING_NAMES: ReadonlyMap<number, string> = new Map([
   [0x66af, 'AMD Radeon VII'],
   [0x740c, 'AMD Instinct MI250X / MI250'],
   [0x740f, 'AMD Instinct MI210'],
@@ -12,5 +13,5 @@ const NAMES: ReadonlyMap<number, string> = new Map([
 ]);
 
 export function marketingName(deviceId: number): string | undefined {
-  return NAMES.get(deviceId);
+  return MARKETING_NAMES.get(deviceId);
 }

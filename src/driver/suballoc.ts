@@ -10,6 +10,12 @@ export interface Slice {
   readonly chunk: GpuBuffer;
 }
 
+/** Who hands out slices (a Device): what users of small objects need, without knowing the device. */
+export interface SmallObjectPool {
+  allocSmall(size: number, align?: number): Slice;
+  freeSmall(slice: Slice): void;
+}
+
 interface Chunk {
   readonly buf: GpuBuffer;
   /** Free ranges [start, end) sorted by start. */

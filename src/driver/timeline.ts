@@ -1,11 +1,10 @@
-// A timeline: a 64-bit counter in host-visible memory that a queue's fences raise, plus the KFD event
-// its interrupts fire. A CPU wait spins briefly, then sleeps in WAIT_EVENTS, re-checking the value
+// A timeline: a 64-bit counter in host-visible memory that a queue's fences raise, plus the backend
+// event its interrupts fire. A CPU wait spins briefly, then sleeps in the backend (WAIT_EVENTS on KFD), re-checking the value
 // after every wakeup (interrupts can be coalesced or lost; memory is the truth).
-import { KFD_IOC_EVENT } from '../uapi/kfd.js';
 import { amdSignal, AMD_SIGNAL_BYTES, AMD_SIGNAL_KIND } from '../uapi/hsa.js';
 import { GpuFaultError, WaitTimeoutError } from './errors.js';
 import type { Device } from './device.js';
-import type { KfdEvent, MemoryFault } from './events.js';
+import type { BackendEvent, MemoryFault } from './backend/backend.js';
 import type { Slice } from './suballoc.js';
 
 /** How long a wait polls memory before sleeping on the event (a fence usually lands within this). */
@@ -35,14 +34,14 @@ export class Timeline {
   readonly slice: Slice;
   /** Address of the 64-bit cell the GPU writes (for amd-signal: the signal's address). */
   readonly va: bigint;
-  readonly event: KfdEvent;
+  readonly event: BackendEvent;
   private readonly cell: BigInt64Array;
   /** The same cell as two 32-bit halves, for reads without BigInt arithmetic. */
   private readonly halves: Int32Array;
   readonly stats: WaitStats = { spins: 0, interruptWakeups: 0, sleepTimeouts: 0 };
 
   constructor(private readonly device: Device, readonly label: string, readonly kind: TimelineKind = 'counter') {
-    this.event = device.kfd.events(device).create(KFD_IOC_EVENT.SIGNAL, true);
+    this.event = device.backend.createEvent();
     if (kind === 'counter') {
       this.slice = device.allocSmall(16, 16);
       this.cell = new BigInt64Array(this.slice.bytes.buffer, this.slice.bytes.byteOffset, 1);
@@ -101,7 +100,7 @@ export class Timeline {
     }
     const start = performance.now();
     while (performance.now() - start < SPIN_MS) if (this.value >= target) return void this.stats.spins++;
-    const events = this.device.kfd.events(this.device);
+    const backend = this.device.backend;
     for (;;) {
       // After a VM fault KFD evicts every queue of the process on that GPU, for good
       // (kfd_set_dbg_ev_from_interrupt → kfd_dqm_evict_pasid): unfinished work there never completes.
@@ -112,14 +111,11 @@ export class Timeline {
       }
       const left = timeoutMs - (performance.now() - start);
       if (left <= 0) throw new WaitTimeoutError(this.device.name, `${what} (timeline ${this.label} at ${this.value}, waiting for ${target})`, timeoutMs, `${diagnose()}\n${this.device.registerSnapshot()}`);
-      const out = events.wait([this.event], Math.min(SLEEP_SLICE_MS, Math.ceil(left)));
-      if (out.memoryFault) {
-        const f = out.memoryFault;
-        // The event is the process's: record the fault on the GPU it names, whoever's wait saw it.
-        const owner = this.device.kfd.openDevices.find((d) => d.gpuId === f.gpuId) ?? this.device;
-        owner.vmFault ??= f;
-        if (owner === this.device && this.value < target) throw this.faultError(f, what, diagnose, false);
-      }
+      const out = backend.waitEvents([this.event], Math.min(SLEEP_SLICE_MS, Math.ceil(left)));
+      // The backend records a fault on the GPU it names, whoever's wait saw it; this device had none
+      // before the wait (checked above), so it is this device's exactly when it is now its vmFault.
+      const f = out.memoryFault;
+      if (f && this.device.vmFault === f && this.value < target) throw this.faultError(f, what, diagnose, false);
       if (out.completed) this.stats.interruptWakeups++;
       else this.stats.sleepTimeouts++;
       if (this.value >= target) return;
@@ -133,7 +129,7 @@ export class Timeline {
   }
 
   destroy(): void {
-    this.device.kfd.events(this.device).destroyEvent(this.event);
+    this.device.backend.destroyEvent(this.event);
     this.device.freeSmall(this.slice);
   }
 }

@@ -1,7 +1,6 @@
 // GPU-side timing of every submitted operation: the queue brackets each submission with timestamp
 // packets writing the 100 MHz GPU clock, and the tracer collects the pairs once they have landed.
-import type { Device } from './device.js';
-import type { Slice } from './suballoc.js';
+import type { Slice, SmallObjectPool } from './suballoc.js';
 
 export interface TraceEvent {
   /** The queue the operation ran on (one track per queue). */
@@ -16,7 +15,7 @@ interface Pending {
   readonly track: string;
   readonly name: string;
   readonly slot: Slice;
-  readonly device: Device;
+  readonly pool: SmallObjectPool;
   readonly isDone: () => boolean;
 }
 
@@ -26,9 +25,10 @@ export class Tracer {
   private readonly trackNames = new WeakMap<object, string>();
   private readonly labelUses = new Map<string, number>();
 
-  /** A 16-byte slot for the begin (offset 0) and end (offset 8) timestamps of one operation. */
-  slot(device: Device): Slice {
-    const s = device.allocSmall(16, 16);
+  /** A 16-byte slot (from the device's small-object pool) for the begin (offset 0) and end (offset 8)
+   * timestamps of one operation. */
+  slot(pool: SmallObjectPool): Slice {
+    const s = pool.allocSmall(16, 16);
     s.bytes.fill(0);
     return s;
   }
@@ -37,7 +37,7 @@ export class Tracer {
    * Records an operation of `queue` (named `label`). Queue ids are reused by KFD, so a later queue
    * with the same label gets its own track ("… #2").
    */
-  track(device: Device, queue: object, label: string, name: string, slot: Slice, isDone: () => boolean): void {
+  track(pool: SmallObjectPool, queue: object, label: string, name: string, slot: Slice, isDone: () => boolean): void {
     let track = this.trackNames.get(queue);
     if (!track) {
       const n = (this.labelUses.get(label) ?? 0) + 1;
@@ -45,7 +45,7 @@ export class Tracer {
       track = n === 1 ? label : `${label} #${n}`;
       this.trackNames.set(queue, track);
     }
-    this.pending.push({ track, name, slot, device, isDone });
+    this.pending.push({ track, name, slot, pool, isDone });
   }
 
   /** Moves every finished operation into `events`; with `all`, also drops unfinished ones. */
@@ -55,8 +55,8 @@ export class Tracer {
       if (p.isDone()) {
         const dv = new DataView(p.slot.bytes.buffer, p.slot.bytes.byteOffset, 16);
         this.events.push({ track: p.track, name: p.name, start: dv.getBigUint64(0, true), end: dv.getBigUint64(8, true) });
-        p.device.freeSmall(p.slot);
-      } else if (all) p.device.freeSmall(p.slot);
+        p.pool.freeSmall(p.slot);
+      } else if (all) p.pool.freeSmall(p.slot);
       else keep.push(p);
     }
     this.pending = keep;

@@ -46,6 +46,7 @@ export class EmuGpu {
       events,
       inject: options.inject,
       paused: options.engines === 'paused',
+      shaderWorkers: options.workers,
       exec: options.exec,
     });
   }

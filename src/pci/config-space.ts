@@ -294,3 +294,30 @@ export function lspciHexDump(slot: string, title: string, bytes: Uint8Array): st
   }
   return lines.join('\n') + '\n\n';
 }
+
+export interface HexDump {
+  /** The line before the bytes: `bus:dev.fn class: vendor device …`. */
+  readonly title: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Reads one function's `lspci -x`/`-xxx`/`-xxxx` dump back into bytes (what `lspci -F` reads): a title
+ * line, then `offset: b0 b1 … b15` lines in order. Lines must be contiguous from offset 0; a gap, a
+ * short row or a non-hex byte is an error that names the line, so a damaged paste is never half-read.
+ */
+export function parseLspciHexDump(text: string): HexDump {
+  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0);
+  const title = lines.shift();
+  if (title === undefined) throw new ConfigSpaceError('the dump is empty');
+  const out: number[] = [];
+  for (const [i, line] of lines.entries()) {
+    const m = /^([0-9a-f]{2,3}):((?: [0-9a-f]{2}){16})$/i.exec(line);
+    if (!m) throw new ConfigSpaceError(`dump line ${i + 2} is not "offset: 16 hex bytes": "${line.slice(0, 60)}"`);
+    const offset = parseInt(m[1]!, 16);
+    if (offset !== out.length) throw new ConfigSpaceError(`dump line ${i + 2} is at offset 0x${offset.toString(16)}, expected 0x${out.length.toString(16)}`);
+    for (const b of m[2]!.trim().split(' ')) out.push(parseInt(b, 16));
+  }
+  if (out.length < 64) throw new ConfigSpaceError(`the dump has ${out.length} bytes; the header alone is 64`);
+  return { title, bytes: Uint8Array.from(out) };
+}

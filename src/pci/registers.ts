@@ -4,6 +4,8 @@
 // explicitly, and then only to registers the database marks safe (scratch registers).
 import { O_RDONLY, O_RDWR, O_CLOEXEC, PROT_READ, PROT_WRITE, MAP_SHARED, type Host, type Mapping, type Mmio } from '../os/host.js';
 import { REGISTER_TABLES, decodeFields, type RegisterDef, type RegisterTable } from '../hw/regs/index.js';
+
+export type { RegisterTable } from '../hw/regs/index.js';
 import { AmdgpuError } from '../errors.js';
 import type { IpDiscovery } from './ip-discovery.js';
 import type { PciFunction } from './devices.js';
@@ -17,40 +19,66 @@ export class RegisterError extends AmdgpuError {
 
 export interface ResolvedRegister {
   readonly block: string;
+  readonly instance: number;
   readonly def: RegisterDef;
   /** Byte offset in the register BAR. */
   readonly byteOffset: number;
 }
 
-/** The table for a GPU, from the GC version its discovery table reports. */
-export function registerTableFor(d: IpDiscovery): { table: RegisterTable; gcVersion: string } {
-  const gc = d.ips.find((ip) => ip.name === 'GC' && ip.instance === 0);
-  if (!gc) throw new RegisterError('runtime', 'the IP discovery table has no GC block');
-  const gcVersion = `${gc.major}.${gc.minor}.${gc.revision}`;
-  const table = REGISTER_TABLES.get(gcVersion);
-  if (!table) throw new RegisterError('runtime', `no register database for GC ${gcVersion} (have ${[...REGISTER_TABLES.keys()].join(', ')})`);
-  return { table, gcVersion };
+/** The database tables for a GPU: one per IP block whose discovered version has a table. */
+export function registerTablesFor(d: IpDiscovery): RegisterTable[] {
+  const tables: RegisterTable[] = [];
+  for (const t of REGISTER_TABLES) {
+    const ip = d.ips.find((x) => x.name === t.discoveryName && x.instance === 0);
+    if (ip && `${ip.major}.${ip.minor}.${ip.revision}` === t.version) tables.push(t);
+  }
+  if (!tables.length) {
+    const gc = d.ips.find((ip) => ip.name === 'GC' && ip.instance === 0);
+    const have = [...new Set(REGISTER_TABLES.map((t) => `${t.discoveryName} ${t.version}`))].join(', ');
+    throw new RegisterError('runtime', gc ? `no register database for GC ${gc.major}.${gc.minor}.${gc.revision} (have ${have})` : 'the IP discovery table has no GC block');
+  }
+  return tables;
+}
+
+/** The discovered versions behind a set of tables, e.g. "GC 11.0.0, SDMA0 6.0.0, NBIO 4.3.0". */
+export function describeTables(tables: readonly RegisterTable[]): string {
+  return tables.map((t) => `${t.block} ${t.version}`).join(', ');
+}
+
+/**
+ * Instance `i` of a table's block: discovery lists it either as instance i of the block (gfx9's SDMA0
+ * instances) or as a block of its own whose name ends in i (gfx11's SDMA0 and SDMA1 hardware ids).
+ */
+function hasInstance(d: IpDiscovery, table: RegisterTable, i: number): boolean {
+  const numbered = table.discoveryName.replace(/\d+$/, String(i));
+  return d.ips.some((x) => (x.name === table.discoveryName && x.instance === i) || (x.name === numbered && x.instance === 0));
 }
 
 export function resolveRegister(d: IpDiscovery, table: RegisterTable, def: RegisterDef, instance = 0): ResolvedRegister {
-  const ip = d.ips.find((x) => x.name === table.block && x.instance === instance);
-  const base = ip?.bases[def.baseIndex];
-  if (base === undefined) throw new RegisterError('runtime', `${table.block} instance ${instance} has no segment ${def.baseIndex} in the IP discovery table`);
-  return { block: table.block, def, byteOffset: Number((base + BigInt(def.offset)) * 4n) };
+  if (!hasInstance(d, table, instance)) throw new RegisterError('input', `${table.block} has no instance ${instance} in the IP discovery table`);
+  // instances sharing one segment sit a fixed stride apart from instance 0's base; others have their own bases
+  const shared = table.instanceStride !== undefined;
+  const baseInstance = shared ? 0 : instance;
+  const base = d.ips.find((x) => x.name === table.baseBlock && x.instance === baseInstance)?.bases[def.baseIndex];
+  if (base === undefined) throw new RegisterError('runtime', `${table.baseBlock} instance ${baseInstance} has no segment ${def.baseIndex} in the IP discovery table`);
+  const dword = base + BigInt(def.offset + (table.instanceStride ?? 0) * (shared ? instance : 0));
+  return { block: table.block, instance, def, byteOffset: Number(dword * 4n) };
 }
 
-/** `GC.GRBM_STATUS` or `GRBM_STATUS`; case-insensitive. */
-export function findRegister(table: RegisterTable, spec: string): RegisterDef {
-  const [blk, name] = spec.includes('.') ? spec.split('.', 2) as [string, string] : [table.block, spec];
-  if (blk.toUpperCase() !== table.block) throw new RegisterError('input', `unknown block "${blk}" (this GPU's database covers ${table.block})`);
-  const def = table.registers.find((r) => r.name === name.toUpperCase());
-  if (!def) throw new RegisterError('input', `unknown register "${spec}" (try: amdgpu-ts regs list ${name.slice(0, 4).toUpperCase()})`);
-  return def;
+/** `SDMA0.SDMA_STATUS_REG`, or a bare name when exactly one table has it; case-insensitive. */
+export function findRegister(tables: readonly RegisterTable[], spec: string): { table: RegisterTable; def: RegisterDef } {
+  const [blk, name] = spec.includes('.') ? spec.split('.', 2) as [string | undefined, string] : [undefined, spec];
+  const candidates = blk === undefined ? tables : tables.filter((t) => t.block === blk.toUpperCase());
+  if (!candidates.length) throw new RegisterError('input', `unknown block "${blk}" (this GPU's database covers ${tables.map((t) => t.block).join(', ')})`);
+  const hits = candidates.flatMap((table) => table.registers.filter((r) => r.name === name.toUpperCase()).map((def) => ({ table, def })));
+  if (hits.length > 1) throw new RegisterError('input', `"${spec}" is in ${hits.map((h) => h.table.block).join(' and ')}: name the block (BLOCK.REGISTER)`);
+  if (!hits[0]) throw new RegisterError('input', `unknown register "${spec}" (try: amdgpu-ts regs list '${name.slice(0, 4).toUpperCase()}*')`);
+  return hits[0];
 }
 
-export function listRegisters(table: RegisterTable, pattern: string | undefined): RegisterDef[] {
+export function listRegisters(tables: readonly RegisterTable[], pattern: string | undefined): { table: RegisterTable; def: RegisterDef }[] {
   const re = pattern ? new RegExp(pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.'), 'i') : undefined;
-  return table.registers.filter((r) => !re || re.test(`${table.block}.${r.name}`));
+  return tables.flatMap((table) => table.registers.filter((r) => !re || re.test(`${table.block}.${r.name}`)).map((def) => ({ table, def })));
 }
 
 /** The register BAR of a function, mapped through the Host. */
@@ -100,7 +128,7 @@ export class RegisterAperture {
 }
 
 export function formatRegister(r: ResolvedRegister, value: number): string[] {
-  const lines = [`${r.block}.${r.def.name} (0x${r.byteOffset.toString(16)}) = 0x${value.toString(16).padStart(8, '0')}`];
+  const lines = [`${r.block}${r.instance ? `[${r.instance}]` : ''}.${r.def.name} (0x${r.byteOffset.toString(16)}) = 0x${value.toString(16).padStart(8, '0')}`];
   for (const f of decodeFields(r.def, value)) lines.push(`  ${f.name.padEnd(28)} ${f.value} (0x${f.value.toString(16)})`);
   return lines;
 }

@@ -2,17 +2,15 @@
 // header (atomically), then write_dispatch_id, then rings the doorbell with the packet's index. Every
 // packet decrements the queue's completion signal (an amd_signal_t), which makes its timeline.
 import type { Mmio } from '../../os/host.js';
-import { KFD_IOC, KFD_IOC_QUEUE_TYPE } from '../../uapi/kfd.js';
 import { amdQueue, AMD_QUEUE_PROPERTIES, HSA_PACKET_TYPE, AQL_PACKET_BYTES } from '../../uapi/hsa.js';
 import { writeDispatchPacket, writeBarrierPacket, writePm4IbPacket, decodeAqlPacket, formatAqlPacket, type DispatchPacket } from '../../hw/aql.js';
 import { Pm4Builder } from '../../hw/pm4/builder.js';
 import { lo32, hi32 } from '../../hw/dword-stream.js';
 import { UseAfterFreeError, WaitTimeoutError } from '../errors.js';
-import { ioctl } from '../ioctl.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
-import { createKfdQueue, computeQueueExtras } from './create.js';
+import { computeQueueExtras } from './compute-memory.js';
 import { Retirements } from './retire.js';
 import { KernargRing } from './kernarg-ring.js';
 
@@ -67,8 +65,8 @@ export class AqlQueue implements DeviceResource {
         0,
       );
       extras = computeQueueExtras(device);
-      const q = createKfdQueue(device, {
-        type: KFD_IOC_QUEUE_TYPE.COMPUTE_AQL, ringVa: ring.va, ringBytes: ring.size, rptrVa: queueMem.va + BigInt(READ_ID), wptrVa: queueMem.va + BigInt(WRITE_ID),
+      const q = device.backend.createQueue({
+        kind: 'aql', ringVa: ring.va, ringBytes: ring.size, rptrVa: queueMem.va + BigInt(READ_ID), wptrVa: queueMem.va + BigInt(WRITE_ID),
         eop: { va: extras.eop.va, size: extras.eop.size },
         cwsr: { va: extras.cwsr.va, size: device.queueSizes.ctxSaveRestoreSize, ctlStackSize: device.queueSizes.ctlStackSize },
       });
@@ -225,7 +223,7 @@ export class AqlQueue implements DeviceResource {
     if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'destroy');
     this.destroyed = true;
     this.device.disown(this);
-    ioctl(this.device.host, this.device.kfdFd, KFD_IOC.DESTROY_QUEUE, { queue_id: this.queueId });
+    this.device.backend.destroyQueue(this.queueId);
     this.retirements.drain();
     this.kernargs.destroy();
     this.timeline.destroy();

@@ -1,13 +1,12 @@
 // A PM4 compute queue (KFD COMPUTE): the read pointer is reported as a 32-bit dword offset that wraps
 // at the ring size; the write pointer and doorbell count dwords (64-bit, monotonic).
 import type { Mmio } from '../../os/host.js';
-import { KFD_IOC_QUEUE_TYPE } from '../../uapi/kfd.js';
 import { Pm4Builder } from '../../hw/pm4/builder.js';
 import { decodePm4, formatPm4Packet } from '../../hw/pm4/decode.js';
 import { pm4Header, PM4_OP } from '../../hw/pm4/opcodes.js';
 import type { Device } from '../device.js';
 import { RingQueue, type QueueBuffers } from './ring-queue.js';
-import { createKfdQueue, computeQueueExtras } from './create.js';
+import { computeQueueExtras } from './compute-memory.js';
 import { lo32, hi32 } from '../../hw/dword-stream.js';
 
 export interface QueueOptions {
@@ -29,8 +28,8 @@ export class Pm4Queue extends RingQueue {
     let extras: ReturnType<typeof computeQueueExtras> | undefined;
     try {
       extras = computeQueueExtras(device);
-      const q = createKfdQueue(device, {
-        type: KFD_IOC_QUEUE_TYPE.COMPUTE, ringVa: ring.va, ringBytes, rptrVa: pointers.va, wptrVa: pointers.va + 8n,
+      const q = device.backend.createQueue({
+        kind: 'pm4', ringVa: ring.va, ringBytes, rptrVa: pointers.va, wptrVa: pointers.va + 8n,
         eop: { va: extras.eop.va, size: extras.eop.size },
         cwsr: { va: extras.cwsr.va, size: device.queueSizes.ctxSaveRestoreSize, ctlStackSize: device.queueSizes.ctlStackSize },
         ...(opts.priority !== undefined ? { priority: opts.priority } : {}),

@@ -2,9 +2,7 @@
 // read pointer the engine reports, back-pressure, the ring → write pointer → doorbell ordering, a
 // timeline for fences, and a diagnostic dump of the ring around the read pointer.
 import type { Mmio } from '../../os/host.js';
-import { KFD_IOC } from '../../uapi/kfd.js';
 import { DriverError, UseAfterFreeError, WaitTimeoutError } from '../errors.js';
-import { ioctl } from '../ioctl.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
@@ -197,7 +195,7 @@ export abstract class RingQueue implements DeviceResource {
     if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'destroy');
     this.destroyed = true;
     this.device.disown(this);
-    ioctl(this.device.host, this.device.kfdFd, KFD_IOC.DESTROY_QUEUE, { queue_id: this.queueId });
+    this.device.backend.destroyQueue(this.queueId);
     this.kernargs.destroy();
     this.timeline.destroy();
     for (const b of [this.buffers.ring, this.buffers.pointers, ...this.buffers.others]) b.free();

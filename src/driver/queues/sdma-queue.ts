@@ -1,13 +1,11 @@
 // An SDMA queue: read and write pointers are 64-bit byte counts (monotonic); copies larger than one
 // packet allows are split.
 import type { Mmio } from '../../os/host.js';
-import { KFD_IOC_QUEUE_TYPE } from '../../uapi/kfd.js';
 import { SdmaBuilder } from '../../hw/sdma/builder.js';
 import { decodeSdma, formatSdmaPacket, sdmaVersionOf } from '../../hw/sdma/decode.js';
 import { SDMA_OP, type SdmaVersion } from '../../hw/sdma/packets.js';
 import type { Device } from '../device.js';
 import { RingQueue, type Completion, type QueueBuffers } from './ring-queue.js';
-import { createKfdQueue } from './create.js';
 import { lo32, hi32 } from '../../hw/dword-stream.js';
 
 export interface SdmaQueueOptions {
@@ -34,8 +32,7 @@ export class SdmaQueue extends RingQueue {
     const ring = device.alloc(ringBytes, { domain: 'gtt', uncached: true, guard: false, label: 'SDMA ring' });
     const pointers = device.alloc(4096, { domain: 'gtt', uncached: true, guard: false, label: 'SDMA read/write pointers' });
     try {
-      const type = opts.engine !== undefined ? KFD_IOC_QUEUE_TYPE.SDMA_BY_ENG_ID : opts.xgmi ? KFD_IOC_QUEUE_TYPE.SDMA_XGMI : KFD_IOC_QUEUE_TYPE.SDMA;
-      const q = createKfdQueue(device, { type, ringVa: ring.va, ringBytes, rptrVa: pointers.va, wptrVa: pointers.va + 8n, ...(opts.engine !== undefined ? { sdmaEngine: opts.engine } : {}) });
+      const q = device.backend.createQueue({ kind: 'sdma', ringVa: ring.va, ringBytes, rptrVa: pointers.va, wptrVa: pointers.va + 8n, sdma: { engine: opts.engine, xgmi: opts.xgmi } });
       return new SdmaQueue(device, q.queueId, q.mmio, q.doorbellByte, { ring, pointers, others: [] }, opts.xgmi ? 'SDMA-XGMI' : 'SDMA');
     } catch (e) {
       pointers.free();

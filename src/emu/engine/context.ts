@@ -7,6 +7,8 @@ import type { QueueDescriptor } from './protocol.js';
 export interface HangReport {
   readonly queueId: number;
   readonly kind: string;
+  /** The kernel ring's name (comp_1.0.0, sdma0 …) when a render-node submission hung. */
+  readonly ring?: string;
   readonly reason: string;
   /** Ring read pointer (in the queue's own units) at the offending packet, and the write pointer. */
   readonly rptr: string;
@@ -46,6 +48,8 @@ export interface QueueEngine {
   /** Read/write pointer state for diagnostics. */
   status(): { rptr: string; wptr: string; state: string; waves?: LiveWave[]; ringVa?: string; ringSize?: number };
   updateRing?(ringVa: bigint, ringSize: number): void;
+  /** The queue is being destroyed: stop what it runs (a dispatch on worker threads). */
+  destroy?(): void;
 }
 
 export interface EngineContext {

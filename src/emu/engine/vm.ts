@@ -50,6 +50,8 @@ export interface Span {
 export class GpuVm {
   private mappings: VmMapping[] = [];
   private last: VmMapping | undefined;
+  /** Bumped by every change of the mappings: threads that hold a copy of them know to refresh it. */
+  version = 0;
 
   map(m: VmMapping): void {
     if (this.mappings.some((x) => x.start < m.end && m.start < x.end)) {
@@ -57,6 +59,19 @@ export class GpuVm {
     }
     this.mappings.push(m);
     this.mappings.sort((a, b) => (a.start < b.start ? -1 : 1));
+    this.version++;
+  }
+
+  /** Every mapping, in address order (a copy). */
+  all(): VmMapping[] {
+    return [...this.mappings];
+  }
+
+  /** Makes the mappings exactly `list` (a copy of another thread's page tables). */
+  replaceAll(list: readonly VmMapping[]): void {
+    this.mappings = [...list].sort((a, b) => (a.start < b.start ? -1 : 1));
+    this.last = undefined;
+    this.version++;
   }
 
   /** Narrows the mapping that starts at `start` to the bytes [validStart, validEnd) (a diagnostic). */
@@ -65,11 +80,13 @@ export class GpuVm {
     if (i < 0) throw new Error(`no VM mapping at 0x${start.toString(16)} to restrict`);
     this.mappings[i] = { ...this.mappings[i]!, validStart, validEnd };
     this.last = undefined;
+    this.version++;
   }
 
   unmap(start: bigint): void {
     this.mappings = this.mappings.filter((m) => m.start !== start);
     this.last = undefined;
+    this.version++;
   }
 
   get count(): number {

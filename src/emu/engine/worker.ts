@@ -5,11 +5,11 @@ import { EngineThread } from './engine-thread.js';
 import { CTRL, type EngineSetup } from './protocol.js';
 import { QUEUE_ENGINES } from './queues/registry.js';
 import { writeReply } from './reply.js';
-import { loadShaderCore } from './queues/shader.js';
+import { closeShaderCore, loadShaderCore } from './queues/shader.js';
 
 const { setup, port } = workerData as { setup: EngineSetup; port: MessagePort };
 try {
-  await loadShaderCore(setup.exec);
+  await loadShaderCore(setup.shaderWorkers, setup.exec);
   new EngineThread(setup, port, QUEUE_ENGINES).run();
 } catch (e) {
   const ctrl = new Int32Array(setup.ctrl);
@@ -18,4 +18,5 @@ try {
   Atomics.store(ctrl, CTRL.ACK, Atomics.load(ctrl, CTRL.REQUEST));
   Atomics.notify(ctrl, CTRL.ACK);
 }
+closeShaderCore();
 port.close();

@@ -9,7 +9,9 @@
 //
 // Private segment layout (the contract with the emulated CP): lane L of wave W of the running
 // workgroup owns bytes [base + (W * waveSize + L) * bytesPerLane, + bytesPerLane) of setup.scratch.base;
-// the CP maps at least workgroup-threads (rounded up to whole waves) * bytesPerLane bytes there. On gfx90a
+// the CP maps at least workgroup-threads (rounded up to whole waves) * bytesPerLane bytes there. A slice
+// of a dispatch running on another thread (WorkgroupSlice) counts W from its firstScratchWave, as
+// hardware gives each resident wave its own slot of the scratch ring. On gfx90a
 // the kernel addresses scratch itself (scratch V# in s[0:3] + wave offset, FLAT_SCRATCH from flat scratch
 // init + wave offset): wave W's private segment starts W * bytesPerLane * waveSize bytes past the base,
 // swizzled in 4-byte elements across the lanes (exec/vmem.ts).
@@ -104,6 +106,22 @@ export interface ShaderCoreOptions {
   readonly hotAfter?: number;
 }
 
+/**
+ * Which workgroups a dispatch runs: by default all of them in order; a slice of a dispatch that other
+ * threads run too (parallel/) claims the next unclaimed workgroup from a counter they share, and marks
+ * the memory as shared so global atomics use Atomics, and gives its waves their own private segments.
+ */
+export interface WorkgroupSlice {
+  /** The next workgroup (flat index, x fastest) to run, or -1 when this slice has none left. */
+  claim(): number;
+  readonly concurrent: boolean;
+  /**
+   * The scratch wave slot of this slice's wave 0: its workgroups' private segments start that many
+   * waves past setup.scratch.base, so workgroups running at once on other threads do not share them.
+   */
+  readonly firstScratchWave: number;
+}
+
 class Dispatch implements RunningDispatch {
   instructions = 0;
   private readonly ctx: CompileContext;
@@ -117,21 +135,27 @@ class Dispatch implements RunningDispatch {
   private active: Wave[] = [];
   private nextGroup = 0;
   private readonly totalGroups: number;
+  private readonly claim: () => number;
+  private readonly firstScratchWave: number;
   private readonly lds: Uint8Array;
   private readonly group: WorkgroupContext;
   /** The workgroup running now (one at a time). */
   private groupId: [number, number, number] = [0, 0, 0];
 
+  private readonly exec: ExecMode;
   private readonly blockHot: number;
   private readonly prefixHot: number;
 
-  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm, private readonly exec: ExecMode, hotAfter: number | undefined) {
-    this.blockHot = hotAfter ?? BLOCK_HOT;
-    this.prefixHot = hotAfter ?? PREFIX_HOT;
+  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm, options: ShaderCoreOptions, slice?: WorkgroupSlice) {
+    this.exec = options.exec ?? 'block';
+    this.blockHot = options.hotAfter ?? BLOCK_HOT;
+    this.prefixHot = options.hotAfter ?? PREFIX_HOT;
     this.ctx = { family: familyOf(setup.target), waveSize: setup.waveSize };
-    this.mem = new GpuMemory(vm);
+    this.mem = new GpuMemory(vm, slice?.concurrent ?? false);
     const [nx, ny, nz] = setup.workgroups;
     this.totalGroups = nx * ny * nz;
+    this.claim = slice ? () => slice.claim() : () => (this.nextGroup < this.totalGroups ? this.nextGroup++ : -1);
+    this.firstScratchWave = slice?.firstScratchWave ?? 0;
     this.lds = new Uint8Array(setup.ldsBytes);
     this.group = { lds: this.lds, ldsWords: new Uint32Array(this.lds.buffer, 0, this.lds.length >> 2), vm };
   }
@@ -143,8 +167,9 @@ class Dispatch implements RunningDispatch {
     let left = budget;
     while (left > 0) {
       if (this.active.length === 0) {
-        if (this.nextGroup >= this.totalGroups) return this.finish();
-        this.launchGroup(this.nextGroup++);
+        const g = this.claim();
+        if (g < 0) return this.finish();
+        this.launchGroup(g);
         continue;
       }
       let running = 0;
@@ -160,7 +185,11 @@ class Dispatch implements RunningDispatch {
         else for (const w of live) w.status = WaveStatus.Running;
       }
     }
-    return this.active.length === 0 && this.nextGroup >= this.totalGroups ? this.finish() : 'running';
+    if (this.active.length > 0) return 'running';
+    const g = this.claim();
+    if (g < 0) return this.finish();
+    this.launchGroup(g);
+    return 'running';
   }
 
   liveWaves(): LiveWave[] {
@@ -331,7 +360,7 @@ class Dispatch implements RunningDispatch {
     // Work-group info: first_wave [31], ordered-append term, threadgroup size in waves [5:0].
     if (rsrc2 & (1 << 10)) w.S[sg++] = ((k === 0 ? 1 << 31 : 0) | (nWaves & 0x3f)) >>> 0;
     // RSRC2.SCRATCH_EN [0] on gfx90a: the private segment wave offset SGPR.
-    if (this.ctx.family === 'cdna2' && rsrc2 & 1) w.S[sg++] = s.scratch ? k * Math.ceil(s.scratch.bytesPerLane / 4) * 4 * s.waveSize : 0;
+    if (this.ctx.family === 'cdna2' && rsrc2 & 1) w.S[sg++] = s.scratch ? (this.firstScratchWave + k) * Math.ceil(s.scratch.bytesPerLane / 4) * 4 * s.waveSize : 0;
     // gfx12 architected SGPRs (LLVM hasArchitectedSGPRs; AMDGPUUsage "Initial Kernel Execution State"):
     // ttmp9 = workgroup id X, ttmp7 = id Y [15:0] | id Z [31:16], ttmp8 [29:25] = wave id in the group.
     if (this.ctx.family === 'rdna4') {
@@ -350,7 +379,7 @@ class Dispatch implements RunningDispatch {
       w.R[l] = x | (idMode >= 1 ? y << 10 : 0) | (idMode >= 2 ? z << 20 : 0);
     }
     if (s.scratch) {
-      w.scratchLaneBase = Number(s.scratch.base);
+      w.scratchLaneBase = Number(s.scratch.base) + this.firstScratchWave * s.waveSize * s.scratch.bytesPerLane;
       w.scratchBytesPerLane = s.scratch.bytesPerLane;
       if (this.ctx.family === 'cdna3') {
         const base = w.scratchLaneBase + k * s.waveSize * s.scratch.bytesPerLane;
@@ -362,6 +391,10 @@ class Dispatch implements RunningDispatch {
 }
 
 export function createShaderCore(options: ShaderCoreOptions = {}): ShaderCore {
-  const exec = options.exec ?? 'block';
-  return { start: (setup, vm) => new Dispatch(setup, vm, exec, options.hotAfter) };
+  return { start: (setup, vm) => new Dispatch(setup, vm, options) };
+}
+
+/** Starts the part of a dispatch that `slice` hands out (the other parts run on other threads). */
+export function startSlice(setup: DispatchSetup, vm: GpuVm, slice: WorkgroupSlice, options: ShaderCoreOptions = {}): RunningDispatch {
+  return new Dispatch(setup, vm, options, slice);
 }

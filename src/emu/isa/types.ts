@@ -74,8 +74,10 @@ export interface RunningDispatch {
   step(budget: number): 'running' | 'done';
   /** Instructions executed so far (all waves). */
   readonly instructions: number;
-  /** The live waves of the running workgroup: where each stands. */
+  /** The live waves of the running workgroup(s): where each stands. */
   liveWaves?(): LiveWave[];
+  /** Stops the dispatch for good (its queue was destroyed); work on other threads stops too. */
+  cancel?(): void;
 }
 
 /** A wave of a running dispatch, for status reports: pc (GPU address), the instruction there, progress. */
@@ -112,4 +114,6 @@ export class InstructionFault extends Error {
 export interface ShaderCore {
   /** Starts a dispatch. Memory faults surface from step() as GpuFault (vm.ts), others as ShaderFault. */
   start(setup: DispatchSetup, vm: GpuVm): RunningDispatch;
+  /** Ends the threads the core started (the engine thread is shutting down). */
+  close?(): void;
 }

@@ -39,7 +39,7 @@ export const DRM_FILE_OFFSET_START = 0x100000000n;
  * amdgpu_amdkfd_gpuvm_alloc_memory_of_gpu picks the domain by precedence, not by exclusivity: VRAM wins
  * over GTT, GTT over USERPTR, USERPTR over DOORBELL/MMIO_REMAP; no domain flag at all → -EINVAL.
  */
-function kindOf(flags: number, where: string): BoKind {
+function kindOf(flags: number, where: string): Exclude<BoKind, 'dmabuf'> {
   if (flags & F.VRAM) return 'vram';
   if (flags & F.GTT) return 'gtt';
   if (flags & F.USERPTR) return 'userptr';
@@ -137,12 +137,36 @@ export function freeMemoryOfGpu(k: KfdState, arg: Uint8Array): void {
   }
   k.bos.delete(bo.handle);
   k.boByMmapOffset.delete(bo.mmapOffset);
-  if (bo.kind === 'vram') bo.gpu.vramUsed -= BigInt(bo.size);
-  releaseBacking(k, bo);
+  const free = (): void => {
+    if (bo.kind === 'vram') bo.gpu.vramUsed -= BigInt(bo.size);
+    releaseBacking(k, bo);
+  };
+  // The dma-buf keeps the memory (the BO's GEM reference) until its last holder lets go.
+  if (bo.exported?.alive()) bo.exported.onRelease(free);
+  else free();
+}
+
+/**
+ * kfd_ioctl_export_dmabuf: a handle whose GPU or BO does not exist → EINVAL; amdgpu_gem_prime_export
+ * refuses userptr memory (EPERM). The BO has one dma-buf (kfd_mem_export_dmabuf caches it); each call
+ * hands out a new fd to it.
+ */
+export function exportDmabuf(k: KfdState, arg: Uint8Array): void {
+  const where = 'kfd_ioctl_export_dmabuf';
+  const a = kfd.exportDmabufArgs.decode(arg);
+  if (!gpuById(k, Number(a.handle >> 32n))) fail('EINVAL', where, `handle 0x${a.handle.toString(16)} names no GPU`);
+  const bo = k.bos.get(a.handle);
+  if (!bo) fail('EINVAL', 'kfd_process_device_translate_handle', `no buffer object with handle 0x${a.handle.toString(16)}`);
+  if (bo.kind === 'userptr') fail('EPERM', 'amdgpu_gem_prime_export', 'userptr memory cannot be exported');
+  if (bo.kind !== 'vram' && bo.kind !== 'gtt' && bo.kind !== 'dmabuf') fail('EINVAL', where, `a ${bo.kind} BO has no GEM object to export in the emulator`);
+  bo.exported ??= k.exportDmabuf(bo);
+  kfd.exportDmabufArgs.encode({ ...a, dmabuf_fd: bo.exported.fd() }, arg);
 }
 
 /** Drops the kernel's hold on a freed BO's memory: the engines forget it, and memory the BO owned is retired. */
 export function releaseBacking(k: KfdState, bo: Bo): void {
+  // An imported dma-buf's memory belongs to its GEM object, which the engines may still use through it.
+  if (bo.release) return bo.release();
   for (const g of k.gpus) g.unshare(bo.backing);
   if (bo.kind === 'vram' || bo.kind === 'gtt' || bo.kind === 'mmio-remap') k.memory.retire(bo.backing);
 }
@@ -163,6 +187,10 @@ function checkVa(k: KfdState, bo: Bo, g: EmuGpu, where: string): void {
     if (other === bo || !other.mappedOn.has(g)) continue;
     const [s, e] = mappedRange(other);
     if (s < end && start < e) fail('EINVAL', 'amdgpu_vm_bo_map', `VA 0x${start.toString(16)}-0x${end.toString(16)} overlaps the BO at 0x${s.toString(16)}-0x${e.toString(16)} on gpu_id ${g.gpuId} (${where})`);
+  }
+  // The render files' GEM_VA mappings share the GPU's VM (ACQUIRE_VM adopts the render file's VM).
+  for (const [s, e] of k.renderMappings(g)) {
+    if (s < end && start < e) fail('EINVAL', 'amdgpu_vm_bo_map', `VA 0x${start.toString(16)}-0x${end.toString(16)} overlaps a render-node GEM mapping at 0x${s.toString(16)}-0x${e.toString(16)} on gpu_id ${g.gpuId} (${where})`);
   }
 }
 
@@ -205,6 +233,23 @@ export function unmapMemoryFromGpu(k: KfdState, arg: Uint8Array): void {
     bo.mappedOn.delete(g);
     kfd.unmapMemoryFromGpuArgs.encode({ ...a, n_success: i + 1 }, arg);
   }
+}
+
+/**
+ * kfd_ioctl_import_dmabuf → amdgpu_amdkfd_gpuvm_import_dmabuf_fd: the dma-buf (EBADF for a closed fd,
+ * EINVAL for another file; an object preferring neither VRAM nor GTT is EINVAL) becomes a KFD BO at
+ * va_addr, flagged VRAM or GTT as the object prefers, writable and executable.
+ */
+export function importDmabuf(k: KfdState, arg: Uint8Array): void {
+  const where = 'kfd_ioctl_import_dmabuf';
+  const a = kfd.importDmabufArgs.decode(arg);
+  const g = requireBoundGpu(k, a.gpu_id, where, 'ENODEV');
+  const imp = k.importDmabuf(a.dmabuf_fd);
+  const flags = (imp.vram ? F.VRAM : F.GTT) | F.WRITABLE | F.EXECUTABLE;
+  const handle = makeHandle(g.gpuId, k.nextBoId++);
+  const bo: Bo = { handle, gpu: g, kind: 'dmabuf', size: imp.size, flags, va: a.va_addr, backing: imp.backing, backingOffset: imp.backingOffset, mmapOffset: 0n, mappedOn: new Set(), release: () => imp.release() };
+  k.bos.set(handle, bo);
+  kfd.importDmabufArgs.encode({ ...a, handle }, arg);
 }
 
 export function availableMemory(k: KfdState, arg: Uint8Array): void {

@@ -6,7 +6,8 @@ import type { AddressSpace } from '../process/address-space.js';
 import type { EventTable } from '../engine/event-table.js';
 import type { QueueDescriptor } from '../engine/protocol.js';
 
-export type BoKind = 'vram' | 'gtt' | 'userptr' | 'doorbell' | 'mmio-remap';
+/** 'dmabuf': memory another driver object owns (a render-node GEM object imported with IMPORT_DMABUF). */
+export type BoKind = 'vram' | 'gtt' | 'userptr' | 'doorbell' | 'mmio-remap' | 'dmabuf';
 
 export interface Bo {
   readonly handle: bigint;
@@ -20,6 +21,29 @@ export interface Bo {
   /** Offset to mmap it through the render node (VRAM/GTT), or through /dev/kfd (doorbell, MMIO). */
   readonly mmapOffset: bigint;
   readonly mappedOn: Set<EmuGpu>;
+  /** For an imported dma-buf: drops the reference the import took on its owner. */
+  readonly release?: () => void;
+  /** The dma-buf EXPORT_DMABUF made of it (kfd_mem_export_dmabuf keeps one per BO). */
+  exported?: KfdExport;
+}
+
+/** A KFD BO's dma-buf as the render node holds it. */
+export interface KfdExport {
+  readonly fd: () => number;
+  /** Something (an fd, an import) still holds the dma-buf. */
+  readonly alive: () => boolean;
+  /** Runs `fn` when the last holder lets go (the KFD BO was freed first). */
+  readonly onRelease: (fn: () => void) => void;
+}
+
+/** What AMDKFD_IOC_IMPORT_DMABUF gets from a dma-buf fd: its memory, and a reference to give back. */
+export interface DmabufImport {
+  readonly size: number;
+  readonly backing: Backing;
+  readonly backingOffset: number;
+  /** The object prefers VRAM (the KFD BO is flagged VRAM, else GTT). */
+  readonly vram: boolean;
+  release(): void;
 }
 
 export interface QueueRecord {
@@ -68,6 +92,12 @@ export interface KfdState {
   nextMmapPage: bigint;
   /** Render-node fds of this process, by GPU (so ACQUIRE_VM can check the fd it is given). */
   readonly renderFds: Map<number, EmuGpu>;
+  /** The render node's dma_buf_get + amdgpu_gem_prime_import for a dma-buf fd (throws KfdError). */
+  importDmabuf: (fd: number) => DmabufImport;
+  /** The render files' GEM_VA mappings in a GPU's VM (start, exclusive end). */
+  renderMappings: (gpu: EmuGpu) => readonly (readonly [bigint, bigint])[];
+  /** amdgpu_gem_prime_export of a KFD BO's memory: the dma-buf the render node then holds. */
+  exportDmabuf: (bo: Bo) => KfdExport;
 }
 
 export function gpuById(state: KfdState, gpuId: number): EmuGpu | undefined {

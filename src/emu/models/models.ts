@@ -63,6 +63,8 @@ export interface EmuOptions {
   readonly inject: readonly FaultInjection[];
   /** `paused`: engines consume submitted work without executing it (for submission-cost benchmarks). */
   readonly engines: 'run' | 'paused';
+  /** Threads that run a dispatch's workgroups (`?workers=N`); undefined: one per core, at most four. */
+  readonly workers: number | undefined;
   /** How the shader core runs waves: compiled basic blocks (default) or instruction by instruction (the reference). */
   readonly exec: 'block' | 'interp';
 }
@@ -82,7 +84,10 @@ export class DeviceSpecError extends InputError {
   }
 }
 
-/** Parses `emu:<model>[?kfd=11|17][&inject=a,b][&engines=paused][&exec=interp|block]`. */
+/** Shader worker threads a device may ask for (`?workers=N`). */
+const MAX_WORKERS = 64;
+
+/** Parses `emu:<model>[?kfd=11|17][&inject=a,b][&engines=paused][&workers=N][&exec=interp|block]`. */
 export function parseEmuSpec(spec: string): DeviceSpec {
   const m = /^emu:([a-z0-9]+)(?:\?(.*))?$/.exec(spec);
   const known = [...MODELS.keys()].map((k) => `emu:${k}`).join(', ');
@@ -92,6 +97,7 @@ export function parseEmuSpec(spec: string): DeviceSpec {
   let kfdMinor = 17;
   let inject: FaultInjection[] = [];
   let engines: EmuOptions['engines'] = 'run';
+  let workers: number | undefined;
   let exec: EmuOptions['exec'] = 'block';
   for (const part of (m[2] ?? '').split('&').filter(Boolean)) {
     const [key, value = ''] = part.split('=');
@@ -105,12 +111,15 @@ export function parseEmuSpec(spec: string): DeviceSpec {
     } else if (key === 'engines') {
       if (value !== 'run' && value !== 'paused') throw new DeviceSpecError(`engines=${value}: expected run or paused`);
       engines = value;
+    } else if (key === 'workers') {
+      workers = Number(value);
+      if (!/^[0-9]+$/.test(value) || workers < 1 || workers > MAX_WORKERS) throw new DeviceSpecError(`workers=${value}: expected a whole number of threads from 1 to ${MAX_WORKERS}`);
     } else if (key === 'exec') {
       if (value !== 'block' && value !== 'interp') throw new DeviceSpecError(`exec=${value}: expected block or interp`);
       exec = value;
     } else {
-      throw new DeviceSpecError(`unknown emulator option "${key}" (known: kfd, inject, engines, exec)`);
+      throw new DeviceSpecError(`unknown emulator option "${key}" (known: kfd, inject, engines, workers, exec)`);
     }
   }
-  return { model, options: { kfdMinor, inject, engines, exec }, spec };
+  return { model, options: { kfdMinor, inject, engines, workers, exec }, spec };
 }

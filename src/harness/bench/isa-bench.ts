@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { loadCodeObject, type KernelInfo } from '../../codeobj/index.js';
 import { GpuVm } from '../../emu/engine/vm.js';
 import { createShaderCore, type ExecMode, type ShaderCoreOptions } from '../../emu/isa/core.js';
-import type { DispatchSetup } from '../../emu/isa/types.js';
+import { createParallelShaderCore } from '../../emu/isa/parallel/index.js';
+import { ParallelDispatch } from '../../emu/isa/parallel/dispatch.js';
+import type { DispatchSetup, ShaderCore } from '../../emu/isa/types.js';
 import { CORPUS_TARGETS, corpusContext, corpusKernel, type CorpusKernel, type CorpusTarget } from '../corpus/index.js';
 import { packKernargs, dynamicLdsOfArgs, type KernelArg } from '../../driver/kernargs.js';
 import { writeDispatchPacket } from '../../hw/aql.js';
@@ -23,14 +25,17 @@ export interface HarnessRun {
   readonly outputs: Map<string, Uint8Array>;
   readonly instructions: number;
   readonly seconds: number;
+  /** The workgroups ran on several threads (false: in order on this one). */
+  readonly parallel: boolean;
 }
 
 class Layout {
   private next = 0x10_0000_0000;
-  constructor(readonly vm: GpuVm) {}
+  /** `shared`: memory in SharedArrayBuffers, as the emulator's, so shader worker threads can run on it. */
+  constructor(readonly vm: GpuVm, private readonly shared = false) {}
   map(bytes: Uint8Array, label: string, opts: { writable?: boolean; executable?: boolean } = {}): bigint {
     const size = align(Math.max(bytes.length, 1), PAGE);
-    const backing = new Uint8Array(size);
+    const backing = new Uint8Array(this.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
     backing.set(bytes);
     const start = BigInt(this.next);
     this.vm.map({ start, end: start + BigInt(size), bytes: backing, offset: 0, writable: opts.writable ?? true, executable: opts.executable ?? false, label });
@@ -42,16 +47,31 @@ class Layout {
   }
 }
 
-/** Runs one corpus kernel through the shader core; throws what the dispatch throws (faults). */
-export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, maxInstructions = 50_000_000, core: ShaderCoreOptions = {}): HarnessRun {
+/** Shader cores with worker threads, by thread count and options, kept so their threads serve every later run. */
+const parallelCores = new Map<string, ShaderCore>();
+
+function shaderCoreFor(workers: number, core: ShaderCoreOptions): ShaderCore {
+  if (workers <= 1) return createShaderCore(core);
+  const key = `${workers}:${core.exec ?? ''}:${core.hotAfter ?? ''}`;
+  let parallel = parallelCores.get(key);
+  if (!parallel) parallelCores.set(key, (parallel = createParallelShaderCore({ workers, ...core })));
+  return parallel;
+}
+
+/**
+ * Runs one corpus kernel through the shader core; throws what the dispatch throws (faults). `workers`
+ * > 1 runs its workgroups on that many threads (memory then lives in SharedArrayBuffers); `core`
+ * chooses compiled blocks or the per-instruction executor.
+ */
+export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, maxInstructions = 50_000_000, workers = 1, core: ShaderCoreOptions = {}): HarnessRun {
   const ctx = corpusContext(target);
   const co = loadCodeObject(readFileSync(packagePath(k.file(target))), { target });
   const info = co.kernel(k.kernel);
   const vm = new GpuVm();
-  const mem = new Layout(vm);
+  const mem = new Layout(vm, workers > 1);
   const codeBase = 0x7_0000_0000n;
   const image = co.relocate(codeBase);
-  const codeBytes = new Uint8Array(align(image.length, PAGE));
+  const codeBytes = new Uint8Array(workers > 1 ? new SharedArrayBuffer(align(image.length, PAGE)) : new ArrayBuffer(align(image.length, PAGE)));
   codeBytes.set(image);
   vm.map({ start: codeBase, end: codeBase + BigInt(codeBytes.length), bytes: codeBytes, offset: 0, writable: false, executable: true, label: 'code' });
 
@@ -80,7 +100,8 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
   const kernargVa = mem.map(kernarg, 'kernarg', { writable: false });
   const ldsBytes = info.descriptor.groupSegmentFixedSize + dynamicLds;
   const bytesPerLane = info.descriptor.privateSegmentFixedSize;
-  const scratchBytes = align(bx * by * bz, 64) * align(bytesPerLane, 4);
+  // One workgroup's private segments per thread that runs workgroups (see core.ts).
+  const scratchBytes = align(bx * by * bz, 64) * align(bytesPerLane, 4) * workers;
   const scratchVa = bytesPerLane > 0 ? mem.map(new Uint8Array(scratchBytes), 'scratch') : undefined;
 
   const pkt = new Uint8Array(64);
@@ -94,14 +115,14 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
     ...(scratchVa !== undefined ? { scratch: { bytesPerLane, base: scratchVa } } : {}),
   };
   const t0 = process.hrtime.bigint();
-  const run = createShaderCore(core).start(setup, vm);
+  const run = shaderCoreFor(workers, core).start(setup, vm);
   while (run.step(1_000_000) !== 'done') {
     if (run.instructions > maxInstructions) throw new Error(`${k.id}/${target}: more than ${maxInstructions} instructions`);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const outputs = new Map<string, Uint8Array>();
   for (const a of args) if (a.kind === 'buffer') outputs.set(a.name, mem.view(buffers.get(a.name)!).slice(0, a.data.length));
-  return { outputs, instructions: run.instructions, seconds };
+  return { outputs, instructions: run.instructions, seconds, parallel: run instanceof ParallelDispatch };
 }
 
 function userSgprs(info: KernelInfo, v: { packetVa: bigint; queueVa: bigint; kernargVa: bigint; kernarg: Uint8Array; bytesPerLane: number; scratchVa: bigint; scratchBytes: number }): number[] {
@@ -198,7 +219,7 @@ export function benchIsa(repeats = 3): IsaBenchResult[] {
       const timedMode = (exec: ExecMode): { instructions: number; seconds: number } => {
         let instructions = 0;
         const seconds = bestOf(repeats, () => {
-          const r = runKernelOnShaderCore(k, target, undefined, { exec });
+          const r = runKernelOnShaderCore(k, target, undefined, 1, { exec });
           instructions = r.instructions;
           return r.seconds;
         });
@@ -217,6 +238,56 @@ export function benchIsa(repeats = 3): IsaBenchResult[] {
       if (Number.isNaN(sink)) throw new Error(`${name}: the TS baseline produced NaN`);
       const result = (m: { instructions: number; seconds: number }): IsaModeResult => ({ ...m, ips: m.instructions / m.seconds, slowdown: m.seconds / cpuSeconds });
       out.push({ name: `${name} (${target})`, interp: result(interp), block: result(block), cpuBaselineSeconds: cpuSeconds });
+    }
+  }
+  return out;
+}
+
+export interface ScalingResult {
+  readonly name: string;
+  readonly workers: number;
+  readonly instructions: number;
+  /** Best time with one thread (the in-order reference path) and with `workers` threads. */
+  readonly oneSeconds: number;
+  readonly manySeconds: number;
+  /** oneSeconds / manySeconds. */
+  readonly speedup: number;
+  readonly error?: string;
+}
+
+/**
+ * The long hash loop on each target with 1 thread and with `workers` threads, measured in turns (one
+ * run of each per round, so load from elsewhere hits both alike), each the best of `repeats` after a
+ * warm-up of both; both runs' outputs must be the same bytes.
+ */
+export function benchWorkerScaling(repeats = 3, workers = 2, rounds = 2000): ScalingResult[] {
+  const hash = longHashLoop(rounds);
+  const out: ScalingResult[] = [];
+  for (const target of CORPUS_TARGETS) {
+    const name = `hash_loop x${rounds} rounds, 1 → ${workers} workers (${target})`;
+    try {
+      let instructions = 0;
+      let reference: Map<string, Uint8Array> | undefined;
+      const once = (n: number): number => {
+        const r = runKernelOnShaderCore(hash, target, 50_000_000, n);
+        instructions = r.instructions;
+        reference ??= r.outputs;
+        for (const [k, v] of r.outputs) if (Buffer.compare(v, reference.get(k)!) !== 0) throw new Error(`${k} differs between 1 and ${workers} workers`);
+        return r.seconds;
+      };
+      const warm = performance.now() + WARMUP_MS;
+      do {
+        once(1);
+        once(workers);
+      } while (performance.now() < warm);
+      let one = Infinity, many = Infinity;
+      for (let i = 0; i < repeats; i++) {
+        one = Math.min(one, once(1));
+        many = Math.min(many, once(workers));
+      }
+      out.push({ name, workers, instructions, oneSeconds: one, manySeconds: many, speedup: one / many });
+    } catch (e) {
+      out.push({ name, workers, instructions: 0, oneSeconds: 0, manySeconds: 0, speedup: 0, error: (e as Error).message });
     }
   }
   return out;

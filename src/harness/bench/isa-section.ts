@@ -1,7 +1,9 @@
 // Shader-core speed of the emulated GPU (benchIsa): wave instructions per second of the per-instruction
 // executor and of compiled blocks side by side, the speed-up between them, and each one's slowdown
 // against the same computation in plain TypeScript. Only meaningful when the device is emulated.
-import { benchIsa } from './isa-bench.js';
+import { benchIsa, benchWorkerScaling } from './isa-bench.js';
+import { availableParallelism, loadavg } from 'node:os';
+import { defaultShaderWorkers } from '../../emu/isa/parallel/index.js';
 import { figure, type BenchContext, type BenchFigure, type BenchSection } from './types.js';
 
 export const isaBench: BenchSection = {
@@ -36,6 +38,28 @@ export const isaBench: BenchSection = {
         baseline: r.interp.ips, baselineLabel: 'the per-instruction executor in the same run (instructions/s); ratio = block / interp speed', ratio: r.block.ips / r.interp.ips, timing,
         detail: `${ms(r.block.seconds)} ms against ${ms(r.interp.seconds)} ms`,
       }));
+    }
+    // Workgroups on worker threads: 1 thread against 2 in the same run (and the default count when more).
+    // Best of 10: on a shared 2-core machine one run in a few is slowed by others, on either side.
+    const scalingRuns = ctx.quick ? 1 : 10;
+    for (const workers of [...new Set([2, defaultShaderWorkers()])]) {
+      for (const r of benchWorkerScaling(scalingRuns, workers)) {
+        if (r.error) {
+          notes.push(`shader core ${r.name}: ${r.error}`);
+          continue;
+        }
+        figures.push(figure({
+          section: 'shader core',
+          name: r.name,
+          value: r.instructions / r.manySeconds,
+          unit: 'instructions/s',
+          baseline: r.instructions / r.oneSeconds,
+          baselineLabel: 'the same dispatch on 1 thread (instructions/s); ratio = speed-up from more workers',
+          ratio: r.speedup,
+          timing: `wall clock, 1 and ${workers} workers in turns, best of ${scalingRuns} each after a warm-up`,
+          detail: `${r.instructions} wave instructions: 1 worker ${(r.oneSeconds * 1000).toFixed(2)} ms, ${workers} workers ${(r.manySeconds * 1000).toFixed(2)} ms; ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(2)}`,
+        }));
+      }
     }
     ctx.step('shader core');
     return { figures, notes };

@@ -243,6 +243,10 @@ class AqlQueue extends EngineQueue {
     return 'progress';
   }
 
+  destroy(): void {
+    this.cp.cancel();
+  }
+
   protected override runningWaves(): LiveWave[] {
     return this.cp.waves();
   }

@@ -47,6 +47,12 @@ export class CommandProcessor {
     return this.running?.liveWaves?.() ?? [];
   }
 
+  /** Drops an in-flight dispatch (its queue is being destroyed), stopping any threads that run it. */
+  cancel(): void {
+    this.running?.cancel?.();
+    this.running = undefined;
+  }
+
   /** Advances an in-flight dispatch; true when it finished. */
   stepDispatch(): boolean {
     if (!this.running) return true;

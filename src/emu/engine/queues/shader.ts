@@ -4,11 +4,12 @@ import type { ShaderCore } from '../../isa/types.js';
 
 let core: ShaderCore | null | undefined;
 
-export async function loadShaderCore(exec: 'block' | 'interp'): Promise<void> {
-  const path = '../../isa/core.js';
+/** `workers`: threads per dispatch (the device's ?workers=N; undefined: the core's default); `exec`: compiled blocks or per instruction. */
+export async function loadShaderCore(workers: number | undefined, exec: 'block' | 'interp'): Promise<void> {
+  const path = '../../isa/parallel/index.js';
   try {
-    const mod = (await import(path)) as { createShaderCore?: (options: { exec: 'block' | 'interp' }) => ShaderCore };
-    core = mod.createShaderCore ? mod.createShaderCore({ exec }) : null;
+    const mod = (await import(path)) as { createParallelShaderCore?: (options: { workers?: number; exec: 'block' | 'interp' }) => ShaderCore };
+    core = mod.createParallelShaderCore ? mod.createParallelShaderCore(workers === undefined ? { exec } : { workers, exec }) : null;
   } catch (e) {
     if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
     core = null;
@@ -17,4 +18,9 @@ export async function loadShaderCore(exec: 'block' | 'interp'): Promise<void> {
 
 export function shaderCore(): ShaderCore | null {
   return core ?? null;
+}
+
+/** Ends the shader core's worker threads (the engine thread is exiting). */
+export function closeShaderCore(): void {
+  core?.close?.();
 }

@@ -29,7 +29,11 @@ export class GpuMemory {
   private bytes: Uint8Array = new Uint8Array(0);
   private recent: Window[] = [];
 
-  constructor(readonly vm: GpuVm) {}
+  /**
+   * `concurrent`: other threads run workgroups of the same dispatch over this memory, so a
+   * read-modify-write (update32/update64) must be one Atomics operation on the shared buffer.
+   */
+  constructor(readonly vm: GpuVm, readonly concurrent = false) {}
 
   /** Drops every cached window, so the next accesses see the VM's mappings as they are now. */
   forget(): void {
@@ -130,5 +134,57 @@ export class GpuMemory {
   write8(va: number, v: number): void {
     const o = this.at(va, 1, true);
     this.bytes[o] = v & 0xff;
+  }
+
+  /**
+   * Replaces the dword at va by next(old) and returns old: an atomic read-modify-write. With other
+   * threads on the memory it is a compare-exchange loop on the shared buffer when va is 4-byte aligned
+   * (hardware atomics need natural alignment; an unaligned one stays the plain read and write it was).
+   */
+  update32(va: number, next: (old: number) => number): number {
+    if (!this.concurrent) {
+      const old = this.read32(va);
+      this.write32(va, next(old));
+      return old;
+    }
+    // The same checks, in the same order, as the read and the write (a fault reads the same).
+    this.at(va, 4, false);
+    const o = this.at(va, 4, true);
+    const abs = this.bytes.byteOffset + o;
+    if ((abs & 3) !== 0 || !(this.bytes.buffer instanceof SharedArrayBuffer)) {
+      const old = this.view.getUint32(o, true);
+      this.view.setUint32(o, next(old) >>> 0, true);
+      return old;
+    }
+    const words = new Int32Array(this.bytes.buffer, abs, 1);
+    for (;;) {
+      const old = Atomics.load(words, 0);
+      if (Atomics.compareExchange(words, 0, old, next(old >>> 0) | 0) === old) return old >>> 0;
+    }
+  }
+
+  /** The 64-bit form of update32 ([lo, hi] pairs), one BigInt64 compare-exchange when 8-byte aligned. */
+  update64(va: number, next: (lo: number, hi: number) => readonly number[]): [number, number] {
+    if (this.concurrent) {
+      this.at(va, 8, false);
+      const o = this.at(va, 8, true);
+      const abs = this.bytes.byteOffset + o;
+      if ((abs & 7) === 0 && this.bytes.buffer instanceof SharedArrayBuffer) {
+        const words = new BigInt64Array(this.bytes.buffer, abs, 1);
+        for (;;) {
+          const old = Atomics.load(words, 0);
+          const lo = Number(old & 0xffffffffn), hi = Number(BigInt.asUintN(64, old) >> 32n);
+          const r = next(lo, hi);
+          const nv = BigInt.asIntN(64, (BigInt(r[1]! >>> 0) << 32n) | BigInt(r[0]! >>> 0));
+          if (Atomics.compareExchange(words, 0, old, nv) === old) return [lo, hi];
+        }
+      }
+    }
+    // Two dwords, as the executor has always done it (an unaligned one stays two plain dword accesses).
+    const lo = this.read32(va), hi = this.read32(va + 4);
+    const r = next(lo, hi);
+    this.write32(va, r[0]!);
+    this.write32(va + 4, r[1]!);
+    return [lo, hi];
   }
 }

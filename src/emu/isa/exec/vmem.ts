@@ -7,7 +7,7 @@ import { InstructionFault, isRdna, ShaderFault, type Instruction } from '../type
 import { GpuFault } from '../../engine/vm.js';
 import { atomic32, atomic64, type ByteSpace } from './atomics.js';
 import type { CompileContext, Handler } from './context.js';
-import type { GpuMemory } from './mem.js';
+import { GpuMemory } from './mem.js';
 import { PRIVATE_APERTURE_HI, SHARED_APERTURE_HI, scalarReader } from './scalar-operands.js';
 import { vectorRow } from './valu-compile.js';
 import { accessOf, type Access } from './vmem-ops.js';
@@ -62,6 +62,30 @@ function transfer(a: Access, space: ByteSpace, va: number, R: Uint32Array, vdst:
     return;
   }
   const op = a.atomic!;
+  if (space instanceof GpuMemory && step === 4) {
+    // Global memory: one read-modify-write, atomic across the threads that run the dispatch.
+    if (!a.wide) {
+      const d = R[data + l]!, c = R[data + LANES + l]!;
+      const old = space.update32(va, (o) => {
+        const r = atomic32(op, o, d, c);
+        if (r === undefined) throw new InstructionFault('unimplemented', `atomic ${op} is not modelled`);
+        return r;
+      });
+      if (ret) R[vdst + l] = old;
+      return;
+    }
+    const d0 = R[data + l]!, d1 = R[data + LANES + l]!, c0 = R[data + 2 * LANES + l]!, c1 = R[data + 3 * LANES + l]!;
+    const [oLo, oHi] = space.update64(va, (lo, hi) => {
+      const r = atomic64(op, lo, hi, d0, d1, c0, c1);
+      if (!r) throw new InstructionFault('unimplemented', `64-bit atomic ${op} is not modelled`);
+      return r;
+    });
+    if (ret) {
+      R[vdst + l] = oLo;
+      R[vdst + LANES + l] = oHi;
+    }
+    return;
+  }
   if (!a.wide) {
     const old = space.read32(va);
     const r = atomic32(op, old, R[data + l]!, R[data + LANES + l]!);

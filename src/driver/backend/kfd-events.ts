@@ -1,85 +1,51 @@
-// KFD events: the process event page (a GTT buffer handed to KFD with the first CREATE_EVENT, so GPU
+// KFD events: the process event page (GTT memory handed to KFD with the first CREATE_EVENT, so GPU
 // writes of an event id into its slot plus an interrupt with that id wake WAIT_EVENTS), and waits.
-import { KFD_EVENT_PAGE_BYTES, KFD_EVENT_SLOT_BYTES, KFD_IOC, KFD_IOC_EVENT, KFD_IOC_WAIT_RESULT, eventData, hsaHwExceptionData, hsaMemoryExceptionData } from '../uapi/kfd.js';
-import { ioctl } from './ioctl.js';
-import { UseAfterFreeError } from './errors.js';
-import { releaseToKernel, type GpuBuffer } from './memory.js';
-import type { Device } from './device.js';
-import type { Kfd } from './kfd.js';
+import { KFD_EVENT_SLOT_BYTES, KFD_IOC, KFD_IOC_EVENT, KFD_IOC_WAIT_RESULT, eventData, hsaHwExceptionData, hsaMemoryExceptionData } from '../../uapi/kfd.js';
+import { ioctl } from '../ioctl.js';
+import { UseAfterFreeError } from '../errors.js';
+import type { Allocation, BackendEvent, WaitOutcome } from './backend.js';
+import { kfdRelease, type KfdFile } from './kfd-memory.js';
 
-export interface KfdEvent {
-  readonly id: number;
+export interface KfdEvent extends BackendEvent {
   readonly type: number;
   readonly slot: number;
-  /** GPU address of the event's mailbox slot in the event page. */
-  readonly mailboxVa: bigint;
-}
-
-export interface MemoryFault {
-  readonly va: bigint;
-  readonly gpuId: number;
-  readonly notPresent: boolean;
-  readonly readOnly: boolean;
-  readonly noExecute: boolean;
-}
-
-export interface HwException {
-  readonly gpuId: number;
-  readonly resetType: number;
-  readonly resetCause: number;
-  readonly memoryLost: boolean;
-}
-
-export interface WaitOutcome {
-  readonly completed: boolean;
-  readonly memoryFault: MemoryFault | undefined;
-  readonly hwException: HwException | undefined;
 }
 
 export class EventPage {
-  readonly buffer: GpuBuffer;
   readonly memoryEvent: KfdEvent;
   readonly hwEvent: KfdEvent;
   private readonly events = new Map<number, KfdEvent>();
   private pageGiven = false;
 
-  constructor(private readonly kfd: Kfd, owner: Device) {
-    this.buffer = owner.alloc(KFD_EVENT_PAGE_BYTES, { domain: 'gtt', uncached: true, guard: false, label: 'KFD event page' });
-    // The page serves every device of the process and the kernel refuses to free it (EPERM): it is
-    // the session's, not the allocating device's, so that device's close() must not try.
-    owner.forget(this.buffer);
+  /** `page`: KFD_EVENT_PAGE_BYTES of uncached GTT, mapped into every GPU that writes mailbox slots. */
+  constructor(private readonly kfd: KfdFile, readonly page: Allocation) {
     // Auto-reset, as ROCr creates them: a fault is reported by the wait that sees it, once
     // (kfd_reset_event refuses non-signal events, so they cannot be re-armed by hand).
     this.memoryEvent = this.create(KFD_IOC_EVENT.MEMORY, true);
     this.hwEvent = this.create(KFD_IOC_EVENT.HW_EXCEPTION, true);
   }
 
-  /** Lets another GPU write mailbox slots. */
-  attach(device: Device): void {
-    this.buffer.mapTo([device.gpuId]);
-  }
-
   create(type: number, autoReset: boolean): KfdEvent {
     const r = ioctl(this.kfd.host, this.kfd.fd, KFD_IOC.CREATE_EVENT, {
-      event_page_offset: this.pageGiven ? 0n : this.buffer.handle,
+      event_page_offset: this.pageGiven ? 0n : this.page.handle,
       event_type: type,
       auto_reset: autoReset ? 1 : 0,
       node_id: 0,
     });
     this.pageGiven = true;
-    const e: KfdEvent = { id: r.event_id, type, slot: r.event_slot_index, mailboxVa: this.buffer.va + BigInt(r.event_slot_index * KFD_EVENT_SLOT_BYTES) };
+    const e: KfdEvent = { id: r.event_id, type, slot: r.event_slot_index, mailboxVa: this.page.va + BigInt(r.event_slot_index * KFD_EVENT_SLOT_BYTES) };
     this.events.set(e.id, e);
     return e;
   }
 
   /** Signals the event from the CPU (SET_EVENT, as hsaKmtSetEvent): a waiter on it wakes. */
-  signal(e: KfdEvent): void {
+  signal(e: BackendEvent): void {
     if (this.events.get(e.id) !== e) throw new UseAfterFreeError('/dev/kfd', `KFD event ${e.id}`, 'signal');
     ioctl(this.kfd.host, this.kfd.fd, KFD_IOC.SET_EVENT, { event_id: e.id });
   }
 
   /** Destroys an event of this page; destroying one twice (or one this page never made) throws. */
-  destroyEvent(e: KfdEvent): void {
+  destroyEvent(e: BackendEvent): void {
     if (this.events.get(e.id) !== e) throw new UseAfterFreeError('/dev/kfd', `KFD event ${e.id}`, 'destroy');
     this.events.delete(e.id);
     ioctl(this.kfd.host, this.kfd.fd, KFD_IOC.DESTROY_EVENT, { event_id: e.id });
@@ -89,7 +55,7 @@ export class EventPage {
    * Sleeps in the kernel until one of `events` (or a memory/hardware exception) fires, or `timeoutMs`
    * passes.
    */
-  wait(events: readonly KfdEvent[], timeoutMs: number): WaitOutcome {
+  wait(events: readonly BackendEvent[], timeoutMs: number): WaitOutcome {
     // A destroyed event's id may already name a newer event: waiting on it would be a silent wrong wait.
     for (const e of events) if (this.events.get(e.id) !== e) throw new UseAfterFreeError('/dev/kfd', `KFD event ${e.id}`, 'wait');
     const all = [...events, this.memoryEvent, this.hwEvent];
@@ -112,6 +78,6 @@ export class EventPage {
 
   destroy(): void {
     for (const e of [...this.events.values()]) this.destroyEvent(e);
-    releaseToKernel(this.buffer);
+    kfdRelease(this.kfd, this.page);
   }
 }
