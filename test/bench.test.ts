@@ -57,7 +57,7 @@ describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
     assert.deepEqual(names('dispatch'), ['PM4', 'AQL'].flatMap((q) => [`${q} dispatch rate`, `${q} dispatch latency median`, `${q} dispatch latency p99`]));
     assert.deepEqual(names('signal'), ['PM4 round trip median', 'PM4 round trip p99', 'SDMA round trip median', 'SDMA round trip p99']);
     const scaling = names('shader core').filter((n) => / 1 → \d+ workers \(/.test(n));
-    assert.equal(names('shader core').length - scaling.length, 2 * CORPUS_TARGETS.length, 'hash_loop and sgemm_tiled on each corpus target');
+    assert.equal(names('shader core').length - scaling.length, 3 * 2 * CORPUS_TARGETS.length, 'hash_loop and sgemm_tiled on each corpus target: interp, block, block vs interp');
     assert.deepEqual(scaling.filter((n) => n.includes(' 1 → 2 workers ')).map((n) => /\((\w+)\)$/.exec(n)![1]), [...CORPUS_TARGETS], 'hash_loop on 1 and 2 workers on each corpus target');
     assert.equal(scaling.length, CORPUS_TARGETS.length * new Set([2, defaultShaderWorkers()]).size, 'and on the default worker count when it is not 2');
     const sub = doc.figures.filter((f) => f.section === 'submission');

@@ -47,6 +47,7 @@ export class EmuGpu {
       inject: options.inject,
       paused: options.engines === 'paused',
       shaderWorkers: options.workers,
+      exec: options.exec,
     });
   }
 

@@ -87,4 +87,6 @@ export interface EngineSetup {
   readonly paused: boolean;
   /** Threads that run a dispatch's workgroups (the device's ?workers=N); undefined: the shader core's default. */
   readonly shaderWorkers: number | undefined;
+  /** The shader core's execution mode (compiled blocks or per instruction). */
+  readonly exec: 'block' | 'interp';
 }

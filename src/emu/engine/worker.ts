@@ -9,7 +9,7 @@ import { closeShaderCore, loadShaderCore } from './queues/shader.js';
 
 const { setup, port } = workerData as { setup: EngineSetup; port: MessagePort };
 try {
-  await loadShaderCore(setup.shaderWorkers);
+  await loadShaderCore(setup.shaderWorkers, setup.exec);
   new EngineThread(setup, port, QUEUE_ENGINES).run();
 } catch (e) {
   const ctrl = new Int32Array(setup.ctrl);

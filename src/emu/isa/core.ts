@@ -17,18 +17,22 @@
 // swizzled in 4-byte elements across the lanes (exec/vmem.ts).
 import type { GpuVm } from '../engine/vm.js';
 import { GpuFault } from '../engine/vm.js';
+import { BLOCK_HOT, compileBlock, PREFIX_HOT, type Block } from './compile/block.js';
 import { decodeInstruction, DecodeError } from './decode.js';
 import { formatInstruction } from './disasm.js';
 import { compileInstruction } from './exec/compile.js';
 import type { CompileContext, Handler } from './exec/context.js';
 import { GpuMemory } from './exec/mem.js';
-import { EXEC_HI, EXEC_LO, Wave, WaveStatus, type WorkgroupContext } from './exec/wave.js';
+import { EXEC_HI, EXEC_LO, rowBound, SETUP_ROWS, Wave, WaveStatus, type WorkgroupContext } from './exec/wave.js';
 import { InstructionFault, ShaderFault, type LiveWave, type DispatchSetup, type IsaFamily, type RunningDispatch, type ShaderCore } from './types.js';
 
 interface Compiled {
   readonly run: Handler;
   readonly size: number;
+  /** Register rows the instruction may touch (rowBound). */
+  readonly rows: number;
 }
+
 
 /** Instructions a wave runs before the next wave of its workgroup gets a turn. */
 const QUANTUM = 256;
@@ -42,6 +46,12 @@ const current: { mem: GpuMemory | undefined } = { mem: undefined };
 const currentMem = (): GpuMemory => current.mem!;
 const shared = new Map<string, { readonly raw: Uint8Array; readonly compiled: Compiled }>();
 const SHARED_LIMIT = 1 << 16;
+/**
+ * Compiled blocks, shared the same way (a block is checked against all of its bytes). A block holds a
+ * generated function and its handlers, far more than one handler: fewer of them are kept.
+ */
+const sharedBlocks = new Map<string, Block>();
+const SHARED_BLOCKS_LIMIT = 1 << 12;
 
 function sameBytes(raw: Uint8Array, view: DataView): boolean {
   if (view.byteLength < raw.length) return false;
@@ -80,6 +90,23 @@ export function familyOf(target: string): IsaFamily {
 }
 
 /**
+ * How waves execute: `interp` decodes and runs one instruction at a time (the reference); `block`
+ * runs compiled basic blocks (compile/block.ts) and the per-instruction path wherever a block cannot
+ * be formed or would run past the wave's turn, so waves interleave exactly as in `interp`.
+ */
+export type ExecMode = 'interp' | 'block';
+export const EXEC_MODES: readonly ExecMode[] = ['interp', 'block'];
+
+export interface ShaderCoreOptions {
+  readonly exec?: ExecMode;
+  /**
+   * Runs of a block (and of a prefix of one) before its function is generated; default 4 (8 for
+   * prefixes). Tests use 1 so that code running once is compiled too.
+   */
+  readonly hotAfter?: number;
+}
+
+/**
  * Which workgroups a dispatch runs: by default all of them in order; a slice of a dispatch that other
  * threads run too (parallel/) claims the next unclaimed workgroup from a counter they share, and marks
  * the memory as shared so global atomics use Atomics, and gives its waves their own private segments.
@@ -99,6 +126,10 @@ class Dispatch implements RunningDispatch {
   instructions = 0;
   private readonly ctx: CompileContext;
   private readonly code = new Map<number, Compiled>();
+  /** Blocks by start PC; null where none can start (the per-instruction path reports why). */
+  private readonly blocks = new Map<number, Block | null>();
+  /** Register rows any instruction this dispatch has run may touch (rowBound): what a wave reset clears. */
+  private rowsUsed = SETUP_ROWS;
   private readonly mem: GpuMemory;
   private readonly waves: Wave[] = [];
   private active: Wave[] = [];
@@ -111,7 +142,14 @@ class Dispatch implements RunningDispatch {
   /** The workgroup running now (one at a time). */
   private groupId: [number, number, number] = [0, 0, 0];
 
-  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm, slice?: WorkgroupSlice) {
+  private readonly exec: ExecMode;
+  private readonly blockHot: number;
+  private readonly prefixHot: number;
+
+  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm, options: ShaderCoreOptions, slice?: WorkgroupSlice) {
+    this.exec = options.exec ?? 'block';
+    this.blockHot = options.hotAfter ?? BLOCK_HOT;
+    this.prefixHot = options.hotAfter ?? PREFIX_HOT;
     this.ctx = { family: familyOf(setup.target), waveSize: setup.waveSize };
     this.mem = new GpuMemory(vm, slice?.concurrent ?? false);
     const [nx, ny, nz] = setup.workgroups;
@@ -124,6 +162,8 @@ class Dispatch implements RunningDispatch {
 
   step(budget: number): 'running' | 'done' {
     current.mem = this.mem;
+    // Mappings may have changed between steps (the host unmapped a buffer): resolve them afresh.
+    this.mem.forget();
     let left = budget;
     while (left > 0) {
       if (this.active.length === 0) {
@@ -157,23 +197,54 @@ class Dispatch implements RunningDispatch {
   }
 
   private finish(): 'done' {
+    for (const w of this.waves) w.dirtyRows = Math.max(w.dirtyRows, this.rowsUsed);
     returnWaves(this.ctx.family, this.ctx.waveSize, this.waves);
     return 'done';
   }
 
   private runWave(w: Wave, n: number): number {
     const code = this.code;
+    const blocks = this.exec === 'block' ? this.blocks : undefined;
     let i = 0;
     let pc = w.pc;
+    /** The block whose run() is executing, to find the faulting instruction by w.pc. */
+    let inBlock: Block | undefined;
     try {
       while (i < n && w.status === WaveStatus.Running) {
         pc = w.pc;
+        if (blocks) {
+          let b = blocks.get(pc);
+          if (b === undefined) b = this.blockAt(pc);
+          if (b !== null) {
+            // A turn ending inside the block runs exactly its first `left` instructions, as interp would.
+            const count = Math.min(b.length, n - i);
+            const fn = count === b.length ? (b.run ?? b.compiled(this.blockHot)) : b.prefix(count, this.prefixHot);
+            if (fn) {
+              inBlock = b;
+              fn(w);
+              inBlock = undefined;
+            } else {
+              // Not hot yet: the block's handlers one by one.
+              for (let k = 0; k < count; k++) {
+                pc = b.pcs[k]!;
+                w.pc = b.nexts[k]!;
+                b.handlers[k]!(w);
+              }
+            }
+            i += count;
+            continue;
+          }
+        }
         const c = code.get(pc) ?? this.compileAt(pc);
         w.pc = pc + c.size;
         c.run(w);
         i++;
       }
     } catch (e) {
+      if (inBlock) {
+        const k = inBlock.nexts.lastIndexOf(w.pc);
+        pc = inBlock.pcs[k < 0 ? 0 : k]!;
+      }
       // A memory fault of an instruction: say which wave, lane and instruction made it (what a
       // debugger would read from the halted wave; KFD's fault report has only the page).
       if (e instanceof GpuFault && !e.shader && e.client === 'shader') e.shader = { pc, lane: e.lane, workgroup: this.groupId, wave: w.waveInGroup, instruction: this.instructionText(pc) };
@@ -198,6 +269,28 @@ class Dispatch implements RunningDispatch {
     }
   }
 
+  private blockAt(pc: number): Block | null {
+    let block: Block | null = null;
+    const m = this.vm.lookup(BigInt(pc));
+    if (m?.executable) {
+      const at = m.offset + (pc - Number(m.start));
+      const view = new DataView(m.bytes.buffer, m.bytes.byteOffset + at, Math.min(m.bytes.byteLength - at, Number(m.end) - pc));
+      const key = `${this.ctx.family}:${this.ctx.waveSize}:${pc}`;
+      const hit = sharedBlocks.get(key);
+      if (hit && sameBytes(hit.bytes, view)) block = hit;
+      else {
+        block = compileBlock(this.ctx, view, pc, currentMem) ?? null;
+        if (block) {
+          if (sharedBlocks.size >= SHARED_BLOCKS_LIMIT) sharedBlocks.clear();
+          sharedBlocks.set(key, block);
+        }
+      }
+    }
+    if (block) this.rowsUsed = Math.max(this.rowsUsed, block.rows);
+    this.blocks.set(pc, block);
+    return block;
+  }
+
   private compileAt(pc: number): Compiled {
     const m = this.vm.lookup(BigInt(pc));
     if (!m) throw new GpuFault(BigInt(pc), false, 'not-present', 'shader instruction fetch');
@@ -208,6 +301,7 @@ class Dispatch implements RunningDispatch {
     const hit = shared.get(key);
     if (hit && sameBytes(hit.raw, view)) {
       this.code.set(pc, hit.compiled);
+      this.rowsUsed = Math.max(this.rowsUsed, hit.compiled.rows);
       return hit.compiled;
     }
     let ins;
@@ -217,7 +311,8 @@ class Dispatch implements RunningDispatch {
       if (e instanceof DecodeError) throw new ShaderFault(pc, 'illegal', e.message);
       throw e;
     }
-    const c = { run: compileInstruction(this.ctx, ins, currentMem), size: ins.size };
+    const c = { run: compileInstruction(this.ctx, ins, currentMem), size: ins.size, rows: rowBound(ins) };
+    this.rowsUsed = Math.max(this.rowsUsed, c.rows);
     this.code.set(pc, c);
     if (shared.size >= SHARED_LIMIT) shared.clear();
     shared.set(key, { raw: new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + ins.size)), compiled: c });
@@ -248,6 +343,7 @@ class Dispatch implements RunningDispatch {
 
   private initWave(w: Wave, k: number, nWaves: number, id: readonly [number, number, number], dims: [number, number, number], threads: number): void {
     const s = this.setup;
+    w.dirtyRows = Math.max(w.dirtyRows, this.rowsUsed);
     w.reset();
     w.group = this.group;
     w.waveInGroup = k;
@@ -294,11 +390,11 @@ class Dispatch implements RunningDispatch {
   }
 }
 
-export function createShaderCore(): ShaderCore {
-  return { start: (setup, vm) => new Dispatch(setup, vm) };
+export function createShaderCore(options: ShaderCoreOptions = {}): ShaderCore {
+  return { start: (setup, vm) => new Dispatch(setup, vm, options) };
 }
 
 /** Starts the part of a dispatch that `slice` hands out (the other parts run on other threads). */
-export function startSlice(setup: DispatchSetup, vm: GpuVm, slice: WorkgroupSlice): RunningDispatch {
-  return new Dispatch(setup, vm, slice);
+export function startSlice(setup: DispatchSetup, vm: GpuVm, slice: WorkgroupSlice, options: ShaderCoreOptions = {}): RunningDispatch {
+  return new Dispatch(setup, vm, options, slice);
 }

@@ -65,6 +65,8 @@ export interface EmuOptions {
   readonly engines: 'run' | 'paused';
   /** Threads that run a dispatch's workgroups (`?workers=N`); undefined: one per core, at most four. */
   readonly workers: number | undefined;
+  /** How the shader core runs waves: compiled basic blocks (default) or instruction by instruction (the reference). */
+  readonly exec: 'block' | 'interp';
 }
 
 export interface DeviceSpec {
@@ -85,7 +87,7 @@ export class DeviceSpecError extends InputError {
 /** Shader worker threads a device may ask for (`?workers=N`). */
 const MAX_WORKERS = 64;
 
-/** Parses `emu:<model>[?kfd=11|17][&inject=a,b][&engines=paused][&workers=N]`. */
+/** Parses `emu:<model>[?kfd=11|17][&inject=a,b][&engines=paused][&workers=N][&exec=interp|block]`. */
 export function parseEmuSpec(spec: string): DeviceSpec {
   const m = /^emu:([a-z0-9]+)(?:\?(.*))?$/.exec(spec);
   const known = [...MODELS.keys()].map((k) => `emu:${k}`).join(', ');
@@ -96,6 +98,7 @@ export function parseEmuSpec(spec: string): DeviceSpec {
   let inject: FaultInjection[] = [];
   let engines: EmuOptions['engines'] = 'run';
   let workers: number | undefined;
+  let exec: EmuOptions['exec'] = 'block';
   for (const part of (m[2] ?? '').split('&').filter(Boolean)) {
     const [key, value = ''] = part.split('=');
     if (key === 'kfd') {
@@ -111,9 +114,12 @@ export function parseEmuSpec(spec: string): DeviceSpec {
     } else if (key === 'workers') {
       workers = Number(value);
       if (!/^[0-9]+$/.test(value) || workers < 1 || workers > MAX_WORKERS) throw new DeviceSpecError(`workers=${value}: expected a whole number of threads from 1 to ${MAX_WORKERS}`);
+    } else if (key === 'exec') {
+      if (value !== 'block' && value !== 'interp') throw new DeviceSpecError(`exec=${value}: expected block or interp`);
+      exec = value;
     } else {
-      throw new DeviceSpecError(`unknown emulator option "${key}" (known: kfd, inject, engines, workers)`);
+      throw new DeviceSpecError(`unknown emulator option "${key}" (known: kfd, inject, engines, workers, exec)`);
     }
   }
-  return { model, options: { kfdMinor, inject, engines, workers }, spec };
+  return { model, options: { kfdMinor, inject, engines, workers, exec }, spec };
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { loadCodeObject, type KernelInfo } from '../../codeobj/index.js';
 import { GpuVm } from '../../emu/engine/vm.js';
-import { createShaderCore } from '../../emu/isa/core.js';
+import { createShaderCore, type ExecMode, type ShaderCoreOptions } from '../../emu/isa/core.js';
 import { createParallelShaderCore } from '../../emu/isa/parallel/index.js';
 import { ParallelDispatch } from '../../emu/isa/parallel/dispatch.js';
 import type { DispatchSetup, ShaderCore } from '../../emu/isa/types.js';
@@ -47,21 +47,23 @@ class Layout {
   }
 }
 
-/** Shader cores with worker threads, by thread count, kept so their threads serve every later run. */
-const parallelCores = new Map<number, ShaderCore>();
+/** Shader cores with worker threads, by thread count and options, kept so their threads serve every later run. */
+const parallelCores = new Map<string, ShaderCore>();
 
-function shaderCoreFor(workers: number): ShaderCore {
-  if (workers <= 1) return createShaderCore();
-  let core = parallelCores.get(workers);
-  if (!core) parallelCores.set(workers, (core = createParallelShaderCore({ workers })));
-  return core;
+function shaderCoreFor(workers: number, core: ShaderCoreOptions): ShaderCore {
+  if (workers <= 1) return createShaderCore(core);
+  const key = `${workers}:${core.exec ?? ''}:${core.hotAfter ?? ''}`;
+  let parallel = parallelCores.get(key);
+  if (!parallel) parallelCores.set(key, (parallel = createParallelShaderCore({ workers, ...core })));
+  return parallel;
 }
 
 /**
  * Runs one corpus kernel through the shader core; throws what the dispatch throws (faults). `workers`
- * > 1 runs its workgroups on that many threads (memory then lives in SharedArrayBuffers).
+ * > 1 runs its workgroups on that many threads (memory then lives in SharedArrayBuffers); `core`
+ * chooses compiled blocks or the per-instruction executor.
  */
-export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, maxInstructions = 50_000_000, workers = 1): HarnessRun {
+export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, maxInstructions = 50_000_000, workers = 1, core: ShaderCoreOptions = {}): HarnessRun {
   const ctx = corpusContext(target);
   const co = loadCodeObject(readFileSync(packagePath(k.file(target))), { target });
   const info = co.kernel(k.kernel);
@@ -113,7 +115,7 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
     ...(scratchVa !== undefined ? { scratch: { bytesPerLane, base: scratchVa } } : {}),
   };
   const t0 = process.hrtime.bigint();
-  const run = shaderCoreFor(workers).start(setup, vm);
+  const run = shaderCoreFor(workers, core).start(setup, vm);
   while (run.step(1_000_000) !== 'done') {
     if (run.instructions > maxInstructions) throw new Error(`${k.id}/${target}: more than ${maxInstructions} instructions`);
   }
@@ -141,18 +143,27 @@ function userSgprs(info: KernelInfo, v: { packetVa: bigint; queueVa: bigint; ker
   return out;
 }
 
-export interface IsaBenchResult {
-  readonly name: string;
+export interface IsaModeResult {
   readonly instructions: number;
   readonly seconds: number;
   /** Wave instructions per second. */
   readonly ips: number;
+  /** Emulated time / plain-TS time. */
+  readonly slowdown: number;
+}
+
+export interface IsaBenchResult {
+  readonly name: string;
+  /** The same kernel run per instruction (the reference executor) and as compiled blocks, in one run. */
+  readonly interp: IsaModeResult;
+  readonly block: IsaModeResult;
   /** The same computation in plain TypeScript on the CPU. */
   readonly cpuBaselineSeconds: number;
-  readonly slowdown: number;
   /** Why the kernel could not run (the other fields are then 0). */
   readonly error?: string;
 }
+
+const NO_RESULT: IsaModeResult = { instructions: 0, seconds: 0, ips: 0, slowdown: 0 };
 
 function timed(fn: () => void): number {
   const t0 = process.hrtime.bigint();
@@ -169,23 +180,30 @@ function longHashLoop(rounds: number): CorpusKernel {
   };
 }
 
-/** Both sides keep running untimed for this long first, so the JIT has settled before the clock starts. */
+/**
+ * Every side keeps running untimed for this long, and at least WARMUP_RUNS times, first, so the JIT
+ * has settled before the clock starts (compiled blocks are functions of their own that V8 optimizes
+ * only after they have run a while).
+ */
 const WARMUP_MS = 150;
+const WARMUP_RUNS = 10;
 
 /** The best of `runs` timings after warming up; `run` returns one run's seconds. */
 function bestOf(runs: number, run: () => number): number {
   const warm = performance.now() + WARMUP_MS;
+  let n = 0;
   do run();
-  while (performance.now() < warm);
+  while (++n < WARMUP_RUNS || performance.now() < warm);
   let best = Infinity;
   for (let i = 0; i < runs; i++) best = Math.min(best, run());
   return best;
 }
 
 /**
- * Runs the SGEMM and hash-loop corpus kernels on each target's shader core and the same work in TS,
- * each the best of `repeats` runs after a warm-up (JIT, decode caches); the TS side's inputs are made
- * outside its timing, so the ratio compares steady-state work with steady-state work.
+ * Runs the SGEMM and hash-loop corpus kernels on each target's shader core, per instruction and as
+ * compiled blocks, and the same work in TS, each the best of `repeats` runs after a warm-up (JIT,
+ * decode and block caches); the TS side's inputs are made outside its timing, so the ratios compare
+ * steady-state work with steady-state work.
  */
 export function benchIsa(repeats = 3): IsaBenchResult[] {
   const out: IsaBenchResult[] = [];
@@ -198,22 +216,28 @@ export function benchIsa(repeats = 3): IsaBenchResult[] {
       ['sgemm_tiled', sgemm, sgemmCpu(sgemm, target)],
     ];
     for (const [name, k, cpu] of cases) {
-      let instructions = 0;
-      let seconds = 0;
-      try {
-        seconds = bestOf(repeats, () => {
-          const r = runKernelOnShaderCore(k, target);
+      const timedMode = (exec: ExecMode): { instructions: number; seconds: number } => {
+        let instructions = 0;
+        const seconds = bestOf(repeats, () => {
+          const r = runKernelOnShaderCore(k, target, undefined, 1, { exec });
           instructions = r.instructions;
           return r.seconds;
         });
+        return { instructions, seconds };
+      };
+      let interp, block;
+      try {
+        interp = timedMode('interp');
+        block = timedMode('block');
       } catch (e) {
-        out.push({ name: `${name} (${target})`, instructions, seconds, ips: 0, cpuBaselineSeconds: 0, slowdown: 0, error: (e as Error).message });
+        out.push({ name: `${name} (${target})`, interp: NO_RESULT, block: NO_RESULT, cpuBaselineSeconds: 0, error: (e as Error).message });
         continue;
       }
       let sink = 0;
       const cpuSeconds = bestOf(repeats, () => timed(() => void (sink ^= cpu())));
       if (Number.isNaN(sink)) throw new Error(`${name}: the TS baseline produced NaN`);
-      out.push({ name: `${name} (${target})`, instructions, seconds, ips: instructions / seconds, cpuBaselineSeconds: cpuSeconds, slowdown: seconds / cpuSeconds });
+      const result = (m: { instructions: number; seconds: number }): IsaModeResult => ({ ...m, ips: m.instructions / m.seconds, slowdown: m.seconds / cpuSeconds });
+      out.push({ name: `${name} (${target})`, interp: result(interp), block: result(block), cpuBaselineSeconds: cpuSeconds });
     }
   }
   return out;

@@ -4,12 +4,12 @@ import type { ShaderCore } from '../../isa/types.js';
 
 let core: ShaderCore | null | undefined;
 
-/** `workers`: threads per dispatch (the device's ?workers=N; undefined: the core's default). */
-export async function loadShaderCore(workers: number | undefined): Promise<void> {
+/** `workers`: threads per dispatch (the device's ?workers=N; undefined: the core's default); `exec`: compiled blocks or per instruction. */
+export async function loadShaderCore(workers: number | undefined, exec: 'block' | 'interp'): Promise<void> {
   const path = '../../isa/parallel/index.js';
   try {
-    const mod = (await import(path)) as { createParallelShaderCore?: (options: { workers?: number }) => ShaderCore };
-    core = mod.createParallelShaderCore ? mod.createParallelShaderCore(workers === undefined ? {} : { workers }) : null;
+    const mod = (await import(path)) as { createParallelShaderCore?: (options: { workers?: number; exec: 'block' | 'interp' }) => ShaderCore };
+    core = mod.createParallelShaderCore ? mod.createParallelShaderCore(workers === undefined ? { exec } : { workers, exec }) : null;
   } catch (e) {
     if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
     core = null;

@@ -23,12 +23,16 @@ const GFX12_RENAMES: Readonly<Record<string, string>> = {
   v_dual_max_num_f32: 'v_dual_max_f32', v_dual_min_num_f32: 'v_dual_min_f32', v_pk_max_num_f16: 'v_pk_max_f16', v_pk_min_num_f16: 'v_pk_min_f16',
 };
 
+/** The instruction under the name its semantics are registered as (gfx12 aliases → gfx11 names). */
+export function executedAs(ctx: CompileContext, ins: Instruction): Instruction {
+  if (ctx.family !== 'rdna4') return ins;
+  const op = GFX12_RENAMES[ins.op];
+  const opy = ins.opy !== undefined ? GFX12_RENAMES[ins.opy] : undefined;
+  return op || opy ? { ...ins, ...(op ? { op } : {}), ...(opy ? { opy } : {}) } : ins;
+}
+
 export function compileInstruction(ctx: CompileContext, ins: Instruction, mem: () => GpuMemory): Handler {
-  if (ctx.family === 'rdna4') {
-    const op = GFX12_RENAMES[ins.op];
-    const opy = ins.opy !== undefined ? GFX12_RENAMES[ins.opy] : undefined;
-    if (op || opy) ins = { ...ins, ...(op ? { op } : {}), ...(opy ? { opy } : {}) };
-  }
+  ins = executedAs(ctx, ins);
   switch (ins.encoding) {
     case 'SOP1': return compileSop1(ctx, ins);
     case 'SOP2': return compileSop2(ctx, ins);

@@ -4,6 +4,22 @@ import type { GpuVm, VmMapping } from '../../engine/vm.js';
 
 const CLIENT = 'shader';
 
+/** A window of GPU virtual memory resolved to its backing bytes. */
+interface Window {
+  readonly start: number;
+  readonly end: number;
+  readonly writable: boolean;
+  readonly base: number;
+  readonly view: DataView;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Windows kept besides the current one: kernels interleave accesses to a few buffers (sgemm reads
+ * A and B in turn), and each switch would otherwise cost a BigInt mapping lookup.
+ */
+const RECENT_WINDOWS = 4;
+
 export class GpuMemory {
   private start = 0;
   private end = 0;
@@ -11,6 +27,7 @@ export class GpuMemory {
   private base = 0;
   private view: DataView = new DataView(new ArrayBuffer(0));
   private bytes: Uint8Array = new Uint8Array(0);
+  private recent: Window[] = [];
 
   /**
    * `concurrent`: other threads run workgroups of the same dispatch over this memory, so a
@@ -18,10 +35,29 @@ export class GpuMemory {
    */
   constructor(readonly vm: GpuVm, readonly concurrent = false) {}
 
+  /** Drops every cached window, so the next accesses see the VM's mappings as they are now. */
+  forget(): void {
+    this.start = this.end = 0;
+    this.recent = [];
+  }
+
   // Callers must call at() before reading this.view/this.bytes: it may replace them.
   /** Makes [va, va+len) addressable through this.view at (va - start + base); returns that offset. */
   private at(va: number, len: number, write: boolean): number {
     if (va >= this.start && va + len <= this.end && (!write || this.writable)) return va - this.start + this.base;
+    const r = this.recent;
+    for (let i = 0; i < r.length; i++) {
+      const x = r[i]!;
+      if (va >= x.start && va + len <= x.end && (!write || x.writable)) {
+        r[i] = this.current();
+        this.use(x);
+        return va - this.start + this.base;
+      }
+    }
+    if (this.end > this.start) {
+      if (r.length >= RECENT_WINDOWS) r.pop();
+      r.unshift(this.current());
+    }
     const m: VmMapping | undefined = this.vm.lookup(BigInt(va));
     if (m && (m.validStart !== undefined || m.validEnd !== undefined) && (!write || m.writable)) {
       // A byte-exact mapping (EmuHost.checkBytes): cache only its valid window; outside it, span() faults.
@@ -55,6 +91,19 @@ export class GpuMemory {
     this.view = new DataView(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
     this.base = m.offset;
     return va - this.start + this.base;
+  }
+
+  private current(): Window {
+    return { start: this.start, end: this.end, writable: this.writable, base: this.base, view: this.view, bytes: this.bytes };
+  }
+
+  private use(x: Window): void {
+    this.start = x.start;
+    this.end = x.end;
+    this.writable = x.writable;
+    this.base = x.base;
+    this.view = x.view;
+    this.bytes = x.bytes;
   }
 
   read32(va: number): number {

@@ -520,21 +520,27 @@ export function compileSopk(ctx: CompileContext, ins: Instruction): Handler {
 /** Messages a compute wave may send and that need no action here (RDNA3 MSG_DEALLOC_VGPRS = 3). */
 const HARMLESS_MESSAGES: Record<string, readonly number[]> = { rdna3: [3], rdna4: [3], cdna3: [], cdna2: [] };
 
+/**
+ * SOPP operations with no effect on the emulated wave: hints, priorities, and the wait counters
+ * (memory operations complete before the next instruction here, so every wait is already satisfied).
+ */
+export const SOPP_NO_EFFECT: ReadonlySet<string> = new Set([
+  's_nop', 's_waitcnt', 's_clause', 's_delay_alu', 's_waitcnt_depctr', 's_sleep', 's_setprio', 's_icache_inv',
+  's_incperflevel', 's_decperflevel', 's_ttracedata', 's_inst_prefetch', 's_set_inst_prefetch_distance', 's_wait_idle',
+  's_code_end', 's_wait_event', 's_sleep_var',
+  // gfx12 split counters
+  's_wait_loadcnt', 's_wait_storecnt', 's_wait_samplecnt', 's_wait_bvhcnt', 's_wait_expcnt', 's_wait_dscnt', 's_wait_kmcnt',
+  's_wait_loadcnt_dscnt', 's_wait_storecnt_dscnt', 's_wait_alu',
+]);
+
 export function compileSopp(ctx: CompileContext, ins: Instruction): Handler {
   const raw = ins.fields.simm16 ?? 0;
   const simm = (raw << 16) >> 16;
   const op = ins.op;
   const branch = (cond: (w: Wave) => boolean): Handler => (w) => { if (cond(w)) w.pc += simm * 4; };
   const wave64 = ctx.waveSize === 64;
+  if (SOPP_NO_EFFECT.has(op)) return () => {};
   switch (op) {
-    case 's_nop': case 's_waitcnt': case 's_clause': case 's_delay_alu': case 's_waitcnt_depctr': case 's_sleep':
-    case 's_setprio': case 's_icache_inv': case 's_incperflevel': case 's_decperflevel': case 's_ttracedata':
-    case 's_inst_prefetch': case 's_set_inst_prefetch_distance': case 's_wait_idle': case 's_code_end':
-    case 's_wait_event': case 's_sleep_var':
-    // gfx12 split counters: memory operations complete before the next instruction here.
-    case 's_wait_loadcnt': case 's_wait_storecnt': case 's_wait_samplecnt': case 's_wait_bvhcnt': case 's_wait_expcnt':
-    case 's_wait_dscnt': case 's_wait_kmcnt': case 's_wait_loadcnt_dscnt': case 's_wait_storecnt_dscnt': case 's_wait_alu':
-      return () => {};
     // gfx12 splits s_barrier into s_barrier_signal (SOP1) and s_barrier_wait: the wait is where the wave stops.
     case 's_barrier_wait':
       return ctx.family === 'rdna4' ? (w) => { w.status = WaveStatus.Barrier; } : () => {};

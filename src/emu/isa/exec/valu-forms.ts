@@ -109,11 +109,16 @@ function longForm(ctx: CompileContext, ins: Instruction): VopOperands {
   };
 }
 
+/** The operands of a VOP1/VOP2/VOPC/VOP3/VOP3SD instruction as buildVop takes them. */
+export function vopOperands(ctx: CompileContext, ins: Instruction): VopOperands {
+  return ins.encoding === 'VOP3' || ins.encoding === 'VOP3SD' ? longForm(ctx, ins) : shortForm(ctx, ins);
+}
+
 export function compileVop(ctx: CompileContext, ins: Instruction): Handler {
   const custom = laneHandler(ctx, ins);
   if (custom) return custom;
   const spec = requireSpec(ins);
-  const o = ins.encoding === 'VOP3' || ins.encoding === 'VOP3SD' ? longForm(ctx, ins) : shortForm(ctx, ins);
+  const o = vopOperands(ctx, ins);
   if (spec.dst === 'mask' && o.maskDst === undefined && !o.writesExec) throw new ShaderFault(ins.pc, 'illegal', `${ins.op} without destination`);
   return buildVop(ctx, ins, spec, o);
 }

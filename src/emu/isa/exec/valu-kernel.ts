@@ -19,6 +19,7 @@ const names = ['a', 'b', 'c'];
 const strides = ['ta', 'tb', 'tc'];
 const offsets = ['sa', 'sb', 'sc'];
 
+/** The statement that reads source k of type t for lane l (row offset sa/sb/sc, lane stride ta/tb/tc). */
 function load(t: LaneType, k: number): string {
   const v = names[k]!;
   const i = `${offsets[k]} + l * ${strides[k]}`;
@@ -38,7 +39,8 @@ function load(t: LaneType, k: number): string {
 
 const setMask = 'if (l < 32) mLo |= 1 << l; else mHi |= 1 << (l - 32);';
 
-function store(spec: OpSpec, half: HalfPlacement): string {
+/** The statement that writes lane l's result to row offset D (or its bit to mLo/mHi). */
+export function store(spec: OpSpec, half: HalfPlacement): string {
   const e = spec.body;
   const to16 = spec.dst === 'f16' ? (x: string) => `f64ToF16(${x})` : (x: string) => `((${x}) & 0xffff)`;
   const put16 = (x: string): string =>
@@ -62,17 +64,27 @@ function store(spec: OpSpec, half: HalfPlacement): string {
 const cache = new Map<string, LaneKernel>();
 const helperNames = Object.keys(helpers).filter((k) => k !== 'default');
 
+/**
+ * The names load() and store() statements use besides R, F, D and the lane: the helpers, the half
+ * table and conversions, bound from the arguments K and X (laneScopeArgs) of the generated factory.
+ */
+export const LANE_SCOPE = `
+const { ${helperNames.join(', ')} } = K;
+const { H, f64ToF16, f64FromBits, bf16ToF32 } = X;
+const fround = Math.fround;
+const scratch = new ArrayBuffer(8), f64v = new Float64Array(scratch), u64v = new Uint32Array(scratch);`;
+
+export function laneScopeArgs(): [typeof helpers, { H: Float32Array; f64ToF16: typeof f64ToF16; f64FromBits: typeof f64FromBits; bf16ToF32: typeof bf16ToF32 }] {
+  return [helpers, { H: halfToFloat, f64ToF16, f64FromBits, bf16ToF32 }];
+}
+
 export function laneKernel(spec: OpSpec, half: HalfPlacement = 'keep'): LaneKernel {
   const key = `${spec.name}/${half}`;
   let k = cache.get(key);
   if (k) return k;
   const loads = spec.src.map((t, i) => load(t, i)).join('\n      ');
   const usesVcc = spec.body.includes('vccBit') ? 'const vccBit = (l < 32 ? ciLo >>> l : ciHi >>> (l - 32)) & 1;' : '';
-  const src = `
-const { ${helperNames.join(', ')} } = K;
-const { H, f64ToF16, f64FromBits, bf16ToF32 } = X;
-const fround = Math.fround;
-const scratch = new ArrayBuffer(8), f64v = new Float64Array(scratch), u64v = new Uint32Array(scratch);
+  const src = `${LANE_SCOPE}
 return function ${spec.name}(w, D, sa, ta, sb, tb, sc, tc) {
   const R = w.R, F = w.F, n = w.waveSize, eLo = w.actLo, eHi = w.actHi, ciLo = w.cinLo, ciHi = w.cinHi;
   let mLo = 0, mHi = 0;
@@ -86,7 +98,7 @@ return function ${spec.name}(w, D, sa, ta, sb, tb, sc, tc) {
   w.outHi = mHi >>> 0;
 };`;
   // The source text is assembled only from the static operation table above, never from input.
-  k = new Function('K', 'X', src)(helpers, { H: halfToFloat, f64ToF16, f64FromBits, bf16ToF32 }) as LaneKernel;
+  k = new Function('K', 'X', src)(...laneScopeArgs()) as LaneKernel;
   cache.set(key, k);
   return k;
 }

@@ -1,7 +1,7 @@
 // The architectural state of one wave: SGPRs (addressed by their operand code), VGPRs/AGPRs and the
 // executor's staging areas in one Uint32Array, SCC, PC, and where it stands in its workgroup.
 import type { GpuVm } from '../../engine/vm.js';
-import { isRdna, type IsaFamily } from '../types.js';
+import { isRdna, type Instruction, type IsaFamily } from '../types.js';
 
 /** Lanes per register row: every VGPR holds 64 lanes, wave32 uses the first 32. */
 export const LANES = 64;
@@ -19,6 +19,24 @@ export const m0Code = (family: IsaFamily): number => (isRdna(family) ? 125 : 124
 export const nullCode = (family: IsaFamily): number | undefined => (isRdna(family) ? 124 : undefined);
 export const EXEC_LO = 126;
 export const EXEC_HI = 127;
+
+/** Fields holding immediates rather than register codes: values of 256 and more there name no register. */
+const IMMEDIATE_FIELDS = new Set(['offset', 'offset0', 'offset1', 'simm16', 'dpp_ctrl', 'dpp8', 'op_sel', 'op_sel_hi', 'neg', 'neg_hi', 'abs']);
+/** Rows past the highest register field an instruction may touch (b128 and 2-address b64 data, +1 for TFE): generous. */
+const ROW_MARGIN = 8;
+/** v0 (work-item ids) is written by the wave setup itself. */
+export const SETUP_ROWS = 3;
+
+/**
+ * How many register rows (from v0) an instruction may read or write: past its highest VGPR/AGPR field
+ * by ROW_MARGIN. VOPD's vdsty holds a bare register number: all VGPRs. Over-estimates only cost time.
+ */
+export function rowBound(ins: Instruction): number {
+  if (ins.encoding === 'VOPD') return 256 + ROW_MARGIN;
+  let top = SETUP_ROWS;
+  for (const [name, v] of Object.entries(ins.fields) as [string, number][]) if (v >= 256 && !IMMEDIATE_FIELDS.has(name)) top = Math.max(top, v - 256 + ROW_MARGIN);
+  return top;
+}
 
 export const enum WaveStatus {
   Running = 0,
@@ -60,6 +78,11 @@ export class Wave {
   /** Wave index inside its workgroup and the workgroup it runs. */
   waveInGroup = 0;
   instructions = 0;
+  /**
+   * Register rows (VGPRs, then AGPRs) that instructions may have written since the last reset; the
+   * staging rows are always cleared. A new wave's registers are all zero.
+   */
+  dirtyRows = 0;
 
   constructor(readonly family: IsaFamily, readonly waveSize: 32 | 64) {}
 
@@ -72,7 +95,11 @@ export class Wave {
   }
 
   reset(): void {
-    this.R.fill(0);
+    // Only the rows used since the last reset: a whole register file is 132 KiB, and clearing it for
+    // every wave of every workgroup showed in profiles of short kernels.
+    this.R.fill(0, 0, Math.min(this.dirtyRows, TEMP_ROW) * LANES);
+    this.R.fill(0, TEMP_ROW * LANES);
+    this.dirtyRows = 0;
     this.S.fill(0);
     this.scc = 0;
     this.status = WaveStatus.Running;

@@ -3,6 +3,7 @@
 // other queues between steps). It finishes when every thread's share is done; if workgroups faulted,
 // the lowest one's fault is thrown, as the in-order dispatch would have thrown it.
 import type { GpuVm } from '../../engine/vm.js';
+import type { ShaderCoreOptions } from '../core.js';
 import type { DispatchSetup, LiveWave, RunningDispatch } from '../types.js';
 import { CTRL, rebuildError, type SerializedError } from './protocol.js';
 import type { ShaderWorkerPool } from './pool.js';
@@ -20,9 +21,9 @@ export class ParallelDispatch implements RunningDispatch {
   private readonly faults: { group: number; error: SerializedError }[] = [];
   private finished = false;
 
-  constructor(private readonly pool: ShaderWorkerPool, setup: DispatchSetup, private readonly vm: GpuVm, total: number) {
-    pool.begin(setup, vm, total);
-    this.local = new SliceRunner(setup, vm, pool.ctrl, total, 0);
+  constructor(private readonly pool: ShaderWorkerPool, setup: DispatchSetup, private readonly vm: GpuVm, total: number, core: ShaderCoreOptions) {
+    pool.begin(setup, vm, total, core);
+    this.local = new SliceRunner(setup, vm, pool.ctrl, total, 0, core);
   }
 
   get instructions(): number {

@@ -4,7 +4,7 @@
 // runs in-thread in order, exactly as the plain shader core: that path stays the reference.
 import { availableParallelism } from 'node:os';
 import { GpuFault, type GpuVm } from '../../engine/vm.js';
-import { createShaderCore } from '../core.js';
+import { createShaderCore, type ShaderCoreOptions } from '../core.js';
 import type { DispatchSetup, RunningDispatch, ShaderCore } from '../types.js';
 import { ParallelDispatch } from './dispatch.js';
 import { ShaderWorkerPool } from './pool.js';
@@ -31,9 +31,11 @@ function scratchFits(setup: DispatchSetup, vm: GpuVm, workers: number): boolean 
   }
 }
 
-export function createParallelShaderCore(options: { workers?: number } = {}): ShaderCore {
+/** `workers` threads per dispatch; the rest of the options (exec mode) apply to every thread's share. */
+export function createParallelShaderCore(options: { workers?: number } & ShaderCoreOptions = {}): ShaderCore {
   const workers = Math.max(1, Math.floor(options.workers ?? defaultShaderWorkers()));
-  const serial = createShaderCore();
+  const core: ShaderCoreOptions = { ...(options.exec ? { exec: options.exec } : {}), ...(options.hotAfter !== undefined ? { hotAfter: options.hotAfter } : {}) };
+  const serial = createShaderCore(core);
   let pool: ShaderWorkerPool | undefined;
   const shared = new WeakMap<GpuVm, number>();
   /** True when every mapping is a SharedArrayBuffer the pool threads can reach (checked once per page-table version). */
@@ -50,7 +52,7 @@ export function createParallelShaderCore(options: { workers?: number } = {}): Sh
       if (workers < 2 || total < 2 || total > MAX_PARALLEL_GROUPS || !reachable(vm) || !scratchFits(setup, vm, workers)) return serial.start(setup, vm);
       pool ??= new ShaderWorkerPool(workers - 1);
       if (!pool.available()) return serial.start(setup, vm);
-      return new ParallelDispatch(pool, setup, vm, total);
+      return new ParallelDispatch(pool, setup, vm, total, core);
     },
     close(): void {
       pool?.close();

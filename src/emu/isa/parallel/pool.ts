@@ -4,6 +4,7 @@
 // thread that starts it runs its own share too (see ParallelDispatch).
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { GpuVm } from '../../engine/vm.js';
+import type { ShaderCoreOptions } from '../core.js';
 import type { DispatchSetup } from '../types.js';
 import { CTRL, LEASE_MS, NO_FAULT, type FromWorker, type ToWorker } from './protocol.js';
 
@@ -45,7 +46,7 @@ export class ShaderWorkerPool {
   }
 
   /** Starts every pool thread on `setup`. */
-  begin(setup: DispatchSetup, vm: GpuVm, total: number): void {
+  begin(setup: DispatchSetup, vm: GpuVm, total: number, core: ShaderCoreOptions): void {
     const threads = (this.threads ??= this.spawn());
     this.receive(); // what a cancelled dispatch's threads said last: of no interest now
     this.epoch++;
@@ -58,7 +59,7 @@ export class ShaderWorkerPool {
     this.renewLease();
     const mappings = this.sent?.vm === vm && this.sent.version === vm.version ? undefined : vm.all();
     this.sent = { vm, version: vm.version };
-    for (const t of threads) this.post(t, { type: 'run', epoch: this.epoch, setup, total, mappings });
+    for (const t of threads) this.post(t, { type: 'run', epoch: this.epoch, setup, total, mappings, core });
   }
 
   /** Sends the page tables again when they changed (an unmap during the dispatch must fault there too). */

@@ -3,6 +3,7 @@
 // run), instruction counts, and the messages on each pool thread's port. Errors cross threads as data
 // and are rebuilt as the same classes, so a fault reads exactly as it would from the engine thread.
 import { GpuFault, type FaultKind, type ShaderFaultSite, type VmMapping } from '../../engine/vm.js';
+import type { ShaderCoreOptions } from '../core.js';
 import { ShaderFault, type DispatchSetup, type LiveWave } from '../types.js';
 
 export const CTRL = {
@@ -36,7 +37,7 @@ export type SerializedError =
   | { readonly kind: 'other'; readonly message: string; readonly stack: string | undefined };
 
 export type ToWorker =
-  | { readonly type: 'run'; readonly epoch: number; readonly setup: DispatchSetup; readonly total: number; readonly mappings: readonly VmMapping[] | undefined }
+  | { readonly type: 'run'; readonly epoch: number; readonly setup: DispatchSetup; readonly total: number; readonly mappings: readonly VmMapping[] | undefined; readonly core: ShaderCoreOptions }
   | { readonly type: 'vm'; readonly mappings: readonly VmMapping[] };
 
 export type FromWorker =

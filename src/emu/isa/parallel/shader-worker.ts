@@ -30,7 +30,7 @@ function run(m: Extract<ToWorker, { type: 'run' }>): void {
   counts[index] = 0;
   let statusSeen = Atomics.load(ctrl, CTRL.STATUS);
   try {
-    const slice = new SliceRunner(m.setup, vm, ctrl, m.total, index + 1);
+    const slice = new SliceRunner(m.setup, vm, ctrl, m.total, index + 1, m.core);
     const between = (): void => {
       for (let msg = receiveMessageOnPort(port); msg; msg = receiveMessageOnPort(port)) apply(msg.message as ToWorker);
       const status = Atomics.load(ctrl, CTRL.STATUS);

@@ -4,7 +4,7 @@
 // order) and those before it still run, so the fault reported is that of the lowest faulting workgroup
 // whatever the number of threads.
 import type { GpuVm } from '../../engine/vm.js';
-import { startSlice } from '../core.js';
+import { startSlice, type ShaderCoreOptions } from '../core.js';
 import type { DispatchSetup, LiveWave, RunningDispatch } from '../types.js';
 import { CTRL, stopAt } from './protocol.js';
 
@@ -23,8 +23,8 @@ export class SliceRunner {
   fault: { readonly group: number; readonly error: unknown } | undefined;
 
   /** `thread`: this thread's place among those running the dispatch (0 = the one that started it). */
-  constructor(setup: DispatchSetup, vm: GpuVm, private readonly ctrl: Int32Array, private readonly total: number, thread: number) {
-    this.run = startSlice(setup, vm, { concurrent: true, claim: () => this.claim(), firstScratchWave: thread * wavesPerGroup(setup) });
+  constructor(setup: DispatchSetup, vm: GpuVm, private readonly ctrl: Int32Array, private readonly total: number, thread: number, core: ShaderCoreOptions) {
+    this.run = startSlice(setup, vm, { concurrent: true, claim: () => this.claim(), firstScratchWave: thread * wavesPerGroup(setup) }, core);
   }
 
   get done(): boolean {

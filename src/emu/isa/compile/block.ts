@@ -1,0 +1,230 @@
+// The basic-block compiler: a straight run of instructions from a PC up to and including the first
+// instruction that may change the PC or stop the wave (branches, s_endpgm, barriers, traps, calls)
+// becomes one JavaScript function, generated once and shared by every dispatch whose code has the same
+// bytes there. Inside it, plain VALU instructions and DS dword accesses share one lane loop with EXEC
+// read once and 32-bit results kept in locals (valu-inline.ts, lds-inline.ts); GLOBAL dword accesses
+// get a loop of their own (vmem-inline.ts); wait counters and hints vanish (they have no effect here);
+// everything else calls the instruction's per-instruction handler, which stays the reference semantics
+// (core.ts runs the same handlers one by one with exec 'interp', and the tests hold the two to the bit).
+//
+// A block stops before an instruction that does not decode or compile, so such a word in code the
+// wave never reaches costs nothing, and the wave that does reach it faults there through the
+// per-instruction path exactly as without blocks.
+import { decodeInstruction } from '../decode.js';
+import { compileInstruction, executedAs } from '../exec/compile.js';
+import type { CompileContext, Handler } from '../exec/context.js';
+import type { GpuMemory } from '../exec/mem.js';
+import { SOPP_NO_EFFECT } from '../exec/salu.js';
+import { laneScopeArgs, LANE_SCOPE } from '../exec/valu-kernel.js';
+import { LdsSpace } from '../exec/lds-space.js';
+import { rowBound, type Wave } from '../exec/wave.js';
+import type { Instruction } from '../types.js';
+import { GpuFault } from '../../engine/vm.js';
+import { inlineDs } from './lds-inline.js';
+import { inlineGlobal } from './vmem-inline.js';
+import { fusedGroup, inlineVop, readsAny, writesExec, type Bindings, type InlineLaneOp } from './valu-inline.js';
+
+/** Instructions per block at most: bounds the size of one generated function. */
+const MAX_BLOCK = 128;
+
+export interface Block {
+  readonly start: number;
+  /** Instructions in the block (the wave's instruction count advances by this much per run). */
+  readonly length: number;
+  /**
+   * The function that runs every instruction of the block (w.pc must be `start`; it leaves w.pc where
+   * the last instruction sent it), generated once the block has run often enough; until then undefined
+   * (run the handlers). Code that runs once (a kernel's prologue) is never worth generating and would
+   * run slower as a large cold function than as handlers.
+   */
+  compiled(threshold: number): Handler | undefined;
+  /** The generated function once compiled() has returned it (saves the hot path a lookup). */
+  run: Handler | undefined;
+  /** Per instruction: its PC, the PC after it, and its handler (partial runs, fault reports). */
+  readonly pcs: readonly number[];
+  readonly nexts: readonly number[];
+  readonly handlers: readonly Handler[];
+  /** The block's machine code, to check a cached block against the bytes at its PC. */
+  readonly bytes: Uint8Array;
+  /** Register rows its instructions may touch (the largest of their rowBound). */
+  readonly rows: number;
+  /**
+   * Runs only the first `count` instructions (a wave's turn that ends inside the block), compiled once
+   * the same prefix has been asked for often enough; until then, undefined (run the handlers).
+   */
+  prefix(count: number, threshold: number): Handler | undefined;
+}
+
+/** Runs of a block before its function is generated (the default of ShaderCoreOptions.hotAfter). */
+export const BLOCK_HOT = 4;
+/** Partial runs of one prefix before it is compiled (most blocks never need one). */
+export const PREFIX_HOT = 8;
+
+/** May change w.pc or w.status: the block ends after it. */
+function endsBlock(ins: Instruction): boolean {
+  if (ins.encoding === 'SOPP') return !SOPP_NO_EFFECT.has(ins.op);
+  return /^s_(setpc|swappc|call|rfe|barrier)/.test(ins.op);
+}
+
+/**
+ * Compiles the block starting at `pc` from `code` (a view whose byte 0 is at `pc`), or returns
+ * undefined when its first instruction does not decode or compile (the caller's per-instruction
+ * path then reports it).
+ */
+export function compileBlock(ctx: CompileContext, code: DataView, pc: number, mem: () => GpuMemory): Block | undefined {
+  const pcs: number[] = [];
+  const nexts: number[] = [];
+  const handlers: Handler[] = [];
+  const items: (Instruction | undefined)[] = [];
+  let offset = 0;
+  while (pcs.length < MAX_BLOCK && offset < code.byteLength) {
+    let ins: Instruction;
+    let handler: Handler;
+    try {
+      ins = decodeInstruction(ctx.family, code, offset, pc + offset);
+      handler = compileInstruction(ctx, ins, mem);
+    } catch {
+      break;
+    }
+    pcs.push(pc + offset);
+    offset += ins.size;
+    nexts.push(pc + offset);
+    handlers.push(handler);
+    items.push(ins);
+    if (endsBlock(ins)) break;
+  }
+  if (pcs.length === 0) return undefined;
+  const instructions = items as Instruction[];
+  const bytes = new Uint8Array(code.buffer.slice(code.byteOffset, code.byteOffset + offset));
+  /** By instruction count (the whole block or a prefix): runs so far, or the generated function. */
+  const generated = new Map<number, Handler | number>();
+  const hot = (count: number, threshold: number): Handler | undefined => {
+    const g = generated.get(count) ?? 0;
+    if (typeof g === 'function') return g;
+    if (g + 1 < threshold) {
+      generated.set(count, g + 1);
+      return undefined;
+    }
+    const fn = generate(ctx, pc, instructions.slice(0, count), nexts.slice(0, count), handlers.slice(0, count), mem);
+    generated.set(count, fn);
+    return fn;
+  };
+  const length = pcs.length;
+  const block: Block = {
+    start: pc, length, pcs, nexts, handlers, bytes, run: undefined, rows: Math.max(...instructions.map(rowBound)),
+    compiled: (threshold) => (block.run = hot(length, threshold)),
+    prefix: (count, threshold) => hot(count, threshold),
+  };
+  return block;
+}
+
+/** A field the inliner cannot place (which the handler would have refused too): keep the handler. */
+function inlineOrUndefined(ctx: CompileContext, ins: Instruction, k: number, bind: Bindings): InlineLaneOp | undefined {
+  try {
+    return inlineVop(ctx, ins, k, bind) ?? inlineDs(ins, k);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Scalar ALU operations whose only effects are their SGPR destination (one or two dwords) and SCC, and
+ * which cannot fault at run time: inside a fused VALU group they may run after the group's loop
+ * (see generate) when no later instruction of the group reads what they write.
+ */
+const PURE_SALU = /^s_(add|sub|addc|subb|min|max|and|or|xor|andn2|orn2|nand|nor|xnor|lshl|lshr|ashr|lshl[1-4]_add|mul|mul_hi|cselect|bfe|bfm|absdiff|mov|cmov|not|movk|cmovk|addk|mulk|cmpk?_(eq|lg|gt|ge|lt|le)|bitcmp[01])_[biu](32|64)$/;
+const SALU_ENCODINGS = new Set(['SOP1', 'SOP2', 'SOPC', 'SOPK']);
+/** Lowest SGPR code a deferred SALU result may not touch: M0/EXEC (125..127) and above. */
+const FIRST_SPECIAL_DST = 125;
+
+/** The SGPRs a pure SALU operation writes (both dwords of a pair, conservatively), or undefined when it is not deferrable. */
+function deferrableWrites(ins: Instruction): number[] | undefined {
+  if (!SALU_ENCODINGS.has(ins.encoding) || !PURE_SALU.test(ins.op)) return undefined;
+  const sdst = ins.fields.sdst;
+  if (ins.encoding === 'SOPC' || sdst === undefined) return [];
+  if (sdst + 1 >= FIRST_SPECIAL_DST) return undefined;
+  return [sdst, sdst + 1];
+}
+
+/**
+ * The block's source. Plain VALU instructions gather into groups that run as one lane loop; a group
+ * holds together while no member reads (before the loop) an SGPR that an earlier member writes after
+ * it, and a pure SALU instruction met inside a group runs right after the group's loop when the VALU
+ * members after it neither read its destination nor write masks. Everything else is a handler call.
+ */
+function inlineGlobalOrUndefined(ctx: CompileContext, ins: Instruction, k: number, next: number, bind: Bindings): string | undefined {
+  try {
+    return inlineGlobal(ctx, ins, k, next, bind);
+  } catch {
+    return undefined;
+  }
+}
+
+function generate(ctx: CompileContext, start: number, items: readonly Instruction[], nexts: readonly number[], handlers: readonly Handler[], mem: () => GpuMemory): Handler {
+  const bind: Bindings = new Map<string, unknown>([['ldsSpace', (w: Wave) => LdsSpace.of(w)], ['memOf', mem], ['GpuFault', GpuFault]]);
+  const lines: string[] = [];
+  let group: InlineLaneOp[] = [];
+  /** SGPRs the open group writes after its loop: its members' masks and the deferred SALU results. */
+  const written = new Set<number>();
+  let deferred: string[] = [];
+  /** LDS accesses of the open group. */
+  let lds: 'none' | 'loads' | 'store' = 'none';
+  const call = (k: number): string => {
+    bind.set(`h${k}`, handlers[k]);
+    // Handlers expect w.pc at the next instruction (branches add to it; faults are located by it).
+    return `w.pc = ${nexts[k]}; h${k}(w);`;
+  };
+  const flush = (): void => {
+    if (group.length) lines.push(fusedGroup(group, ctx.waveSize));
+    lines.push(...deferred);
+    group = [];
+    deferred = [];
+    written.clear();
+    lds = 'none';
+  };
+  items.forEach((raw, k) => {
+    const ins = executedAs(ctx, raw);
+    if (ins.encoding === 'SOPP' && SOPP_NO_EFFECT.has(ins.op)) return;
+    const inline = inlineOrUndefined(ctx, ins, k, bind);
+    if (inline?.kind === 'lds') {
+      // Lanes share the LDS: a store must not meet, in one loop, any other access of the group.
+      if (lds === 'store' || (!inline.load && lds === 'loads')) flush();
+      group.push(inline);
+      lds = inline.load ? 'loads' : 'store';
+      return;
+    }
+    if (inline) {
+      if (readsAny(inline, written) || (deferred.length > 0 && inline.maskWrites.length > 0)) flush();
+      group.push(inline);
+      for (const r of inline.maskWrites) written.add(r);
+      if (writesExec(inline)) flush();
+      return;
+    }
+    const global = inlineGlobalOrUndefined(ctx, ins, k, nexts[k]!, bind);
+    if (global) {
+      flush();
+      lines.push(global);
+      return;
+    }
+    const writes = group.length > 0 ? deferrableWrites(ins) : undefined;
+    if (writes) {
+      deferred.push(call(k));
+      for (const r of writes) written.add(r);
+      return;
+    }
+    flush();
+    lines.push(call(k));
+  });
+  flush();
+  // A block that ends without a control instruction continues at the next one.
+  if (!endsBlock(items[items.length - 1]!)) lines.push(`w.pc = ${nexts[nexts.length - 1]};`);
+  const names = [...bind.keys()];
+  const src = `${LANE_SCOPE}
+const { ${names.join(', ')} } = B;
+return function block_${start.toString(16)}(w) {
+  const S = w.S, R = w.R, F = w.F;
+  ${lines.join('\n  ')}
+};`;
+  // Assembled only from the operation table, numbers and generated names; never from input text.
+  return new Function('K', 'X', 'B', src)(...laneScopeArgs(), Object.fromEntries(bind)) as Handler;
+}
