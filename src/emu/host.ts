@@ -1,6 +1,5 @@
 // The emulated GPU as a Host: /dev/kfd, /dev/dri/renderD*, the sysfs topology and mmap, served by an
 // emulated kernel whose engines run on their own threads.
-import type { LiveWave } from './isa/types.js';
 import { OsError } from '../os/errors.js';
 import { ERRNO } from '../os/errno.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, PROT_NONE, type Host, type HostDescription, type Mapping, type Mmio, type PollFd } from '../os/host.js';
@@ -26,7 +25,7 @@ import { releaseDrmFile } from './drm/dispatch.js';
 import type { RingHang } from './drm/rings.js';
 import type { KfdState } from './kfd/state.js';
 import { CTRL } from './engine/protocol.js';
-import type { HangReport } from './engine/context.js';
+import type { EngineStatus } from './engine/context.js';
 import { emuPciFunction, pciSysfsFiles, type EmuPciFunction } from './pci/function.js';
 import { RegisterBar } from './pci/registers.js';
 
@@ -37,13 +36,7 @@ type OpenFile =
   /** A dma-buf, sync object or sync file the render node handed out. */
   | { kind: 'drm-side'; file: DrmSideFile };
 
-export interface EngineStatus {
-  readonly gpuId: number;
-  readonly mappings: number;
-  /** Why every queue of the process on this GPU is evicted (a VM fault), or null. */
-  readonly evicted: string | null;
-  readonly queues: readonly { queueId: number; kind: string; rptr: string; wptr: string; state: string; waves?: readonly LiveWave[]; hang: HangReport | null; ringVa?: string; ringSize?: number }[];
-}
+export type { EngineStatus };
 
 /** Counts of everything the emulated kernel holds for the process: all zero after a clean teardown. */
 export interface LiveObjects {

@@ -9,7 +9,7 @@
 // top of it, the range amdgpu_gem_va_ioctl refuses to user space (AMDGPU_VA_RESERVED_TOP).
 import type { EmuGpu } from '../gpu.js';
 import type { Backing, MemoryProvider } from '../process/backing.js';
-import type { EngineStatus } from '../host.js';
+import type { EngineStatus } from '../engine/context.js';
 import type { HangReport } from '../engine/context.js';
 import type { QueueDescriptor } from '../engine/protocol.js';
 import { Pm4Builder } from '../../hw/pm4/builder.js';

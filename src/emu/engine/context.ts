@@ -19,6 +19,15 @@ export interface HangReport {
   readonly fault?: { readonly va: string; readonly write: boolean; readonly kind: string; readonly client: string; readonly shader?: HangShaderSite };
 }
 
+/** The engine thread's answer to a status request: per GPU, its mappings, eviction and every queue's state. */
+export interface EngineStatus {
+  readonly gpuId: number;
+  readonly mappings: number;
+  /** Why every queue of the process on this GPU is evicted (a VM fault), or null. */
+  readonly evicted: string | null;
+  readonly queues: readonly { queueId: number; kind: string; rptr: string; wptr: string; state: string; waves?: readonly LiveWave[]; hang: HangReport | null; ringVa?: string; ringSize?: number }[];
+}
+
 /** Where a shader's memory fault happened: pc (absolute GPU address), lane, workgroup, wave in workgroup. */
 export interface HangShaderSite {
   readonly pc: string;
