@@ -66,7 +66,7 @@ function renderTable(r: BenchReport): string {
     out.push(table(['what', 'value', 'unit', 'baseline', 'ratio', 'baseline is'], rows.map((f: BenchFigure) => [f.name, formatValue(f.value), f.unit, formatValue(f.baseline), f.ratio === null ? '-' : `${round3(f.ratio)}×`, f.baselineLabel ?? '-'])));
   }
   if (r.notes.length) out.push('', ...r.notes.map((n) => `note: ${n}`));
-  out.push('', `${r.figures.length} figures in ${r.seconds.toFixed(1)} s`);
+  out.push('', `${r.figures.length} figures in ${r.seconds.toFixed(1)} s; peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
   return out.join('\n');
 }
 

@@ -15,6 +15,9 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const FULL_SIZES = [4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, 1 * MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB];
 const QUICK_SIZES = [4 * KiB, 64 * KiB, 1 * MiB];
+/** Size of the fresh-memory copy: what a new user tries first (issue 17 measured it at 160 ms). */
+const FRESH_BYTES = 32 * MiB;
+const FRESH_DOMAINS = ['gtt', 'vram'] as const;
 
 interface Plan {
   readonly sizes: readonly number[];
@@ -84,7 +87,7 @@ function cpuCopyGbPerS(bytes: number, targetNs: number): number {
 export const copyBandwidth: BenchSection = {
   key: 'copy',
   name: 'SDMA copy bandwidth',
-  steps: ({ devices, quick }) => planFor(quick).sizes.length * directions(devices).length,
+  steps: ({ devices, quick }) => planFor(quick).sizes.length * directions(devices).length + FRESH_DOMAINS.length,
   run(ctx: BenchContext) {
     const plan = planFor(ctx.quick);
     const figures: BenchFigure[] = [];
@@ -125,6 +128,44 @@ export const copyBandwidth: BenchSection = {
         src.free();
       }
     }
+    for (const domain of FRESH_DOMAINS) {
+      figures.push(freshCopy(ctx.device, domain, ctx.timeoutMs));
+      ctx.step(`fresh ${domain} copy`);
+    }
     return { figures, notes };
   },
 };
+
+/**
+ * One copy between two buffers allocated just before it, against the same copy repeated: what the
+ * first use of fresh memory costs over warm memory (engine time from SDMA timestamps).
+ */
+function freshCopy(device: Device, domain: 'gtt' | 'vram', timeoutMs: number): BenchFigure {
+  const q = SdmaQueue.create(device);
+  const stamps = device.alloc(4096, { domain: 'gtt', uncached: true, label: 'bench timestamps' });
+  const t0 = nowNs();
+  const src = device.alloc(FRESH_BYTES, { domain, label: `bench fresh ${domain} source` });
+  const dst = device.alloc(FRESH_BYTES, { domain, label: `bench fresh ${domain} destination` });
+  const allocNs = nowNs() - t0;
+  try {
+    const fresh = timedCopies(q, stamps, dst.va, src.va, FRESH_BYTES, 1, timeoutMs);
+    const again = timedCopies(q, stamps, dst.va, src.va, FRESH_BYTES, 1, timeoutMs);
+    const name = domain.toUpperCase();
+    return figure({
+      section: 'copy',
+      name: `fresh ${name}→${name} ${sizeLabel(FRESH_BYTES)}`,
+      value: fresh.gpuNs / 1e6,
+      unit: 'ms',
+      baseline: again.gpuNs / 1e6,
+      baselineLabel: 'the same copy repeated (warm memory)',
+      ratio: fresh.gpuNs / Math.max(again.gpuNs, 1),
+      timing: 'GPU timestamps (SDMA TIMESTAMP)',
+      detail: `the two buffers allocated just before, in ${(allocNs / 1e6).toFixed(2)} ms; wall clock ${(fresh.wallNs / 1e6).toFixed(2)} ms fresh, ${(again.wallNs / 1e6).toFixed(2)} ms repeated`,
+    });
+  } finally {
+    q.destroy();
+    stamps.free();
+    dst.free();
+    src.free();
+  }
+}
