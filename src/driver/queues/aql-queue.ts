@@ -113,6 +113,11 @@ export class AqlQueue implements DeviceResource {
     return this.writeIndex;
   }
 
+  /** `submitted` as a number (the kernarg ring's retirement mark). */
+  get submittedCount(): number {
+    return this.written;
+  }
+
   private get readIndex(): bigint {
     return Atomics.load(this.ids, READ_ID / 8);
   }

@@ -31,6 +31,13 @@ export interface SubmitOptions {
 }
 const FENCED: SubmitOptions = {};
 
+/**
+ * BigInts of the small write-pointer steps: adding one of these to a BigInt mirror costs less than
+ * converting a number with BigInt() on every submission.
+ */
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+const bigintOf = (n: number): bigint => (n < SMALL_BIGINTS.length ? SMALL_BIGINTS[n]! : BigInt(n));
+
 /** Back-pressure waits give up after this long (the GPU is not consuming the ring). */
 const RING_FULL_TIMEOUT_MS = 10_000;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -50,8 +57,13 @@ export abstract class RingQueue implements DeviceResource {
    * check against this stale value is safe; the read pointer is re-read only when it says "full".
    */
   private consumedSeen = 0;
-  /** The last fence value submitted (a number: exact far beyond any queue's lifetime; no BigInt per submission). */
+  /** The last fence value submitted (a number: exact far beyond any queue's lifetime). */
   private fences = 0;
+  /** `fences` as a BigInt, counted alongside (the completions carry it). */
+  private fenceValue = 0n;
+  /** The write pointer the doorbell last carried, in dwords, and as the doorbell's BigInt. */
+  private publishedDwords = 0;
+  private doorbellValue = 0n;
   /** Kernel arguments (and dispatch packets) of launches on this queue. */
   readonly kernargs: KernargRing;
   private destroyed = false;
@@ -90,7 +102,12 @@ export abstract class RingQueue implements DeviceResource {
   protected abstract decodeRing(dwords: Uint32Array, firstOffset: bigint): string[];
 
   get submitted(): bigint {
-    return BigInt(this.fences);
+    return this.fenceValue;
+  }
+
+  /** `submitted` as a number (the kernarg ring's retirement mark). */
+  get submittedCount(): number {
+    return this.fences;
   }
 
   /** Write pointer in dwords (monotonic). */
@@ -113,9 +130,12 @@ export abstract class RingQueue implements DeviceResource {
     if (slot) this.place(this.timestampPackets(slot.va, 'start'));
     this.place(packets);
     if (slot) this.place(this.timestampPackets(slot.va + 8n, 'end'));
-    if (opts.fence ?? true) this.place(this.fencePackets(++this.fences));
+    if (opts.fence ?? true) {
+      this.place(this.fencePackets(++this.fences));
+      this.fenceValue += 1n;
+    }
     this.publish();
-    const value = BigInt(this.fences);
+    const value = this.fenceValue;
     if (tracer && slot) tracer.track(this.device, this, this.label, opts.label ?? 'submit', slot, () => this.timeline.value >= value);
     return { queue: this, value };
   }
@@ -161,7 +181,8 @@ export abstract class RingQueue implements DeviceResource {
    * engine relies on when the doorbell wakes it.
    */
   private publish(): void {
-    const v = BigInt(this.wptrDwords * this.doorbellUnitsPerDword);
+    const v = (this.doorbellValue += bigintOf((this.wptrDwords - this.publishedDwords) * this.doorbellUnitsPerDword));
+    this.publishedDwords = this.wptrDwords;
     this.wptrCell[0] = v;
     this.doorbell.store64(this.doorbellByte, v);
   }
