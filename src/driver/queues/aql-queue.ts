@@ -133,7 +133,8 @@ export class AqlQueue implements DeviceResource {
         Atomics.wait(sleeper, 0, 0, 0.05);
       }
     }
-    return (this.written % this.packets) * AQL_PACKET_BYTES;
+    // packets is a power of two (the ring size KFD accepts), so the mask is exact past 2^32 packets too.
+    return (this.written & (this.packets - 1)) * AQL_PACKET_BYTES;
   }
 
   private ring1(): AqlCompletion {
