@@ -8,6 +8,7 @@ import { pm4Header, PM4_OP } from '../../hw/pm4/opcodes.js';
 import type { Device } from '../device.js';
 import { RingQueue, type QueueBuffers } from './ring-queue.js';
 import { createKfdQueue, computeQueueExtras } from './create.js';
+import { lo32, hi32 } from '../../hw/dword-stream.js';
 
 export interface QueueOptions {
   /** Ring size in bytes (a power of two ≥ 4 KiB). */
@@ -76,8 +77,8 @@ export class Pm4Queue extends RingQueue {
       .releaseMem({ va: t.mailboxVa, data: 'data64', value: BigInt(t.event.id), interrupt: true, ctxid: t.event.id, flush: false })
       .dwords.slice());
     // RELEASE_MEM carries its 64-bit data in dwords 5 (DATA_LO) and 6 (DATA_HI) (packets.ts, nvd.h).
-    f[5] = value >>> 0;
-    f[6] = Math.floor(value / 4294967296);
+    f[5] = lo32(value);
+    f[6] = hi32(value);
     return f;
   }
 

@@ -8,6 +8,7 @@ import { SDMA_OP, type SdmaVersion } from '../../hw/sdma/packets.js';
 import type { Device } from '../device.js';
 import { RingQueue, type Completion, type QueueBuffers } from './ring-queue.js';
 import { createKfdQueue } from './create.js';
+import { lo32, hi32 } from '../../hw/dword-stream.js';
 
 export interface SdmaQueueOptions {
   readonly ringBytes?: number;
@@ -98,8 +99,8 @@ export class SdmaQueue extends RingQueue {
     const t = this.timeline;
     const f = (this.fenceTemplate ??= this.fenceBuilder.reset().fence64(t.va, 0n).fence64(t.mailboxVa, BigInt(t.event.id)).trap(t.event.id).dwords.slice());
     // fence64 writes the high dword (first FENCE's data, dword 3) before the low one (second FENCE, dword 7).
-    f[3] = Math.floor(value / 4294967296);
-    f[7] = value >>> 0;
+    f[3] = hi32(value);
+    f[7] = lo32(value);
     return f;
   }
 
