@@ -11,6 +11,7 @@ import { writeReply } from './reply.js';
 import type { EngineContext, QueueEngine, QueueEngineFactory, StepResult } from './context.js';
 import type { BackingShare } from '../process/backing.js';
 import { mapSharedFd } from '../../os/shared-memory.js';
+import { setTimerSlack } from '../../os/timer-slack.js';
 
 /** 64-bit value KFD writes into an event page slot that has not been signaled (kfd_events.c). */
 const UNSIGNALED_EVENT_SLOT = 0xffffffffffffffffn;
@@ -102,6 +103,8 @@ export class EngineThread implements EngineContext {
   }
 
   run(): void {
+    // The short polls of waiting queues (WAIT_POLL_MS) must not be stretched by 50 µs each.
+    setTimerSlack(1);
     let seenKick = Atomics.load(this.ctrl, CTRL.KICK);
     for (;;) {
       if (Atomics.load(this.ctrl, CTRL.STOP)) return;

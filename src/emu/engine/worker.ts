@@ -6,13 +6,10 @@ import { CTRL, type EngineSetup } from './protocol.js';
 import { QUEUE_ENGINES } from './queues/registry.js';
 import { writeReply } from './reply.js';
 import { loadShaderCore } from './queues/shader.js';
-import { setTimerSlack } from '../../os/timer-slack.js';
 
 const { setup, port } = workerData as { setup: EngineSetup; port: MessagePort };
 try {
   await loadShaderCore();
-  // The engine's short polls of waiting queues (WAIT_POLL_MS) must not be stretched by 50 µs each.
-  setTimerSlack(1);
   new EngineThread(setup, port, QUEUE_ENGINES).run();
 } catch (e) {
   const ctrl = new Int32Array(setup.ctrl);
