@@ -53,7 +53,7 @@ describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
       }
     }
     const names = (section: string): string[] => doc.figures.filter((f) => f.section === section).map((f) => f.name);
-    assert.deepEqual(names('copy'), ['GTT→VRAM', 'VRAM→GTT', 'VRAM→VRAM'].flatMap((d) => ['4 KiB', '64 KiB', '1 MiB'].map((s) => `${d} ${s}`)));
+    assert.deepEqual(names('copy'), [...['GTT→VRAM', 'VRAM→GTT', 'VRAM→VRAM'].flatMap((d) => ['4 KiB', '64 KiB', '1 MiB'].map((s) => `${d} ${s}`)), 'fresh GTT→GTT 32 MiB', 'fresh VRAM→VRAM 32 MiB']);
     assert.deepEqual(names('dispatch'), ['PM4', 'AQL'].flatMap((q) => [`${q} dispatch rate`, `${q} dispatch latency median`, `${q} dispatch latency p99`]));
     assert.deepEqual(names('signal'), ['PM4 round trip median', 'PM4 round trip p99', 'SDMA round trip median', 'SDMA round trip p99']);
     const scaling = names('shader core').filter((n) => / 1 → \d+ workers \(/.test(n));

@@ -2,6 +2,8 @@
 // class, GPU-side waits between queues, interrupt-driven CPU waits, timeouts, and teardown.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
 import { EmuHost } from '../src/emu/host.js';
 import { Kfd } from '../src/driver/kfd.js';
 import { Pm4Queue } from '../src/driver/queues/pm4-queue.js';
@@ -102,21 +104,33 @@ for (const model of ['emu:gfx1100', 'emu:gfx942']) {
       mem.free();
     });
 
-    it('a CPU wait sleeps on the KFD event and is woken by the interrupt', () => {
+    it('a CPU wait sleeps on the KFD event and is woken by the interrupt', async () => {
       const q = SdmaQueue.create(dev);
-      const n = 32 << 20;
-      const a = dev.alloc(n, { domain: 'gtt' });
-      const b = dev.alloc(n, { domain: 'gtt' });
+      const mem = dev.alloc(4096, { domain: 'gtt', uncached: true });
+      // The SDMA queue waits for a gate word, then fences (and interrupts). Another thread opens the
+      // gate once the wait has begun plus 200 ms, so the wait outlasts its spin whatever the machine's
+      // speed, sleeps in WAIT_EVENTS, and must be woken by the fence's interrupt.
+      const words = new Int32Array(mem.view.buffer, mem.view.byteOffset, 2);
+      const c = q.submit(q.builder().pollMem32(mem.va, 'EQ', 1).dwords);
+      const opener = new Worker(
+        `const { workerData: { buffer, offset } } = require('node:worker_threads');
+         const w = new Int32Array(buffer, offset, 2);
+         Atomics.wait(w, 1, 0);
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+         Atomics.store(w, 0, 1);`,
+        { eval: true, workerData: { buffer: mem.view.buffer, offset: mem.view.byteOffset } },
+      );
+      const exited = once(opener, 'exit');
       const before = { ...q.timeline.stats };
-      // A copy long enough that the wait outlasts its spin and sleeps in WAIT_EVENTS.
-      q.wait(q.copy(b.va, a.va, n), 10000);
+      Atomics.store(words, 1, 1);
+      Atomics.notify(words, 1);
+      q.wait(c, 10000);
       assert.equal(q.timeline.stats.spins, before.spins, 'the wait did not finish while spinning');
-      // The copy may outlast a sleep slice (a loaded machine, or the first touch of fresh pages), so
-      // slices may end by timeout; what matters is that the wait ended because the interrupt woke it.
+      // Sleep slices may end by timeout first; what matters is that the interrupt ended the wait.
       assert.equal(q.timeline.stats.interruptWakeups, before.interruptWakeups + 1, 'woken once, by the interrupt');
+      await exited;
       q.destroy();
-      a.free();
-      b.free();
+      mem.free();
     });
 
     it('a wait that cannot finish times out with the queue state and the blocking packet', () => {

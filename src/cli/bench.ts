@@ -25,7 +25,8 @@ export const BENCH_HELP = `usage: amdgpu-ts bench [--device D] [--only SECTION] 
 
 Measures, on one device:
   copy        SDMA copy bandwidth 4 KiB … 256 MiB, GTT→VRAM, VRAM→GTT, VRAM→VRAM (and peer VRAM→VRAM
-              with two GPUs), timed by SDMA TIMESTAMP packets; baseline: CPU memcpy
+              with two GPUs), timed by SDMA TIMESTAMP packets; baseline: CPU memcpy; and a 32 MiB
+              copy between freshly allocated GTT (VRAM) buffers against the same copy repeated
   dispatch    rate (back-to-back launches of the empty kernel, one wait) and launch-to-completion
               latency (median, p99) on PM4 and AQL queues
   signal      CPU→GPU→CPU round trip: PM4 WAIT_REG_MEM + WRITE_DATA, SDMA POLL_REGMEM + FENCE
@@ -37,7 +38,8 @@ Measures, on one device:
               doorbell → engine latency of an empty barrier (CPU spinning on its signal), each against
               our own driver in-process on the same model; skipped, saying what is missing, without
               cc, rocminfo or libhsa-runtime-dev
-On the emulated GPU every figure is the emulator's, and is labelled so. Progress goes to stderr; the
+On the emulated GPU every figure is the emulator's, and is labelled so. The table ends with the
+process's peak resident set size (JSON: peakRssBytes). Progress goes to stderr; the
 table (or JSON) to stdout.
 
 ${optionHelp(OPTIONS)}
@@ -66,7 +68,7 @@ function renderTable(r: BenchReport): string {
     out.push(table(['what', 'value', 'unit', 'baseline', 'ratio', 'baseline is'], rows.map((f: BenchFigure) => [f.name, formatValue(f.value), f.unit, formatValue(f.baseline), f.ratio === null ? '-' : `${round3(f.ratio)}×`, f.baselineLabel ?? '-'])));
   }
   if (r.notes.length) out.push('', ...r.notes.map((n) => `note: ${n}`));
-  out.push('', `${r.figures.length} figures in ${r.seconds.toFixed(1)} s`);
+  out.push('', `${r.figures.length} figures in ${r.seconds.toFixed(1)} s; peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
   return out.join('\n');
 }
 

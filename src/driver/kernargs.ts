@@ -132,23 +132,24 @@ export function packKernargs(k: KernelInfo, args: readonly KernelArg[], shape: L
   const dims = gz > 1 || bz > 1 ? 3 : gy > 1 || by > 1 ? 2 : 1;
   // Hidden values as numbers: addresses are below 2^53, and the number route of writeUint allocates nothing.
   for (const a of k.hiddenArgs) {
-    const put = (v: number): void => void writeUint(dv, a.offset, a.size, v);
+    let v: number;
     switch (a.valueKind) {
-      case 'hidden_block_count_x': put(Math.ceil(gx / bx)); break;
-      case 'hidden_block_count_y': put(Math.ceil(gy / by)); break;
-      case 'hidden_block_count_z': put(Math.ceil(gz / bz)); break;
-      case 'hidden_group_size_x': put(bx); break;
-      case 'hidden_group_size_y': put(by); break;
-      case 'hidden_group_size_z': put(bz); break;
-      case 'hidden_remainder_x': put(gx % bx); break;
-      case 'hidden_remainder_y': put(gy % by); break;
-      case 'hidden_remainder_z': put(gz % bz); break;
-      case 'hidden_grid_dims': put(dims); break;
-      case 'hidden_dynamic_lds_size': put(shape.dynamicLds); break;
-      case 'hidden_queue_ptr': put(Number(hidden.queuePtr)); break;
-      case 'hidden_private_base': put(hi32(hidden.privateBase)); break;
-      case 'hidden_shared_base': put(hi32(hidden.sharedBase)); break;
-      default: break; // global offsets, printf/hostcall/heap buffers and the rest stay zero.
+      case 'hidden_block_count_x': v = Math.ceil(gx / bx); break;
+      case 'hidden_block_count_y': v = Math.ceil(gy / by); break;
+      case 'hidden_block_count_z': v = Math.ceil(gz / bz); break;
+      case 'hidden_group_size_x': v = bx; break;
+      case 'hidden_group_size_y': v = by; break;
+      case 'hidden_group_size_z': v = bz; break;
+      case 'hidden_remainder_x': v = gx % bx; break;
+      case 'hidden_remainder_y': v = gy % by; break;
+      case 'hidden_remainder_z': v = gz % bz; break;
+      case 'hidden_grid_dims': v = dims; break;
+      case 'hidden_dynamic_lds_size': v = shape.dynamicLds; break;
+      case 'hidden_queue_ptr': v = Number(hidden.queuePtr); break;
+      case 'hidden_private_base': v = hi32(hidden.privateBase); break;
+      case 'hidden_shared_base': v = hi32(hidden.sharedBase); break;
+      default: continue; // global offsets, printf/hostcall/heap buffers and the rest stay zero.
     }
+    writeUint(dv, a.offset, a.size, v);
   }
 }

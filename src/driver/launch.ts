@@ -2,11 +2,10 @@
 // are encoded once; each submit() copies them, patches the addresses of this launch's kernarg range
 // and rings the doorbell — the cheapest way to launch the same kernel many times (the CPU cost the
 // submission benchmark measures).
-import type { Completion } from './queues/ring-queue.js';
+import type { Completion, SubmitOptions } from './queues/ring-queue.js';
 import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
 import type { Pm4Queue } from './queues/pm4-queue.js';
 import { kernelDispatchPacket } from '../uapi/hsa.js';
-import { lo32, hi32 } from '../hw/dword-stream.js';
 
 /** Byte offset of kernarg_address inside an AQL dispatch packet. */
 const PACKET_KERNARG = kernelDispatchPacket.offsetOf('kernarg_address');
@@ -14,7 +13,11 @@ const PACKET_BYTES = 64;
 
 export interface LaunchPlan {
   readonly label: string;
-  /** What goes into the queue's kernarg ring per launch: the 64-byte AQL-format packet, then the kernel arguments. */
+  /**
+   * What goes into the queue's kernarg ring per launch: for PM4 the 64-byte AQL-format packet (the
+   * kernel's dispatch_ptr) then the kernel arguments; for AQL the kernel arguments only (the packet
+   * processor points dispatch_ptr at the packet in the AQL ring).
+   */
   readonly image: Uint8Array;
   readonly align: number;
   /** AQL: the packet's 16 dwords (header and setup in dword 0). PM4: the dispatch stream. */
@@ -27,9 +30,26 @@ export interface LaunchPlan {
   readonly fallback?: () => Completion | AqlCompletion;
 }
 
-
+/**
+ * A launch encoded once. submit() copies the image into the queue's kernarg ring a dword at a time,
+ * patches the pointers that move (one typed-array store per dword) and hands the words to the queue:
+ * no object, closure or BigInt of its own per launch.
+ */
 export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
-  constructor(readonly queue: Q, private readonly plan: LaunchPlan) {}
+  private readonly image: Int32Array;
+  private readonly size: number;
+  private readonly aql: AqlQueue | undefined;
+  private readonly submitOptions: SubmitOptions;
+
+  constructor(readonly queue: Q, private readonly plan: LaunchPlan) {
+    // Whole dwords (the ring's ranges are at least 4-byte aligned; the padding is never read).
+    const padded = new Uint8Array((plan.image.length + 3) & ~3);
+    padded.set(plan.image);
+    this.image = new Int32Array(padded.buffer);
+    this.size = plan.image.length;
+    this.aql = queue instanceof AqlQueue ? queue : undefined;
+    this.submitOptions = { label: plan.label };
+  }
 
   submit(): Q extends AqlQueue ? AqlCompletion : Completion;
   submit(): Completion | AqlCompletion {
@@ -37,30 +57,33 @@ export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
     if (p.fallback) return p.fallback();
     const q = this.queue;
     const ring = q.kernargs;
-    const size = p.image.length;
-    const at = ring.reserve(size, p.align, q);
-    ring.bytes.set(p.image, at);
-    const words = ring.words;
+    const at = ring.reserve(this.size, p.align, q);
+    const dst = ring.words;
+    const src = this.image;
     const at4 = at >> 2;
+    for (let i = 0; i < src.length; i++) dst[at4 + i] = src[i]!;
+    const words = p.words;
+    const aql = this.aql;
+    if (aql) {
+      const kernargVa = ring.vaNumber + at;
+      words[p.kernargAt] = kernargVa >>> 0;
+      words[p.kernargAt + 1] = Math.floor(kernargVa / 4294967296);
+      return aql.submitPacket(words, p.label);
+    }
     const packetVa = ring.vaNumber + at;
     const kernargVa = packetVa + PACKET_BYTES;
+    const lo = kernargVa >>> 0;
+    const hi = Math.floor(kernargVa / 4294967296);
+    dst[at4 + PACKET_KERNARG / 4] = lo;
+    dst[at4 + PACKET_KERNARG / 4 + 1] = hi;
     if (p.kernargAt >= 0) {
-      p.words[p.kernargAt] = lo32(kernargVa);
-      p.words[p.kernargAt + 1] = hi32(kernargVa);
+      words[p.kernargAt] = lo;
+      words[p.kernargAt + 1] = hi;
     }
-    let c: Completion | AqlCompletion;
-    if (q instanceof AqlQueue) {
-      c = q.submitPacket(p.words, p.label);
-    } else {
-      words[at4 + PACKET_KERNARG / 4] = lo32(kernargVa);
-      words[at4 + PACKET_KERNARG / 4 + 1] = hi32(kernargVa);
-      if (p.packetAt >= 0) {
-        p.words[p.packetAt] = lo32(packetVa);
-        p.words[p.packetAt + 1] = hi32(packetVa);
-      }
-      c = q.submit(p.words, { label: p.label });
+    if (p.packetAt >= 0) {
+      words[p.packetAt] = packetVa >>> 0;
+      words[p.packetAt + 1] = Math.floor(packetVa / 4294967296);
     }
-    ring.commit(at, size, c.value);
-    return c;
+    return (q as Pm4Queue).submit(words, this.submitOptions);
   }
 }

@@ -155,7 +155,6 @@ export class Kernel {
       writeDispatchPacket(ring.data, ring.words, at, packet);
       c = queue.submit(this.pm4Dispatch(queue, grid, block, ldsBytes, packetVa, kernargVa, scratch), { label: this.name });
     }
-    ring.commit(at, size, c.value);
     return c;
   }
 
@@ -181,7 +180,7 @@ export class Kernel {
     const align = Math.max(64, this.info.metadata.kernargSegmentAlign);
     if (queue instanceof AqlQueue) {
       words.set(new Uint32Array(image.buffer, image.byteOffset, AQL_PACKET_BYTES / 4));
-      return new PreparedLaunch(queue, { label: this.name, image, align, words, kernargAt: kernelDispatchPacket.offsetOf('kernarg_address') / 4, packetAt: -1 });
+      return new PreparedLaunch(queue, { label: this.name, image: image.slice(AQL_PACKET_BYTES), align, words, kernargAt: kernelDispatchPacket.offsetOf('kernarg_address') / 4, packetAt: -1 });
     }
     const t = this.pm4TemplateFor(queue as Pm4Queue, queue.device.target.family);
     const stream = t.dwords.slice();

@@ -111,6 +111,11 @@ export class AqlQueue implements DeviceResource {
     return this.writeIndex;
   }
 
+  /** `submitted` as a number (the kernarg ring's retirement mark). */
+  get submittedCount(): number {
+    return this.written;
+  }
+
   private get readIndex(): bigint {
     return Atomics.load(this.ids, READ_ID / 8);
   }
@@ -126,7 +131,8 @@ export class AqlQueue implements DeviceResource {
         Atomics.wait(sleeper, 0, 0, 0.05);
       }
     }
-    return (this.written % this.packets) * AQL_PACKET_BYTES;
+    // packets is a power of two (the ring size KFD accepts), so the mask is exact past 2^32 packets too.
+    return (this.written & (this.packets - 1)) * AQL_PACKET_BYTES;
   }
 
   private ring1(): AqlCompletion {

@@ -29,6 +29,12 @@ export interface SubmitOptions {
 }
 const FENCED: SubmitOptions = {};
 
+/**
+ * BigInts of the small write-pointer steps: adding one of these to a BigInt mirror costs less than
+ * converting a number with BigInt() on every submission.
+ */
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
+
 /** Back-pressure waits give up after this long (the GPU is not consuming the ring). */
 const RING_FULL_TIMEOUT_MS = 10_000;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -48,8 +54,13 @@ export abstract class RingQueue implements DeviceResource {
    * check against this stale value is safe; the read pointer is re-read only when it says "full".
    */
   private consumedSeen = 0;
-  /** The last fence value submitted (a number: exact far beyond any queue's lifetime; no BigInt per submission). */
+  /** The last fence value submitted (a number: exact far beyond any queue's lifetime). */
   private fences = 0;
+  /** `fences` as a BigInt, counted alongside (the completions carry it). */
+  private fenceValue = 0n;
+  /** The write pointer the doorbell last carried, in dwords, and as the doorbell's BigInt. */
+  private publishedDwords = 0;
+  private doorbellValue = 0n;
   /** Kernel arguments (and dispatch packets) of launches on this queue. */
   readonly kernargs: KernargRing;
   private destroyed = false;
@@ -88,7 +99,12 @@ export abstract class RingQueue implements DeviceResource {
   protected abstract decodeRing(dwords: Uint32Array, firstOffset: bigint): string[];
 
   get submitted(): bigint {
-    return BigInt(this.fences);
+    return this.fenceValue;
+  }
+
+  /** `submitted` as a number (the kernarg ring's retirement mark). */
+  get submittedCount(): number {
+    return this.fences;
   }
 
   /** Write pointer in dwords (monotonic). */
@@ -106,22 +122,37 @@ export abstract class RingQueue implements DeviceResource {
    */
   submit(packets: Uint32Array, opts: SubmitOptions = FENCED): Completion {
     if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
-    const tracer = this.device.tracer;
-    const slot = tracer?.slot(this.device);
-    if (slot) this.place(this.timestampPackets(slot.va, 'start'));
+    if (this.device.tracer) return this.submitTraced(packets, opts);
     this.place(packets);
-    if (slot) this.place(this.timestampPackets(slot.va + 8n, 'end'));
-    if (opts.fence ?? true) this.place(this.fencePackets(++this.fences));
+    if (opts.fence ?? true) this.placeFence();
     this.publish();
-    const value = BigInt(this.fences);
-    if (tracer && slot) tracer.track(this.device, this, this.label, opts.label ?? 'submit', slot, () => this.timeline.value >= value);
+    return { queue: this, value: this.fenceValue };
+  }
+
+  private placeFence(): void {
+    this.place(this.fencePackets(++this.fences));
+    this.fenceValue += 1n;
+  }
+
+  private submitTraced(packets: Uint32Array, opts: SubmitOptions): Completion {
+    const tracer = this.device.tracer!;
+    const slot = tracer.slot(this.device);
+    this.place(this.timestampPackets(slot.va, 'start'));
+    this.place(packets);
+    this.place(this.timestampPackets(slot.va + 8n, 'end'));
+    if (opts.fence ?? true) this.placeFence();
+    this.publish();
+    const value = this.fenceValue;
+    tracer.track(this.device, this, this.label, opts.label ?? 'submit', slot, () => this.timeline.value >= value);
     return { queue: this, value };
   }
 
   private place(packets: Uint32Array): void {
     const n = packets.length;
     if (n >= this.ringDwords) throw new DriverError(this.device.name, `${this.label}: ${n} dwords of packets do not fit a ring of ${this.ringDwords} dwords`);
-    let pos = this.wptrDwords % this.ringDwords;
+    // The ring size is a power of two (KFD checks it) and 2^32 is a multiple of it, so the mask is
+    // exact even once the write pointer passes 2^32 dwords.
+    let pos = this.wptrDwords & (this.ringDwords - 1);
     if (pos + n > this.ringDwords) {
       const pad = this.ringDwords - pos;
       this.reserve(pad);
@@ -159,7 +190,9 @@ export abstract class RingQueue implements DeviceResource {
    * engine relies on when the doorbell wakes it.
    */
   private publish(): void {
-    const v = BigInt(this.wptrDwords * this.doorbellUnitsPerDword);
+    const step = (this.wptrDwords - this.publishedDwords) * this.doorbellUnitsPerDword;
+    const v = (this.doorbellValue += step < SMALL_BIGINTS.length ? SMALL_BIGINTS[step]! : BigInt(step));
+    this.publishedDwords = this.wptrDwords;
     this.wptrCell[0] = v;
     this.doorbell.store64(this.doorbellByte, v);
   }

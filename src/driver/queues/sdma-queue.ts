@@ -26,6 +26,8 @@ export class SdmaQueue extends RingQueue {
   private readonly copyBuilder = new SdmaBuilder(this.version, 64);
   /** The fence stream for value 0; only the two value dwords change per submission. */
   private fenceTemplate: Uint32Array | undefined;
+  /** The last single-packet copy encoded, reused while the same copy is submitted again. */
+  private lastCopy: { dst: bigint; src: bigint; bytes: number; words: Uint32Array } | undefined;
 
   static create(device: Device, opts: SdmaQueueOptions = {}): SdmaQueue {
     const ringBytes = opts.ringBytes ?? 256 * 1024;
@@ -55,7 +57,7 @@ export class SdmaQueue extends RingQueue {
     const max = b.limits.maxCopyBytes;
     const traced = this.device.tracer !== undefined;
     // The common case, one packet: no label string unless a tracer will show it.
-    if (bytes > 0 && bytes <= max) return this.submit(b.reset().copyLinear(dst, src, bytes).dwords, traced ? { label: `copy ${bytes} B` } : UNLABELLED);
+    if (bytes > 0 && bytes <= max) return this.submit(this.copyPacket(dst, src, bytes), traced ? { label: `copy ${bytes} B` } : UNLABELLED);
     const perSubmit = Math.max(1, Math.floor((this.ringDwords / 4) / 7)) * max;
     let c: Completion | undefined;
     for (let off = 0; off < bytes; off += perSubmit) {
@@ -63,6 +65,15 @@ export class SdmaQueue extends RingQueue {
       c = this.submit(b.reset().copy(dst + BigInt(off), src + BigInt(off), n).dwords, { label: `copy ${n} B` });
     }
     return c ?? this.submit(new Uint32Array(0), { label: 'copy 0 B' });
+  }
+
+  /** One COPY_LINEAR packet; a copy repeated with the same operands reuses its encoding. */
+  private copyPacket(dst: bigint, src: bigint, bytes: number): Uint32Array {
+    const l = this.lastCopy;
+    if (l && l.dst === dst && l.src === src && l.bytes === bytes) return l.words;
+    const words = this.copyBuilder.reset().copyLinear(dst, src, bytes).dwords.slice();
+    this.lastCopy = { dst, src, bytes, words };
+    return words;
   }
 
   fill(dst: bigint, pattern: number, bytes: number): Completion {

@@ -11,13 +11,18 @@ import { writeReply } from './reply.js';
 import type { EngineContext, QueueEngine, QueueEngineFactory, StepResult } from './context.js';
 import type { BackingShare } from '../process/backing.js';
 import { mapSharedFd } from '../../os/shared-memory.js';
+import { setTimerSlack } from '../../os/timer-slack.js';
 
 /** 64-bit value KFD writes into an event page slot that has not been signaled (kfd_events.c). */
 const UNSIGNALED_EVENT_SLOT = 0xffffffffffffffffn;
 /** How long an idle engine sleeps between doorbell scans (a store without the kick is still seen). */
 const IDLE_SCAN_MS = 20;
-/** How often a queue blocked on a memory condition re-checks it. */
-const WAIT_POLL_MS = 0.05;
+/**
+ * How often a queue blocked on a memory condition re-checks it (hardware polls continuously; a CPU
+ * store to the watched word rings no doorbell). The worker sets its timer slack to 1 ns, so the sleep
+ * ends about this late rather than 50 µs later.
+ */
+const WAIT_POLL_MS = 0.01;
 const STEP_BUDGET = 64;
 /** A served engine polls its doorbells every doorbellPollMs for this long after the last doorbell, then every SLOW_POLL_MS. */
 const FAST_POLL_WINDOW_MS = 500;
@@ -98,6 +103,8 @@ export class EngineThread implements EngineContext {
   }
 
   run(): void {
+    // The short polls of waiting queues (WAIT_POLL_MS) must not be stretched by 50 µs each.
+    setTimerSlack(1);
     let seenKick = Atomics.load(this.ctrl, CTRL.KICK);
     for (;;) {
       if (Atomics.load(this.ctrl, CTRL.STOP)) return;

@@ -1,7 +1,7 @@
 // Memory that both the CPU (through mmap) and the emulated engines see. In-process it is one
-// SharedArrayBuffer per buffer object or anonymous mapping (the OS commits its pages lazily, so a
-// large allocation costs nothing until it is touched); when the emulator serves another process it is
-// a shared file (memfd) that the client, the kernel side and the engine threads all map.
+// SharedArrayBuffer per buffer object or anonymous mapping; when the emulator serves another process it
+// is a shared file (memfd) that the client, the kernel side and the engine threads all map.
+import { commitPages } from '../../os/shared-memory.js';
 
 let nextBackingId = 1;
 
@@ -46,8 +46,24 @@ export interface MemoryProvider {
   retire(b: Backing): void;
 }
 
-/** In-process memory: SharedArrayBuffers, released by the garbage collector. */
+/**
+ * Buffer objects up to this size get their pages at allocation; larger ones (a 1 GiB VRAM buffer that
+ * a test only touches at both ends) keep the OS's page-on-first-touch, so host memory is not spent on
+ * bytes nothing uses.
+ */
+export const COMMIT_AT_ALLOCATION_MAX_BYTES = 256 << 20;
+
+/**
+ * In-process memory: SharedArrayBuffers, released by the garbage collector. A buffer object's pages
+ * are committed (zeroed, in huge pages where possible) when it is allocated, as the kernel hands out
+ * cleared pages for a BO: the first copy into fresh memory then runs at the speed of the next one,
+ * instead of paying one page fault per 4 KiB inside the engine.
+ */
 export const SAB_MEMORY: MemoryProvider = {
-  allocate: (size, label) => new Backing(size, label),
+  allocate: (size, label) => {
+    const b = new Backing(size, label);
+    if (size <= COMMIT_AT_ALLOCATION_MAX_BYTES) commitPages(b.bytes);
+    return b;
+  },
   retire: () => undefined,
 };

@@ -35,6 +35,8 @@ export interface BenchReport {
   readonly notes: string[];
   /** GPU-timed submissions of the sections run on the device (with `trace`). */
   readonly trace: TraceEvent[];
+  /** The process's peak resident set size when the sections ended (emulated GPU memory included). */
+  readonly peakRssBytes: number;
 }
 
 export async function runBenchmarks(o: BenchOptions = {}): Promise<BenchReport> {
@@ -76,5 +78,5 @@ export async function runBenchmarks(o: BenchOptions = {}): Promise<BenchReport> 
     await host.shutdown();
   }
   const d = host.description;
-  return { device: d.device, emulated: d.emulated, summary: d.summary, quick, seconds: (performance.now() - started) / 1000, figures, notes, trace: tracer?.events ?? [] };
+  return { device: d.device, emulated: d.emulated, summary: d.summary, quick, seconds: (performance.now() - started) / 1000, figures, notes, trace: tracer?.events ?? [], peakRssBytes: process.resourceUsage().maxRSS * 1024 };
 }

@@ -1,7 +1,7 @@
 // Synchronisation: interrupts, GPU-side waits between queues, overlap and timestamps.
 import { Pm4Queue } from '../../driver/queues/pm4-queue.js';
 import { SdmaQueue } from '../../driver/queues/sdma-queue.js';
-import { expect, Skip, type Check } from '../check.js';
+import { CheckFailure, expect, Skip, type Check } from '../check.js';
 
 export const interruptWait: Check = {
   name: 'pm4.interrupt-wait',
@@ -12,14 +12,23 @@ export const interruptWait: Check = {
     const a = device.alloc(n, { domain: 'gtt' });
     const b = device.alloc(n, { domain: 'gtt' });
     try {
-      const before = { ...q.timeline.stats };
-      const t0 = performance.now();
-      q.wait(q.copy(b.va, a.va, n), timeoutMs);
-      const ms = performance.now() - t0;
-      const s = q.timeline.stats;
-      expect(s.spins === before.spins, `the ${n >> 20} MiB copy finished within the spin; cannot observe the sleep (took ${ms.toFixed(1)} ms)`);
-      expect(s.interruptWakeups > before.interruptWakeups, `the fence landed but no interrupt woke the waiter: ${s.sleepTimeouts - before.sleepTimeouts} sleep(s) ran into their timeout (interrupt lost?)`);
-      return `slept ${ms.toFixed(1)} ms, woken by the interrupt`;
+      // The copies must outlast the wait's spin so that it sleeps. How long they take depends on the
+      // machine (and on the CPU being scheduled while they run), so a wait that ends inside its spin
+      // is tried again with four times the copies before the check gives up.
+      let ms = 0;
+      for (const repeats of SPIN_OUTLASTING_REPEATS) {
+        const before = { ...q.timeline.stats };
+        const stream = q.builder();
+        for (let i = 0; i < repeats; i++) stream.copy(b.va, a.va, n);
+        const t0 = performance.now();
+        q.wait(q.submit(stream.dwords, { label: `${repeats} copies of ${n >> 20} MiB` }), timeoutMs);
+        ms = performance.now() - t0;
+        const s = q.timeline.stats;
+        if (s.spins !== before.spins) continue;
+        expect(s.interruptWakeups > before.interruptWakeups, `the fence landed but no interrupt woke the waiter: ${s.sleepTimeouts - before.sleepTimeouts} sleep(s) ran into their timeout (interrupt lost?)`);
+        return `slept ${ms.toFixed(1)} ms (${repeats} × ${n >> 20} MiB copied), woken by the interrupt`;
+      }
+      throw new CheckFailure(`${SPIN_OUTLASTING_REPEATS.at(-1)} copies of ${n >> 20} MiB finished within the spin; cannot observe the sleep (took ${ms.toFixed(1)} ms)`);
     } finally {
       q.destroy();
       a.free();
@@ -27,6 +36,9 @@ export const interruptWait: Check = {
     }
   },
 };
+
+/** Copies per attempt of pm4.interrupt-wait. */
+const SPIN_OUTLASTING_REPEATS = [1, 4, 16] as const;
 
 export const computeWaitsSdma: Check = {
   name: 'sync.compute-waits-sdma',
