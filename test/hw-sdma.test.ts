@@ -66,6 +66,8 @@ for (const v of VERSIONS) {
     assert.deepEqual(hex(build(v, (b) => b.pollMem32(VA, 'GE', 9))), ['0xd0000008', '0x00001000', '0x00007f00', '0x00000009', '0xffffffff', '0x0fff0004']);
     // TIMESTAMP: op 13 | SDMA_SUBOP_TIMESTAMP_GET_GLOBAL 2 << 8 = 0x20d (tinygrad), addr lo/hi.
     assert.deepEqual(hex(build(v, (b) => b.timestamp(VA))), ['0x0000020d', '0x00001000', '0x00007f00']);
+    // INDIRECT: op 4 | VMID(3) << 16, IB_BASE lo/hi, IB_SIZE in dwords, CSA_ADDR lo/hi (SDMA_PKT_INDIRECT_*).
+    assert.deepEqual(hex(build(v, (b) => b.indirectBuffer(VA + 0x20n, 40, 3, VA + 0x2000n))), ['0x00030004', '0x00001020', '0x00007f00', '0x00000028', '0x00003000', '0x00007f00']);
     // WRITE_LINEAR: op 2 | sub_op 0, DST lo/hi, COUNT = dwords - 1, then the data.
     assert.deepEqual(hex(build(v, (b) => b.writeLinear(VA, [1, 2]))), ['0x00000002', '0x00001000', '0x00007f00', '0x00000001', '0x00000001', '0x00000002']);
   });
@@ -96,6 +98,7 @@ const CASES: readonly Case[] = [
   { emit: (b) => b.fence(VA, 0xffffffff), name: 'FENCE', check: (f, v) => assert.deepEqual([address(f, 'addr'), f.data, f.mtype], [VA, 0xffffffff, v === 4 ? undefined : 3]) },
   { emit: (b) => b.trap(0x0fffffff), name: 'TRAP', check: (f) => assert.equal(f.int_context, 0x0fffffff) },
   { emit: (b) => b.pollMem32(VA, 'EQ', 1, 0xff, 10, 0x123), name: 'POLL_REGMEM', check: (f) => assert.deepEqual([f.function, f.mem_poll, f.hdp_flush, address(f, 'addr'), f.value, f.mask, f.interval, f.retry_count], [3, 1, 0, VA, 1, 0xff, 10, 0x123]) },
+  { emit: (b) => b.indirectBuffer(VA + 0x40n, 0xfffff, 15), name: 'INDIRECT_BUFFER', check: (f) => assert.deepEqual([f.vmid, address(f, 'ib_base'), f.ib_size, address(f, 'csa_addr')], [15, VA + 0x40n, 0xfffff, 0n]) },
   { emit: (b) => b.timestamp(VA), name: 'TIMESTAMP', check: (f) => assert.equal(address(f, 'addr'), VA) },
   { emit: (b) => b.writeLinear(VA, [7, 8, 9]), name: 'WRITE_LINEAR', check: (f, _v, data) => { assert.deepEqual([address(f, 'dst_addr'), f.count], [VA, 2]); assert.deepEqual(data, [7, 8, 9]); } },
 ];

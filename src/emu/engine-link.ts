@@ -58,6 +58,19 @@ export class EngineLink {
     return reply;
   }
 
+  /**
+   * Posts a request without waiting for it: the engine thread applies requests in order, so a later
+   * call() still sees its effect. For requests that cannot fail and return nothing (a ring's new write
+   * pointer), where waiting for the acknowledgement would only add a thread round trip.
+   */
+  post(req: EngineRequest): void {
+    this.throwIfFailed();
+    this.port.postMessage(req);
+    this.seq = (this.seq + 1) | 0;
+    Atomics.store(this.ctrl, CTRL.REQUEST, this.seq);
+    this.kick();
+  }
+
   private throwIfFailed(): void {
     if (Atomics.load(this.ctrl, CTRL.CRASHED)) throw new Error(`emulated GPU: ${readReply<{ error: string }>(this.reports).error}`);
     const f = this.failure as Error | undefined;

@@ -19,14 +19,23 @@ import { KfdError } from './kfd/errors.js';
 import { kfdIoctl, kfdIoctlNameOf } from './kfd/dispatch.js';
 import { DRM_FILE_OFFSET_START } from './kfd/memory-ioctls.js';
 import { teardownProcess } from './kfd/teardown.js';
-import { renderIoctl } from './drm/render-ioctls.js';
+import { renderIoctl, TARGET_INFO } from './drm/render-ioctls.js';
+import { DrmState, sideFileMapping, type DrmSideFile } from './drm/kernel.js';
+import { DrmFile } from './drm/state.js';
+import { releaseDrmFile } from './drm/dispatch.js';
+import type { RingHang } from './drm/rings.js';
 import type { KfdState } from './kfd/state.js';
 import { CTRL } from './engine/protocol.js';
 import type { HangReport } from './engine/context.js';
 import { emuPciFunction, pciSysfsFiles, type EmuPciFunction } from './pci/function.js';
 import { RegisterBar } from './pci/registers.js';
 
-type OpenFile = { kind: 'kfd' } | { kind: 'render'; gpu: EmuGpu } | { kind: 'bar'; gpu: EmuGpu; bar: number; path: string };
+type OpenFile =
+  | { kind: 'kfd' }
+  | { kind: 'render'; gpu: EmuGpu; drm: DrmFile }
+  | { kind: 'bar'; gpu: EmuGpu; bar: number; path: string }
+  /** A dma-buf, sync object or sync file the render node handed out. */
+  | { kind: 'drm-side'; file: DrmSideFile };
 
 export interface EngineStatus {
   readonly gpuId: number;
@@ -82,6 +91,7 @@ export class EmuHost implements Host {
   private readonly fds = new Map<number, OpenFile>();
   private nextFd = 3;
   private readonly state: KfdState;
+  private readonly drm: DrmState;
   private stopped = false;
 
   /** Set when this host serves another process: its memory is shared files that process maps too. */
@@ -128,7 +138,25 @@ export class EmuHost implements Host {
       nextBoId: 1,
       nextMmapPage: DRM_FILE_OFFSET_START,
       renderFds: new Map(),
+      importDmabuf: (fd) => this.drm.importForKfd(fd),
     };
+    const fds = this.fds;
+    this.drm = new DrmState(
+      this.state,
+      {
+        install: (file) => {
+          const fd = this.nextFd++;
+          fds.set(fd, { kind: 'drm-side', file });
+          return fd;
+        },
+        lookup: (fd) => {
+          const f = fds.get(fd);
+          if (!f) throw new OsError({ call: 'fget', errno: ERRNO.EBADF, target: `fd ${fd}` });
+          return f.kind === 'drm-side' ? f.file : undefined;
+        },
+      },
+      (gpu) => TARGET_INFO[gpu.target.name]?.hasGfx ?? false,
+    );
   }
 
   // ---- files ----
@@ -139,7 +167,11 @@ export class EmuHost implements Host {
     const m = /^\/dev\/dri\/renderD(\d+)$/.exec(path);
     if (m) {
       const gpu = this.gpus.find((g) => g.instance.renderMinor === Number(m[1]));
-      if (gpu) file = { kind: 'render', gpu };
+      if (gpu) {
+        const drm = new DrmFile(gpu);
+        this.drm.files.add(drm);
+        file = { kind: 'render', gpu, drm };
+      }
     }
     const bar = /^(\/sys\/bus\/pci\/devices\/[^/]+)\/resource(\d)$/.exec(path);
     if (bar) {
@@ -161,7 +193,11 @@ export class EmuHost implements Host {
     const f = this.fds.get(fd);
     if (!f) throw new OsError({ call: 'close', errno: ERRNO.EBADF, target: `fd ${fd}` });
     this.fds.delete(fd);
-    if (f.kind === 'render') this.state.renderFds.delete(fd);
+    if (f.kind === 'render') {
+      this.state.renderFds.delete(fd);
+      releaseDrmFile(this.drm, f.drm);
+    }
+    if (f.kind === 'drm-side') this.releaseSideFile(f.file);
     if (f.kind === 'kfd' && ![...this.fds.values()].some((o) => o.kind === 'kfd')) teardownProcess(this.state);
   }
 
@@ -170,10 +206,11 @@ export class EmuHost implements Host {
     const label = name ?? kfdIoctlNameOf(request) ?? `0x${request.toString(16)}`;
     if (!f) throw new OsError({ call: 'ioctl', errno: ERRNO.EBADF, target: `${label} on fd ${fd}` });
     if (f.kind === 'bar') throw new OsError({ call: 'ioctl', errno: ERRNO.ENOTTY, target: `${label} on ${f.path}` });
+    if (f.kind === 'drm-side') throw new OsError({ call: 'ioctl', errno: ERRNO.ENOTTY, target: `${label} on a ${f.file.kind} fd` });
     const path = f.kind === 'kfd' ? '/dev/kfd' : `/dev/dri/renderD${f.gpu.instance.renderMinor}`;
     try {
       if (f.kind === 'kfd') kfdIoctl(this.state, request, arg, this.spec.model.systemMemoryBytes);
-      else renderIoctl(this.state, f.gpu, request, arg);
+      else renderIoctl(this.state, this.drm, f.drm, request, arg);
       this.sweepSharedFiles();
       return 0;
     } catch (e) {
@@ -225,6 +262,10 @@ export class EmuHost implements Host {
     const f = this.fds.get(fd);
     if (!f) return fail('EBADF', `fd ${fd} is not open`);
     if (f.kind === 'bar') return this.barMapping(f.gpu, f.bar, offset, len, fail);
+    if (f.kind === 'drm-side') {
+      const r = sideFileMapping(f.file, offset, len);
+      return 'errno' in r ? fail(r.errno, r.why) : r;
+    }
     return f.kind === 'render' ? this.renderMapping(f.gpu, offset, len, fail) : this.kfdMapping(offset, len, fail);
   }
 
@@ -249,7 +290,14 @@ export class EmuHost implements Host {
     return r;
   }
 
+  private releaseSideFile(file: DrmSideFile): void {
+    if (file.kind === 'dmabuf') this.drm.unref(file.obj);
+    else if (file.kind === 'syncobj') file.syncobj.refs--;
+  }
+
   private renderMapping(gpu: EmuGpu, offset: bigint, len: number, fail: (e: keyof typeof ERRNO, why: string) => never): { backing: Backing; backingOffset: number; label: string } {
+    const gem = this.drm.gemMapping(offset, len);
+    if (gem) return 'errno' in gem ? fail(gem.errno, gem.why) : gem;
     const bo = this.state.boByMmapOffset.get(offset);
     if (!bo) return fail('EINVAL', `no buffer object at mmap offset 0x${offset.toString(16)} (drm_vma_offset_lookup)`);
     if (bo.gpu !== gpu && !bo.mappedOn.has(gpu)) return fail('EACCES', 'the buffer object belongs to another render node');
@@ -400,6 +448,11 @@ export class EmuHost implements Host {
       for (const bo of this.state.bos.values()) if (bo.kind === 'gtt' && bo.gpu === g) gttUsed += BigInt(bo.size);
       return { vramUsed: g.vramUsed, gttUsed, busy: Atomics.load(g.link.ctrl, CTRL.BUSY) !== 0 };
     });
+  }
+
+  /** Render-node rings the emulated kernel found hung (or timed out) and reset, with the engine's report. */
+  ringHangs(): readonly (RingHang & { readonly gpuId: number })[] {
+    return this.drm.startedDevices.flatMap((d) => d.hangs.map((h) => ({ ...h, gpuId: d.gpu.gpuId })));
   }
 
   engineStatus(): EngineStatus[] {

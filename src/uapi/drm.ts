@@ -3,6 +3,9 @@
 // offset 0 of the same bytes. Layouts of anonymous C members are named `outer.member`.
 import { array, struct, type FieldSpec, type StructLayout } from './codec.js';
 import { ioc, type IoctlDir } from './ioc.js';
+import * as sub from './drm-submit.js';
+
+export * from './drm-submit.js';
 
 export const DRM_IOCTL_BASE = 0x64; // 'd'
 /** Driver-private ioctls start here (drm.h DRM_COMMAND_BASE). */
@@ -65,7 +68,9 @@ export const gemVaArgs = struct('drm_amdgpu_gem_va', [
   ['map_size', 'u64'],
 ]);
 
-export const AMDGPU_GEM_DOMAIN = { CPU: 0x1, GTT: 0x2, VRAM: 0x4, GDS: 0x8, GWS: 0x10, OA: 0x20 } as const;
+export const AMDGPU_GEM_DOMAIN = { CPU: 0x1, GTT: 0x2, VRAM: 0x4, GDS: 0x8, GWS: 0x10, OA: 0x20, DOORBELL: 0x40 } as const;
+/** Every domain bit (AMDGPU_GEM_DOMAIN_MASK, Linux ≥ 6.6 with DOORBELL). */
+export const AMDGPU_GEM_DOMAIN_MASK = 0x7f;
 export const AMDGPU_GEM_CREATE = {
   CPU_ACCESS_REQUIRED: 1 << 0,
   NO_CPU_ACCESS: 1 << 1,
@@ -78,10 +83,15 @@ export const AMDGPU_GEM_CREATE = {
   VRAM_WIPE_ON_RELEASE: 1 << 9,
   ENCRYPTED: 1 << 10,
   PREEMPTIBLE: 1 << 11,
+  DISCARDABLE: 1 << 12,
+  COHERENT: 1 << 13,
+  UNCACHED: 1 << 14,
+  EXT_COHERENT: 1 << 15,
+  GFX12_DCC: 1 << 16,
 } as const;
 export const AMDGPU_VA_OP = { MAP: 1, UNMAP: 2, CLEAR: 3, REPLACE: 4 } as const;
 export const AMDGPU_VM_DELAY_UPDATE = 1 << 0;
-export const AMDGPU_VM_PAGE = { READABLE: 1 << 1, WRITEABLE: 1 << 2, EXECUTABLE: 1 << 3, PRT: 1 << 4 } as const;
+export const AMDGPU_VM_PAGE = { READABLE: 1 << 1, WRITEABLE: 1 << 2, EXECUTABLE: 1 << 3, PRT: 1 << 4, NOALLOC: 1 << 9 } as const;
 export const AMDGPU_VM_MTYPE = { MASK: 0xf << 5, DEFAULT: 0 << 5, NC: 1 << 5, WC: 2 << 5, CC: 3 << 5, UC: 4 << 5, RW: 5 << 5 } as const;
 
 // ---- contexts ----
@@ -98,6 +108,7 @@ export const ctxOutState = struct('union drm_amdgpu_ctx_out.state', [
   ['hangs', 'u32'],
   ['reset_status', 'u32'],
 ]);
+export const ctxOutPstate = struct('union drm_amdgpu_ctx_out.pstate', [['flags', 'u32'], ['_pad', 'u32']]);
 export const ctxOut = struct('union drm_amdgpu_ctx_out', [['state', ctxOutState]]);
 export const ctxArgs = struct('union drm_amdgpu_ctx', [['in', ctxIn]]);
 export const AMDGPU_CTX_OP = { ALLOC_CTX: 1, FREE_CTX: 2, QUERY_STATE: 3, QUERY_STATE2: 4, GET_STABLE_PSTATE: 5, SET_STABLE_PSTATE: 6 } as const;
@@ -145,6 +156,8 @@ export const csChunkSyncobj = struct('drm_amdgpu_cs_chunk_syncobj', [
 /** Union of the IB and fence chunk payloads; the IB member is the larger. */
 export const csChunkData = struct('drm_amdgpu_cs_chunk_data', [['ib_data', csChunkIb]]);
 
+/** AMDGPU_HW_IP_NUM: one past the last IP type (VPE, Linux ≥ 6.7). */
+export const AMDGPU_HW_IP_NUM = 10;
 export const AMDGPU_HW_IP = { GFX: 0, COMPUTE: 1, DMA: 2, UVD: 3, VCE: 4, UVD_ENC: 5, VCN_DEC: 6, VCN_ENC: 7, VCN_JPEG: 8, VPE: 9 } as const;
 export const AMDGPU_CHUNK_ID = {
   IB: 0x01,
@@ -156,8 +169,11 @@ export const AMDGPU_CHUNK_ID = {
   SCHEDULED_DEPENDENCIES: 0x07,
   SYNCOBJ_TIMELINE_WAIT: 0x08,
   SYNCOBJ_TIMELINE_SIGNAL: 0x09,
+  CP_GFX_SHADOW: 0x0a,
 } as const;
 export const AMDGPU_IB_FLAG = { CE: 1 << 0, PREAMBLE: 1 << 1, PREEMPT: 1 << 2, TC_WB_NOT_INVALIDATE: 1 << 3, RESET_GDS_MAX_WAVE_ID: 1 << 4, EMIT_MEM_SYNC: 1 << 6 } as const;
+/** AMDGPU_IB_FLAGS_SECURE (the one IB flag spelt FLAGS): a TMZ submission. */
+export const AMDGPU_IB_FLAGS_SECURE = 1 << 5;
 
 // ---- INFO queries ----
 
@@ -418,13 +434,31 @@ export const DRM_IOC = {
   GEM_CLOSE: drmIoctl('DRM_IOCTL_GEM_CLOSE', 0x09, 'w', drmGemCloseArgs),
   SYNCOBJ_CREATE: drmIoctl('DRM_IOCTL_SYNCOBJ_CREATE', 0xbf, 'rw', drmSyncobjCreateArgs),
   SYNCOBJ_DESTROY: drmIoctl('DRM_IOCTL_SYNCOBJ_DESTROY', 0xc0, 'rw', drmSyncobjDestroyArgs),
+  PRIME_HANDLE_TO_FD: drmIoctl('DRM_IOCTL_PRIME_HANDLE_TO_FD', 0x2d, 'rw', sub.drmPrimeHandle),
+  PRIME_FD_TO_HANDLE: drmIoctl('DRM_IOCTL_PRIME_FD_TO_HANDLE', 0x2e, 'rw', sub.drmPrimeHandle),
+  SYNCOBJ_HANDLE_TO_FD: drmIoctl('DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD', 0xc1, 'rw', sub.drmSyncobjHandle),
+  SYNCOBJ_FD_TO_HANDLE: drmIoctl('DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE', 0xc2, 'rw', sub.drmSyncobjHandle),
   SYNCOBJ_WAIT: drmIoctl('DRM_IOCTL_SYNCOBJ_WAIT', 0xc3, 'rw', drmSyncobjWaitArgs),
+  SYNCOBJ_RESET: drmIoctl('DRM_IOCTL_SYNCOBJ_RESET', 0xc4, 'rw', sub.drmSyncobjArray),
+  SYNCOBJ_SIGNAL: drmIoctl('DRM_IOCTL_SYNCOBJ_SIGNAL', 0xc5, 'rw', sub.drmSyncobjArray),
+  SYNCOBJ_TIMELINE_WAIT: drmIoctl('DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT', 0xca, 'rw', sub.drmSyncobjTimelineWait),
+  SYNCOBJ_QUERY: drmIoctl('DRM_IOCTL_SYNCOBJ_QUERY', 0xcb, 'rw', sub.drmSyncobjTimelineArray),
+  SYNCOBJ_TRANSFER: drmIoctl('DRM_IOCTL_SYNCOBJ_TRANSFER', 0xcc, 'rw', sub.drmSyncobjTransfer),
+  SYNCOBJ_TIMELINE_SIGNAL: drmIoctl('DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL', 0xcd, 'rw', sub.drmSyncobjTimelineArray),
   AMDGPU_GEM_CREATE: drmIoctl('DRM_IOCTL_AMDGPU_GEM_CREATE', DRM_COMMAND_BASE + 0x00, 'rw', gemCreateArgs),
   AMDGPU_GEM_MMAP: drmIoctl('DRM_IOCTL_AMDGPU_GEM_MMAP', DRM_COMMAND_BASE + 0x01, 'rw', gemMmapArgs),
   AMDGPU_CTX: drmIoctl('DRM_IOCTL_AMDGPU_CTX', DRM_COMMAND_BASE + 0x02, 'rw', ctxArgs),
+  AMDGPU_BO_LIST: drmIoctl('DRM_IOCTL_AMDGPU_BO_LIST', DRM_COMMAND_BASE + 0x03, 'rw', sub.boListArgs),
   AMDGPU_CS: drmIoctl('DRM_IOCTL_AMDGPU_CS', DRM_COMMAND_BASE + 0x04, 'rw', csArgs),
   AMDGPU_INFO: drmIoctl('DRM_IOCTL_AMDGPU_INFO', DRM_COMMAND_BASE + 0x05, 'w', infoArgs),
+  AMDGPU_GEM_METADATA: drmIoctl('DRM_IOCTL_AMDGPU_GEM_METADATA', DRM_COMMAND_BASE + 0x06, 'rw', sub.gemMetadataArgs),
+  AMDGPU_GEM_WAIT_IDLE: drmIoctl('DRM_IOCTL_AMDGPU_GEM_WAIT_IDLE', DRM_COMMAND_BASE + 0x07, 'rw', sub.gemWaitIdleArgs),
   AMDGPU_GEM_VA: drmIoctl('DRM_IOCTL_AMDGPU_GEM_VA', DRM_COMMAND_BASE + 0x08, 'w', gemVaArgs),
+  AMDGPU_WAIT_CS: drmIoctl('DRM_IOCTL_AMDGPU_WAIT_CS', DRM_COMMAND_BASE + 0x09, 'rw', sub.waitCsArgs),
+  AMDGPU_GEM_OP: drmIoctl('DRM_IOCTL_AMDGPU_GEM_OP', DRM_COMMAND_BASE + 0x10, 'rw', sub.gemOpArgs),
+  AMDGPU_GEM_USERPTR: drmIoctl('DRM_IOCTL_AMDGPU_GEM_USERPTR', DRM_COMMAND_BASE + 0x11, 'rw', sub.gemUserptrArgs),
+  AMDGPU_WAIT_FENCES: drmIoctl('DRM_IOCTL_AMDGPU_WAIT_FENCES', DRM_COMMAND_BASE + 0x12, 'rw', sub.waitFencesArgs),
+  AMDGPU_FENCE_TO_HANDLE: drmIoctl('DRM_IOCTL_AMDGPU_FENCE_TO_HANDLE', DRM_COMMAND_BASE + 0x14, 'rw', sub.fenceToHandleArgs),
 } as const;
 
 export type DrmIoctlName = keyof typeof DRM_IOC;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProbeResult } from './c-probe.js';
 import { compareStructs, compareValues, emptyComparison, inKfdVersion, structId, tsConsts, tsIoctls, tsStructs, valueId } from './ts-abi.js';
 import { KFD_IOC, createQueueArgs } from '../../src/uapi/kfd.js';
-import { infoDevice } from '../../src/uapi/drm.js';
+import { infoDevice, AMDGPU_GEM_DOMAIN, AMDGPU_GEM_DOMAIN_MASK, AMDGPU_HW_IP_NUM, DRM_IOC } from '../../src/uapi/drm.js';
 import { struct } from '../../src/uapi/codec.js';
 
 interface Golden extends ProbeResult {
@@ -71,6 +71,16 @@ test('amdgpu DRM golden (Linux 6.12): every DRM struct (incl. the full drm_amdgp
   assert.deepEqual(c.missing, []);
   assert.equal(g.structs.drm_amdgpu_info_device?.size, infoDevice.size);
   assert.equal(infoDevice.size, 440);
+  // Linux 6.7 added HW_IP_VPE (the installed libdrm has 9 IP types).
+  assert.equal(g.consts.AMDGPU_HW_IP_NUM, AMDGPU_HW_IP_NUM);
+  // Linux 6.6 added DOMAIN_DOORBELL and widened the mask, which the installed libdrm predates.
+  assert.equal(g.consts.AMDGPU_GEM_DOMAIN_MASK, AMDGPU_GEM_DOMAIN_MASK);
+  assert.equal(Object.values(AMDGPU_GEM_DOMAIN).reduce((m, d) => m | d, 0), AMDGPU_GEM_DOMAIN_MASK);
+  // The render-node submission ioctls of issue 13, by their request numbers in the 6.12 header.
+  for (const name of ['AMDGPU_BO_LIST', 'AMDGPU_WAIT_CS', 'AMDGPU_WAIT_FENCES', 'AMDGPU_FENCE_TO_HANDLE', 'AMDGPU_GEM_OP', 'AMDGPU_GEM_USERPTR', 'AMDGPU_GEM_WAIT_IDLE', 'AMDGPU_GEM_METADATA', 'PRIME_HANDLE_TO_FD', 'PRIME_FD_TO_HANDLE', 'SYNCOBJ_TRANSFER', 'SYNCOBJ_QUERY', 'SYNCOBJ_TIMELINE_SIGNAL', 'SYNCOBJ_RESET', 'SYNCOBJ_SIGNAL', 'SYNCOBJ_HANDLE_TO_FD', 'SYNCOBJ_FD_TO_HANDLE'] as const) {
+    const d = DRM_IOC[name];
+    assert.equal(g.ioctls[d.name], d.request, d.name);
+  }
 });
 
 test('the comparison notices a wrong layout, a missing field and a wrong request number', () => {

@@ -7,6 +7,7 @@ import { O_CLOEXEC, O_RDWR, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } 
 import { OsError } from '../../src/os/errors.js';
 import { ERRNO } from '../../src/os/errno.js';
 import * as drm from '../../src/uapi/drm.js';
+import { ioc } from '../../src/uapi/ioc.js';
 import { amdgpuDeviceInfo, amdgpuFirmwareVersion, amdgpuMemoryInfo, drmVersion } from '../../src/driver/drm-info.js';
 import { Kfd } from '../../src/driver/kfd.js';
 import { IoctlScratch } from '../../src/driver/scratch.js';
@@ -139,8 +140,8 @@ test('AMDGPU_INFO copies min(return_size, struct) bytes and rejects what amdgpu_
   const ip = drm.infoHwIp.decode(page.bytes);
   assert.deepEqual([ip.hw_ip_version_major, ip.hw_ip_version_minor, ip.available_rings, ip.ip_discovery_version], [11, 0, 0xff, 0x0b0000]);
   assert.throws(() => info(drm.AMDGPU_INFO.HW_IP_INFO, 32, [drm.AMDGPU_HW_IP.COMPUTE, 1]), osError(ERRNO.EINVAL, /instance 1/));
-  // An ioctl the emulated render node does not implement.
-  assert.throws(() => host.ioctl(fd, drm.DRM_IOC.AMDGPU_CS.request, drm.csArgs.encode({})), osError(ERRNO.ENOTTY, /not implemented/));
+  // An ioctl the emulated render node does not implement: DRM_AMDGPU_VM (0x13, union drm_amdgpu_vm of 8 bytes).
+  assert.throws(() => host.ioctl(fd, ioc('rw', drm.DRM_IOCTL_BASE, drm.DRM_COMMAND_BASE + 0x13, 8), new Uint8Array(8)), osError(ERRNO.ENOTTY, /not implemented/));
 });
 
 test('amdgpuFirmwareVersion: MEC and SDMA versions are the topology capture\'s', () => {

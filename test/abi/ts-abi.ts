@@ -80,7 +80,8 @@ export function tsStructs(): TsStruct[] {
   for (const layout of layoutsOf(drm)) {
     const newerFields = layout === (drm.infoDevice as Layout) ? drm.INFO_DEVICE_FIELDS_SINCE_6_2 : layout === (drm.infoHwIp as Layout) ? ['ip_discovery_version'] : undefined;
     const newer = newerFields ? { newerThanInstalled: newerFields } : {};
-    const older = layout === (drm.drmSyncobjWaitArgs as Layout) ? { olderPrefix: 'Linux 6.5 appended deadline_nsec; drm_ioctl zero-fills a shorter argument' } : {};
+    const olderForm = layout === (drm.drmSyncobjWaitArgs as Layout) || layout === (drm.drmSyncobjTimelineWait as Layout);
+    const older = olderForm ? { olderPrefix: 'Linux 6.5 appended deadline_nsec; drm_ioctl zero-fills a shorter argument' } : {};
     out.push({ module: 'drm', layout, key: layout.name, since: 0, members: {}, ...newer, ...older });
   }
   for (const layout of layoutsOf(hsa)) {
@@ -106,7 +107,7 @@ export function tsIoctls(): TsValue[] {
     value: d.request,
     since: 0,
     enumerator: false,
-    ...(d.args === drm.drmSyncobjWaitArgs ? { olderPrefix: true } : {}),
+    ...(d.args === drm.drmSyncobjWaitArgs || d.args === drm.drmSyncobjTimelineWait ? { olderPrefix: true } : {}),
   }));
   return [...kfdIoctls, ...drmIoctls];
 }
@@ -167,6 +168,16 @@ export function tsConsts(): TsValue[] {
     ...table('drm', 'AMDGPU_FAMILY_', drm.AMDGPU_FAMILY),
     ...table('drm', 'DRM_SYNCOBJ_WAIT_FLAGS_', drm.DRM_SYNCOBJ_WAIT_FLAGS),
     single('drm', 'DRM_SYNCOBJ_CREATE_SIGNALED', drm.DRM_SYNCOBJ_CREATE_SIGNALED),
+    single('drm', 'DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE', drm.DRM_SYNCOBJ_HANDLE_TO_FD_FLAGS_EXPORT_SYNC_FILE),
+    single('drm', 'DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE', drm.DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE),
+    single('drm', 'DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED', drm.DRM_SYNCOBJ_QUERY_FLAGS_LAST_SUBMITTED),
+    ...table('drm', 'AMDGPU_BO_LIST_OP_', drm.AMDGPU_BO_LIST_OP),
+    ...table('drm', 'AMDGPU_GEM_USERPTR_', drm.AMDGPU_GEM_USERPTR),
+    ...table('drm', 'AMDGPU_GEM_METADATA_OP_', drm.AMDGPU_GEM_METADATA_OP),
+    ...table('drm', 'AMDGPU_GEM_OP_', drm.AMDGPU_GEM_OP),
+    ...table('drm', 'AMDGPU_FENCE_TO_HANDLE_', drm.AMDGPU_FENCE_TO_HANDLE),
+    ...table('drm', 'AMDGPU_CTX_', drm.AMDGPU_CTX_RESET),
+    single('drm', 'AMDGPU_IB_FLAGS_SECURE', drm.AMDGPU_IB_FLAGS_SECURE),
     single('drm', 'AMDGPU_VM_DELAY_UPDATE', drm.AMDGPU_VM_DELAY_UPDATE),
     single('drm', 'DRM_COMMAND_BASE', drm.DRM_COMMAND_BASE),
     single('drm', 'DRM_IOCTL_BASE', drm.DRM_IOCTL_BASE),

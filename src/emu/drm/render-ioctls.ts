@@ -8,6 +8,9 @@ import { MODELS } from '../models/models.js';
 import type { KfdState } from '../kfd/state.js';
 import type { EmuGpu } from '../gpu.js';
 import type { StructInput, StructLayout } from '../../uapi/codec.js';
+import type { DrmState } from './kernel.js';
+import type { DrmFile } from './state.js';
+import { drmSubmitIoctl } from './dispatch.js';
 
 type InputOf<L> = L extends StructLayout<infer F> ? StructInput<F> : never;
 
@@ -49,7 +52,8 @@ const FIXED_FW: Readonly<Record<number, { ver: number; feature: number }>> = {
 const COMPUTE_RINGS = 8;
 const GFX_RINGS = 1;
 
-export function renderIoctl(k: KfdState, gpu: EmuGpu, request: number, arg: Uint8Array): void {
+export function renderIoctl(k: KfdState, d: DrmState, file: DrmFile, request: number, arg: Uint8Array): void {
+  const gpu = file.gpu;
   // drm_ioctl copies _IOC_SIZE(cmd) bytes in (copy_from_user): a shorter argument is EFAULT.
   const usize = iocSize(request);
   if (arg.byteLength < usize) fail('EFAULT', 'drm_ioctl', `request 0x${request.toString(16)} says ${usize} bytes but the argument buffer has ${arg.byteLength}`);
@@ -59,6 +63,7 @@ export function renderIoctl(k: KfdState, gpu: EmuGpu, request: number, arg: Uint
     case drm.DRM_IOC.AMDGPU_INFO.request:
       return amdgpuInfo(k, gpu, arg);
   }
+  if (drmSubmitIoctl(d, file, request, arg)) return;
   fail('ENOTTY', 'drm_ioctl', `render node of gpu_id ${gpu.gpuId}: request 0x${request.toString(16)} is not implemented by the emulator`);
 }
 

@@ -7,6 +7,8 @@ import type { QueueDescriptor } from './protocol.js';
 export interface HangReport {
   readonly queueId: number;
   readonly kind: string;
+  /** The kernel ring's name (comp_1.0.0, sdma0 …) when a render-node submission hung. */
+  readonly ring?: string;
   readonly reason: string;
   /** Ring read pointer (in the queue's own units) at the offending packet, and the write pointer. */
   readonly rptr: string;

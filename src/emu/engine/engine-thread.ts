@@ -127,6 +127,28 @@ export class EngineThread implements EngineContext {
     return performance.now() - this.lastDoorbellAt < FAST_POLL_WINDOW_MS ? poll : SLOW_POLL_MS;
   }
 
+  /**
+   * What a kernel ring sees: the same VM and clock, but its end-of-pipe interrupts are the kernel's fence
+   * interrupts (amdgpu_fence_process; the kernel side reads the fence memory instead), its faults are not
+   * KFD's to act on, and it runs even when user queues are paused for submission benchmarks.
+   */
+  private kernelRingContext(): EngineContext {
+    const engine = this;
+    return {
+      gpuId: this.gpuId,
+      target: this.target,
+      vm: this.vm,
+      clock: () => engine.clock(),
+      interrupt: () => undefined,
+      vmFault: () => undefined,
+      inject: this.inject,
+      paused: false,
+      get scratchVa() {
+        return engine.scratchVa;
+      },
+    };
+  }
+
   /** True when a request is pending: long-running engine work calls this to stay responsive. */
   requestPending(): boolean {
     return Atomics.load(this.ctrl, CTRL.REQUEST) !== this.handled;
@@ -147,6 +169,7 @@ export class EngineThread implements EngineContext {
 
   private scanDoorbells(): void {
     for (const [id, q] of this.queues) {
+      if (q.desc.doorbellByte < 0) continue;
       const v = Atomics.load(this.doorbells, q.desc.doorbellByte >> 3);
       if (v !== this.lastDoorbell.get(id)) {
         this.lastDoorbell.set(id, v);
@@ -205,8 +228,9 @@ export class EngineThread implements EngineContext {
         this.vm.restrict(req.start, req.validStart, req.validEnd);
         return undefined;
       case 'create-queue': {
-        const q = this.factories[req.queue.kind](req.queue, this);
+        const q = this.factories[req.queue.kind](req.queue, req.queue.kernelRing ? this.kernelRingContext() : this);
         this.queues.set(req.queue.queueId, q);
+        if (req.queue.doorbellByte < 0) return undefined;
         // A new hardware queue starts from a known doorbell value, so a value left in the slot by an
         // earlier queue with the same doorbell is not taken for new work: 0 for ring queues (write
         // pointer 0), all ones for AQL (whose first doorbell value is packet index 0).
@@ -215,6 +239,9 @@ export class EngineThread implements EngineContext {
         this.lastDoorbell.set(req.queue.queueId, initial);
         return undefined;
       }
+      case 'ring-wptr':
+        this.queues.get(req.queueId)?.doorbell(req.wptr);
+        return undefined;
       case 'update-queue':
         this.queues.get(req.queueId)?.updateRing?.(req.ringVa, req.ringSize);
         return undefined;

@@ -41,6 +41,13 @@ export interface QueueDescriptor {
   readonly sdmaEngine: number;
   readonly priority: number;
   readonly percentage: number;
+  /**
+   * A ring of the kernel itself (the render node's command submission): named as amdgpu names its rings,
+   * it has no doorbell in the process page (doorbellByte -1; the kernel moves its write pointer with
+   * 'ring-wptr'), its interrupts go to the kernel's fence processing rather than to KFD events, and its
+   * faults stop the ring without evicting the process's user queues.
+   */
+  readonly kernelRing?: string;
 }
 
 export type EngineRequest =
@@ -53,6 +60,8 @@ export type EngineRequest =
   | { readonly op: 'create-queue'; readonly queue: QueueDescriptor }
   | { readonly op: 'update-queue'; readonly queueId: number; readonly ringVa: bigint; readonly ringSize: number; readonly percentage: number; readonly priority: number }
   | { readonly op: 'destroy-queue'; readonly queueId: number }
+  /** The kernel committed work to one of its rings (amdgpu_ring_commit → set_wptr). */
+  | { readonly op: 'ring-wptr'; readonly queueId: number; readonly wptr: bigint }
   | { readonly op: 'event-page'; readonly backingId: number; readonly offset: number }
   | { readonly op: 'scratch'; readonly va: bigint }
   | { readonly op: 'status' }

@@ -39,7 +39,7 @@ export const DRM_FILE_OFFSET_START = 0x100000000n;
  * amdgpu_amdkfd_gpuvm_alloc_memory_of_gpu picks the domain by precedence, not by exclusivity: VRAM wins
  * over GTT, GTT over USERPTR, USERPTR over DOORBELL/MMIO_REMAP; no domain flag at all → -EINVAL.
  */
-function kindOf(flags: number, where: string): BoKind {
+function kindOf(flags: number, where: string): Exclude<BoKind, 'dmabuf'> {
   if (flags & F.VRAM) return 'vram';
   if (flags & F.GTT) return 'gtt';
   if (flags & F.USERPTR) return 'userptr';
@@ -143,6 +143,8 @@ export function freeMemoryOfGpu(k: KfdState, arg: Uint8Array): void {
 
 /** Drops the kernel's hold on a freed BO's memory: the engines forget it, and memory the BO owned is retired. */
 export function releaseBacking(k: KfdState, bo: Bo): void {
+  // An imported dma-buf's memory belongs to its GEM object, which the engines may still use through it.
+  if (bo.release) return bo.release();
   for (const g of k.gpus) g.unshare(bo.backing);
   if (bo.kind === 'vram' || bo.kind === 'gtt' || bo.kind === 'mmio-remap') k.memory.retire(bo.backing);
 }
@@ -205,6 +207,23 @@ export function unmapMemoryFromGpu(k: KfdState, arg: Uint8Array): void {
     bo.mappedOn.delete(g);
     kfd.unmapMemoryFromGpuArgs.encode({ ...a, n_success: i + 1 }, arg);
   }
+}
+
+/**
+ * kfd_ioctl_import_dmabuf → amdgpu_amdkfd_gpuvm_import_dmabuf_fd: the dma-buf (EBADF for a closed fd,
+ * EINVAL for another file; an object preferring neither VRAM nor GTT is EINVAL) becomes a KFD BO at
+ * va_addr, flagged VRAM or GTT as the object prefers, writable and executable.
+ */
+export function importDmabuf(k: KfdState, arg: Uint8Array): void {
+  const where = 'kfd_ioctl_import_dmabuf';
+  const a = kfd.importDmabufArgs.decode(arg);
+  const g = requireBoundGpu(k, a.gpu_id, where, 'ENODEV');
+  const imp = k.importDmabuf(a.dmabuf_fd);
+  const flags = (imp.vram ? F.VRAM : F.GTT) | F.WRITABLE | F.EXECUTABLE;
+  const handle = makeHandle(g.gpuId, k.nextBoId++);
+  const bo: Bo = { handle, gpu: g, kind: 'dmabuf', size: imp.size, flags, va: a.va_addr, backing: imp.backing, backingOffset: imp.backingOffset, mmapOffset: 0n, mappedOn: new Set(), release: () => imp.release() };
+  k.bos.set(handle, bo);
+  kfd.importDmabufArgs.encode({ ...a, handle }, arg);
 }
 
 export function availableMemory(k: KfdState, arg: Uint8Array): void {

@@ -6,7 +6,8 @@ import type { AddressSpace } from '../process/address-space.js';
 import type { EventTable } from '../engine/event-table.js';
 import type { QueueDescriptor } from '../engine/protocol.js';
 
-export type BoKind = 'vram' | 'gtt' | 'userptr' | 'doorbell' | 'mmio-remap';
+/** 'dmabuf': memory another driver object owns (a render-node GEM object imported with IMPORT_DMABUF). */
+export type BoKind = 'vram' | 'gtt' | 'userptr' | 'doorbell' | 'mmio-remap' | 'dmabuf';
 
 export interface Bo {
   readonly handle: bigint;
@@ -20,6 +21,18 @@ export interface Bo {
   /** Offset to mmap it through the render node (VRAM/GTT), or through /dev/kfd (doorbell, MMIO). */
   readonly mmapOffset: bigint;
   readonly mappedOn: Set<EmuGpu>;
+  /** For an imported dma-buf: drops the reference the import took on its owner. */
+  readonly release?: () => void;
+}
+
+/** What AMDKFD_IOC_IMPORT_DMABUF gets from a dma-buf fd: its memory, and a reference to give back. */
+export interface DmabufImport {
+  readonly size: number;
+  readonly backing: Backing;
+  readonly backingOffset: number;
+  /** The object prefers VRAM (the KFD BO is flagged VRAM, else GTT). */
+  readonly vram: boolean;
+  release(): void;
 }
 
 export interface QueueRecord {
@@ -68,6 +81,8 @@ export interface KfdState {
   nextMmapPage: bigint;
   /** Render-node fds of this process, by GPU (so ACQUIRE_VM can check the fd it is given). */
   readonly renderFds: Map<number, EmuGpu>;
+  /** The render node's dma_buf_get + amdgpu_gem_prime_import for a dma-buf fd (throws KfdError). */
+  importDmabuf: (fd: number) => DmabufImport;
 }
 
 export function gpuById(state: KfdState, gpuId: number): EmuGpu | undefined {

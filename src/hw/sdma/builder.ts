@@ -79,6 +79,24 @@ export class SdmaBuilder extends DwordStream {
     return this.fence(va + 4n, hi32(value)).fence(va, lo32(value));
   }
 
+  /**
+   * Runs `dwords` of SDMA packets at `va` (32-byte aligned, at most 2^20 - 1 dwords) as an indirect buffer,
+   * as sdma_v*_ring_emit_ib writes it; the kernel pads the ring with NOPs first so the packet ends on an
+   * 8-dword boundary (see padForIndirectBuffer).
+   */
+  indirectBuffer(va: bigint, dwords: number, vmid = 0, csa = 0n): this {
+    if ((va & 31n) !== 0n) throw new RangeError(`INDIRECT_BUFFER base 0x${va.toString(16)} is not 32-byte aligned`);
+    if (dwords <= 0 || dwords >= 1 << 20) throw new RangeError(`INDIRECT_BUFFER of ${dwords} dwords: must be 1..${(1 << 20) - 1}`);
+    const at = this.room(6);
+    this.buf[at] = (SDMA_OP.INDIRECT | ((vmid & 0xf) << 16)) >>> 0;
+    this.buf[at + 1] = lo32(va);
+    this.buf[at + 2] = hi32(va);
+    this.buf[at + 3] = dwords;
+    this.buf[at + 4] = lo32(csa);
+    this.buf[at + 5] = hi32(csa);
+    return this;
+  }
+
   /** Raises an interrupt carrying `ctxid` (a KFD event id). */
   trap(ctxid: number): this {
     const at = this.room(2);

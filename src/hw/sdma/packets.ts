@@ -77,6 +77,9 @@ export function sdmaPacketDefs(version: SdmaVersion): readonly SdmaPacketDef[] {
       fields: [field('tmz', 0, 18, 1), ...(version >= 7 ? [field('cpv', 0, 19, 1)] : []), ...(version >= 5 ? [field('backwards', 0, 25, 1)] : []), field('count', 1, 0, countBits), ...copyParam, ...addr64('src_addr', 3), ...addr64('dst_addr', 5), ...(version >= 7 ? [field('dcc_control', 7)] : [])],
     },
     { name: 'WRITE_LINEAR', op: SDMA_OP.WRITE, subOp: SDMA_SUBOP.WRITE_LINEAR, dwords: undefined, fields: [...addr64('dst_addr', 1), field('count', 3, 0, 20)] },
+    // SDMA_PKT_INDIRECT (the same six dwords in vega10, navi10, v6 and v7 headers): VMID [19:16], the IB
+    // base (32-byte aligned: sdma_v*_ring_emit_ib masks the low bits), IB_SIZE [19:0] in dwords, CSA address.
+    { name: 'INDIRECT_BUFFER', op: SDMA_OP.INDIRECT, subOp: 0, dwords: 6, fields: [field('vmid', 0, 16, 4), ...addr64('ib_base', 1), field('ib_size', 3, 0, 20), ...addr64('csa_addr', 4)] },
     { name: 'FENCE', op: SDMA_OP.FENCE, subOp: 0, dwords: 4, fields: [...(version >= 5 ? [field('mtype', 0, 16, 3)] : []), ...addr64('addr', 1), field('data', 3)] },
     { name: 'TRAP', op: SDMA_OP.TRAP, subOp: 0, dwords: 2, fields: [field('int_context', 1, 0, 28)] },
     {

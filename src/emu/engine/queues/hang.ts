@@ -8,10 +8,14 @@ export function hangReport(desc: QueueDescriptor, error: unknown, rptr: string, 
     const site = error.shader;
     const shader = site ? { pc: `0x${site.pc.toString(16)}`, lane: site.lane ?? null, workgroup: [...site.workgroup], wave: site.wave, instruction: site.instruction } : undefined;
     const where = site ? ` (workgroup ${site.workgroup.join(',')} wave ${site.wave}${site.lane === undefined ? '' : ` lane ${site.lane}`}, pc 0x${site.pc.toString(16)}: ${site.instruction})` : '';
-    return { queueId: desc.queueId, kind: desc.kind, reason: error.message + where, rptr, wptr, packets, fault: { va: `0x${error.va.toString(16)}`, write: error.write, kind: error.kind, client: error.client, ...(shader ? { shader } : {}) } };
+    return { queueId: desc.queueId, kind: desc.kind, ...ringOf(desc), reason: error.message + where, rptr, wptr, packets, fault: { va: `0x${error.va.toString(16)}`, write: error.write, kind: error.kind, client: error.client, ...(shader ? { shader } : {}) } };
   }
   const reason = error instanceof Error ? error.message : String(error);
-  return { queueId: desc.queueId, kind: desc.kind, reason, rptr, wptr, packets };
+  return { queueId: desc.queueId, kind: desc.kind, ...ringOf(desc), reason, rptr, wptr, packets };
+}
+
+function ringOf(desc: QueueDescriptor): { ring?: string } {
+  return desc.kernelRing ? { ring: desc.kernelRing } : {};
 }
 
 /** Keeps the ring offsets of the last few packets so a report can show what led up to a hang. */

@@ -30,7 +30,7 @@ class Pm4Queue extends RingEngineQueue {
   private readonly scratch = new Uint32Array(MAX_PACKET_DWORDS);
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
-    super(desc, ctx, `CP (PM4 queue ${desc.queueId})`);
+    super(desc, ctx, desc.kernelRing ? `CP (kernel ring ${desc.kernelRing})` : `CP (PM4 queue ${desc.queueId})`);
     this.family = targetByName(ctx.target)?.family ?? 'gfx11';
     this.cp = new CommandProcessor(ctx, this.family, this.client);
   }
@@ -117,6 +117,26 @@ class Pm4Queue extends RingEngineQueue {
     return this.cp.waves();
   }
 
+  /** The packets of the running indirect buffer up to a little past its current one, decoded. */
+  private describeIb(ib: IbCursor): string[] {
+    const out = [`indirect buffer 0x${ib.va.toString(16)} (${ib.dwords} dwords), at dword ${ib.pos}:`];
+    try {
+      const n = Math.min(ib.dwords, ib.pos + 64);
+      const s = this.ctx.vm.span(ib.va, n * 4, false, this.client);
+      const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, n * 4);
+      const dw = Uint32Array.from({ length: n }, (_, i) => dv.getUint32(i * 4, true));
+      for (let at = 0; at < n && out.length < 16; ) {
+        const p = decodePm4Packet(dw, at, n, this.family);
+        out.push(`${at === ib.pos ? '=>' : '  '} ${formatPm4Packet({ ...p, offset: at }, this.family)}`);
+        if (p.error) break;
+        at += p.size;
+      }
+    } catch (e) {
+      out.push(`  (IB unreadable: ${e instanceof Error ? e.message : String(e)})`);
+    }
+    return out;
+  }
+
   protected describe(): string[] {
     try {
       const from = BigInt(this.recent.oldest ?? Number(this.rptr));
@@ -130,6 +150,7 @@ class Pm4Queue extends RingEngineQueue {
         if (p.error) break;
         at += p.size;
       }
+      if (this.ib) out.push(...this.describeIb(this.ib));
       return out;
     } catch (e) {
       return [`(ring unreadable: ${e instanceof Error ? e.message : String(e)})`];

@@ -34,10 +34,12 @@ export function sdmaEngine(desc: QueueDescriptor, ctx: EngineContext): QueueEngi
 class SdmaQueue extends RingEngineQueue {
   private readonly version: SdmaVersion;
   private transfer: Transfer | undefined;
+  /** The indirect buffer being run (packets come from it until its last dword, then from the ring again). */
+  private ib: { readonly va: bigint; readonly dwords: number; pos: number } | undefined;
   private scratch = new Uint32Array(64);
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
-    super(desc, ctx, `SDMA${desc.sdmaEngine} (queue ${desc.queueId})`);
+    super(desc, ctx, desc.kernelRing ? `SDMA${desc.sdmaEngine} (kernel ring ${desc.kernelRing})` : `SDMA${desc.sdmaEngine} (queue ${desc.queueId})`);
     this.version = sdmaVersionOf(targetByName(ctx.target)?.sdma ?? [6, 0]);
   }
 
@@ -64,22 +66,49 @@ class SdmaQueue extends RingEngineQueue {
     return 'progress';
   }
 
-  private next(): StepResult {
-    if (this.rptr === this.wptr) return 'idle';
+  /** The next packet's dwords from the indirect buffer being run, or else from the ring; undefined when there is none. */
+  private fetch(): Uint32Array | undefined {
+    const ib = this.ib;
+    if (ib) {
+      const left = ib.dwords - ib.pos;
+      const at = ib.va + BigInt(ib.pos * 4);
+      const head = this.readVm(at, Math.min(4, left));
+      const size = this.packetSize(head, left);
+      if (size > left) throw new QueueStop(`in indirect buffer 0x${ib.va.toString(16)} at dword ${ib.pos}: packet needs ${size} dwords but the IB has ${left} left`);
+      return this.readVm(at, size);
+    }
+    if (this.rptr === this.wptr) return undefined;
     const avail = Number(this.wptr - this.rptr) >> 2;
     const off = Number(this.rptr % BigInt(this.desc.ringSize));
-    const head = this.ring.read(off, Math.min(4, avail), this.scratch);
-    const op = head[0]! & 0xff;
-    let size = 1;
-    const probe = decodeSdmaPacket(head, 0, Math.min(4, avail), this.version);
-    if (op === SDMA_OP.WRITE && avail < 4) size = 4;
-    else size = probe.error && probe.error.startsWith('truncated') ? probe.size : probe.error ? 1 : probe.size;
-    if (size > MAX_PACKET_DWORDS) throw new QueueStop(`packet of ${size} dwords is larger than any SDMA packet`);
+    const size = this.packetSize(this.ring.read(off, Math.min(4, avail), this.scratch), avail);
     if (size > avail) throw new QueueStop(`packet at byte ${this.rptr} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
     if (this.scratch.length < size) this.scratch = new Uint32Array(size);
-    const dw = this.ring.read(off, size, this.scratch);
+    return this.ring.read(off, size, this.scratch);
+  }
+
+  /** A packet's size from its first (up to four) dwords, `avail` being what is there to read. */
+  private packetSize(head: Uint32Array, avail: number): number {
+    const op = head[0]! & 0xff;
+    const probe = decodeSdmaPacket(head, 0, head.length, this.version);
+    const size = op === SDMA_OP.WRITE && avail < 4 ? 4 : probe.error && probe.error.startsWith('truncated') ? probe.size : probe.error ? 1 : probe.size;
+    if (size > MAX_PACKET_DWORDS) throw new QueueStop(`packet of ${size} dwords is larger than any SDMA packet`);
+    return size;
+  }
+
+  private readVm(va: bigint, dwords: number): Uint32Array {
+    if (this.scratch.length < dwords) this.scratch = new Uint32Array(dwords);
+    const s = this.ctx.vm.span(va, dwords * 4, false, this.client);
+    const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, dwords * 4);
+    for (let i = 0; i < dwords; i++) this.scratch[i] = dv.getUint32(i * 4, true);
+    return this.scratch.subarray(0, dwords);
+  }
+
+  private next(): StepResult {
+    const dw = this.fetch();
+    if (!dw) return 'idle';
+    const size = dw.length;
     const p = decodeSdmaPacket(dw, 0, size, this.version);
-    if (p.error) throw new QueueStop(p.error);
+    if (p.error) throw new QueueStop(this.ib ? `in indirect buffer 0x${this.ib.va.toString(16)} at dword ${this.ib.pos}: ${p.error}` : p.error);
     const f = p.fields;
     const vm = this.ctx.vm;
     switch (p.op) {
@@ -110,6 +139,14 @@ class SdmaQueue extends RingEngineQueue {
       case SDMA_OP.TRAP:
         this.ctx.interrupt(f.int_context!, this.client);
         break;
+      case SDMA_OP.INDIRECT: {
+        if (this.ib) throw new QueueStop(`indirect buffer at 0x${this.ib.va.toString(16)} calls another indirect buffer: SDMA IBs do not nest`);
+        const va = address(f, 'ib_base');
+        if ((va & 31n) !== 0n) throw new QueueStop(`INDIRECT_BUFFER base 0x${va.toString(16)} is not 32-byte aligned`);
+        this.consume(size);
+        if (f.ib_size! > 0) this.ib = { va, dwords: f.ib_size!, pos: 0 };
+        return 'progress';
+      }
       case SDMA_OP.POLL_REGMEM: {
         // A register poll whose compare function is "always" never waits: ROCr emits one before every
         // gfx9 copy as its HDP flush (amd_blit_sdma.cpp BuildHdpFlushCommand). Real register polls need
@@ -148,6 +185,12 @@ class SdmaQueue extends RingEngineQueue {
   }
 
   private consume(dwords: number): void {
+    const ib = this.ib;
+    if (ib) {
+      ib.pos += dwords;
+      if (ib.pos >= ib.dwords) this.ib = undefined;
+      return;
+    }
     this.recent.push(Number(this.rptr));
     this.rptr += BigInt(dwords * 4);
     this.publishRptr();
@@ -195,6 +238,26 @@ class SdmaQueue extends RingEngineQueue {
     return n;
   }
 
+  /** The packets of the running indirect buffer up to a little past its current one, decoded. */
+  private describeIb(ib: { readonly va: bigint; readonly dwords: number; readonly pos: number }): string[] {
+    const out = [`indirect buffer 0x${ib.va.toString(16)} (${ib.dwords} dwords), at dword ${ib.pos}:`];
+    try {
+      const n = Math.min(ib.dwords, ib.pos + 64);
+      const s = this.ctx.vm.span(ib.va, n * 4, false, this.client);
+      const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, n * 4);
+      const dw = Uint32Array.from({ length: n }, (_, i) => dv.getUint32(i * 4, true));
+      for (let at = 0; at < n && out.length < 16; ) {
+        const p = decodeSdmaPacket(dw, at, n, this.version);
+        out.push(`${at === ib.pos ? '=>' : '  '} ${formatSdmaPacket({ ...p, offset: at }, this.version)}`);
+        if (p.error) break;
+        at += p.size;
+      }
+    } catch (e) {
+      out.push(`  (IB unreadable: ${e instanceof Error ? e.message : String(e)})`);
+    }
+    return out;
+  }
+
   protected describe(): string[] {
     try {
       const from = BigInt(this.recent.oldest ?? Number(this.rptr));
@@ -208,6 +271,7 @@ class SdmaQueue extends RingEngineQueue {
         if (p.error) break;
         at += p.size;
       }
+      if (this.ib) out.push(...this.describeIb(this.ib));
       return out;
     } catch (e) {
       return [`(ring unreadable: ${e instanceof Error ? e.message : String(e)})`];
