@@ -8,7 +8,7 @@ import { DriverError } from '../errors.js';
 import { ioctl } from '../ioctl.js';
 import type { GpuNode } from '../topology.js';
 import type { AllocRequest, Allocation, Apertures, Backend, BackendEvent, CreatedQueue, MemoryFault, QueueRequest, WaitOutcome } from './backend.js';
-import { kfdAlloc, kfdFree, kfdMap, kfdUnmap } from './kfd-memory.js';
+import { kfdAlloc, kfdFree, kfdImportDmabuf, kfdMap, kfdUnmap } from './kfd-memory.js';
 import type { KfdProcess, KfdProcessGpu } from './kfd-process.js';
 
 /** The per-process doorbell slice of a GPU on gfx9+ (kfd_doorbell_process_slice: 1024 × 8 bytes). */
@@ -62,6 +62,10 @@ export class KfdBackend implements Backend, KfdProcessGpu {
 
   unmap(allocation: Allocation, gpuIds: readonly number[]): void {
     kfdUnmap(this.kfd, allocation, gpuIds);
+  }
+
+  importDmabuf(fd: number, bytes: number, hostVisible: boolean): Allocation {
+    return kfdImportDmabuf(this.kfd, this, fd, bytes, hostVisible);
   }
 
   createQueue(r: QueueRequest): CreatedQueue {
