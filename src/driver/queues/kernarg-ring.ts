@@ -28,7 +28,8 @@ export class KernargRing {
   private values: number[] = [];
   private first = 0;
 
-  constructor(private readonly device: Device, private readonly label: string, private readonly capacity = DEFAULT_BYTES) {}
+  /** `what` the ring holds names its buffer and its stalls (kernel arguments, or a CS queue's indirect buffers). */
+  constructor(private readonly device: Device, private readonly label: string, private readonly capacity = DEFAULT_BYTES, private readonly what = 'kernel arguments') {}
 
   get va(): bigint {
     return this.buffer!.va;
@@ -59,7 +60,7 @@ export class KernargRing {
    */
   reserve(size: number, align: number, queue: KernargOwner): number {
     if (!this.buffer) {
-      this.buffer = this.device.alloc(Math.max(this.capacity, size), { domain: 'gtt', uncached: true, guard: false, label: `${this.label} kernel arguments` });
+      this.buffer = this.device.alloc(Math.max(this.capacity, size), { domain: 'gtt', uncached: true, guard: false, label: `${this.label} ${this.what}` });
       const b = this.buffer.view;
       this.bytes = b;
       this.data = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -80,7 +81,7 @@ export class KernargRing {
         if (size < oldest) return 0;
       } else if (at + size < oldest) return at;
       if (start === 0) start = performance.now();
-      else if (performance.now() - start > FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `kernel-argument space on ${this.label} (earlier launches did not finish)`, FULL_TIMEOUT_MS, queue.diagnose());
+      else if (performance.now() - start > FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `${this.what} space on ${this.label} (earlier submissions did not finish)`, FULL_TIMEOUT_MS, queue.diagnose());
       Atomics.wait(sleeper, 0, 0, 0.05);
     }
   }
