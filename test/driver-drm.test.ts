@@ -11,6 +11,8 @@ import { Kfd } from '../src/driver/kfd.js';
 import { CsComputeQueue, CsDmaQueue } from '../src/driver/queues/cs-queue.js';
 import { Syncobj } from '../src/driver/queues/syncobj.js';
 import { DrmBackend } from '../src/driver/backend/drm.js';
+import { VaManager } from '../src/driver/backend/drm-va.js';
+import * as drm from '../src/uapi/drm.js';
 import { DriverError, WaitTimeoutError } from '../src/driver/errors.js';
 import { Program } from '../src/driver/program.js';
 import { Pm4Queue } from '../src/driver/queues/pm4-queue.js';
@@ -20,6 +22,24 @@ import type { GpuBuffer } from '../src/driver/memory.js';
 
 const words = (b: GpuBuffer, at: number, n: number): number[] => Array.from(new Uint32Array(b.view.buffer, b.view.byteOffset + at, n));
 const setWord = (b: GpuBuffer, at: number, v: number): void => void Atomics.store(new Int32Array(b.view.buffer, b.view.byteOffset + at, 1), 0, v);
+
+describe('the render-node VA allocator', () => {
+  it('next fit over the holes: aligned ranges, freed ranges merged and handed out again only after wrapping', () => {
+    const v = new VaManager(0x200000n, 0x210000n, 0x1000n, 'test');
+    const a = v.alloc(0x1000);
+    const b = v.alloc(0x3000, 0x4000n);
+    assert.deepEqual([a, b], [0x200000n, 0x204000n]);
+    v.free(a, 0x1000);
+    // The hole at the bottom is left alone while there is room above the last allocation.
+    assert.equal(v.alloc(0x1000), 0x207000n);
+    assert.equal(v.alloc(0x8000), 0x208000n);
+    // Nothing fits above any more: wrap to the bottom, where the freed page merged with the alignment gap.
+    assert.equal(v.alloc(0x2000), 0x200000n);
+    v.free(b, 0x3000);
+    assert.equal(v.freeBytes, 0x10000n - 0x1000n - 0x8000n - 0x2000n);
+    assert.throws(() => v.alloc(0x8000), /no 32768 bytes of free GPU VA left in 0x200000-0x210000/);
+  });
+});
 
 for (const model of ['emu:gfx1100', 'emu:gfx942']) {
   describe(`render-node driver path on ${model}`, () => {
@@ -190,8 +210,14 @@ for (const model of ['emu:gfx1100', 'emu:gfx942']) {
       setWord(flag, 0, 1);
       q.wait(c, 5000);
       assert.deepEqual(host.ringHangs(), []);
+      // Next fit: the freed range is not the next one handed out; mapping a new object exactly there works.
       const again = dev.alloc(4096, { domain: 'vram', hostVisible: true });
-      assert.equal(again.va, targetVa, 'the freed VA is reused');
+      assert.notEqual(again.va, targetVa);
+      const backend = dev.backend as DrmBackend;
+      backend.file.gemVa(drm.AMDGPU_VA_OP.MAP, Number(again.handle), targetVa, 4096, drm.AMDGPU_VM_PAGE.READABLE | drm.AMDGPU_VM_PAGE.WRITEABLE);
+      q.wait(q.submit(q.builder().writeData(targetVa + 4n, [2]).dwords), 5000);
+      assert.deepEqual(words(again, 4, 1), [2]);
+      backend.file.gemVa(drm.AMDGPU_VA_OP.UNMAP, Number(again.handle), targetVa, 4096, 0);
       q.wait(q.submit(q.builder().writeData(again.va, [1]).dwords), 5000);
       assert.deepEqual(words(again, 0, 1), [1]);
       q.destroy();

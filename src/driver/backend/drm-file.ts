@@ -161,9 +161,13 @@ export class RenderNodeFile {
       r.boHandles.forEach((h, i) => dv.setUint32(i * drm.boListEntry.size, h, true));
       chunks.push({ id: CH.BO_HANDLES, data: drm.boListIn.encode({ operation: 0, list_handle: 0, bo_number: r.boHandles.length, bo_info_size: drm.boListEntry.size, bo_info_ptr: a.put(entries) }) });
     }
+    // The kernel takes one set of out-syncobjs per submission (amdgpu_cs_p2_syncobj_out and _timeline_signal
+    // refuse a second with EINVAL); a timeline chunk's point 0 is a binary syncobj's payload, so a mix of
+    // binary and timeline signals goes out as one TIMELINE_SIGNAL chunk. In-chunks may repeat.
     const sem = (id: number, list: readonly SyncobjPoint[]): void => {
-      const binary = list.filter((s) => s.point === 0n);
-      const timeline = list.filter((s) => s.point !== 0n);
+      const asTimeline = id === CH.SYNCOBJ_OUT && list.some((s) => s.point !== 0n);
+      const binary = asTimeline ? [] : list.filter((s) => s.point === 0n);
+      const timeline = asTimeline ? list : list.filter((s) => s.point !== 0n);
       if (binary.length) {
         const b = new Uint8Array(binary.length * drm.csChunkSem.size);
         binary.forEach((s, i) => drm.csChunkSem.encode({ handle: s.handle }, b, i * drm.csChunkSem.size));
