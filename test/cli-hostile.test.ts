@@ -146,7 +146,7 @@ const CASES: readonly Case[] = [
   [['selftest', '--timeout', 'soon'], 2, /want a positive number/],
   [['bench', '--timeout', '0'], 2, /want a positive number/],
   [['bench', 'extra'], 2, /unexpected argument "extra"/],
-  [['bench', '--only', 'served,nope'], 2, /--only nope: no such section; expected copy, dispatch, signal, shader, submission, served/],
+  [['bench', '--only', 'served,nope'], 2, /--only nope: no such section; expected copy, dispatch, signal, shader, submission, drm, served/],
   [['decode', 'a', 'b'], 2, /one input at most/],
   [['emulate'], 2, /no command to run/],
   [['emulate', '--device', 'emu:gfx9999', '--', 'true'], 2, /unknown emulated model "gfx9999"/],
