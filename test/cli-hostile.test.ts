@@ -136,7 +136,7 @@ const CASES: readonly Case[] = [
   [['run', CO, 'fill', '--block', '64', ...EMU, ...GOOD_ARGS], 2, /--grid is required/],
   [['run', CO, 'fill', '--grid', '0', '--block', '64', ...EMU, ...GOOD_ARGS], 2, /--grid 0: want 1 to 3 positive integers/],
   [['run', CO, 'fill', '--grid', '1,2,3,4', '--block', '64', ...EMU, ...GOOD_ARGS], 2, /want 1 to 3 positive integers/],
-  [[...RUN(CO, ...GOOD_ARGS), '--queue', 'dma'], 2, /--queue dma: want aql or pm4/],
+  [[...RUN(CO, ...GOOD_ARGS), '--queue', 'dma'], 2, /--queue dma: want aql, pm4 or drm/],
   [[...RUN(CO, ...GOOD_ARGS), '--timeout', '-5'], 2, /--timeout wants a positive number/],
   [[...RUN(CO, ...GOOD_ARGS), '--gpu', '7'], 2, /--gpu 7: this device has 1 GPU/],
   [[...RUN(CO, ...GOOD_ARGS), '--save', 'zero'], 2, /--save zero: want K=FILE/],
