@@ -41,8 +41,11 @@ for (const spec of ['emu:gfx1100', 'emu:gfx942']) {
         assert.match(h.reason, /^ring comp_1\.0\.0 hung: GPU VM fault \(not-present\) on read at 0x700000000000 by CP \(kernel ring comp_1\.0\.0\)/);
         assert.equal(h.report?.fault?.va, '0x700000000000');
         assert.equal(h.report?.ring, 'comp_1.0.0');
+        // The ring holds what gfx_v*_ring_emit_ib_compute and _emit_fence write: the IB, then an end-of-pipe
+        // RELEASE_MEM of the ring's sequence number (32-bit data, interrupt after the write).
+        assert.match(h.report!.packets[0]!, /^ {3}\[ +0\] INDIRECT_BUFFER ib_base=0x700000000000 ib_size=0x10 .*valid=1/);
+        assert.match(h.report!.packets[1]!, /^=> \[ +4\] RELEASE_MEM event_type=CACHE_FLUSH_AND_INV_TS_EVENT event_index=5 .*int_sel=int_after_write data_sel=data32 addr=0x[0-9a-f]+ data=0x1 /);
         const packets = h.report!.packets.join('\n');
-        assert.match(packets, /INDIRECT_BUFFER/);
         assert.match(packets, /indirect buffer 0x700000000000 \(16 dwords\), at dword 0:/);
         assert.match(packets, /IB unreadable: GPU VM fault/);
         // amdgpu_ctx_query2: RESET is not tracked, GUILTY (4) is; the context is refused from now on.
@@ -98,7 +101,11 @@ for (const spec of ['emu:gfx1100', 'emu:gfx942']) {
         const h = d.host.ringHangs()[0]!;
         assert.equal(h.ring, 'sdma0');
         assert.equal(h.report?.fault?.va, '0x700000000000');
-        assert.match(h.report!.packets.join('\n'), /INDIRECT_BUFFER.*ib_base=0x700000000000 ib_size=0x8/);
+        // sdma_v*_ring_emit_ib pads with NOPs so the 6-dword IB packet ends on an 8-dword boundary, then
+        // _emit_fence writes FENCE with the sequence number and a TRAP.
+        assert.deepEqual(h.report!.packets.slice(0, 5).map((l) => /\] (\w+)/.exec(l)?.[1]), ['NOP', 'NOP', 'INDIRECT_BUFFER', 'FENCE', 'TRAP']);
+        assert.match(h.report!.packets[2]!, /\[byte 8\] INDIRECT_BUFFER vmid=1 ib_base=0x700000000000 ib_size=0x8 csa_addr=0x0/);
+        assert.match(h.report!.packets[3]!, /FENCE .*data=0x1$/);
         // The ring runs again for a new context.
         const fresh = d.ctx();
         const ib = d.gem(4096);

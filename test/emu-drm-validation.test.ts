@@ -230,6 +230,9 @@ describe('GPU virtual addresses (amdgpu_gem_va_ioctl, amdgpu_vm.c)', () => {
       const bo = d.call(kfd.KFD_IOC.ALLOC_MEMORY_OF_GPU, { va_addr: kva, size: 4096n, gpu_id: gpuId, flags: kfd.KFD_IOC_ALLOC_MEM_FLAGS.GTT | kfd.KFD_IOC_ALLOC_MEM_FLAGS.WRITABLE }, kfdFd);
       d.call(kfd.KFD_IOC.MAP_MEMORY_TO_GPU, { handle: bo.handle, device_ids_array_ptr: d.userWords([gpuId]), n_devices: 1, n_success: 0 }, kfdFd);
       assert.equal(va(d, { handle: a, va: kva, size: 4096n }), 'EINVAL');
+      // And the other way round: KFD cannot map over a GEM mapping.
+      const over = d.call(kfd.KFD_IOC.ALLOC_MEMORY_OF_GPU, { va_addr: at, size: 4096n, gpu_id: gpuId, flags: kfd.KFD_IOC_ALLOC_MEM_FLAGS.GTT | kfd.KFD_IOC_ALLOC_MEM_FLAGS.WRITABLE }, kfdFd);
+      assert.equal(d.errno(kfd.KFD_IOC.MAP_MEMORY_TO_GPU, { handle: over.handle, device_ids_array_ptr: d.userWords([gpuId]), n_devices: 1, n_success: 0 }, kfdFd), 'EINVAL');
     }));
 
   test('amdgpu_vm_bo_unmap: no mapping of the BO at that VA → ENOENT; amdgpu_vm_bo_clear_mappings cuts a mapping in two', () =>
@@ -561,5 +564,38 @@ describe('PRIME (drm_prime.c, amdgpu_dma_buf.c)', () => {
       const c = d.cs(ctx, [ibChunk(ib.va, dw.length, H.COMPUTE)]);
       assert.deepEqual(d.waitCs(ctx, H.COMPUTE, c.seq, absTimeout(5000)), { errno: 'OK', busy: 0n });
       assert.equal(new DataView(view.bytes.buffer, view.bytes.byteOffset).getUint32(4096, true), 0x1eaf);
+    }));
+
+  test('kfd_ioctl_export_dmabuf: an unknown handle → EINVAL, userptr memory → EPERM (amdgpu_gem_prime_export); a KFD VRAM BO exported and imported into a render file is the same memory, and outlives FREE_MEMORY_OF_GPU while the dma-buf is held', () =>
+    withDrm(G1100, (d) => {
+      const K = kfd.KFD_IOC;
+      const KF = kfd.KFD_IOC_ALLOC_MEM_FLAGS;
+      const kfdFd = d.host.open('/dev/kfd', 2);
+      const gpuId = d.host.gpus[0]!.gpuId;
+      d.call(K.ACQUIRE_VM, { drm_fd: d.fd, gpu_id: gpuId }, kfdFd);
+      assert.equal(d.try(K.EXPORT_DMABUF, { handle: (BigInt(gpuId) << 32n) | 77n, flags: 0, dmabuf_fd: 0 }, kfdFd).errno, 'EINVAL');
+      const m = d.userMapping(4096);
+      const up = d.call(K.ALLOC_MEMORY_OF_GPU, { va_addr: d.freshVa(4096), size: 4096n, gpu_id: gpuId, flags: KF.USERPTR | KF.WRITABLE, mmap_offset: m.address }, kfdFd);
+      assert.equal(d.try(K.EXPORT_DMABUF, { handle: up.handle, flags: 0, dmabuf_fd: 0 }, kfdFd).errno, 'EPERM');
+      const bo = d.call(K.ALLOC_MEMORY_OF_GPU, { va_addr: d.freshVa(8192), size: 8192n, gpu_id: gpuId, flags: KF.VRAM | KF.WRITABLE | KF.PUBLIC }, kfdFd);
+      const cpu = d.host.mmap(0n, 8192, 3, 1, d.fd, bo.mmap_offset);
+      const fd = d.call(K.EXPORT_DMABUF, { handle: bo.handle, flags: 0, dmabuf_fd: 0 }, kfdFd).dmabuf_fd;
+      const h = d.call(IOC.PRIME_FD_TO_HANDLE, { handle: 0, flags: 0, fd }).handle;
+      const at = d.freshVa(8192);
+      assert.equal(d.vaOp(VA.MAP, h, at, 8192), 'OK');
+      const ib = d.gem(PAGE);
+      const ctx = d.ctx();
+      const write = (value: number) => {
+        const dw = new Pm4Builder(d.family).writeData(at + 4096n, [value]).dwords;
+        ib.cpu.bytes.set(new Uint8Array(dw.buffer, dw.byteOffset, dw.byteLength));
+        const c = d.cs(ctx, [ibChunk(ib.va, dw.length, H.COMPUTE)]);
+        assert.deepEqual(d.waitCs(ctx, H.COMPUTE, c.seq, absTimeout(5000)), { errno: 'OK', busy: 0n });
+      };
+      write(0xaaaa);
+      assert.equal(new DataView(cpu.bytes.buffer, cpu.bytes.byteOffset).getUint32(4096, true), 0xaaaa);
+      // KFD frees its BO; the render file's handle still holds the memory, and the GPU still reaches it.
+      assert.equal(d.errno(K.FREE_MEMORY_OF_GPU, { handle: bo.handle }, kfdFd), 'OK');
+      write(0xbbbb);
+      assert.equal(new DataView(cpu.bytes.buffer, cpu.bytes.byteOffset).getUint32(4096, true), 0xbbbb);
     }));
 });

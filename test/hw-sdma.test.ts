@@ -81,6 +81,9 @@ test('copy() splits at the count width: 4 MiB packets on SDMA 4/5, one packet on
     assert.throws(() => new SdmaBuilder(v).copyLinear(VA, VA, (1 << 22) + 1), /must be 1\.\.4194304/);
   }
   for (const v of [6, 7] as const) assert.deepEqual(decodeSdma(build(v, (b) => b.copy(VA, VA, bytes)), v).map((p) => p.fields.count), [bytes - 1]);
+  // INDIRECT_BUFFER: the base must be 32-byte aligned and the size fit IB_SIZE's 20 bits.
+  assert.throws(() => new SdmaBuilder(6).indirectBuffer(VA + 4n, 8), /not 32-byte aligned/);
+  assert.throws(() => new SdmaBuilder(6).indirectBuffer(VA, 1 << 20), /must be 1\.\.1048575/);
   // fence64 writes the high dword first, then the low one.
   assert.deepEqual(decodeSdma(build(6, (b) => b.fence64(VA, 0x1_0000_0002n)), 6).map((p) => [address(p.fields, 'addr'), p.fields.data]), [[VA + 4n, 1], [VA, 2]]);
 });

@@ -139,6 +139,8 @@ export class EmuHost implements Host {
       nextMmapPage: DRM_FILE_OFFSET_START,
       renderFds: new Map(),
       importDmabuf: (fd) => this.drm.importForKfd(fd),
+      exportDmabuf: (bo) => this.drm.exportForKfd(bo),
+      renderMappings: (gpu) => this.drm.mappingsOn(gpu),
     };
     const fds = this.fds;
     this.drm = new DrmState(

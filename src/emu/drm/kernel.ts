@@ -2,7 +2,7 @@
 // GPU's kernel rings, the fds it hands out (dma-bufs, sync objects, sync files), waits with the
 // kernel's timeout conventions, and freeing what in-flight work still uses only once it finished.
 import type { EmuGpu } from '../gpu.js';
-import type { DmabufImport, KfdState } from '../kfd/state.js';
+import type { Bo, DmabufImport, KfdExport, KfdState } from '../kfd/state.js';
 import { OsError } from '../../os/errors.js';
 import type { ErrnoName } from '../../os/errno.js';
 import type { Backing } from '../process/backing.js';
@@ -103,11 +103,16 @@ export class DrmState {
     return devices[0]!.waitUntil(() => {
       for (const d of devices.slice(1)) d.progress();
       return done();
-    }, deadline, 'fences');
+    }, deadline);
   }
 
   waitFences(fences: readonly Fence[], deadline: Deadline): boolean {
     return this.waitUntil(() => fences.every(fenceSignaled), deadline);
+  }
+
+  /** Every render file's VA mappings in `gpu`'s VM. */
+  mappingsOn(gpu: EmuGpu): [bigint, bigint][] {
+    return [...this.files].filter((f) => f.gpu === gpu).flatMap((f) => f.mappings.map((m): [bigint, bigint] => [m.start, m.end]));
   }
 
   /** Runs `fn` once every device has finished what was submitted so far. */
@@ -135,6 +140,43 @@ export class DrmState {
     return { size: obj.size, backing: obj.backing, backingOffset: obj.backingOffset, vram: (obj.preferredDomains & AMDGPU_GEM_DOMAIN.VRAM) !== 0, release: () => this.unref(obj) };
   }
 
+  /**
+   * amdgpu_amdkfd_gpuvm_export_dmabuf: a KFD BO's memory as a GEM object behind a dma-buf. The object
+   * keeps no handle in any file; each fd() is a new fd to the same dma-buf.
+   */
+  exportForKfd(bo: Bo): KfdExport {
+    const vram = bo.kind === 'vram';
+    const obj: GemObject = {
+      id: this.newGemId(),
+      gpu: bo.gpu,
+      size: bo.size,
+      alignment: 0n,
+      preferredDomains: vram ? AMDGPU_GEM_DOMAIN.VRAM : AMDGPU_GEM_DOMAIN.GTT,
+      flags: 0n,
+      placement: vram ? 'vram' : 'gtt',
+      backing: bo.backing,
+      backingOffset: bo.backingOffset,
+      mmapOffset: 0n,
+      metadata: { flags: 0n, tilingInfo: 0n, sizeBytes: 0, data: [] },
+      refs: 0,
+      fences: [],
+      gartVa: undefined,
+      released: false,
+      kfdOwned: {},
+    };
+    return {
+      fd: () => {
+        obj.released = false;
+        obj.refs++;
+        return this.fds.install({ kind: 'dmabuf', obj });
+      },
+      alive: () => obj.refs > 0,
+      onRelease: (fn) => {
+        obj.kfdOwned = { onRelease: fn };
+      },
+    };
+  }
+
   /** An mmap of the render node at a GEM object's offset (undefined: no GEM object there). */
   gemMapping(offset: bigint, len: number): MmapTarget | undefined {
     const gem = this.gemByMmapOffset.get(offset);
@@ -152,6 +194,7 @@ export class DrmState {
     this.gemByMmapOffset.delete(obj.mmapOffset);
     this.afterAllInFlight(() => {
       for (const d of this.devices.values()) d.releaseGart(obj);
+      if (obj.kfdOwned) return obj.kfdOwned.onRelease?.();
       for (const g of this.k.gpus) g.unshare(obj.backing);
       if (obj.placement === 'vram') obj.gpu.vramUsed -= BigInt(obj.size);
       if (obj.placement !== 'userptr') this.k.memory.retire(obj.backing);

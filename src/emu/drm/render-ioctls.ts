@@ -1,5 +1,6 @@
-// The emulated render node (/dev/dri/renderD*): the DRM ioctls a compute runtime uses on it, answered
-// with the kernel's copy-out rules (drivers/gpu/drm/drm_ioctl.c, drivers/gpu/drm/amd/amdgpu/amdgpu_kms.c).
+// The emulated render node (/dev/dri/renderD*): VERSION and INFO here, answered with the kernel's
+// copy-out rules (drivers/gpu/drm/drm_ioctl.c, drivers/gpu/drm/amd/amdgpu/amdgpu_kms.c); buffers,
+// submission and sync objects in dispatch.ts.
 import * as drm from '../../uapi/drm.js';
 import { fail } from '../kfd/errors.js';
 import { iocSize } from '../../uapi/ioc.js';

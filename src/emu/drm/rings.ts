@@ -164,7 +164,7 @@ export class KernelRing implements FenceRing {
     // amdgpu_ring_alloc waits for room: the engine frees it as earlier jobs' fences signal. A reset while
     // waiting restarts the ring at 0, so the job is encoded again for its new place.
     const restarts = this.restarts;
-    this.device.waitUntil(() => this.wptrDw + dwords.length - this.consumedDw <= ringDw, 'forever', `room in ring ${this.name}`);
+    this.device.waitUntil(() => this.wptrDw + dwords.length - this.consumedDw <= ringDw, 'forever');
     if (this.restarts !== restarts) dwords = this.encode(job);
     const view = new DataView(this.ringBytes.buffer, this.ringBytes.byteOffset, RING_BYTES);
     for (let i = 0; i < dwords.length; i++) view.setUint32(((this.wptrDw + i) % ringDw) * 4, dwords[i]!, true);
@@ -308,13 +308,15 @@ export class DrmDevice {
   /** Waits until a deferred unmap of a range overlapping [start, end) has run (a new mapping needs the VA). */
   flushUnmaps(start: bigint, end: bigint): void {
     const blocking = () => this.deferred.some((d) => d.range && d.range[0] < end && start < d.range[1]);
-    if (blocking()) this.waitUntil(() => !blocking(), 'forever', `in-flight work still using VA 0x${start.toString(16)}`);
+    if (blocking()) this.waitUntil(() => !blocking(), 'forever');
   }
 
   /** amdgpu_job_timedout, found by asking the engines rather than by a timer: a hung ring is reset. */
   private checkHangs(now: number): void {
     const status = this.gpu.link.call<EngineStatus>({ op: 'status' });
     for (const ring of this.rings.values()) {
+      // Fences the engine wrote before it reported the hang count as done, not as the hung job.
+      ring.retire(now);
       if (!ring.busy) continue;
       const q = status.queues.find((s) => s.queueId === ring.queueId);
       const hung = q?.hang ?? null;
@@ -330,7 +332,7 @@ export class DrmDevice {
    * Blocks the calling ioctl (never the engine thread) until `done()` or the absolute deadline
    * (performance.now() ms; 'forever' for an unbounded wait); true when done.
    */
-  waitUntil(done: () => boolean, deadline: number | 'forever', _what: string): boolean {
+  waitUntil(done: () => boolean, deadline: number | 'forever'): boolean {
     const nap = new Int32Array(new SharedArrayBuffer(4));
     let spins = 0;
     for (;;) {

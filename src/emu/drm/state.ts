@@ -30,6 +30,11 @@ export interface GemObject {
   /** Where the kernel mapped it for a user fence (its GART address), once a CS used it so. */
   gartVa: bigint | undefined;
   released: boolean;
+  /**
+   * Memory a KFD BO owns (exported with EXPORT_DMABUF): its last reference hands it back to KFD (which
+   * frees it, if its BO was freed meanwhile) instead of freeing it here.
+   */
+  kfdOwned?: { onRelease?: () => void };
 }
 
 export type RingIp = 'gfx' | 'compute' | 'dma';

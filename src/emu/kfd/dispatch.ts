@@ -49,6 +49,7 @@ on(KFD_IOC.MAP_MEMORY_TO_GPU, mem.mapMemoryToGpu);
 on(KFD_IOC.UNMAP_MEMORY_FROM_GPU, mem.unmapMemoryFromGpu);
 on(KFD_IOC.AVAILABLE_MEMORY, mem.availableMemory);
 on(KFD_IOC.IMPORT_DMABUF, mem.importDmabuf);
+on(KFD_IOC.EXPORT_DMABUF, mem.exportDmabuf);
 on(KFD_IOC.RUNTIME_ENABLE, misc.runtimeEnable);
 on(KFD_IOC.SET_XNACK_MODE, misc.setXnackMode);
 

@@ -137,8 +137,30 @@ export function freeMemoryOfGpu(k: KfdState, arg: Uint8Array): void {
   }
   k.bos.delete(bo.handle);
   k.boByMmapOffset.delete(bo.mmapOffset);
-  if (bo.kind === 'vram') bo.gpu.vramUsed -= BigInt(bo.size);
-  releaseBacking(k, bo);
+  const free = (): void => {
+    if (bo.kind === 'vram') bo.gpu.vramUsed -= BigInt(bo.size);
+    releaseBacking(k, bo);
+  };
+  // The dma-buf keeps the memory (the BO's GEM reference) until its last holder lets go.
+  if (bo.exported?.alive()) bo.exported.onRelease(free);
+  else free();
+}
+
+/**
+ * kfd_ioctl_export_dmabuf: a handle whose GPU or BO does not exist → EINVAL; amdgpu_gem_prime_export
+ * refuses userptr memory (EPERM). The BO has one dma-buf (kfd_mem_export_dmabuf caches it); each call
+ * hands out a new fd to it.
+ */
+export function exportDmabuf(k: KfdState, arg: Uint8Array): void {
+  const where = 'kfd_ioctl_export_dmabuf';
+  const a = kfd.exportDmabufArgs.decode(arg);
+  if (!gpuById(k, Number(a.handle >> 32n))) fail('EINVAL', where, `handle 0x${a.handle.toString(16)} names no GPU`);
+  const bo = k.bos.get(a.handle);
+  if (!bo) fail('EINVAL', 'kfd_process_device_translate_handle', `no buffer object with handle 0x${a.handle.toString(16)}`);
+  if (bo.kind === 'userptr') fail('EPERM', 'amdgpu_gem_prime_export', 'userptr memory cannot be exported');
+  if (bo.kind !== 'vram' && bo.kind !== 'gtt' && bo.kind !== 'dmabuf') fail('EINVAL', where, `a ${bo.kind} BO has no GEM object to export in the emulator`);
+  bo.exported ??= k.exportDmabuf(bo);
+  kfd.exportDmabufArgs.encode({ ...a, dmabuf_fd: bo.exported.fd() }, arg);
 }
 
 /** Drops the kernel's hold on a freed BO's memory: the engines forget it, and memory the BO owned is retired. */
@@ -165,6 +187,10 @@ function checkVa(k: KfdState, bo: Bo, g: EmuGpu, where: string): void {
     if (other === bo || !other.mappedOn.has(g)) continue;
     const [s, e] = mappedRange(other);
     if (s < end && start < e) fail('EINVAL', 'amdgpu_vm_bo_map', `VA 0x${start.toString(16)}-0x${end.toString(16)} overlaps the BO at 0x${s.toString(16)}-0x${e.toString(16)} on gpu_id ${g.gpuId} (${where})`);
+  }
+  // The render files' GEM_VA mappings share the GPU's VM (ACQUIRE_VM adopts the render file's VM).
+  for (const [s, e] of k.renderMappings(g)) {
+    if (s < end && start < e) fail('EINVAL', 'amdgpu_vm_bo_map', `VA 0x${start.toString(16)}-0x${end.toString(16)} overlaps a render-node GEM mapping at 0x${s.toString(16)}-0x${e.toString(16)} on gpu_id ${g.gpuId} (${where})`);
   }
 }
 

@@ -23,6 +23,17 @@ export interface Bo {
   readonly mappedOn: Set<EmuGpu>;
   /** For an imported dma-buf: drops the reference the import took on its owner. */
   readonly release?: () => void;
+  /** The dma-buf EXPORT_DMABUF made of it (kfd_mem_export_dmabuf keeps one per BO). */
+  exported?: KfdExport;
+}
+
+/** A KFD BO's dma-buf as the render node holds it. */
+export interface KfdExport {
+  readonly fd: () => number;
+  /** Something (an fd, an import) still holds the dma-buf. */
+  readonly alive: () => boolean;
+  /** Runs `fn` when the last holder lets go (the KFD BO was freed first). */
+  readonly onRelease: (fn: () => void) => void;
 }
 
 /** What AMDKFD_IOC_IMPORT_DMABUF gets from a dma-buf fd: its memory, and a reference to give back. */
@@ -83,6 +94,10 @@ export interface KfdState {
   readonly renderFds: Map<number, EmuGpu>;
   /** The render node's dma_buf_get + amdgpu_gem_prime_import for a dma-buf fd (throws KfdError). */
   importDmabuf: (fd: number) => DmabufImport;
+  /** The render files' GEM_VA mappings in a GPU's VM (start, exclusive end). */
+  renderMappings: (gpu: EmuGpu) => readonly (readonly [bigint, bigint])[];
+  /** amdgpu_gem_prime_export of a KFD BO's memory: the dma-buf the render node then holds. */
+  exportDmabuf: (bo: Bo) => KfdExport;
 }
 
 export function gpuById(state: KfdState, gpuId: number): EmuGpu | undefined {
