@@ -40,6 +40,7 @@ for (const [model, target] of [['emu:gfx1100', 'gfx1100'], ['emu:gfx942', 'gfx94
       assert.match(err, /GPU hang reported by the kernel: kernel fill: the kernel timed the job out on its ring \(WAIT_CS: ETIME\)/);
       assert.match(err, /kernel COMPUTE ring 0 \(context \d+\): 0 of 1 submissions known done, context guilty/);
       assert.match(err, /DISPATCH_DIRECT dim_x=0x100/);
+      assert.match(err, /\nemulated kernel: ring comp_1\.0\.0 hung: GPU VM fault .* at 0x[0-9a-f]+/);
       assert.match(err, /out of bounds: kernel fill, argument 0 \(out\), a 4096-byte buffer at 0x[0-9a-f]+: an access 0 bytes past its end \(offset 4096\)/);
     });
   });

@@ -170,6 +170,12 @@ function emulatedFaultSite(host: Host, dev: Device, imageVa: bigint): string[] {
   return lines;
 }
 
+/** The emulated kernel's own account of a hung ring (what amdgpu prints to the kernel log): the ring by its kernel name and why. */
+function emulatedRingHangs(host: Host): string[] {
+  if (!(host instanceof EmuHost)) return [];
+  return host.ringHangs().map((h) => `emulated kernel: ${h.reason.split('\n')[0]}`);
+}
+
 /** Where the waves of a dispatch that did not finish stand, as the emulated GPU sees them. */
 function emulatedWaves(host: Host, imageVa: bigint): string[] {
   if (!(host instanceof EmuHost)) return [];
@@ -251,6 +257,7 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
     } catch (e) {
       if (e instanceof GpuFaultError || e instanceof WaitTimeoutError || e instanceof GpuHangError) {
         io.err(`amdgpu-ts run: ${e.message}`);
+        if (e instanceof GpuHangError) for (const l of emulatedRingHangs(host)) io.err(l);
         for (const l of e instanceof WaitTimeoutError ? emulatedWaves(host, program.image.va) : emulatedFaultSite(host, dev, program.image.va)) io.err(l);
         return 1;
       }
