@@ -41,6 +41,8 @@ const IB_RING_BYTES = 1 << 20;
 const NO_OPTIONS: CsSubmitOptions = {};
 /** AMDGPU_CTX_QUERY2_FLAGS_GUILTY (amdgpu_drm.h): the context's job caused a reset or timeout. */
 const CTX_GUILTY = 4n;
+/** Outstanding submissions past which the IB and kernel-argument rings ask the kernel what retired. */
+const POLL_OUTSTANDING = 32;
 
 interface InFlight {
   readonly value: number;
@@ -70,6 +72,8 @@ export abstract class CsQueue implements DeviceResource, KernargOwner {
   private readonly failed = new Map<number, CsWaitResult>();
   private bos: { version: number; handles: readonly number[] } = { version: -1, handles: [] };
   private destroyed = false;
+  /** Reads of timeline.count since the last submission. */
+  private countReads = 0;
   /** What KernargRing retires by: the sequence numbers known done (asking the kernel when behind). */
   readonly timeline: { readonly count: number };
 
@@ -84,10 +88,13 @@ export abstract class CsQueue implements DeviceResource, KernargOwner {
     this.label = `${device.name} kernel ${this.ring} (context ${this.ctxId})`;
     this.kernargs = new KernargRing(device, this.label);
     this.ibs = new KernargRing(device, this.label, IB_RING_BYTES, 'indirect buffers');
-    const poll = (): number => this.poll();
+    // Asking the kernel costs an ioctl; a ring that has room does not need to know. The first read
+    // after a submission answers from what is known unless many submissions are outstanding; a second
+    // read (a ring retrying for space) asks.
+    const count = (): number => (this.submittedSeq - this.completedSeq >= POLL_OUTSTANDING || this.countReads++ > 0 ? this.poll() : this.completedSeq);
     this.timeline = {
       get count(): number {
-        return poll();
+        return count();
       },
     };
     device.own(this);
@@ -125,6 +132,7 @@ export abstract class CsQueue implements DeviceResource, KernargOwner {
     const value = Number(seq);
     ring.commit(at, bytes, seq);
     this.submittedSeq = value;
+    this.countReads = 0;
     this.inFlight.push({ value, at, dwords: packets.length, label: opts.label ?? 'submit' });
     return { queue: this, value: seq };
   }
