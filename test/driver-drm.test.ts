@@ -81,7 +81,7 @@ for (const model of ['emu:gfx1100', 'emu:gfx942']) {
       assert.throws(() => Pm4Queue.create(dev), (e: unknown) => e instanceof DriverError && e.kind === 'input' && /no user-mode pm4 queues: submit through a CsQueue/.test(e.message));
     });
 
-    it('COMPUTE ring: WRITE_DATA into VRAM and COPY_DATA between GEM buffers; sequence numbers count per ring', () => {
+    it('COMPUTE ring: WRITE_DATA into VRAM and userptr memory, COPY_DATA between GEM buffers; sequence numbers count per ring', () => {
       const q = CsComputeQueue.create(dev);
       const dst = dev.alloc(4096, { domain: 'vram', hostVisible: true });
       const c1 = q.submit(q.builder().writeData(dst.va + 16n, [0xdeadbeef, 0x12345678]).dwords, { label: 'write' });
@@ -94,7 +94,12 @@ for (const model of ['emu:gfx1100', 'emu:gfx942']) {
       assert.equal(c2.value, 2n);
       assert.ok(q.isDone(c1) && q.isDone(c2));
       assert.deepEqual(words(dst, 64, 1), [0xdeadbeef]);
+      // Process pages as a GEM object (GEM_USERPTR): the GPU writes what the CPU then reads in place.
+      const user = dev.alloc(4096, { domain: 'userptr' });
+      q.wait(q.submit(q.builder().writeData(user.va + 8n, [0x05e7]).dwords), 5000);
+      assert.deepEqual(words(user, 8, 1), [0x05e7]);
       q.destroy();
+      user.free();
       dst.free();
     });
 

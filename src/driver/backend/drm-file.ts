@@ -78,7 +78,7 @@ export class RenderNodeFile {
   private readonly arena: Arena;
   private readonly arenaMem: Mapping;
 
-  constructor(readonly host: Host, readonly minor: number, readonly name: string) {
+  constructor(readonly host: Host, minor: number) {
     this.fd = host.open(`/dev/dri/renderD${minor}`, O_RDWR | O_CLOEXEC);
     try {
       this.arenaMem = host.mmap(0n, ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0n);

@@ -37,12 +37,11 @@ export class DrmBackend implements Backend {
   /** Render-node jobs report faults through their fences (CsQueue), not through a process-wide event. */
   readonly vmFault = undefined;
   private readonly gems = new Map<number, GemRecord>();
-  /** Every live GEM handle, in creation order: the BO list each submission carries. */
+  /** Every live GEM handle, in creation order: the BO list each submission carries (rebuilt when it changes). */
   private handleList: number[] | undefined = [];
-  private listVersion = 0;
 
   constructor(host: Host, readonly node: GpuNode, readonly name: string) {
-    this.file = new RenderNodeFile(host, node.drmRenderMinor, name);
+    this.file = new RenderNodeFile(host, node.drmRenderMinor);
     try {
       const info = amdgpuDeviceInfo(host, this.file.fd);
       const align = BigInt(Math.max(info.virtual_address_alignment, PAGE_SIZE));
@@ -65,16 +64,14 @@ export class DrmBackend implements Backend {
     return this.file.host;
   }
 
-  /** The GEM handles of every live object (the BO list of a submission) and a version that changes with it. */
-  liveHandles(): { readonly handles: readonly number[]; readonly version: number } {
-    this.handleList ??= [...this.gems.keys()];
-    return { handles: this.handleList, version: this.listVersion };
+  /** The GEM handles of every live object: the BO list of a submission. */
+  liveHandles(): readonly number[] {
+    return (this.handleList ??= [...this.gems.keys()]);
   }
 
   private track(handle: number, record: GemRecord): void {
     this.gems.set(handle, record);
     this.handleList = undefined;
-    this.listVersion++;
   }
 
   alloc(r: AllocRequest): Allocation {
@@ -124,7 +121,6 @@ export class DrmBackend implements Backend {
     if (rec.userPages) this.host.munmap(rec.userPages.address, rec.userPages.length);
     this.gems.delete(handle);
     this.handleList = undefined;
-    this.listVersion++;
     this.va.free(a.reservation.va, a.reservation.bytes);
   }
 

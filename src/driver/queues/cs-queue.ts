@@ -70,7 +70,6 @@ export abstract class CsQueue implements DeviceResource, KernargOwner {
   private inFlight: InFlight[] = [];
   /** Submissions the kernel failed (its lockup timeout, or cancelled behind one that hung). */
   private readonly failed = new Map<number, CsWaitResult>();
-  private bos: { version: number; handles: readonly number[] } = { version: -1, handles: [] };
   private destroyed = false;
   /** Reads of timeline.count since the last submission. */
   private countReads = 0;
@@ -114,15 +113,13 @@ export abstract class CsQueue implements DeviceResource, KernargOwner {
     const ring = this.ibs;
     const at = ring.reserve(bytes, IB_ALIGN, this);
     new Uint32Array(ring.bytes.buffer, ring.bytes.byteOffset + at, packets.length).set(packets);
-    const live = this.backend.liveHandles();
-    if (live.version !== this.bos.version) this.bos = { version: live.version, handles: live.handles };
     let seq: bigint;
     try {
       seq = this.backend.file.cs(this.ctxId, {
         ip: this.ip,
         ibVa: ring.va + BigInt(at),
         ibBytes: bytes,
-        boHandles: this.bos.handles,
+        boHandles: this.backend.liveHandles(),
         ...(opts.waitFor ? { waitFor: opts.waitFor.map(syncPoint) } : {}),
         ...(opts.signal ? { signal: opts.signal.map(syncPoint) } : {}),
       });
