@@ -34,15 +34,15 @@ describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
   it('prints one JSON document of positive, labelled figures for every section', async () => {
     const io = capture();
     // Every section but "served" (which always runs on emu:gfx90a; covered below).
-    assert.deepEqual(BENCH_SECTIONS.map((x) => x.key), ['copy', 'dispatch', 'signal', 'shader', 'submission', 'served']);
-    const code = await runBench(['--quick', '--json', '--device', 'emu:gfx1100', '--only', 'copy,dispatch,signal', '--only', 'shader', '--only', 'submission'], io);
+    assert.deepEqual(BENCH_SECTIONS.map((x) => x.key), ['copy', 'dispatch', 'signal', 'shader', 'submission', 'drm', 'served']);
+    const code = await runBench(['--quick', '--json', '--device', 'emu:gfx1100', '--only', 'copy,dispatch,signal', '--only', 'shader', '--only', 'submission,drm'], io);
     assert.equal(code, 0, io.stderr.join('\n'));
     assert.equal(io.stdout.length, 1, 'exactly one write to stdout');
     const doc = JSON.parse(io.stdout[0]!) as { device: string; emulated: boolean; quick: boolean; figures: Figure[]; notes: string[] };
     assert.equal(doc.device, 'emu:gfx1100');
     assert.equal(doc.emulated, true);
     assert.equal(doc.quick, true);
-    assert.deepEqual([...new Set(doc.figures.map((f) => f.section))], ['copy', 'dispatch', 'signal', 'shader core', 'submission']);
+    assert.deepEqual([...new Set(doc.figures.map((f) => f.section))], ['copy', 'dispatch', 'signal', 'shader core', 'submission', 'drm']);
     for (const f of doc.figures) {
       assert.ok(Number.isFinite(f.value) && f.value > 0, `${f.section} ${f.name}: value ${f.value}`);
       assert.equal(f.emulated, true, `${f.name} is labelled emulated`);
@@ -68,12 +68,18 @@ describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
       if (!cMissing) assert.ok(f.baseline !== null && Math.abs(f.ratio! - f.value / f.baseline) < 1e-9 * f.ratio!, `${f.name}: ratio is TS / C`);
     }
     assert.ok(!doc.notes.some((n) => n.includes('did not consume')), 'the paused engine consumed every submission');
+    // The render-node (CS) figures carry the user-mode queue's cost from the same run as their baseline.
+    assert.deepEqual(names('drm'), ['SDMA copy 4 KiB', 'PM4 NOP'].flatMap((p) => [`CS ${p} round trip median`, `CS ${p} round trip p99`, `CS ${p} back-to-back`]));
+    for (const f of doc.figures.filter((x) => x.section === 'drm')) {
+      assert.equal(f.baselineLabel, 'the user-mode queue, same run');
+      assert.ok(f.baseline !== null && Math.abs(f.ratio! - f.value / f.baseline) < 1e-9 * f.ratio!, `${f.name}: ratio is CS / user-mode`);
+    }
     assert.ok(io.stderr.some((l) => l.startsWith('bench: submission path')), 'a progress line per section on stderr');
   });
 
   it('rejects unknown options and sections as usage errors', async () => {
     await assert.rejects(runBench(['--frobnicate'], capture()), { name: 'UsageError' });
-    await assert.rejects(runBench(['--only', 'copy,frobnicate'], capture()), { name: 'UsageError', message: /--only frobnicate: no such section; expected copy, dispatch, signal, shader, submission, served/ });
+    await assert.rejects(runBench(['--only', 'copy,frobnicate'], capture()), { name: 'UsageError', message: /--only frobnicate: no such section; expected copy, dispatch, signal, shader, submission, drm, served/ });
   });
 });
 

@@ -104,13 +104,20 @@ const INJECTIONS = [
   },
   {
     inject: 'flip-copy-byte',
-    fails: ['sdma.copy'],
-    says: { 'sdma.copy': [/copy of \d+ bytes \(src\+\d+, dst\+\d+\): byte \d+ is 0x[0-9a-f]{1,2}, want 0x[0-9a-f]{1,2}/] },
+    // The kernel's DMA ring runs on the same SDMA engine: the render-node copies are hit too.
+    fails: ['drm.copy', 'drm.syncobj', 'sdma.copy'],
+    says: {
+      'sdma.copy': [/copy of \d+ bytes \(src\+\d+, dst\+\d+\): byte \d+ is 0x[0-9a-f]{1,2}, want 0x[0-9a-f]{1,2}/],
+      'drm.copy': [/GTT → VRAM copy of \d+ bytes: byte \d+ is 0x[0-9a-f]{1,2}, want 0x[0-9a-f]{1,2}/],
+      'drm.syncobj': [/COMPUTE read 0x[0-9a-f]+ \/ 0x[0-9a-f]+, the copy wrote 0x5eed/],
+    },
   },
   {
     inject: 'stall-queue',
-    fails: ['sync.compute-waits-sdma', 'sync.overlap', 'sync.sdma-waits-compute'],
+    fails: ['drm.syncobj', 'drm.timeout', 'sync.compute-waits-sdma', 'sync.overlap', 'sync.sdma-waits-compute'],
     says: {
+      'drm.syncobj': [/timed out after 1500 ms waiting for fence \d+ of .* kernel COMPUTE ring 0/, /\n=> \[\s*\d+\] COPY_DATA/],
+      'drm.timeout': [/timed out after 1500 ms waiting for fence 1 of .* kernel COMPUTE ring 0/, /\n=> \[\s*\d+\] WAIT_REG_MEM/],
       'sync.compute-waits-sdma': [/timed out after 1500 ms waiting for the compute queue to resume after the SDMA fence/, /\n=> \[\s*\d+\] WAIT_REG_MEM function=== mem_space=mem/],
       'sync.sdma-waits-compute': [/timed out after 1500 ms waiting for the SDMA queue to resume after the compute fence/, /\n=> \[\s*\d+\] POLL_REGMEM .*function=>= mem_poll=1/],
       'sync.overlap': [/timed out after 1500 ms waiting for fence \d+ of .*queue/, /\n=> \[\s*\d+\] (POLL_REGMEM|WAIT_REG_MEM)/],

@@ -33,6 +33,9 @@ Measures, on one device:
   shader core emulated instructions/s and slowdown against plain TypeScript (emulated device only)
   submission  CPU cost of one PM4 dispatch, one AQL dispatch and one SDMA copy submission, always on
               emu:gfx1100?engines=paused, against a C program (cc -O2) storing the same bytes
+  drm         the render-node submission cost next to the user-mode queues', in one run: a 4 KiB SDMA
+              copy and a PM4 NOP submitted through CS (IB on the kernel DMA / COMPUTE ring, WAIT_CS)
+              and to a KFD queue, round trip (median, p99) and back-to-back; ratio = CS / user-mode
   served      always on emu:gfx90a: rocminfo's wall time served (amdgpu-ts emulate); the empty-kernel
               dispatch round trip through unmodified ROCr (test/served/hsa_bench.c) and the
               doorbell → engine latency of an empty barrier (CPU spinning on its signal), each against

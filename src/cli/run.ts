@@ -7,8 +7,9 @@ import { Kfd } from '../driver/kfd.js';
 import { Program } from '../driver/program.js';
 import { Pm4Queue } from '../driver/queues/pm4-queue.js';
 import { AqlQueue } from '../driver/queues/aql-queue.js';
+import { CsComputeQueue } from '../driver/queues/cs-queue.js';
 import { Tracer } from '../driver/tracer.js';
-import { GpuFaultError, WaitTimeoutError, describeBoundsFault } from '../driver/errors.js';
+import { GpuFaultError, GpuHangError, WaitTimeoutError, describeBoundsFault } from '../driver/errors.js';
 import type { Device } from '../driver/device.js';
 import type { Host } from '../os/host.js';
 import { EmuHost } from '../emu/host.js';
@@ -28,7 +29,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'save', value: 'K=FILE', repeat: true, help: 'after the run, write buffer argument K (0-based argument position) to FILE' },
   { name: 'device', value: 'D', help: 'auto (default), native, or emu:<model>' },
   { name: 'gpu', value: 'N', help: 'which GPU of the device (default 0)' },
-  { name: 'queue', value: 'aql|pm4', help: 'queue kind to dispatch on (default aql)' },
+  { name: 'queue', value: 'aql|pm4|drm', help: 'queue to dispatch on: a user-mode AQL or PM4 queue through KFD, or drm: the kernel-scheduled compute ring through the render node (CS) (default aql)' },
   { name: 'timeout', value: 'MS', help: 'how long to wait for the kernel (default 30000)' },
   { name: 'check-bounds', help: 'place each buffer argument so an access past its end (or before its start) faults; the report names the kernel, the argument and how far out' },
   { name: 'json', help: 'print {device, kernel, grid, block, queue, elapsedUs, buffers: [{index, bytes, sha256}]}' },
@@ -54,6 +55,11 @@ the code object's metadata) and how far out the access went: KFD reports only th
 on a real GPU that is a range (0–4095 bytes past the end); the emulated GPU also gives the exact byte,
 the workgroup/wave/lane and the pc with its disassembled instruction. A kernel that stays in bounds
 gives the same results with and without it.
+
+--queue drm opens the GPU through its render node alone: buffers are GEM objects in the render node's
+own VM and the PM4 dispatch stream is submitted as an IB on the kernel's compute ring (DRM_IOCTL_AMDGPU_CS,
+waited for with WAIT_CS). The kernel schedules that ring, so there is no GPU timestamp of the kernel;
+a timeout names the ring and decodes the IB.
 
 ${EXIT_STATUS_HELP}`;
 
@@ -152,7 +158,8 @@ function writeChunked(file: string, bytes: Uint8Array): void {
  */
 function emulatedFaultSite(host: Host, dev: Device, imageVa: bigint): string[] {
   if (!(host instanceof EmuHost)) return [];
-  const f = host.engineStatus().flatMap((g) => g.queues).map((q) => q.hang?.fault).find((x) => x?.shader);
+  // A user-mode queue's hang, or (--queue drm) the kernel ring's the job ran on.
+  const f = [...host.engineStatus().flatMap((g) => g.queues).map((q) => q.hang?.fault), ...host.ringHangs().map((h) => h.report?.fault)].find((x) => x?.shader);
   if (!f?.shader) return [];
   const s = f.shader;
   const va = BigInt(f.va);
@@ -161,6 +168,12 @@ function emulatedFaultSite(host: Host, dev: Device, imageVa: bigint): string[] {
   const lines = [`emulated GPU: ${f.write ? 'write' : 'read'} at 0x${va.toString(16)} by workgroup ${s.workgroup.join(',')} wave ${s.wave}${s.lane === null ? '' : ` lane ${s.lane}`}, pc 0x${pc.toString(16)} (code object offset 0x${(pc - imageVa).toString(16)}): ${s.instruction}`];
   if (bounds) lines.push(`emulated GPU, exact: ${describeBoundsFault(bounds)}`);
   return lines;
+}
+
+/** The emulated kernel's own account of a hung ring (what amdgpu prints to the kernel log): the ring by its kernel name and why. */
+function emulatedRingHangs(host: Host): string[] {
+  if (!(host instanceof EmuHost)) return [];
+  return host.ringHangs().map((h) => `emulated kernel: ${h.reason.split('\n')[0]}`);
 }
 
 /** Where the waves of a dispatch that did not finish stand, as the emulated GPU sees them. */
@@ -189,7 +202,7 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
   const grid = dims(a.values.get('grid')?.[0], 'grid');
   const block = dims(a.values.get('block')?.[0], 'block');
   const queueKind = a.values.get('queue')?.[0] ?? 'aql';
-  if (queueKind !== 'aql' && queueKind !== 'pm4') throw new UsageError(`--queue ${queueKind}: want aql or pm4`);
+  if (queueKind !== 'aql' && queueKind !== 'pm4' && queueKind !== 'drm') throw new UsageError(`--queue ${queueKind}: want aql, pm4 or drm`);
   const timeoutMs = Number(a.values.get('timeout')?.[0] ?? 30000);
   if (!(timeoutMs > 0)) throw new UsageError('--timeout wants a positive number of milliseconds');
   const specs = (a.values.get('arg') ?? []).map(parseArgSpec);
@@ -209,7 +222,8 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
   try {
     kfd = Kfd.open(host, { checkBounds });
     if (!Number.isInteger(gpuIndex) || gpuIndex < 0 || gpuIndex >= kfd.gpus.length) throw new UsageError(`--gpu ${gpuIndex}: this device has ${kfd.gpus.length} GPU(s)`);
-    const dev = kfd.device(gpuIndex);
+    const dev = queueKind === 'drm' ? kfd.renderDevice(gpuIndex) : kfd.device(gpuIndex);
+    dev.checkBounds = checkBounds;
     const program = parsingInput(file, () => Program.load(dev, codeBytes));
     if (!program.code.kernels.has(kernelName)) throw new UsageError(`${file} has no kernel "${kernelName}" (it has: ${program.kernelNames.join(', ')})`);
     const kernel = program.kernel(kernelName);
@@ -227,19 +241,24 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
       buffers.set(i, b);
       // The emulated GPU can also fault on the bytes before the start inside the first page (a
       // diagnostic hardware does not have: it maps whole pages).
-      if (checkBounds && host instanceof EmuHost) host.checkBytes(b.va, b.size);
+      if (checkBounds && host instanceof EmuHost && queueKind !== 'drm') host.checkBytes(b.va, b.size);
       return b;
     });
     const tracer = new Tracer();
     dev.tracer = tracer;
-    const queue = queueKind === 'aql' ? AqlQueue.create(dev) : Pm4Queue.create(dev);
     try {
-      const c = kernel.dispatch(queue, { grid, block, args });
-      queue.wait(c.value, timeoutMs, `kernel ${kernelName}`);
+      if (queueKind === 'drm') {
+        const queue = CsComputeQueue.create(dev);
+        queue.wait(kernel.dispatch(queue, { grid, block, args }), timeoutMs, `kernel ${kernelName}`);
+      } else {
+        const queue = queueKind === 'aql' ? AqlQueue.create(dev) : Pm4Queue.create(dev);
+        queue.wait(kernel.dispatch(queue, { grid, block, args }).value, timeoutMs, `kernel ${kernelName}`);
+      }
     } catch (e) {
-      if (e instanceof GpuFaultError || e instanceof WaitTimeoutError) {
+      if (e instanceof GpuFaultError || e instanceof WaitTimeoutError || e instanceof GpuHangError) {
         io.err(`amdgpu-ts run: ${e.message}`);
-        for (const l of e instanceof GpuFaultError ? emulatedFaultSite(host, dev, program.image.va) : emulatedWaves(host, program.image.va)) io.err(l);
+        if (e instanceof GpuHangError) for (const l of emulatedRingHangs(host)) io.err(l);
+        for (const l of e instanceof WaitTimeoutError ? emulatedWaves(host, program.image.va) : emulatedFaultSite(host, dev, program.image.va)) io.err(l);
         return 1;
       }
       throw e;
@@ -257,7 +276,8 @@ export async function runRun(argv: readonly string[], io: CommandIo): Promise<nu
     const report = { device: host.description.device, kernel: kernelName, grid, block, queue: queueKind, elapsedUs, buffers: outs.map((o) => ({ index: o.index, bytes: o.bytes.length, sha256: o.sha256 })) };
     if (a.flags.has('json')) io.out(JSON.stringify(report, null, 2));
     else {
-      io.out(`${kernelName} on ${dev.name} (${host.description.emulated ? 'emulated' : 'native'}), ${queueKind.toUpperCase()} queue: grid ${grid.join('x')}, block ${block.join('x')}, ${elapsedUs === null ? 'no GPU timestamp' : `${elapsedUs.toFixed(1)} µs GPU time`}`);
+      const queueName = queueKind === 'drm' ? 'kernel compute ring (render node CS)' : `${queueKind.toUpperCase()} queue`;
+      io.out(`${kernelName} on ${dev.name} (${host.description.emulated ? 'emulated' : 'native'}), ${queueName}: grid ${grid.join('x')}, block ${block.join('x')}, ${elapsedUs === null ? 'no GPU timestamp' : `${elapsedUs.toFixed(1)} µs GPU time`}`);
       for (const o of report.buffers) io.out(`  argument ${o.index}: ${o.bytes} bytes, sha256 ${o.sha256}${saves.some((s) => s.index === o.index) ? ` → ${saves.find((s) => s.index === o.index)!.file}` : ''}`);
     }
     return 0;

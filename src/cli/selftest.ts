@@ -23,8 +23,10 @@ export const SELFTEST_HELP = `usage: amdgpu-ts selftest [--device D] [--only PAT
 Runs the self-test suite: device open, topology, memory per domain, CPU<->GPU visibility, queues of
 every kind, PM4 fences and interrupt-driven waits, SDMA copies and fills, queue-to-queue waits,
 timestamps, dispatch of every corpus kernel on AQL and PM4 queues (checked against a CPU reference),
-compute/SDMA overlap, peer copy and access (with several GPUs), a deliberate VM fault and a deliberate
-hang. A live line per check goes to stderr; the result table (or JSON) to stdout.
+compute/SDMA overlap, peer copy and access (with several GPUs), the render-node path (drm.*: SDMA copy
+and fill on the kernel DMA ring, a dispatch on its COMPUTE ring, a syncobj-ordered DMA → COMPUTE pair,
+a fence timeout naming the ring; skipped, saying why, where the render node cannot be opened), a
+deliberate VM fault and a deliberate hang. A live line per check goes to stderr; the result table (or JSON) to stdout.
 Exit status: 0 when every check passed or was skipped with a reason, 1 when one failed, 2 on usage errors.
 
 ${optionHelp(OPTIONS)}

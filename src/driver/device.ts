@@ -3,7 +3,7 @@
 import { computeQueueSizes, type ComputeQueueSizes } from '../hw/queue-sizes.js';
 import type { GpuTarget } from '../hw/targets.js';
 import { DriverError } from './errors.js';
-import { allocate, PAGE_SIZE, type AllocOptions, type GpuBuffer, type MemoryOwner } from './memory.js';
+import { allocate, GpuBuffer, PAGE_SIZE, type AllocOptions, type MemoryOwner } from './memory.js';
 import type { BoundsFault } from './errors.js';
 import { SubAllocator, type Slice, type SmallObjectPool } from './suballoc.js';
 import type { GpuNode } from './topology.js';
@@ -98,6 +98,34 @@ export class Device implements MemoryOwner, SmallObjectPool {
     const b = allocate(this, size, opts.guard === undefined ? { ...opts, guard: this.checkBounds } : opts);
     this.buffers.add(b);
     return b;
+  }
+
+  /**
+   * Memory another driver object shares as a dma-buf fd (`bytes` long), as a buffer of this device
+   * mapped into its VM. The fd stays the caller's; the buffer keeps the memory alive until freed.
+   */
+  importDmabuf(fd: number, bytes: number, opts: { readonly hostVisible?: boolean; readonly label?: string } = {}): GpuBuffer {
+    this.assertOpen();
+    const backend = this.backend;
+    if (!backend.importDmabuf) throw new DriverError(this.name, 'this path to the GPU cannot import dma-bufs', { kind: 'input' });
+    const a = backend.importDmabuf(fd, bytes, opts.hostVisible ?? true);
+    const buf = new GpuBuffer(this, a, a.size, 'gtt', opts.label ?? 'imported dma-buf');
+    try {
+      buf.mapTo([this.gpuId]);
+    } catch (e) {
+      backend.free(a);
+      throw e;
+    }
+    this.buffers.add(buf);
+    return buf;
+  }
+
+  /** A dma-buf fd for a buffer of this device (the caller closes it), where the path can export. */
+  exportDmabuf(b: GpuBuffer): number {
+    this.assertOpen();
+    if (!this.backend.exportDmabuf) throw new DriverError(this.name, 'this path to the GPU cannot export dma-bufs', { kind: 'input' });
+    if (b.owner !== this || b.isFreed) throw new DriverError(this.name, `${b.describe()} is not a live buffer of this device`, { kind: 'input' });
+    return this.backend.exportDmabuf(b.allocation);
   }
 
   /** A small slice of host-visible, uncached GTT memory (signals, kernel arguments), without an ioctl. */

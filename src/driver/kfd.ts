@@ -6,6 +6,7 @@ import { DriverError } from './errors.js';
 import { readTopology, type GpuNode, type Topology } from './topology.js';
 import { Device } from './device.js';
 import { KfdBackend } from './backend/kfd.js';
+import { DrmBackend } from './backend/drm.js';
 import { KfdProcess, type KfdVersion } from './backend/kfd-process.js';
 import type { EventPage } from './backend/kfd-events.js';
 import type { IoctlScratch } from './scratch.js';
@@ -26,6 +27,7 @@ export class Kfd {
   readonly topology: Topology;
   readonly process: KfdProcess;
   private readonly opened = new Map<number, { device: Device; backend: KfdBackend }>();
+  private readonly renderOpened = new Map<number, Device>();
   private closed = false;
 
   private constructor(readonly host: Host, readonly options: KfdOptions = {}) {
@@ -78,6 +80,21 @@ export class Kfd {
     return device;
   }
 
+  /**
+   * The GPU at `index` opened a second way, through its render node alone (DrmBackend: GEM memory in
+   * a VM of its own, work on kernel-scheduled rings through CsQueue). Opened once; closed with the session.
+   */
+  renderDevice(index = 0): Device {
+    if (this.closed) throw new DriverError('/dev/kfd', 'the KFD session is closed', { kind: 'input' });
+    const node = this.topology.gpus[index];
+    if (!node) throw new DriverError('/dev/kfd', `no GPU #${index}: the topology has ${this.topology.gpus.length} GPU(s)`, { kind: 'input' });
+    const open = this.renderOpened.get(index);
+    if (open) return open;
+    const device = openRenderDevice(this.host, node, index);
+    this.renderOpened.set(index, device);
+    return device;
+  }
+
   /** Every GPU of the system, opened. */
   devices(): Device[] {
     return this.topology.gpus.map((_, i) => this.device(i));
@@ -102,8 +119,21 @@ export class Kfd {
     for (const d of devices) d.releaseQueues();
     this.process.releaseEvents();
     for (const d of devices) d.close();
+    for (const d of this.renderOpened.values()) d.close();
+    this.renderOpened.clear();
     this.opened.clear();
     this.process.close();
     this.closed = true;
+  }
+}
+
+/** A GPU opened through its render node alone (see Kfd.renderDevice); close() releases it. */
+export function openRenderDevice(host: Host, node: GpuNode, index: number): Device {
+  const backend = new DrmBackend(host, node, `${gpuName(node, index)} render node`);
+  try {
+    return new Device(backend, index);
+  } catch (e) {
+    backend.close();
+    throw e;
   }
 }

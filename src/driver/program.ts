@@ -11,10 +11,14 @@ import type { Device } from './device.js';
 import type { GpuBuffer } from './memory.js';
 import { packKernargs, dynamicLdsOfArgs, type KernelArg } from './kernargs.js';
 import { Pm4Queue } from './queues/pm4-queue.js';
+import type { CsComputeQueue, CsCompletion } from './queues/cs-queue.js';
 import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
 import type { Completion } from './queues/ring-queue.js';
 import type { GfxFamily } from '../hw/targets.js';
 import { scratchResourceDescriptor } from '../hw/buffer-rsrc.js';
+
+/** What a PM4 dispatch stream is encoded for and submitted to: a user-mode PM4 queue or the kernel's compute ring. */
+type Pm4Stream = Pm4Queue | CsComputeQueue;
 
 export type Dim3 = number | readonly [number] | readonly [number, number] | readonly [number, number, number];
 
@@ -123,8 +127,10 @@ export class Kernel {
   /** Launches the kernel; the returned completion is waited on the same queue. */
   dispatch(queue: AqlQueue, o: DispatchOptions): AqlCompletion;
   dispatch(queue: Pm4Queue, o: DispatchOptions): Completion;
+  /** Through the render node: the same PM4 dispatch stream as an IB on the kernel's compute ring. */
+  dispatch(queue: CsComputeQueue, o: DispatchOptions): CsCompletion;
   dispatch(queue: Pm4Queue | AqlQueue, o: DispatchOptions): Completion | AqlCompletion;
-  dispatch(queue: Pm4Queue | AqlQueue, o: DispatchOptions): Completion | AqlCompletion {
+  dispatch(queue: Pm4Queue | AqlQueue | CsComputeQueue, o: DispatchOptions): Completion | AqlCompletion | CsCompletion {
     const grid = dim3(o.grid);
     const block = dim3(o.block);
     if (!positiveDims(grid) || !positiveDims(block)) throw new DriverError(this.device.name, `kernel ${this.name}: grid ${grid.join('x')} and block ${block.join('x')} must be positive integers`);
@@ -148,7 +154,7 @@ export class Kernel {
     const kernargVa = packetVa + AQL_PACKET_BYTES;
     // completionSignal is what the PM4 path's dispatch packet carries; an AQL queue puts its own.
     const packet = { workgroup: block, grid, privateSegmentBytes: this.info.descriptor.privateSegmentFixedSize, groupSegmentBytes: ldsBytes, kernelObject: this.kernelObjectVa, kernarg: kernargVa, completionSignal: 0 };
-    let c: Completion | AqlCompletion;
+    let c: Completion | AqlCompletion | CsCompletion;
     if (queue instanceof AqlQueue) {
       c = queue.dispatch(packet, this.name);
     } else {
@@ -205,7 +211,7 @@ export class Kernel {
   }
 
   /** Scratch for kernels with a private segment: per-queue backing, grown as kernels need. */
-  private scratchFor(queue: Pm4Queue | AqlQueue): ScratchSetup | undefined {
+  private scratchFor(queue: Pm4Stream | AqlQueue): ScratchSetup | undefined {
     const perLane = this.info.descriptor.privateSegmentFixedSize;
     if (perLane === 0 && !this.info.descriptor.properties.usesDynamicStack) return undefined;
     const lane = Math.max(perLane, 16);
@@ -257,7 +263,7 @@ export class Kernel {
     return ((this.info.descriptor.computePgmRsrc2 & ~(0x1ff << 15)) | (Math.ceil(ldsBytes / LDS_ENCODE_GRANULARITY) << 15)) >>> 0;
   }
 
-  private pm4Dispatch(queue: Pm4Queue, grid: readonly number[], block: readonly number[], ldsBytes: number, packetVa: number, kernargVa: number, scratch: ScratchSetup | undefined): Uint32Array {
+  private pm4Dispatch(queue: Pm4Stream, grid: readonly number[], block: readonly number[], ldsBytes: number, packetVa: number, kernargVa: number, scratch: ScratchSetup | undefined): Uint32Array {
     // Scratch setup depends on the (growing) scratch backing: those launches encode the whole stream.
     if (scratch) return this.encodePm4Dispatch(queue.builder(), grid, block, ldsBytes, BigInt(packetVa), BigInt(kernargVa), scratch).b.dwords;
     const family = queue.device.target.family;
@@ -282,7 +288,7 @@ export class Kernel {
     return w;
   }
 
-  private pm4TemplateFor(queue: Pm4Queue, family: GfxFamily): Pm4Template {
+  private pm4TemplateFor(queue: Pm4Stream, family: GfxFamily): Pm4Template {
     const e = this.encodePm4Dispatch(queue.builder(), [1, 1, 1], [1, 1, 1], 0, 0n, 0n, undefined);
     const at = (i: number): number => (i < 0 ? -1 : e.userAt + i);
     return { family, dwords: e.b.dwords.slice(), rsrc2At: e.rsrc2At, dispatchPtrAt: at(e.user.dispatchPtr), kernargPtrAt: at(e.user.kernargPtr), blockAt: e.blockAt, gridAt: e.gridAt };

@@ -6,6 +6,7 @@ import { interruptWait, computeWaitsSdma, sdmaWaitsCompute, timestampsMonotonic,
 import { dispatchChecks } from './checks/dispatch.js';
 import { peerCopy, peerAccess } from './checks/peer.js';
 import { vmFault, hangDetect } from './checks/faults.js';
+import { renderNodeChecks } from './checks/render-node.js';
 
 export const SELFTEST: readonly Check[] = [
   deviceOpen,
@@ -24,6 +25,8 @@ export const SELFTEST: readonly Check[] = [
   overlap,
   peerCopy,
   peerAccess,
+  // The render-node path (kernel rings through CS): its hung or faulting jobs do not evict KFD queues.
+  ...renderNodeChecks,
   // The hang check before the fault check: after a VM fault KFD evicts every queue of the process on
   // that GPU (kfd_dqm_evict_pasid), so nothing runs there afterwards; the fault check comes last.
   hangDetect,

@@ -2,11 +2,11 @@
 // needs from whatever path reaches the GPU. Memory, queues, timelines and programs above talk to a
 // Backend and never ask which one runs.
 //
-// Implementations: KfdBackend (the KFD compute path: /dev/kfd plus the render node's VM), PciBackend
-// (diagnostics only: device info and register snapshots through src/pci). A DRM backend (render-node
-// GEM_CREATE / GEM_VA / CTX / CS) fits the same verbs: alloc = GEM_CREATE + a VA it chooses + GEM_MMAP,
-// map = GEM_VA, createQueue = a user queue or a context whose submissions go through CS, createEvent /
-// waitEvents = syncobjs.
+// Implementations: KfdBackend (the KFD compute path: /dev/kfd plus the render node's VM), DrmBackend
+// (the render-node path: alloc = GEM_CREATE + a VA it chooses + GEM_MMAP, map = GEM_VA; its work goes
+// through kernel-scheduled rings, queues/cs-queue.ts, so it has no user-mode queues or KFD events) and
+// PciBackend (diagnostics only: device info and register snapshots through src/pci). Memory crosses
+// between the KFD and render-node worlds as dma-bufs (exportDmabuf / importDmabuf).
 //
 // Every verb is synchronous: the driver's waits sleep inside the verb (waitEvents), never on a promise.
 import type { Mmio } from '../../os/host.js';
@@ -124,6 +124,10 @@ export interface Backend {
   /** Maps into GPUs' VMs (by gpu_id, this one or peers); returns how many of `gpuIds`, in order, succeeded. */
   map(allocation: Allocation, gpuIds: readonly number[]): number;
   unmap(allocation: Allocation, gpuIds: readonly number[]): void;
+  /** A dma-buf fd for the memory (PRIME export), where the path can export; the caller closes the fd. */
+  exportDmabuf?(allocation: Allocation): number;
+  /** A dma-buf of `bytes` bytes as memory of this GPU, at a VA the backend chooses (not yet mapped: see map). */
+  importDmabuf?(fd: number, bytes: number, hostVisible: boolean): Allocation;
 
   createQueue(request: QueueRequest): CreatedQueue;
   destroyQueue(queueId: number): void;

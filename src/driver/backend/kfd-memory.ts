@@ -74,6 +74,29 @@ export function kfdAlloc(kfd: KfdFile, gpu: KfdGpu, r: AllocRequest): Allocation
   return { handle, va, size: len, bytes: cpu?.subarray(0, len), reservation: { va: reservedVa, bytes: reservedBytes }, flags };
 }
 
+/**
+ * AMDKFD_IOC_IMPORT_DMABUF: another driver's dma-buf (a render-node GEM object) as a KFD BO at a VA
+ * reserved in the process like kfdAlloc's, with the CPU view through the dma-buf's own mmap
+ * (amdgpu_amdkfd_gpuvm_import_dmabuf_fd keeps a reference to the object until the BO is freed).
+ */
+export function kfdImportDmabuf(kfd: KfdFile, gpu: KfdGpu, fd: number, bytes: number, hostVisible: boolean): Allocation {
+  const host = kfd.host;
+  const len = Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
+  const va = host.mmap(0n, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0n).address;
+  let handle: bigint | undefined;
+  let cpu: Uint8Array | undefined;
+  try {
+    handle = ioctl(host, kfd.fd, KFD_IOC.IMPORT_DMABUF, { va_addr: va, handle: 0n, gpu_id: gpu.gpuId, dmabuf_fd: fd }).handle;
+    if (hostVisible) cpu = host.mmap(va, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0n).bytes;
+  } catch (e) {
+    host.munmap(va, len);
+    if (handle !== undefined) ioctl(host, kfd.fd, KFD_IOC.FREE_MEMORY_OF_GPU, { handle });
+    if (e instanceof OsError) throw new DriverError(gpu.name, `cannot import dma-buf fd ${fd} (${len} bytes): ${e.code} (${e.message})`, { cause: e });
+    throw e;
+  }
+  return { handle, va, size: len, bytes: cpu?.subarray(0, len), reservation: { va, bytes: len }, flags: 0 };
+}
+
 export function kfdMap(kfd: KfdFile, a: Allocation, gpuIds: readonly number[]): number {
   return ioctl(kfd.host, kfd.fd, KFD_IOC.MAP_MEMORY_TO_GPU, { handle: a.handle, device_ids_array_ptr: kfd.scratch.u32Array(gpuIds), n_devices: gpuIds.length, n_success: 0 }).n_success;
 }

@@ -5,10 +5,11 @@ import { MAP_SHARED, O_CLOEXEC, O_RDWR, PROT_READ, PROT_WRITE, type Mapping, typ
 import { KFD_IOC, KFD_IOC_EVENT, KFD_IOC_QUEUE_TYPE, processDeviceApertures } from '../../uapi/kfd.js';
 import { registerSnapshot } from '../../pci/snapshot.js';
 import { DriverError } from '../errors.js';
+import { OsError } from '../../os/errors.js';
 import { ioctl } from '../ioctl.js';
 import type { GpuNode } from '../topology.js';
 import type { AllocRequest, Allocation, Apertures, Backend, BackendEvent, CreatedQueue, MemoryFault, QueueRequest, WaitOutcome } from './backend.js';
-import { kfdAlloc, kfdFree, kfdMap, kfdUnmap } from './kfd-memory.js';
+import { kfdAlloc, kfdFree, kfdImportDmabuf, kfdMap, kfdUnmap } from './kfd-memory.js';
 import type { KfdProcess, KfdProcessGpu } from './kfd-process.js';
 
 /** The per-process doorbell slice of a GPU on gfx9+ (kfd_doorbell_process_slice: 1024 × 8 bytes). */
@@ -62,6 +63,26 @@ export class KfdBackend implements Backend, KfdProcessGpu {
 
   unmap(allocation: Allocation, gpuIds: readonly number[]): void {
     kfdUnmap(this.kfd, allocation, gpuIds);
+  }
+
+  /**
+   * AMDKFD_IOC_EXPORT_DMABUF (KFD ≥ 1.12): the memory as a dma-buf fd the render node (or another
+   * driver) can import; the memory outlives FREE_MEMORY_OF_GPU while the fd or an import holds it.
+   */
+  exportDmabuf(a: Allocation): number {
+    const v = this.kfd.version;
+    const since = KFD_IOC.EXPORT_DMABUF.since;
+    if (v.minor < since) throw new DriverError(this.name, `KFD ${v.major}.${v.minor} has no AMDKFD_IOC_EXPORT_DMABUF (KFD 1.${since} and later)`, { kind: 'input' });
+    try {
+      return ioctl(this.kfd.host, this.kfd.fd, KFD_IOC.EXPORT_DMABUF, { handle: a.handle, flags: O_CLOEXEC, dmabuf_fd: 0 }).dmabuf_fd;
+    } catch (e) {
+      if (e instanceof OsError) throw new DriverError(this.name, `cannot export KFD buffer 0x${a.handle.toString(16)} as a dma-buf: ${e.code} (${e.message})`, { cause: e });
+      throw e;
+    }
+  }
+
+  importDmabuf(fd: number, bytes: number, hostVisible: boolean): Allocation {
+    return kfdImportDmabuf(this.kfd, this, fd, bytes, hostVisible);
   }
 
   createQueue(r: QueueRequest): CreatedQueue {

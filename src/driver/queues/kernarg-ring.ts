@@ -40,7 +40,8 @@ export class KernargRing {
   /** Per chunk, the queue's submitted value when the ring last left it (its launches retire at that value). */
   private readonly retiresAt = new Float64Array(CHUNKS);
 
-  constructor(private readonly device: Device, private readonly label: string, private readonly capacity = DEFAULT_BYTES) {}
+  /** `what` the ring holds names its buffer and its stalls (kernel arguments, or a CS queue's indirect buffers). */
+  constructor(private readonly device: Device, private readonly label: string, private readonly capacity = DEFAULT_BYTES, private readonly what = 'kernel arguments') {}
 
   get va(): bigint {
     return this.buffer!.va;
@@ -62,7 +63,7 @@ export class KernargRing {
   /** The slow path of reserve: the range leaves the open chunks (or the ring is not allocated yet). */
   private enter(at: number, size: number, queue: KernargOwner): number {
     if (!this.buffer) {
-      this.buffer = this.device.alloc(Math.max(this.capacity, size), { domain: 'gtt', uncached: true, guard: false, label: `${this.label} kernel arguments` });
+      this.buffer = this.device.alloc(Math.max(this.capacity, size), { domain: 'gtt', uncached: true, guard: false, label: `${this.label} ${this.what}` });
       const b = this.buffer.view;
       this.bytes = b;
       this.data = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -86,7 +87,7 @@ export class KernargRing {
     if (queue.timeline.count < need) {
       const start = performance.now();
       while (queue.timeline.count < need) {
-        if (performance.now() - start > FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `kernel-argument space on ${this.label} (earlier launches did not finish)`, FULL_TIMEOUT_MS, queue.diagnose());
+        if (performance.now() - start > FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `${this.what} space on ${this.label} (earlier submissions did not finish)`, FULL_TIMEOUT_MS, queue.diagnose());
         Atomics.wait(sleeper, 0, 0, 0.05);
       }
     }

@@ -9,9 +9,10 @@ import { signalBench } from './signal.js';
 import { isaBench } from './isa-section.js';
 import { submissionBench } from './submission.js';
 import { servedBench } from './served.js';
+import { renderNodeBench } from './render-node.js';
 import type { BenchContext, BenchFigure, BenchSection } from './types.js';
 
-export const BENCH_SECTIONS: readonly BenchSection[] = [copyBandwidth, dispatchBench, signalBench, isaBench, submissionBench, servedBench];
+export const BENCH_SECTIONS: readonly BenchSection[] = [copyBandwidth, dispatchBench, signalBench, isaBench, submissionBench, renderNodeBench, servedBench];
 
 export interface BenchOptions {
   readonly device?: string;
