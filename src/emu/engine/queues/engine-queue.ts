@@ -54,6 +54,13 @@ export abstract class EngineQueue implements QueueEngine {
 }
 
 /** PM4 and SDMA queues: a ring read through the VM between a read pointer and the doorbell's write pointer. */
+/** Where an engine stands in an indirect buffer: its GPU address, length and current dword. */
+export interface IbPosition {
+  readonly va: bigint;
+  readonly dwords: number;
+  readonly pos: number;
+}
+
 export abstract class RingEngineQueue extends EngineQueue {
   protected readonly ring: RingReader;
   protected rptr = 0n;
@@ -84,6 +91,29 @@ export abstract class RingEngineQueue extends EngineQueue {
 
   protected get idle(): boolean {
     return this.rptr === this.wptr;
+  }
+
+  /**
+   * For hang reports: the running indirect buffer's packets, decoded by the engine's own packet format,
+   * from its start to a little past the current one (`=>` marks it).
+   */
+  protected describeIndirectBuffer(ib: IbPosition, decode: (dw: Uint32Array, at: number, end: number) => { readonly text: string; readonly size: number; readonly error?: string | undefined }): string[] {
+    const out = [`indirect buffer 0x${ib.va.toString(16)} (${ib.dwords} dwords), at dword ${ib.pos}:`];
+    try {
+      const n = Math.min(ib.dwords, ib.pos + 64);
+      const s = this.ctx.vm.span(ib.va, n * 4, false, this.client);
+      const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, n * 4);
+      const dw = Uint32Array.from({ length: n }, (_, i) => dv.getUint32(i * 4, true));
+      for (let at = 0; at < n && out.length < 16; ) {
+        const p = decode(dw, at, n);
+        out.push(`${at === ib.pos ? '=>' : '  '} ${p.text}`);
+        if (p.error) break;
+        at += p.size;
+      }
+    } catch (e) {
+      out.push(`  (IB unreadable: ${e instanceof Error ? e.message : String(e)})`);
+    }
+    return out;
   }
 
   /** Reports the read pointer where the driver reads it (each kind has its own width and units). */

@@ -116,29 +116,8 @@ class Pm4Queue extends RingEngineQueue {
     this.cp.cancel();
   }
 
-  /** The packets from a little before the read pointer to a little after it, decoded. */
   protected override runningWaves(): LiveWave[] {
     return this.cp.waves();
-  }
-
-  /** The packets of the running indirect buffer up to a little past its current one, decoded. */
-  private describeIb(ib: IbCursor): string[] {
-    const out = [`indirect buffer 0x${ib.va.toString(16)} (${ib.dwords} dwords), at dword ${ib.pos}:`];
-    try {
-      const n = Math.min(ib.dwords, ib.pos + 64);
-      const s = this.ctx.vm.span(ib.va, n * 4, false, this.client);
-      const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, n * 4);
-      const dw = Uint32Array.from({ length: n }, (_, i) => dv.getUint32(i * 4, true));
-      for (let at = 0; at < n && out.length < 16; ) {
-        const p = decodePm4Packet(dw, at, n, this.family);
-        out.push(`${at === ib.pos ? '=>' : '  '} ${formatPm4Packet({ ...p, offset: at }, this.family)}`);
-        if (p.error) break;
-        at += p.size;
-      }
-    } catch (e) {
-      out.push(`  (IB unreadable: ${e instanceof Error ? e.message : String(e)})`);
-    }
-    return out;
   }
 
   protected describe(): string[] {
@@ -154,7 +133,10 @@ class Pm4Queue extends RingEngineQueue {
         if (p.error) break;
         at += p.size;
       }
-      if (this.ib) out.push(...this.describeIb(this.ib));
+      if (this.ib) out.push(...this.describeIndirectBuffer(this.ib, (dw, at, n) => {
+        const p = decodePm4Packet(dw, at, n, this.family);
+        return { text: formatPm4Packet({ ...p, offset: at }, this.family), size: p.size, error: p.error };
+      }));
       return out;
     } catch (e) {
       return [`(ring unreadable: ${e instanceof Error ? e.message : String(e)})`];

@@ -238,26 +238,6 @@ class SdmaQueue extends RingEngineQueue {
     return n;
   }
 
-  /** The packets of the running indirect buffer up to a little past its current one, decoded. */
-  private describeIb(ib: { readonly va: bigint; readonly dwords: number; readonly pos: number }): string[] {
-    const out = [`indirect buffer 0x${ib.va.toString(16)} (${ib.dwords} dwords), at dword ${ib.pos}:`];
-    try {
-      const n = Math.min(ib.dwords, ib.pos + 64);
-      const s = this.ctx.vm.span(ib.va, n * 4, false, this.client);
-      const dv = new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, n * 4);
-      const dw = Uint32Array.from({ length: n }, (_, i) => dv.getUint32(i * 4, true));
-      for (let at = 0; at < n && out.length < 16; ) {
-        const p = decodeSdmaPacket(dw, at, n, this.version);
-        out.push(`${at === ib.pos ? '=>' : '  '} ${formatSdmaPacket({ ...p, offset: at }, this.version)}`);
-        if (p.error) break;
-        at += p.size;
-      }
-    } catch (e) {
-      out.push(`  (IB unreadable: ${e instanceof Error ? e.message : String(e)})`);
-    }
-    return out;
-  }
-
   protected describe(): string[] {
     try {
       const from = BigInt(this.recent.oldest ?? Number(this.rptr));
@@ -271,7 +251,10 @@ class SdmaQueue extends RingEngineQueue {
         if (p.error) break;
         at += p.size;
       }
-      if (this.ib) out.push(...this.describeIb(this.ib));
+      if (this.ib) out.push(...this.describeIndirectBuffer(this.ib, (dw, at, n) => {
+        const p = decodeSdmaPacket(dw, at, n, this.version);
+        return { text: formatSdmaPacket({ ...p, offset: at }, this.version), size: p.size, error: p.error };
+      }));
       return out;
     } catch (e) {
       return [`(ring unreadable: ${e instanceof Error ? e.message : String(e)})`];
