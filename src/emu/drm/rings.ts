@@ -9,8 +9,7 @@
 // top of it, the range amdgpu_gem_va_ioctl refuses to user space (AMDGPU_VA_RESERVED_TOP).
 import type { EmuGpu } from '../gpu.js';
 import type { Backing, MemoryProvider } from '../process/backing.js';
-import type { EngineStatus } from '../engine/context.js';
-import type { HangReport } from '../engine/context.js';
+import type { EngineStatus, HangReport } from '../engine/context.js';
 import type { QueueDescriptor } from '../engine/protocol.js';
 import { Pm4Builder } from '../../hw/pm4/builder.js';
 import { pm4Header, PM4_OP } from '../../hw/pm4/opcodes.js';
@@ -24,7 +23,11 @@ import { fenceSignaled, type Ctx, type Fence, type FenceRing, type GemObject, ty
 /** amdgpu_vm.h: the VM size of gfx9+ parts (48 bits) and the ranges reserved at its ends. */
 export const VM_SIZE = 1n << 48n;
 export const AMDGPU_VA_RESERVED_BOTTOM = 1n << 16n;
-/** AMDGPU_VA_RESERVED_TRAP_SIZE (2 pages) + SEQ64_SIZE (2 MiB) + CSA_SIZE (2 MiB). */
+/**
+ * AMDGPU_VA_RESERVED_TRAP_SIZE (2 pages) + SEQ64_SIZE (2 MiB) + CSA_SIZE (2 MiB), as amdgpu_vm.h has it from the
+ * TRAP reservation's introduction (checked against the patch that added it); later kernels add a 3-page
+ * TRAP_UQ reservation for user queues, which the emulated 6.12-era kernel does not have.
+ */
 export const AMDGPU_VA_RESERVED_TOP = (2n << 12n) + (2n << 20n) + (2n << 20n);
 /** amdgpu_gmc.h: the non-canonical hole of the 48-bit address space. */
 export const AMDGPU_GMC_HOLE_START = 0x0000_8000_0000_0000n;
