@@ -56,8 +56,17 @@ test('amdgpu_stress: a copy larger than its buffers runs past their VA and is re
   // BO 1 is 64 KiB; the copy asks for 1 MiB, so the SDMA engine reads unmapped VA after the buffer.
   const r = await stress('gfx90a', ['-b', 'g', '64k', '-b', 'g', '64k', '-c', '1', '2', '1m', '1']);
   assert.deepEqual(r.stats.internalErrors, [], 'emulator errors');
+  // The job's fault is the SDMA ring's, at the first page past the 64 KiB destination buffer, and the
+  // client's WAIT_CS gets the kernel's answer for a job its timeout handling ended (ETIME).
   const hangs = r.stats.sessions.flatMap((s) => s.hangs);
-  assert.ok(hangs.length >= 1 || /fault/i.test(r.stderr), `no fault reported:\n${r.stdout}${r.stderr}\n${JSON.stringify(r.stats.sessions.map((s) => s.ioctls))}`);
+  assert.equal(hangs.length, 1, `hangs: ${JSON.stringify(hangs)}`);
+  assert.equal(hangs[0]!.ring, 'sdma0');
+  assert.match(hangs[0]!.reason, /GPU VM fault \(not-present\) on write at 0x[0-9a-f]+/);
+  const dst = /^Allocated BO number 2 at 0x([0-9a-f]+), domain 0x2, size 65536$/m.exec(r.stdout);
+  assert.ok(dst, r.stdout);
+  assert.equal(hangs[0]!.fault?.va, `0x${(BigInt(`0x${dst[1]}`) + 0x10000n).toString(16)}`);
+  assert.deepEqual(r.stats.sessions.flatMap((s) => s.ioctls).filter((c) => Object.keys(c.failed).length).map((c) => [c.name, c.failed]), [['DRM_IOCTL_AMDGPU_WAIT_CS', { ETIME: 1 }]]);
+  assert.notEqual(r.exitCode, 0, 'amdgpu_stress reports the failed submission');
   // As on the kernel, the faulting job is not left waiting forever (amdgpu_stress waits with an infinite
   // timeout): the ring's job ends with an error and the client gets its answer.
   assert.equal(r.timedOut, false, 'the client was left waiting');

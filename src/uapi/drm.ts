@@ -462,9 +462,3 @@ export const DRM_IOC = {
 } as const;
 
 export type DrmIoctlName = keyof typeof DRM_IOC;
-
-/** Name of a DRM request number, for error messages and traces. */
-export function drmIoctlName(request: number): string | undefined {
-  for (const d of Object.values(DRM_IOC)) if (d.request === request) return d.name;
-  return undefined;
-}

@@ -1,10 +1,10 @@
 // Raw render-node ioctls on an emulated host, built from the uapi layouts alone (no src/driver): GEM
 // objects, VA mappings, contexts, command submission and waits, each returning the errno as a name.
 import { EmuHost } from '../../src/emu/host.js';
-import { OsError } from '../../src/os/errors.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, O_RDWR, PROT_READ, PROT_WRITE, type Mapping } from '../../src/os/host.js';
 import type { FieldSpec, StructInput, StructValue } from '../../src/uapi/codec.js';
 import * as drm from '../../src/uapi/drm.js';
+import { ioctlOutcome } from './raw-kfd.js';
 
 export const PAGE = 4096;
 const D = drm.AMDGPU_GEM_DOMAIN;
@@ -53,13 +53,7 @@ export class RawDrm {
   }
 
   rawIoctl(request: number, bytes: Uint8Array, fd = this.fd): string {
-    try {
-      this.host.ioctl(fd, request, bytes);
-      return 'OK';
-    } catch (e) {
-      if (e instanceof OsError) return e.code;
-      throw e;
-    }
+    return ioctlOutcome(this.host, fd, request, bytes);
   }
 
   try<F extends readonly FieldSpec[]>(ioctl: drm.DrmIoctl<F>, values: StructInput<F>, fd = this.fd): Outcome<StructValue<F>> {

@@ -3,6 +3,17 @@
 import { EmuHost } from '../../src/emu/host.js';
 import { OsError } from '../../src/os/errors.js';
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, O_RDWR, PROT_READ, PROT_WRITE, type Mapping, type Mmio } from '../../src/os/host.js';
+
+/** An ioctl on the emulated host as a test reads it: 'OK', or the kernel's errno name. */
+export function ioctlOutcome(host: EmuHost, fd: number, request: number, bytes: Uint8Array): string {
+  try {
+    host.ioctl(fd, request, bytes);
+    return 'OK';
+  } catch (e) {
+    if (e instanceof OsError) return e.code;
+    throw e;
+  }
+}
 import type { StructInput, StructValue, FieldSpec } from '../../src/uapi/codec.js';
 import * as kfd from '../../src/uapi/kfd.js';
 import { computeQueueSizes, type ComputeQueueSizes } from '../../src/hw/queue-sizes.js';
@@ -59,13 +70,7 @@ export class RawKfd {
 
   /** The request with the caller's own bytes: the errno and the bytes the kernel copied back. */
   rawIoctl(request: number, bytes: Uint8Array, fd = this.fd): string {
-    try {
-      this.host.ioctl(fd, request, bytes);
-      return 'OK';
-    } catch (e) {
-      if (e instanceof OsError) return e.code;
-      throw e;
-    }
+    return ioctlOutcome(this.host, fd, request, bytes);
   }
 
   try<F extends readonly FieldSpec[]>(ioctl: kfd.KfdIoctl<F>, values: StructInput<F>): Outcome<StructValue<F>> {
