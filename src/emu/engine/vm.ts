@@ -127,6 +127,20 @@ export class GpuVm {
     return { bytes: m.bytes, offset: m.offset + Number(va - m.start) };
   }
 
+  /**
+   * Where [va, va+length) lives when one mapping holds all of it and allows the access; undefined
+   * otherwise, without a fault: the caller then walks the range with pieces(), which faults at the
+   * exact first inaccessible byte (a range over two neighbouring buffer objects is fine, not a fault).
+   */
+  within(va: bigint, length: number, write: boolean): Span | undefined {
+    const m = this.lookup(va);
+    if (!m || (write && !m.writable)) return undefined;
+    const end = va + BigInt(length);
+    if (end > m.end) return undefined;
+    if ((m.validStart !== undefined && va < m.validStart) || (m.validEnd !== undefined && end > m.validEnd)) return undefined;
+    return { bytes: m.bytes, offset: m.offset + Number(va - m.start) };
+  }
+
   /** Splits [va, va+length) into the per-mapping pieces that back it (for large copies). */
   pieces(va: bigint, length: number, write: boolean, client: string): Span[] {
     const out: Span[] = [];

@@ -1,8 +1,8 @@
 // An SDMA queue: read and write pointers count bytes (64-bit, monotonic); packets are dword multiples.
 // Copies and fills run in slices, and one step moves at most a slice's worth of bytes over any number of
 // packets, so the GPU's other queues keep moving (compute/SDMA overlap) whatever the packet size limit.
-import { decodeSdmaPacket, formatSdmaPacket, sdmaVersionOf } from '../../../hw/sdma/decode.js';
-import { SDMA_ATOMIC, SDMA_OP, type SdmaVersion } from '../../../hw/sdma/packets.js';
+import { decodeSdmaPacket, findSdmaDef, formatSdmaPacket, sdmaVersionOf } from '../../../hw/sdma/decode.js';
+import { SDMA_ATOMIC, SDMA_OP, type SdmaPacketDef, type SdmaVersion } from '../../../hw/sdma/packets.js';
 import { compare } from '../../../hw/pm4/opcodes.js';
 import { address } from '../../../hw/packet-fields.js';
 import { targetByName } from '../../../hw/targets.js';
@@ -10,22 +10,15 @@ import type { EngineContext, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
 import { QueueStop } from './ring.js';
 import { RingEngineQueue } from './engine-queue.js';
+import { CopyLinearReader, moveSlice, type Transfer } from './sdma-transfer.js';
 
 /** Bytes one step of COPY_LINEAR / CONST_FILL packets moves before yielding to the other queues. */
 const SLICE_BYTES = 4 << 20;
 /** POLL_REGMEM function 0: the compare always succeeds. */
 const COMPARE_ALWAYS = 0;
 const MAX_PACKET_DWORDS = (1 << 20) + 4;
-
-interface Transfer {
-  readonly kind: 'copy' | 'fill';
-  readonly src: bigint;
-  readonly dst: bigint;
-  readonly bytes: number;
-  readonly pattern: number;
-  done: number;
-  readonly size: number;
-}
+/** Ring dwords read at once: every fixed-size packet (the longest, ATOMIC and SDMA 7's COPY_LINEAR, has 8) in one read. */
+const FETCH_DWORDS = 8;
 
 export function sdmaEngine(desc: QueueDescriptor, ctx: EngineContext): QueueEngine {
   return new SdmaQueue(desc, ctx);
@@ -37,14 +30,34 @@ class SdmaQueue extends RingEngineQueue {
   /** The indirect buffer being run (packets come from it until its last dword, then from the ring again). */
   private ib: { readonly va: bigint; readonly dwords: number; pos: number } | undefined;
   private scratch = new Uint32Array(64);
+  private readonly copyLinear: CopyLinearReader;
+  /** Packet definitions by header op | sub_op << 8 (null: no such packet). */
+  private readonly defs = new Map<number, SdmaPacketDef | null>();
+  /** The read pointer's memory, resolved once per version of the page tables. */
+  private rptrCell: { readonly vmVersion: number; readonly cell: BigUint64Array } | undefined;
+  /** The ring's dwords when one mapping holds all of it (it is one buffer object), per version of the page tables. */
+  private ringWords: { readonly vmVersion: number; readonly va: bigint; readonly words: Uint32Array } | undefined;
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
     super(desc, ctx, desc.kernelRing ? `SDMA${desc.sdmaEngine} (kernel ring ${desc.kernelRing})` : `SDMA${desc.sdmaEngine} (queue ${desc.queueId})`);
     this.version = sdmaVersionOf(targetByName(ctx.target)?.sdma ?? [6, 0]);
+    this.copyLinear = new CopyLinearReader(this.version);
   }
 
+  /** After every packet: a store into a cached view of the read pointer, not a page-table walk each time. */
   protected publishRptr(): void {
-    this.ctx.vm.write64(this.desc.rptrVa, this.rptr, this.client);
+    const vm = this.ctx.vm;
+    let c = this.rptrCell;
+    if (c?.vmVersion !== vm.version) {
+      const s = vm.within(this.desc.rptrVa, 8, true);
+      if (!s || ((s.bytes.byteOffset + s.offset) & 7) !== 0) {
+        this.rptrCell = undefined;
+        vm.write64(this.desc.rptrVa, this.rptr, this.client); // faults, or stores unaligned, as any write
+        return;
+      }
+      c = this.rptrCell = { vmVersion: vm.version, cell: new BigUint64Array(s.bytes.buffer, s.bytes.byteOffset + s.offset, 1) };
+    }
+    Atomics.store(c.cell, 0, this.rptr);
   }
 
   protected run(budget: number): StepResult {
@@ -80,19 +93,58 @@ class SdmaQueue extends RingEngineQueue {
     if (this.rptr === this.wptr) return undefined;
     const avail = Number(this.wptr - this.rptr) >> 2;
     const off = Number(this.rptr % BigInt(this.desc.ringSize));
-    const size = this.packetSize(this.ring.read(off, Math.min(4, avail), this.scratch), avail);
+    const head = this.readRing(off, Math.min(FETCH_DWORDS, avail));
+    const size = this.packetSize(head, avail);
     if (size > avail) throw new QueueStop(`packet at byte ${this.rptr} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
+    if (size <= head.length) return head.subarray(0, size);
     if (this.scratch.length < size) this.scratch = new Uint32Array(size);
     return this.ring.read(off, size, this.scratch);
   }
 
-  /** A packet's size from its first (up to four) dwords, `avail` being what is there to read. */
+  /** `count` ring dwords from byte offset `off` (wrapping), through a cached view of the ring when one mapping holds it. */
+  private readRing(off: number, count: number): Uint32Array {
+    const words = this.ringView();
+    if (!words) return this.ring.read(off, count, this.scratch);
+    const out = this.scratch;
+    const n = words.length;
+    for (let i = 0, at = off >> 2; i < count; i++, at++) out[i] = words[at < n ? at : at - n]!;
+    return out.subarray(0, count);
+  }
+
+  private ringView(): Uint32Array | undefined {
+    const vm = this.ctx.vm;
+    const r = this.ringWords;
+    if (r?.vmVersion === vm.version && r.va === this.ring.va) return r.words;
+    const s = vm.within(this.ring.va, this.desc.ringSize, false);
+    const at = s ? s.bytes.byteOffset + s.offset : 1;
+    this.ringWords = s && (at & 3) === 0 ? { vmVersion: vm.version, va: this.ring.va, words: new Uint32Array(s.bytes.buffer, at, this.desc.ringSize >> 2) } : undefined;
+    return this.ringWords?.words;
+  }
+
+  /**
+   * A packet's size from its first dwords (four are enough), `avail` being what is there to read: the
+   * decoder's sizes (fixed per packet, NOP's and WRITE_LINEAR's from their count), and 1 for a header
+   * that is no packet, which the decoder then reports.
+   */
   private packetSize(head: Uint32Array, avail: number): number {
-    const op = head[0]! & 0xff;
-    const probe = decodeSdmaPacket(head, 0, head.length, this.version);
-    const size = op === SDMA_OP.WRITE && avail < 4 ? 4 : probe.error && probe.error.startsWith('truncated') ? probe.size : probe.error ? 1 : probe.size;
+    const h = head[0]!;
+    const op = h & 0xff;
+    const def = this.definition(h);
+    let size: number;
+    if (op === SDMA_OP.WRITE && avail < 4) size = 4;
+    else if (!def) size = 1;
+    else if (op === SDMA_OP.NOP) size = 1 + ((h >>> 16) & 0x3fff);
+    else if (op === SDMA_OP.WRITE) size = head.length > 3 ? 4 + ((head[3]! & 0xfffff) + 1) : 4;
+    else size = def.dwords ?? 1;
     if (size > MAX_PACKET_DWORDS) throw new QueueStop(`packet of ${size} dwords is larger than any SDMA packet`);
     return size;
+  }
+
+  private definition(header: number): SdmaPacketDef | null {
+    const key = header & 0xffff;
+    let def = this.defs.get(key);
+    if (def === undefined) this.defs.set(key, (def = findSdmaDef(this.version, key & 0xff, key >>> 8) ?? null));
+    return def;
   }
 
   private readVm(va: bigint, dwords: number): Uint32Array {
@@ -107,6 +159,10 @@ class SdmaQueue extends RingEngineQueue {
     const dw = this.fetch();
     if (!dw) return 'idle';
     const size = dw.length;
+    if (this.copyLinear.matches(dw[0]!)) {
+      this.transfer = this.copyLinear.transfer(dw);
+      return 'progress';
+    }
     const p = decodeSdmaPacket(dw, 0, size, this.version);
     if (p.error) throw new QueueStop(this.ib ? `in indirect buffer 0x${this.ib.va.toString(16)} at dword ${this.ib.pos}: ${p.error}` : p.error);
     const f = p.fields;
@@ -114,10 +170,6 @@ class SdmaQueue extends RingEngineQueue {
     switch (p.op) {
       case SDMA_OP.NOP:
         break;
-      case SDMA_OP.COPY:
-        if (f.dcc_control) throw new QueueStop(`COPY_LINEAR with DCC control 0x${f.dcc_control.toString(16)}: compression is not modelled`);
-        this.transfer = { kind: 'copy', src: address(f, 'src_addr'), dst: address(f, 'dst_addr'), bytes: f.count! + 1, pattern: 0, done: 0, size };
-        return 'progress';
       case SDMA_OP.CONST_FILL: {
         const dst = address(f, 'dst_addr');
         if ((dst & 3n) !== 0n || (f.count! + 1) % 4 !== 0) throw new QueueStop(`CONST_FILL of ${f.count! + 1} bytes at 0x${dst.toString(16)}: dword fills need a dword-aligned address and size`);
@@ -201,31 +253,7 @@ class SdmaQueue extends RingEngineQueue {
     const t = this.transfer!;
     const n = Math.min(SLICE_BYTES, t.bytes - t.done);
     const vm = this.ctx.vm;
-    const dst = vm.pieces(t.dst + BigInt(t.done), n, true, this.client);
-    if (t.kind === 'copy') {
-      const src = vm.pieces(t.src + BigInt(t.done), n, false, this.client);
-      let si = 0;
-      let so = 0;
-      for (const d of dst) {
-        let filled = 0;
-        while (filled < d.bytes.length) {
-          const s = src[si]!.bytes;
-          const k = Math.min(s.length - so, d.bytes.length - filled);
-          d.bytes.set(s.subarray(so, so + k), filled);
-          filled += k;
-          so += k;
-          if (so === s.length) {
-            si++;
-            so = 0;
-          }
-        }
-      }
-    } else {
-      for (const d of dst) {
-        const dv = new DataView(d.bytes.buffer, d.bytes.byteOffset, d.bytes.length);
-        for (let i = 0; i + 4 <= d.bytes.length; i += 4) dv.setUint32(i, t.pattern, true);
-      }
-    }
+    moveSlice(vm, t, n, this.client);
     t.done += n;
     if (t.done < t.bytes) return n;
     if (t.kind === 'copy' && this.ctx.inject.has('flip-copy-byte')) {

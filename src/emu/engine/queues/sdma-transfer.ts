@@ -1,0 +1,120 @@
+// The SDMA engine's data movers: COPY_LINEAR and CONST_FILL run as transfers that move a slice of
+// bytes per call. A slice inside one mapping on each side (the usual case: a buffer object holds the
+// whole range) is one TypedArray copy or fill; anything else is walked mapping by mapping, so a fault
+// is raised at the exact first byte no mapping allows, before any byte of the slice is written.
+import { findSdmaDef } from '../../../hw/sdma/decode.js';
+import { SDMA_OP, SDMA_SUBOP, type SdmaVersion } from '../../../hw/sdma/packets.js';
+import { mask, type FieldDef } from '../../../hw/packet-fields.js';
+import type { GpuVm, Span } from '../vm.js';
+import { QueueStop } from './ring.js';
+
+export interface Transfer {
+  readonly kind: 'copy' | 'fill';
+  readonly src: bigint;
+  readonly dst: bigint;
+  readonly bytes: number;
+  readonly pattern: number;
+  done: number;
+  /** Dwords of the packet that started it (consumed when the transfer completes). */
+  readonly size: number;
+}
+
+/** Dword fills write the pattern's bytes in little-endian order (the GPU's); a Uint32Array fill does that only on a little-endian host. */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * COPY_LINEAR's operands read straight from the packet's dwords, at the places the packet table gives
+ * (the table the decoder and printer use): a copy is the packet the engine sees most, and the table
+ * decoder's field object and named-address lookups cost more than a 4 KiB copy.
+ */
+export class CopyLinearReader {
+  readonly header: number;
+  readonly dwords: number;
+  private readonly count: FieldDef;
+  private readonly src: readonly [FieldDef, FieldDef];
+  private readonly dst: readonly [FieldDef, FieldDef];
+  private readonly dcc: FieldDef | undefined;
+
+  constructor(version: SdmaVersion) {
+    const def = findSdmaDef(version, SDMA_OP.COPY, SDMA_SUBOP.COPY_LINEAR);
+    if (!def?.dwords) throw new Error(`SDMA ${version} has no fixed-size COPY_LINEAR packet`);
+    const f = (name: string): FieldDef => {
+      const d = def.fields.find((x) => x.name === name);
+      if (!d) throw new Error(`SDMA ${version} COPY_LINEAR has no field ${name}`);
+      return d;
+    };
+    this.header = SDMA_OP.COPY | (SDMA_SUBOP.COPY_LINEAR << 8);
+    this.dwords = def.dwords;
+    this.count = f('count');
+    this.src = [f('src_addr_lo'), f('src_addr_hi')];
+    this.dst = [f('dst_addr_lo'), f('dst_addr_hi')];
+    this.dcc = def.fields.find((x) => x.name === 'dcc_control');
+  }
+
+  /** Whether a header dword starts a COPY_LINEAR (op and sub_op; the other header bits are flags). */
+  matches(header: number): boolean {
+    return (header & 0xffff) === this.header;
+  }
+
+  /** The transfer a COPY_LINEAR packet asks for; a QueueStop for what the emulator does not model. */
+  transfer(dw: Uint32Array): Transfer {
+    const dcc = this.dcc ? field(dw, this.dcc) : 0;
+    if (dcc) throw new QueueStop(`COPY_LINEAR with DCC control 0x${dcc.toString(16)}: compression is not modelled`);
+    return { kind: 'copy', src: address(dw, this.src), dst: address(dw, this.dst), bytes: field(dw, this.count) + 1, pattern: 0, done: 0, size: this.dwords };
+  }
+}
+
+function field(dw: Uint32Array, f: FieldDef): number {
+  return f.bits >= 32 ? dw[f.dw]! >>> 0 : (dw[f.dw]! >>> f.lo) & mask(f.bits);
+}
+
+/** A 64-bit address from its low and high fields (the low one possibly stored shifted, as addr64 lays it out). */
+function address(dw: Uint32Array, [lo, hi]: readonly [FieldDef, FieldDef]): bigint {
+  return (BigInt(field(dw, hi)) << 32n) | (BigInt(field(dw, lo)) << BigInt(lo.lo));
+}
+
+/** Moves the next `n` bytes of `t` (from t.done); faults as GpuFault before writing anything when a byte is not accessible. */
+export function moveSlice(vm: GpuVm, t: Transfer, n: number, client: string): void {
+  const dstVa = t.done === 0 ? t.dst : t.dst + BigInt(t.done);
+  if (t.kind === 'copy') {
+    const srcVa = t.done === 0 ? t.src : t.src + BigInt(t.done);
+    const d = vm.within(dstVa, n, true);
+    const s = d && vm.within(srcVa, n, false);
+    if (d && s) d.bytes.set(s.bytes.subarray(s.offset, s.offset + n), d.offset);
+    else copyPieces(vm.pieces(dstVa, n, true, client), vm.pieces(srcVa, n, false, client));
+    return;
+  }
+  const d = vm.within(dstVa, n, true);
+  if (d) fill(d, n, t.pattern);
+  else for (const p of vm.pieces(dstVa, n, true, client)) fill(p, p.bytes.length, t.pattern);
+}
+
+function copyPieces(dst: readonly Span[], src: readonly Span[]): void {
+  let si = 0;
+  let so = 0;
+  for (const d of dst) {
+    let filled = 0;
+    while (filled < d.bytes.length) {
+      const s = src[si]!.bytes;
+      const k = Math.min(s.length - so, d.bytes.length - filled);
+      d.bytes.set(s.subarray(so, so + k), filled);
+      filled += k;
+      so += k;
+      if (so === s.length) {
+        si++;
+        so = 0;
+      }
+    }
+  }
+}
+
+/** Fills `n` bytes (a multiple of 4) at the span with a 32-bit little-endian pattern. */
+function fill(s: Span, n: number, pattern: number): void {
+  const at = s.bytes.byteOffset + s.offset;
+  if (HOST_LITTLE_ENDIAN && (at & 3) === 0) {
+    new Uint32Array(s.bytes.buffer, at, n >>> 2).fill(pattern);
+    return;
+  }
+  const dv = new DataView(s.bytes.buffer, at, n);
+  for (let i = 0; i + 4 <= n; i += 4) dv.setUint32(i, pattern, true);
+}
