@@ -1,11 +1,12 @@
 // The SDMA engine's data movers: COPY_LINEAR and CONST_FILL run as transfers that move a slice of
 // bytes per call. A slice inside one mapping on each side (the usual case: a buffer object holds the
-// whole range) is one TypedArray copy or fill; anything else is walked mapping by mapping, so a fault
+// whole range) is one memmove (see os/memmove.ts) or TypedArray fill; anything else is walked mapping by mapping, so a fault
 // is raised at the exact first byte no mapping allows, before any byte of the slice is written.
 import { findSdmaDef } from '../../../hw/sdma/decode.js';
 import { SDMA_OP, SDMA_SUBOP, type SdmaVersion } from '../../../hw/sdma/packets.js';
 import { mask, type FieldDef } from '../../../hw/packet-fields.js';
 import type { GpuVm, Span } from '../vm.js';
+import { moveBytes } from '../../../os/memmove.js';
 import { QueueStop } from './ring.js';
 
 export interface Transfer {
@@ -70,7 +71,10 @@ function field(dw: Uint32Array, f: FieldDef): number {
 
 /** A 64-bit address from its low and high fields (the low one possibly stored shifted, as addr64 lays it out). */
 function address(dw: Uint32Array, [lo, hi]: readonly [FieldDef, FieldDef]): bigint {
-  return (BigInt(field(dw, hi)) << 32n) | (BigInt(field(dw, lo)) << BigInt(lo.lo));
+  const high = field(dw, hi);
+  const low = field(dw, lo) * 2 ** lo.lo;
+  // Below 2^53 (every GPU virtual address) the sum is exact as a double: one BigInt instead of four.
+  return high < 2 ** 21 ? BigInt(high * 2 ** 32 + low) : (BigInt(high) << 32n) + BigInt(low);
 }
 
 /** Moves the next `n` bytes of `t` (from t.done); faults as GpuFault before writing anything when a byte is not accessible. */
@@ -80,7 +84,7 @@ export function moveSlice(vm: GpuVm, t: Transfer, n: number, client: string): vo
     const srcVa = t.done === 0 ? t.src : t.src + BigInt(t.done);
     const d = vm.within(dstVa, n, true);
     const s = d && vm.within(srcVa, n, false);
-    if (d && s) d.bytes.set(s.bytes.subarray(s.offset, s.offset + n), d.offset);
+    if (d && s) moveBytes(d.bytes, d.offset, s.bytes, s.offset, n);
     else copyPieces(vm.pieces(dstVa, n, true, client), vm.pieces(srcVa, n, false, client));
     return;
   }
