@@ -180,7 +180,7 @@ test('COPY_LINEAR operands read straight from the packet agree with the table de
   for (const v of versions) {
     const reader = new CopyLinearReader(v);
     const b = new SdmaBuilder(v);
-    for (const [dst, src, bytes] of [[0x7fff_ffff_f000n, 0x1234_5678_9abcn, 1], [0x1000n, 0x2000n, b.limits.maxCopyBytes], [0xffff_ffffn, 0x1_0000_0000n, 4099]] as const) {
+    for (const [dst, src, bytes] of [[0x7fff_ffff_f000n, 0x1234_5678_9abcn, 1], [0x1000n, 0x2000n, b.limits.maxCopyBytes], [0xffff_ffffn, 0x1_0000_0000n, 4099], [0xffff_8000_0000_1000n, 0x20_0000_0000_0000n, 8], [0x1f_ffff_ffff_fff8n, 0x1f_ffff_ffff_ffffn, 2]] as const) {
       const dw = b.reset().copyLinear(dst, src, bytes).dwords.slice();
       assert.equal(reader.matches(dw[0]!), true);
       assert.equal(reader.dwords, dw.length);

@@ -49,7 +49,9 @@ export interface Span {
 
 export class GpuVm {
   private mappings: VmMapping[] = [];
+  /** The two mappings found last: a copy alternates between its source and its destination. */
   private last: VmMapping | undefined;
+  private previous: VmMapping | undefined;
   /** Bumped by every change of the mappings: threads that hold a copy of them know to refresh it. */
   version = 0;
 
@@ -70,7 +72,7 @@ export class GpuVm {
   /** Makes the mappings exactly `list` (a copy of another thread's page tables). */
   replaceAll(list: readonly VmMapping[]): void {
     this.mappings = [...list].sort((a, b) => (a.start < b.start ? -1 : 1));
-    this.last = undefined;
+    this.last = this.previous = undefined;
     this.version++;
   }
 
@@ -79,13 +81,13 @@ export class GpuVm {
     const i = this.mappings.findIndex((m) => m.start === start);
     if (i < 0) throw new Error(`no VM mapping at 0x${start.toString(16)} to restrict`);
     this.mappings[i] = { ...this.mappings[i]!, validStart, validEnd };
-    this.last = undefined;
+    this.last = this.previous = undefined;
     this.version++;
   }
 
   unmap(start: bigint): void {
     this.mappings = this.mappings.filter((m) => m.start !== start);
-    this.last = undefined;
+    this.last = this.previous = undefined;
     this.version++;
   }
 
@@ -97,6 +99,11 @@ export class GpuVm {
   lookup(va: bigint): VmMapping | undefined {
     const l = this.last;
     if (l && va >= l.start && va < l.end) return l;
+    const p = this.previous;
+    if (p && va >= p.start && va < p.end) {
+      this.previous = l;
+      return (this.last = p);
+    }
     let lo = 0;
     let hi = this.mappings.length - 1;
     while (lo <= hi) {
@@ -104,7 +111,10 @@ export class GpuVm {
       const m = this.mappings[mid]!;
       if (va < m.start) hi = mid - 1;
       else if (va >= m.end) lo = mid + 1;
-      else return (this.last = m);
+      else {
+        this.previous = this.last;
+        return (this.last = m);
+      }
     }
     return undefined;
   }
