@@ -197,3 +197,19 @@ test('COPY_LINEAR operands read straight from the packet agree with the table de
   v7[7] = 0x5;
   assert.throws(() => new CopyLinearReader(7).transfer(v7), { name: 'QueueStop', message: 'COPY_LINEAR with DCC control 0x5: compression is not modelled' });
 });
+
+test('a COPY_LINEAR whose dwords wrap around the end of the ring is read whole', () => {
+  const r = rig();
+  r.map(0x100_0000n, PAGE).set(pattern(PAGE, 6));
+  const dst = r.map(0x200_0000n, PAGE);
+  // One NOP fills the ring up to 12 bytes before its end: the copy's first 3 dwords sit there, the rest at the start.
+  const nopDwords = RING_BYTES / 4 - 3;
+  const nop = new Uint32Array(nopDwords);
+  nop[0] = (nopDwords - 1) << 16;
+  r.run(nop);
+  r.run(copy(0x200_0000n, 0x100_0000n, 300));
+  assert.equal(r.q.hang, undefined);
+  assert.deepEqual(dst.subarray(0, 300), pattern(PAGE, 6).subarray(0, 300));
+  assert.equal(dst[300], 0);
+  assert.equal(r.rptr(), BigInt(RING_BYTES + 16));
+});

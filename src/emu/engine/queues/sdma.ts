@@ -107,17 +107,21 @@ class SdmaQueue extends RingEngineQueue {
     if (!words) return this.ring.read(off, count, this.scratch);
     const out = this.scratch;
     const n = words.length;
-    for (let i = 0, at = off >> 2; i < count; i++, at++) out[i] = words[at < n ? at : at - n]!;
+    for (let i = 0, at = (off % (n * 4)) >> 2; i < count; i++) {
+      out[i] = words[at]!;
+      if (++at === n) at = 0;
+    }
     return out.subarray(0, count);
   }
 
   private ringView(): Uint32Array | undefined {
     const vm = this.ctx.vm;
     const r = this.ringWords;
-    if (r?.vmVersion === vm.version && r.va === this.ring.va) return r.words;
-    const s = vm.within(this.ring.va, this.desc.ringSize, false);
+    const { va, bytes } = this.ring;
+    if (r?.vmVersion === vm.version && r.va === va && r.words.length === bytes >> 2) return r.words;
+    const s = vm.within(va, bytes, false);
     const at = s ? s.bytes.byteOffset + s.offset : 1;
-    this.ringWords = s && (at & 3) === 0 ? { vmVersion: vm.version, va: this.ring.va, words: new Uint32Array(s.bytes.buffer, at, this.desc.ringSize >> 2) } : undefined;
+    this.ringWords = s && (at & 3) === 0 && (bytes & 3) === 0 ? { vmVersion: vm.version, va, words: new Uint32Array(s.bytes.buffer, at, bytes >> 2) } : undefined;
     return this.ringWords?.words;
   }
 
