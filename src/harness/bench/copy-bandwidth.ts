@@ -96,11 +96,12 @@ function timedCopies(q: SdmaQueue, stamps: GpuBuffer, dst: bigint, src: bigint, 
  * The CPU copying `bytes` between two warm arrays, as GB/s: the best of a few samples, each timing a
  * batch of copies between two clock reads (a clock read per copy would cost more than a 4 KiB copy).
  * `shared` picks SharedArrayBuffers, the memory the emulated GPU's buffers live in: V8 copies them
- * with relaxed atomic word moves instead of memcpy, the ceiling for any copy the emulator makes.
+ * with relaxed atomic word moves instead of memcpy (the emulated SDMA calls libc memmove instead
+ * where it can), so this says how far TypedArray.set alone would get.
  */
 function cpuCopyGbPerS(bytes: number, sampleNs: number, shared: boolean): number {
-  // Source and destination share one buffer, a whole number of pages apart, as two GPU buffer objects
-  // are: two separate allocations land at arbitrary page offsets, and on some CPUs (AMD Zen 3 with
+  // Source and destination share one buffer, a whole number of pages apart, as two page-aligned
+  // buffer objects are: two separate allocations land at arbitrary page offsets, and on some CPUs (AMD Zen 3 with
   // glibc 2.36's rep-movsb memcpy) a copy between certain offsets runs 15× slower, which made the
   // yardstick swing between runs.
   const both = shared ? new SharedArrayBuffer(2 * bytes) : new ArrayBuffer(2 * bytes);
