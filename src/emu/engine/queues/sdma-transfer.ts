@@ -1,7 +1,8 @@
 // The SDMA engine's data movers: COPY_LINEAR and CONST_FILL run as transfers that move a slice of
 // bytes per call. A slice inside one mapping on each side (the usual case: a buffer object holds the
-// whole range) is one memmove (see os/memmove.ts) or TypedArray fill; anything else is walked mapping by mapping, so a fault
-// is raised at the exact first byte no mapping allows, before any byte of the slice is written.
+// whole range) is one memmove (os/memmove.ts) or TypedArray fill; anything else is walked mapping by
+// mapping, so a fault is raised at the exact first byte no mapping allows, before any byte of the
+// slice is written.
 import { findSdmaDef } from '../../../hw/sdma/decode.js';
 import { SDMA_OP, SDMA_SUBOP, type SdmaVersion } from '../../../hw/sdma/packets.js';
 import { mask, type FieldDef } from '../../../hw/packet-fields.js';
