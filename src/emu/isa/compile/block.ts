@@ -55,6 +55,9 @@ export interface Block {
   prefix(count: number, threshold: number): Handler | undefined;
 }
 
+/** AMDGPU_TS_DUMP_BLOCKS=1 prints each generated block's source to stderr (to read what the compiler made of a kernel). */
+const DUMP_BLOCKS = process.env.AMDGPU_TS_DUMP_BLOCKS === '1';
+
 /** Runs of a block before its function is generated (the default of ShaderCoreOptions.hotAfter). */
 export const BLOCK_HOT = 4;
 /** Partial runs of one prefix before it is compiled (most blocks never need one). */
@@ -225,6 +228,7 @@ return function block_${start.toString(16)}(w) {
   const S = w.S, R = w.R, F = w.F;
   ${lines.join('\n  ')}
 };`;
+  if (DUMP_BLOCKS) process.stderr.write(`// block 0x${start.toString(16)} (${items.length} instructions)\n${src}\n`);
   // Assembled only from the operation table, numbers and generated names; never from input text.
   return new Function('K', 'X', 'B', src)(...laneScopeArgs(), Object.fromEntries(bind)) as Handler;
 }
