@@ -15,6 +15,7 @@ import { store } from '../exec/valu-kernel.js';
 import { valuSpec, type LaneType, type OpSpec } from '../exec/valu-ops.js';
 import { EXEC_HI, EXEC_LO, LANES, VCC_LO, nullCode } from '../exec/wave.js';
 import { ldsLaneStatement, type LdsLaneOp } from './lds-inline.js';
+import { LAST_PLAIN_SGPR } from './salu-inline.js';
 
 /** Where a source comes from: a VGPR row (optionally an SDWA select), a value read before the loop, or a lane mask. */
 type LaneSource =
@@ -128,18 +129,23 @@ export function inlineVop(ctx: CompileContext, ins: Instruction, k: number, bind
     before.push(`const ci${k}Lo = ${lo} >>> 0, ci${k}Hi = ${hi} >>> 0;`);
   }
   const maskWrites: number[] = [];
-  let after = '';
-  if (o.maskDst !== undefined) {
-    const w = `mw${k}`;
-    bind.set(w, scalarWriter(ctx.family, o.maskDst));
-    after = `${w}(w, m${k}Lo >>> 0);`;
-    maskWrites.push(o.maskDst);
-    if (ctx.waveSize === 64) {
-      bind.set(`${w}h`, scalarWriter(ctx.family, o.maskDst + 1));
-      after += ` ${w}h(w, m${k}Hi >>> 0);`;
-      maskWrites.push(o.maskDst + 1);
+  const afters: string[] = [];
+  /** The mask result's dword into SGPR `code`: a plain SGPR directly, others through their writer. */
+  const writeMask = (code: number, value: string): void => {
+    maskWrites.push(code);
+    if (code <= LAST_PLAIN_SGPR) {
+      afters.push(`S[${code}] = ${value} >>> 0;`);
+      return;
     }
+    bind.set(`mw${k}_${code}`, scalarWriter(ctx.family, code));
+    afters.push(`mw${k}_${code}(w, ${value} >>> 0);`);
+  };
+  // A carry-out to NULL (gfx11 "null" sdst) goes nowhere.
+  if (o.maskDst !== undefined && o.maskDst !== nullCode(ctx.family)) {
+    writeMask(o.maskDst, `m${k}Lo`);
+    if (ctx.waveSize === 64) writeMask(o.maskDst + 1, `m${k}Hi`);
   }
+  const after = afters.join(' ');
   return {
     kind: 'valu', k, spec, srcs, D: spec.dst === 'mask' ? 0 : vectorRow(o.vdst), before: before.join('\n'), after,
     usesCarryIn: carryFrom !== undefined, scalarReads: anyRead ? 'any' : reads, maskWrites,
