@@ -2,6 +2,7 @@
 import { compareExact, firstFailure } from './compare.js';
 import { asU32, bytesOf, filledU32 } from './data.js';
 import { f32Bits } from './fp.js';
+import { saluWords } from './salu-reference.js';
 import { CORPUS_TARGETS, type CorpusContext, type CorpusKernel, type CorpusTarget, type Expectation } from './types.js';
 
 const LANES = 64;
@@ -92,9 +93,19 @@ function asmTrap(id: string, mode: number, expect: Expectation, exercises: strin
   };
 }
 
+const asmSalu: CorpusKernel = {
+  ...assembled('asm_salu'),
+  id: 'asm_salu',
+  exercises: '32-bit SALU arithmetic, logic, shifts, min/max, cselect, shift-adds, SOPC/SOPK compares, movk/addk, with their SCC, in a scalar loop',
+  expect: 'complete',
+  args: () => [{ kind: 'buffer', name: 'out', data: bytesOf(filledU32(saluWords().length, SENTINEL)) }],
+  check: (out) => compareExact('out', out.get('out') && asU32(out.get('out')!), saluWords()),
+};
+
 export const HANDWRITTEN_KERNELS: readonly CorpusKernel[] = [
   asmBranches,
   asmLiterals,
+  asmSalu,
   asmTrap('asm_trap', 0, 'complete', 'control run of asm_trap: both stores land, the dispatch completes'),
   asmTrap('asm_trap.trap', 1, 'trap', 's_trap 2 after a store: the store is visible, the dispatch reports a trap'),
   asmTrap('asm_trap.halt', 2, 'hang', 's_sethalt 1 after a store: the wave halts, the dispatch never completes'),
