@@ -28,7 +28,7 @@ import { GpuFault } from '../../engine/vm.js';
 import { inlineDs } from './lds-inline.js';
 import { inlineGlobal } from './vmem-inline.js';
 import { inlineBranch, inlineSalu } from './salu-inline.js';
-import { fusedGroup, inlineVop, readsAny, writesExec, type Bindings, type InlineLaneOp } from './valu-inline.js';
+import { fusedGroup, inlineVop, inlineVopd, readsAny, writesExec, type Bindings, type InlineLaneOp } from './valu-inline.js';
 
 /** Instructions per block at most: bounds the size of one generated function. */
 const MAX_BLOCK = 128;
@@ -135,9 +135,10 @@ export function compileBlock(ctx: CompileContext, code: DataView, pc: number, me
 }
 
 /** A field the inliner cannot place (which the handler would have refused too): keep the handler. */
-function inlineOrUndefined(ctx: CompileContext, ins: Instruction, k: number, bind: Bindings): InlineLaneOp | undefined {
+function inlineOrUndefined(ctx: CompileContext, ins: Instruction, k: number, bind: Bindings): readonly InlineLaneOp[] | undefined {
   try {
-    return inlineVop(ctx, ins, k, bind) ?? inlineDs(ins, k);
+    const single = inlineVop(ctx, ins, k, bind) ?? inlineDs(ins, k);
+    return single ? [single] : inlineVopd(ctx, ins, k, bind);
   } catch {
     return undefined;
   }
@@ -212,18 +213,21 @@ function generate(ctx: CompileContext, start: number, items: readonly Instructio
     const ins = executedAs(ctx, raw);
     if (ins.encoding === 'SOPP' && SOPP_NO_EFFECT.has(ins.op)) return;
     const inline = inlineOrUndefined(ctx, ins, k, bind);
-    if (inline?.kind === 'lds') {
+    const first = inline?.[0];
+    if (first?.kind === 'lds') {
       // Lanes share the LDS: a store must not meet, in one loop, any other access of the group.
-      if (lds === 'store' || (!inline.load && lds === 'loads')) flush();
-      group.push(inline);
-      lds = inline.load ? 'loads' : 'store';
+      if (lds === 'store' || (!first.load && lds === 'loads')) flush();
+      group.push(first);
+      lds = first.load ? 'loads' : 'store';
       return;
     }
     if (inline) {
-      if (readsAny(inline, written) || (deferred.length > 0 && inline.maskWrites.length > 0)) flush();
-      group.push(inline);
-      for (const r of inline.maskWrites) written.add(r);
-      if (writesExec(inline)) flush();
+      // One VALU instruction, or the two halves of a VOPD.
+      const valu = inline.filter((op) => op.kind === 'valu');
+      if (valu.some((op) => readsAny(op, written)) || (deferred.length > 0 && valu.some((op) => op.maskWrites.length > 0))) flush();
+      group.push(...valu);
+      for (const op of valu) for (const r of op.maskWrites) written.add(r);
+      if (valu.some(writesExec)) flush();
       return;
     }
     const global = inlineGlobalOrUndefined(ctx, ins, k, nexts[k]!, bind);

@@ -10,7 +10,8 @@ import type { CompileContext } from '../exec/context.js';
 import { constantOperand, scalarReader, scalarWriter, type OperandKind } from '../exec/scalar-operands.js';
 import { laneHandler } from '../exec/valu-lanes.js';
 import { vectorRow } from '../exec/valu-compile.js';
-import { vopOperands } from '../exec/valu-forms.js';
+import { vopdHalves, vopOperands } from '../exec/valu-forms.js';
+import type { VopOperands } from '../exec/valu-compile.js';
 import { store } from '../exec/valu-kernel.js';
 import { valuSpec, type LaneType, type OpSpec } from '../exec/valu-ops.js';
 import { EXEC_HI, EXEC_LO, LANES, VCC_LO, nullCode } from '../exec/wave.js';
@@ -40,6 +41,8 @@ export interface ValuLaneOp {
   readonly scalarReads: ReadonlySet<number> | 'any';
   /** SGPR codes the mask result is written to after the loop. */
   readonly maskWrites: readonly number[];
+  /** A VOPD X half: its result becomes visible only after the next op (the Y half) has read its sources. */
+  readonly pairedWithNext?: boolean;
 }
 
 /** Closures the generated source calls (readers of unusual scalar operands, mask writers), by name. */
@@ -68,7 +71,37 @@ export function inlineVop(ctx: CompileContext, ins: Instruction, k: number, bind
   if (!ENCODINGS.has(ins.encoding) || (ins.ext !== undefined && ins.ext !== 'sdwa') || laneHandler(ctx, ins)) return undefined;
   const spec = valuSpec(ins.op);
   if (!spec || !INLINE_RESULT.has(spec.dst) || !spec.src.every((t) => INLINE_SOURCE.has(t))) return undefined;
-  const o = vopOperands(ctx, ins);
+  return laneOp(ctx, ins, k, spec, vopOperands(ctx, ins), bind);
+}
+
+/**
+ * Lane-op numbers of VOPD Y halves: past every instruction index of a block (MAX_BLOCK, 128), so
+ * the names generated from them (x<k>, v<k>_<s>) never meet another instruction's.
+ */
+const VOPD_Y = 1000;
+
+/** Results a VOPD half may have inline: kept in a local until both halves have read their sources. */
+const VOPD_RESULT = new Set(['u32', 'f32']);
+
+/**
+ * The two inlined halves of VOPD instruction `ins` (number k), X first and marked to define its
+ * result only after Y has read its sources (the halves issue together), or undefined.
+ */
+export function inlineVopd(ctx: CompileContext, ins: Instruction, k: number, bind: Bindings): [ValuLaneOp, ValuLaneOp] | undefined {
+  if (ins.encoding !== 'VOPD') return undefined;
+  const halves = vopdHalves(ins);
+  const ops = halves.map((h, i) => {
+    const spec = h.spec;
+    if (!VOPD_RESULT.has(spec.dst) || spec.carry || !spec.src.every((t) => INLINE_SOURCE.has(t))) return undefined;
+    return laneOp(ctx, { ...ins, op: h.name }, i === 0 ? k : k + VOPD_Y, spec, h.o, bind);
+  });
+  const [x, y] = ops;
+  if (!x || !y) return undefined;
+  return [{ ...x, pairedWithNext: true }, y];
+}
+
+/** The inlined form of VALU operation `spec` on operands `o`, or undefined when they need the handler. */
+function laneOp(ctx: CompileContext, ins: Instruction, k: number, spec: OpSpec, o: VopOperands, bind: Bindings): ValuLaneOp | undefined {
   if (o.dpp || (o.sdwaDst && o.sdwaDst.sel !== SDWA_DWORD) || o.writesExec || o.dstHi || o.omod !== 0 || o.clamp) return undefined;
   if (o.mods.some((m) => m.hiHalf || m.abs || m.neg)) return undefined;
   // SDWA source selects are inlined for integer sources; float sources keep the handler.
@@ -201,10 +234,14 @@ function laneStatements(ops: readonly InlineLaneOp[]): string {
     settle(row);
     return `F[${row} + l]`;
   };
+  /** Results not yet visible to later reads: a VOPD X half's, until its Y half has read its sources. */
+  const pending: (() => void)[] = [];
   const define = (row: number, name: string, float: boolean): void => {
-    forget(row);
-    (float ? f32 : u32).set(row, name);
-    owed.set(row, { name, float });
+    pending.push(() => {
+      forget(row);
+      (float ? f32 : u32).set(row, name);
+      owed.set(row, { name, float });
+    });
   };
   const names = ['a', 'b', 'c'];
   for (const op of ops) {
@@ -275,6 +312,7 @@ function laneStatements(ops: readonly InlineLaneOp[]): string {
       const text = store(op.spec, 'keep').replace(/\bmLo\b/g, `m${k}Lo`).replace(/\bmHi\b/g, `m${k}Hi`);
       out.push(`{ const D = ${D}; ${loads.join(' ')} ${text} }`);
     }
+    if (!op.pairedWithNext) for (const f of pending.splice(0)) f();
   }
   for (const row of [...owed.keys()]) settle(row);
   return out.join('\n      ');
