@@ -10,6 +10,7 @@ import { vectorRow } from '../exec/valu-compile.js';
 import { accessOf } from '../exec/vmem-ops.js';
 import { LANES, nullCode } from '../exec/wave.js';
 import { laneLoop, type Bindings } from './valu-inline.js';
+import { LAST_PLAIN_SGPR } from './salu-inline.js';
 
 /** Source text running GLOBAL instruction `ins` (number k of its block, next PC `next`), or undefined. */
 export function inlineGlobal(ctx: CompileContext, ins: Instruction, k: number, next: number, bind: Bindings): string | undefined {
@@ -25,7 +26,10 @@ export function inlineGlobal(ctx: CompileContext, ins: Instruction, k: number, n
   const hasSaddr = saddr !== off && saddr !== nullCode(ctx.family);
   let base = '';
   let va: string;
-  if (hasSaddr) {
+  if (hasSaddr && saddr + 1 <= LAST_PLAIN_SGPR) {
+    base = `const sbase = S[${saddr + 1}] * 4294967296 + S[${saddr}];`;
+    va = `sbase + R[${addr} + l] + ${offset}`;
+  } else if (hasSaddr) {
     bind.set(`sl${k}`, scalarReader(ctx.family, saddr, 'b64', undefined));
     bind.set(`sh${k}`, scalarReader(ctx.family, saddr, 'b64', undefined, true));
     base = `const sbase = sh${k}(w) * 4294967296 + sl${k}(w);`;
