@@ -163,12 +163,6 @@ function deferrableWrites(ins: Instruction): number[] | undefined {
   return [sdst, sdst + 1];
 }
 
-/**
- * The block's source. Plain VALU instructions gather into groups that run as one lane loop; a group
- * holds together while no member reads (before the loop) an SGPR that an earlier member writes after
- * it, and a pure SALU instruction met inside a group runs right after the group's loop when the VALU
- * members after it neither read its destination nor write masks. Everything else is a handler call.
- */
 function inlineGlobalOrUndefined(ctx: CompileContext, ins: Instruction, k: number, next: number, bind: Bindings): string | undefined {
   try {
     return inlineGlobal(ctx, ins, k, next, bind);
@@ -185,6 +179,13 @@ function inlineSaluOrUndefined(ctx: CompileContext, ins: Instruction): string | 
   }
 }
 
+/**
+ * The block's source. Plain VALU instructions gather into groups that run as one lane loop; a group
+ * holds together while no member reads (before the loop) an SGPR that an earlier member writes after
+ * it, and a pure SALU instruction met inside a group runs right after the group's loop when the VALU
+ * members after it neither read its destination nor write masks. Inlined SALU instructions and the
+ * final branch are statements; everything else is a handler call.
+ */
 function generate(ctx: CompileContext, start: number, items: readonly Instruction[], nexts: readonly number[], handlers: readonly Handler[], mem: () => GpuMemory): BlockRun {
   const bind: Bindings = new Map<string, unknown>([['ldsSpace', (w: Wave) => LdsSpace.of(w)], ['memOf', mem], ['GpuFault', GpuFault]]);
   const lines: string[] = [];
