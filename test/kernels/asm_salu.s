@@ -1,4 +1,4 @@
-// SALU corner cases: 54 scalar operations on pairs of operands from a scalar LCG, 64 rounds; each
+// SALU corner cases: 54 scalar operations on pairs of operands from a scalar LCG, 16 rounds; each
 // stores its 32-bit result (compares: 0) and SCC as two dwords. Round r's pair (a, b): a = the LCG value,
 // b = (a >> 7) ^ a, except b = a when r % 4 == 0, b & 63 when r % 4 == 1, a + 1 when r % 4 == 2.
 // The CPU reference (src/harness/corpus/salu-reference.ts) lists the same operations in the same order.
@@ -385,7 +385,7 @@ asm_salu:
   s_add_u32 s4, s4, 432
   s_addc_u32 s5, s5, 0
   s_add_i32 s21, s21, 1
-  s_cmp_lt_u32 s21, 64
+  s_cmp_lt_u32 s21, 16
   s_cbranch_scc1 .Lround
   WAIT_STORES
   s_endpgm

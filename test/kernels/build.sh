@@ -15,8 +15,7 @@ targets=(gfx1100 gfx1201 gfx942 gfx90a)
 opencl=(vector_add saxpy fill hash_loop reduce_sum prefix_scan sgemm_tiled histogram half_convert
         transcendentals divergent scratch_spill wave_ops lds_dynamic reloc_table empty fault bounds)
 opencl_O0=(vector_add hash_loop reduce_sum)
-assembly=(asm_trap asm_branches asm_literals asm_hang asm_salu)
-assembly_rdna=(asm_vopd) # VOPD: gfx11+ only
+assembly=(asm_trap asm_branches asm_literals asm_hang asm_salu asm_vopd)
 
 build_cl() { # name target opt suffix [extra clang flags]
   clang-19 -x cl -cl-std=CL2.0 -cl-kernel-arg-info --target=amdgcn-amd-amdhsa -mcpu="$2" -nogpulib "$3" "${@:5}" \
@@ -28,13 +27,6 @@ for t in "${targets[@]}"; do
   for k in "${opencl[@]}"; do build_cl "$k" "$t" -O2 ""; done
   for k in "${opencl_O0[@]}"; do build_cl "$k" "$t" -O0 ".O0"; done
   for k in "${assembly[@]}"; do
-    llvm-mc-19 -triple=amdgcn-amd-amdhsa -mcpu="$t" -filetype=obj --defsym "TARGET_${t^^}=1" -I "$here" \
-      "$here/$k.s" -o "$tmp/$k.$t.o"
-    ld.lld-19 -shared "$tmp/$k.$t.o" -o "$out/$k.$t.co"
-  done
-done
-for t in gfx1100 gfx1201; do
-  for k in "${assembly_rdna[@]}"; do
     llvm-mc-19 -triple=amdgcn-amd-amdhsa -mcpu="$t" -filetype=obj --defsym "TARGET_${t^^}=1" -I "$here" \
       "$here/$k.s" -o "$tmp/$k.$t.o"
     ld.lld-19 -shared "$tmp/$k.$t.o" -o "$out/$k.$t.co"

@@ -123,8 +123,7 @@ const VOPD_WORDS = 22;
 const asmVopd: CorpusKernel = {
   ...assembled('asm_vopd'),
   id: 'asm_vopd',
-  targets: ['gfx1100', 'gfx1201'],
-  exercises: 'VOPD dual issue: f32 mul/add/sub/subrev/max/min/fmac/fmaak/fmamk/mul_dx9_zero/cndmask, mov, add_nc_u32, lshlrev, and; halves reading each other\'s destinations',
+  exercises: 'VOPD dual issue (gfx11/gfx12; CDNA: the same values from single operations): f32 mul/add/sub/subrev/max/min/fmac/fmaak/fmamk/mul_dx9_zero/cndmask, mov, add_nc_u32, lshlrev, and; halves reading each other\'s destinations',
   expect: 'complete',
   args: () => [{ kind: 'buffer', name: 'out', data: bytesOf(filledU32(VOPD_WORDS * LANES, SENTINEL)) }],
   check: (out) => {

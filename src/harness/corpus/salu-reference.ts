@@ -58,7 +58,7 @@ export const SALU_CASES: readonly SaluCase[] = [
   ...COMPARES.map(([, f]): SaluCase => (a) => [0, bit(f(a, K_U32))]),
 ];
 
-export const SALU_ROUNDS = 64;
+export const SALU_ROUNDS = 16;
 
 /** The words asm_salu stores: per round, per case, [result, scc]. */
 export function saluWords(): Uint32Array {
