@@ -11,6 +11,8 @@ import type { GpuMemory } from '../src/emu/isa/exec/mem.js';
 import { CORPUS, CORPUS_TARGETS, corpusKernel, type CorpusKernel } from '../src/harness/corpus/index.js';
 import { runCorpusKernel, type HarnessRun } from './support/isa-harness.js';
 import type { ExecMode } from '../src/emu/isa/core.js';
+import { decodeInstruction } from '../src/emu/isa/decode.js';
+import { EXEC_LO, LANES, rowBound, Wave } from '../src/emu/isa/exec/wave.js';
 
 type Outcome = { run: HarnessRun } | { error: unknown };
 
@@ -86,4 +88,34 @@ test('a block ends after its branch, and before an undecodable word without fail
   assert.equal(straight.bytes.length, 8);
   // A block cannot start at the unknown word: the per-instruction path reports it when reached.
   assert.equal(compileBlock(ctx, words(0xbfff_0000, 0xbfb0_0000), PC, noMemory), undefined);
+});
+
+const wordsOf = (...w: number[]): DataView => {
+  const dv = new DataView(new ArrayBuffer(w.length * 4));
+  w.forEach((x, i) => dv.setUint32(i * 4, x, true));
+  return dv;
+};
+
+test('a block that branches back to its own start runs as a loop, at most as often as it is allowed', () => {
+  const ctx = { family: 'rdna3', waveSize: 32 } as const;
+  const PC = 0x1000;
+  // s_add_i32 s0, s0, 1; s_cmp_lt_u32 s0, 10; v_add_nc_u32 v1, s0, v1; s_cbranch_scc1 -4 (back to PC)
+  const loop = compileBlock(ctx, wordsOf(0x8100_8100, 0xbf0a_8a00, 0x4a02_0200, 0xbfa2_fffc), PC, noMemory)!;
+  assert.equal(loop.length, 4);
+  const run = loop.compiled(1)!;
+  const w = new Wave('rdna3', 32);
+  w.S[EXEC_LO] = 0b101;
+  w.pc = PC;
+  assert.equal(run(w, 4), 4);
+  assert.deepEqual([w.S[0], w.pc, w.R[LANES], w.R[LANES + 1], w.R[LANES + 2]], [4, PC, 1 + 2 + 3 + 4, 0, 10]);
+  // The branch falls through after the 10th run, before the allowance is used up.
+  assert.equal(run(w, 100), 6);
+  assert.deepEqual([w.S[0], w.scc, w.pc, w.R[LANES], w.R[LANES + 1], w.R[LANES + 2]], [10, 0, PC + 16, 55, 0, 55]);
+});
+
+test('a VOPD instruction bounds the register rows by its own operands', () => {
+  // v_dual_mov_b32 v7, 0 :: v_dual_lshlrev_b32 v8, 6, v1 (sgemm_tiled gfx1100): rows up to v8 + the margin, not all 256.
+  const ins = decodeInstruction('rdna3', wordsOf(0xca22_0080, 0x0708_0286), 0, 0);
+  assert.equal(ins.encoding, 'VOPD');
+  assert.equal(rowBound(ins), 8 + 8);
 });

@@ -133,6 +133,58 @@ test('lane kernels honour EXEC and produce carries', () => {
   assert.equal(w.outLo, 1);
 });
 
+/** A deterministic stream of uint32 values, edge values first (xorshift32). */
+function u32Stream(n: number): number[] {
+  const out = [0, 1, 2, 31, 32, 63, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 0xffff, 0x10000];
+  let x = 0x9e3779b9;
+  while (out.length < n) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out.push(x >>> 0);
+  }
+  return out;
+}
+
+test('64-bit multiplies and shifts agree with BigInt arithmetic', () => {
+  const vals = u32Stream(256);
+  const pick = (k: number): number => vals[k % vals.length]!;
+  for (let i = 0; i < vals.length; i++) assert.equal(mulhiU(pick(i), pick(i * 7 + 3)), Number((BigInt(pick(i)) * BigInt(pick(i * 7 + 3))) >> 32n));
+  const M64 = (1n << 64n) - 1n;
+  // Each operation runs as a lane kernel over 32 lanes: 32-bit sources in rows 1 and 2, 64-bit
+  // sources in rows 3-4 and 5-6 (low, high), the 64-bit result in rows 7-8.
+  const w = new Wave('rdna3', 32);
+  w.actLo = 0xffffffff;
+  const at = (r: number, l: number): number => r * LANES + l;
+  const wide = (r: number, l: number): bigint => BigInt(w.R[at(r, l)]!) | (BigInt(w.R[at(r + 1, l)]!) << 32n);
+  const cases: [string, [number, number, number], (l: number) => { v: bigint; carry?: boolean }][] = [
+    ['v_mad_u64_u32', [1, 2, 3], (l) => {
+      const full = BigInt(w.R[at(1, l)]!) * BigInt(w.R[at(2, l)]!) + wide(3, l);
+      return { v: full, carry: full > M64 };
+    }],
+    ['v_lshlrev_b64', [1, 3, 0], (l) => ({ v: wide(3, l) << BigInt(w.R[at(1, l)]! & 63) })],
+    ['v_lshrrev_b64', [1, 3, 0], (l) => ({ v: wide(3, l) >> BigInt(w.R[at(1, l)]! & 63) })],
+    ['v_ashrrev_i64', [1, 3, 0], (l) => ({ v: BigInt.asIntN(64, wide(3, l)) >> BigInt(w.R[at(1, l)]! & 63) })],
+    ['v_lshl_add_u64', [3, 1, 5], (l) => ({ v: (wide(3, l) << BigInt(w.R[at(1, l)]! & 7)) + wide(5, l) })],
+  ];
+  for (const [name, [sa, sb, sc], expect] of cases) {
+    for (let round = 0; round < vals.length; round += 32) {
+      for (let l = 0; l < 32; l++) {
+        const k = round + l;
+        // Shift counts: small values often (every in-range count), any value otherwise.
+        w.R[at(1, l)] = k % 2 === 0 ? k % 70 : pick(k);
+        for (let r = 2; r <= 6; r++) w.R[at(r, l)] = pick(k * (2 * r + 1) + r);
+      }
+      laneKernel(valuSpec(name)!)(w, 7 * LANES, sa * LANES, 1, sb * LANES, 1, sc * LANES, 1);
+      for (let l = 0; l < 32; l++) {
+        const { v, carry } = expect(l);
+        assert.equal(wide(7, l), v & M64, `${name} lane ${l} of round ${round}`);
+        if (carry !== undefined) assert.equal((w.outLo >>> l) & 1, carry ? 1 : 0, `${name} carry, lane ${l} of round ${round}`);
+      }
+    }
+  }
+});
+
 /** A DS instruction with VGPR operands given by number (fields hold operand codes, VGPR n = 256 + n). */
 function ds(op: string, f: { addr: number; data0?: number; vdst?: number; offset?: number; offset0?: number; offset1?: number }): Instruction {
   const fields: Record<string, number> = { addr: 256 + f.addr, offset: f.offset ?? 0 };

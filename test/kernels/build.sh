@@ -15,7 +15,7 @@ targets=(gfx1100 gfx1201 gfx942 gfx90a)
 opencl=(vector_add saxpy fill hash_loop reduce_sum prefix_scan sgemm_tiled histogram half_convert
         transcendentals divergent scratch_spill wave_ops lds_dynamic reloc_table empty fault bounds)
 opencl_O0=(vector_add hash_loop reduce_sum)
-assembly=(asm_trap asm_branches asm_literals asm_hang)
+assembly=(asm_trap asm_branches asm_literals asm_hang asm_salu asm_vopd)
 
 build_cl() { # name target opt suffix [extra clang flags]
   clang-19 -x cl -cl-std=CL2.0 -cl-kernel-arg-info --target=amdgcn-amd-amdhsa -mcpu="$2" -nogpulib "$3" "${@:5}" \

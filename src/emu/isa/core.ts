@@ -221,15 +221,16 @@ class Dispatch implements RunningDispatch {
             const fn = count === b.length ? (b.run ?? b.compiled(this.blockHot)) : b.prefix(count, this.prefixHot);
             if (fn) {
               inBlock = b;
-              fn(w);
+              // A self-loop block may repeat as often as whole runs of it fit in the turn.
+              i += fn(w, Math.floor((n - i) / b.length)) * count;
               inBlock = undefined;
-            } else {
-              // Not hot yet: the block's handlers one by one.
-              for (let k = 0; k < count; k++) {
-                pc = b.pcs[k]!;
-                w.pc = b.nexts[k]!;
-                b.handlers[k]!(w);
-              }
+              continue;
+            }
+            // Not hot yet: the block's handlers one by one.
+            for (let k = 0; k < count; k++) {
+              pc = b.pcs[k]!;
+              w.pc = b.nexts[k]!;
+              b.handlers[k]!(w);
             }
             i += count;
             continue;

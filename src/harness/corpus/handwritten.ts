@@ -2,6 +2,7 @@
 import { compareExact, firstFailure } from './compare.js';
 import { asU32, bytesOf, filledU32 } from './data.js';
 import { f32Bits } from './fp.js';
+import { saluWords } from './salu-reference.js';
 import { CORPUS_TARGETS, type CorpusContext, type CorpusKernel, type CorpusTarget, type Expectation } from './types.js';
 
 const LANES = 64;
@@ -92,9 +93,50 @@ function asmTrap(id: string, mode: number, expect: Expectation, exercises: strin
   };
 }
 
+const asmSalu: CorpusKernel = {
+  ...assembled('asm_salu'),
+  id: 'asm_salu',
+  exercises: '32-bit SALU arithmetic, logic, shifts, min/max, cselect, shift-adds, SOPC/SOPK compares, movk/addk, with their SCC, in a scalar loop',
+  expect: 'complete',
+  args: () => [{ kind: 'buffer', name: 'out', data: bytesOf(filledU32(saluWords().length, SENTINEL)) }],
+  check: (out) => compareExact('out', out.get('out') && asU32(out.get('out')!), saluWords()),
+};
+
+/** The 22 words asm_vopd stores for lane L (meanings in asm_vopd.s). */
+export function vopdWords(lane: number): number[] {
+  const a = lane, b = 3 * lane + 1, c = 5 * lane + 7, d = 3 * lane + 1;
+  const odd = (lane & 1) === 1;
+  // Small integers: every product and sum below is exact in binary32.
+  const f = (x: number): number => f32Bits(x);
+  return [
+    f(a * b), f(b + a), f(a - b), f(a - b), f(Math.max(a, b)), f(Math.min(a, b)),
+    f(a * b + 1), c, f(a * b + 3), c + d, f(a * 0.5 + b),
+    (c << 3) >>> 0, f(odd ? b : a), c & d, f(a * b), f(b * a),
+    f(2 + a), odd ? d : c,
+    c, 100 + d,
+    lane, 7,
+  ];
+}
+
+const VOPD_WORDS = 22;
+
+const asmVopd: CorpusKernel = {
+  ...assembled('asm_vopd'),
+  id: 'asm_vopd',
+  exercises: 'VOPD dual issue (gfx11/gfx12; CDNA: the same values from single operations): f32 mul/add/sub/subrev/max/min/fmac/fmaak/fmamk/mul_dx9_zero/cndmask, mov, add_nc_u32, lshlrev, and; halves reading each other\'s destinations',
+  expect: 'complete',
+  args: () => [{ kind: 'buffer', name: 'out', data: bytesOf(filledU32(VOPD_WORDS * LANES, SENTINEL)) }],
+  check: (out) => {
+    const want = Uint32Array.from({ length: VOPD_WORDS * LANES }, (_, i) => vopdWords(Math.floor(i / VOPD_WORDS))[i % VOPD_WORDS]!);
+    return compareExact('out', out.get('out') && asU32(out.get('out')!), want);
+  },
+};
+
 export const HANDWRITTEN_KERNELS: readonly CorpusKernel[] = [
   asmBranches,
   asmLiterals,
+  asmSalu,
+  asmVopd,
   asmTrap('asm_trap', 0, 'complete', 'control run of asm_trap: both stores land, the dispatch completes'),
   asmTrap('asm_trap.trap', 1, 'trap', 's_trap 2 after a store: the store is visible, the dispatch reports a trap'),
   asmTrap('asm_trap.halt', 2, 'hang', 's_sethalt 1 after a store: the wave halts, the dispatch never completes'),

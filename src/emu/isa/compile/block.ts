@@ -3,9 +3,14 @@
 // becomes one JavaScript function, generated once and shared by every dispatch whose code has the same
 // bytes there. Inside it, plain VALU instructions and DS dword accesses share one lane loop with EXEC
 // read once and 32-bit results kept in locals (valu-inline.ts, lds-inline.ts); GLOBAL dword accesses
-// get a loop of their own (vmem-inline.ts); wait counters and hints vanish (they have no effect here);
-// everything else calls the instruction's per-instruction handler, which stays the reference semantics
+// get a loop of their own (vmem-inline.ts); common 32-bit scalar ALU instructions and branches are
+// statements (salu-inline.ts); wait counters and hints vanish (they have no effect here); everything
+// else calls the instruction's per-instruction handler, which stays the reference semantics
 // (core.ts runs the same handlers one by one with exec 'interp', and the tests hold the two to the bit).
+//
+// A block whose final conditional branch jumps back to its own start (a loop of one block) runs as a
+// JS loop: as many iterations as the wave's turn has room for, leaving the block after any iteration
+// whose branch falls through, so a turn still ends exactly where the per-instruction path ends it.
 //
 // A block stops before an instruction that does not decode or compile, so such a word in code the
 // wave never reaches costs nothing, and the wave that does reach it faults there through the
@@ -22,10 +27,18 @@ import type { Instruction } from '../types.js';
 import { GpuFault } from '../../engine/vm.js';
 import { inlineDs } from './lds-inline.js';
 import { inlineGlobal } from './vmem-inline.js';
-import { fusedGroup, inlineVop, readsAny, writesExec, type Bindings, type InlineLaneOp } from './valu-inline.js';
+import { inlineBranch, inlineSalu } from './salu-inline.js';
+import { fusedGroup, inlineVop, inlineVopd, readsAny, writesExec, type Bindings, type InlineLaneOp } from './valu-inline.js';
 
 /** Instructions per block at most: bounds the size of one generated function. */
 const MAX_BLOCK = 128;
+
+/**
+ * A generated block: runs the block (w.pc must be its start) and leaves w.pc where its last instruction
+ * sent it; a self-loop block repeats while its branch goes back to its start, at most `max` times
+ * (at least once). Returns how many times it ran the block (other blocks and prefixes: 1).
+ */
+export type BlockRun = (w: Wave, max: number) => number;
 
 export interface Block {
   readonly start: number;
@@ -37,9 +50,9 @@ export interface Block {
    * (run the handlers). Code that runs once (a kernel's prologue) is never worth generating and would
    * run slower as a large cold function than as handlers.
    */
-  compiled(threshold: number): Handler | undefined;
+  compiled(threshold: number): BlockRun | undefined;
   /** The generated function once compiled() has returned it (saves the hot path a lookup). */
-  run: Handler | undefined;
+  run: BlockRun | undefined;
   /** Per instruction: its PC, the PC after it, and its handler (partial runs, fault reports). */
   readonly pcs: readonly number[];
   readonly nexts: readonly number[];
@@ -52,8 +65,11 @@ export interface Block {
    * Runs only the first `count` instructions (a wave's turn that ends inside the block), compiled once
    * the same prefix has been asked for often enough; until then, undefined (run the handlers).
    */
-  prefix(count: number, threshold: number): Handler | undefined;
+  prefix(count: number, threshold: number): BlockRun | undefined;
 }
+
+/** AMDGPU_TS_DUMP_BLOCKS=1 prints each generated block's source to stderr (to read what the compiler made of a kernel). */
+const DUMP_BLOCKS = process.env.AMDGPU_TS_DUMP_BLOCKS === '1';
 
 /** Runs of a block before its function is generated (the default of ShaderCoreOptions.hotAfter). */
 export const BLOCK_HOT = 4;
@@ -97,8 +113,8 @@ export function compileBlock(ctx: CompileContext, code: DataView, pc: number, me
   const instructions = items as Instruction[];
   const bytes = new Uint8Array(code.buffer.slice(code.byteOffset, code.byteOffset + offset));
   /** By instruction count (the whole block or a prefix): runs so far, or the generated function. */
-  const generated = new Map<number, Handler | number>();
-  const hot = (count: number, threshold: number): Handler | undefined => {
+  const generated = new Map<number, BlockRun | number>();
+  const hot = (count: number, threshold: number): BlockRun | undefined => {
     const g = generated.get(count) ?? 0;
     if (typeof g === 'function') return g;
     if (g + 1 < threshold) {
@@ -119,9 +135,10 @@ export function compileBlock(ctx: CompileContext, code: DataView, pc: number, me
 }
 
 /** A field the inliner cannot place (which the handler would have refused too): keep the handler. */
-function inlineOrUndefined(ctx: CompileContext, ins: Instruction, k: number, bind: Bindings): InlineLaneOp | undefined {
+function inlineOrUndefined(ctx: CompileContext, ins: Instruction, k: number, bind: Bindings): readonly InlineLaneOp[] | undefined {
   try {
-    return inlineVop(ctx, ins, k, bind) ?? inlineDs(ins, k);
+    const single = inlineVop(ctx, ins, k, bind) ?? inlineDs(ins, k);
+    return single ? [single] : inlineVopd(ctx, ins, k, bind);
   } catch {
     return undefined;
   }
@@ -146,12 +163,6 @@ function deferrableWrites(ins: Instruction): number[] | undefined {
   return [sdst, sdst + 1];
 }
 
-/**
- * The block's source. Plain VALU instructions gather into groups that run as one lane loop; a group
- * holds together while no member reads (before the loop) an SGPR that an earlier member writes after
- * it, and a pure SALU instruction met inside a group runs right after the group's loop when the VALU
- * members after it neither read its destination nor write masks. Everything else is a handler call.
- */
 function inlineGlobalOrUndefined(ctx: CompileContext, ins: Instruction, k: number, next: number, bind: Bindings): string | undefined {
   try {
     return inlineGlobal(ctx, ins, k, next, bind);
@@ -160,7 +171,22 @@ function inlineGlobalOrUndefined(ctx: CompileContext, ins: Instruction, k: numbe
   }
 }
 
-function generate(ctx: CompileContext, start: number, items: readonly Instruction[], nexts: readonly number[], handlers: readonly Handler[], mem: () => GpuMemory): Handler {
+function inlineSaluOrUndefined(ctx: CompileContext, ins: Instruction): string | undefined {
+  try {
+    return inlineSalu(ctx, ins);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The block's source. Plain VALU instructions gather into groups that run as one lane loop; a group
+ * holds together while no member reads (before the loop) an SGPR that an earlier member writes after
+ * it, and a pure SALU instruction met inside a group runs right after the group's loop when the VALU
+ * members after it neither read its destination nor write masks. Inlined SALU instructions and the
+ * final branch are statements; everything else is a handler call.
+ */
+function generate(ctx: CompileContext, start: number, items: readonly Instruction[], nexts: readonly number[], handlers: readonly Handler[], mem: () => GpuMemory): BlockRun {
   const bind: Bindings = new Map<string, unknown>([['ldsSpace', (w: Wave) => LdsSpace.of(w)], ['memOf', mem], ['GpuFault', GpuFault]]);
   const lines: string[] = [];
   let group: InlineLaneOp[] = [];
@@ -169,6 +195,8 @@ function generate(ctx: CompileContext, start: number, items: readonly Instructio
   let deferred: string[] = [];
   /** LDS accesses of the open group. */
   let lds: 'none' | 'loads' | 'store' = 'none';
+  /** The block ends with a conditional branch back to its start. */
+  let selfLoop = false;
   const call = (k: number): string => {
     bind.set(`h${k}`, handlers[k]);
     // Handlers expect w.pc at the next instruction (branches add to it; faults are located by it).
@@ -186,18 +214,21 @@ function generate(ctx: CompileContext, start: number, items: readonly Instructio
     const ins = executedAs(ctx, raw);
     if (ins.encoding === 'SOPP' && SOPP_NO_EFFECT.has(ins.op)) return;
     const inline = inlineOrUndefined(ctx, ins, k, bind);
-    if (inline?.kind === 'lds') {
+    const first = inline?.[0];
+    if (first?.kind === 'lds') {
       // Lanes share the LDS: a store must not meet, in one loop, any other access of the group.
-      if (lds === 'store' || (!inline.load && lds === 'loads')) flush();
-      group.push(inline);
-      lds = inline.load ? 'loads' : 'store';
+      if (lds === 'store' || (!first.load && lds === 'loads')) flush();
+      group.push(first);
+      lds = first.load ? 'loads' : 'store';
       return;
     }
     if (inline) {
-      if (readsAny(inline, written) || (deferred.length > 0 && inline.maskWrites.length > 0)) flush();
-      group.push(inline);
-      for (const r of inline.maskWrites) written.add(r);
-      if (writesExec(inline)) flush();
+      // One VALU instruction, or the two halves of a VOPD.
+      const valu = inline.filter((op) => op.kind === 'valu');
+      if (valu.some((op) => readsAny(op, written)) || (deferred.length > 0 && valu.some((op) => op.maskWrites.length > 0))) flush();
+      group.push(...valu);
+      for (const op of valu) for (const r of op.maskWrites) written.add(r);
+      if (valu.some(writesExec)) flush();
       return;
     }
     const global = inlineGlobalOrUndefined(ctx, ins, k, nexts[k]!, bind);
@@ -206,25 +237,38 @@ function generate(ctx: CompileContext, start: number, items: readonly Instructio
       lines.push(global);
       return;
     }
+    const salu = inlineSaluOrUndefined(ctx, ins);
     const writes = group.length > 0 ? deferrableWrites(ins) : undefined;
     if (writes) {
-      deferred.push(call(k));
+      deferred.push(salu ?? call(k));
       for (const r of writes) written.add(r);
       return;
     }
     flush();
-    lines.push(call(k));
+    const branch = k === items.length - 1 ? inlineBranch(ctx, ins, nexts[k]!) : undefined;
+    if (branch) selfLoop = branch.target === start && ins.op !== 's_branch';
+    lines.push(branch?.text ?? salu ?? call(k));
   });
   flush();
   // A block that ends without a control instruction continues at the next one.
   if (!endsBlock(items[items.length - 1]!)) lines.push(`w.pc = ${nexts[nexts.length - 1]};`);
+  const body = selfLoop
+    ? `let runs = 0;
+  do {
+  ${lines.join('\n  ')}
+  runs++;
+  } while (w.pc === ${start} && runs < max);
+  return runs;`
+    : `${lines.join('\n  ')}
+  return 1;`;
   const names = [...bind.keys()];
   const src = `${LANE_SCOPE}
 const { ${names.join(', ')} } = B;
-return function block_${start.toString(16)}(w) {
+return function block_${start.toString(16)}(w, max) {
   const S = w.S, R = w.R, F = w.F;
-  ${lines.join('\n  ')}
+  ${body}
 };`;
+  if (DUMP_BLOCKS) process.stderr.write(`// block 0x${start.toString(16)} (${items.length} instructions)\n${src}\n`);
   // Assembled only from the operation table, numbers and generated names; never from input text.
-  return new Function('K', 'X', 'B', src)(...laneScopeArgs(), Object.fromEntries(bind)) as Handler;
+  return new Function('K', 'X', 'B', src)(...laneScopeArgs(), Object.fromEntries(bind)) as BlockRun;
 }

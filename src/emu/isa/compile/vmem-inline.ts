@@ -9,7 +9,8 @@ import { scalarReader } from '../exec/scalar-operands.js';
 import { vectorRow } from '../exec/valu-compile.js';
 import { accessOf } from '../exec/vmem-ops.js';
 import { LANES, nullCode } from '../exec/wave.js';
-import type { Bindings } from './valu-inline.js';
+import { laneLoop, type Bindings } from './valu-inline.js';
+import { LAST_PLAIN_SGPR } from './salu-inline.js';
 
 /** Source text running GLOBAL instruction `ins` (number k of its block, next PC `next`), or undefined. */
 export function inlineGlobal(ctx: CompileContext, ins: Instruction, k: number, next: number, bind: Bindings): string | undefined {
@@ -25,7 +26,10 @@ export function inlineGlobal(ctx: CompileContext, ins: Instruction, k: number, n
   const hasSaddr = saddr !== off && saddr !== nullCode(ctx.family);
   let base = '';
   let va: string;
-  if (hasSaddr) {
+  if (hasSaddr && saddr + 1 <= LAST_PLAIN_SGPR) {
+    base = `const sbase = S[${saddr + 1}] * 4294967296 + S[${saddr}];`;
+    va = `sbase + R[${addr} + l] + ${offset}`;
+  } else if (hasSaddr) {
     bind.set(`sl${k}`, scalarReader(ctx.family, saddr, 'b64', undefined));
     bind.set(`sh${k}`, scalarReader(ctx.family, saddr, 'b64', undefined, true));
     base = `const sbase = sh${k}(w) * 4294967296 + sl${k}(w);`;
@@ -37,7 +41,7 @@ export function inlineGlobal(ctx: CompileContext, ins: Instruction, k: number, n
   for (let i = 0; i < a.dwords; i++) {
     moves.push(a.kind === 'load' ? `R[${rows + i * LANES} + l] = M.read32(va + ${4 * i});` : `M.write32(va + ${4 * i}, R[${rows + i * LANES} + l]);`);
   }
-  const exec = ctx.waveSize === 64 ? 'const eLo = S[126], eHi = S[127];' : 'const eLo = S[126], eHi = 0;';
+  const exec = ctx.waveSize === 64 ? 'const eLo = S[126], eHi = S[127];' : 'const eLo = S[126];';
   return `w.pc = ${next};
   {
   const M = memOf();
@@ -45,17 +49,9 @@ export function inlineGlobal(ctx: CompileContext, ins: Instruction, k: number, n
   ${base}
   let lane = 0;
   try {
-    for (let half = 0; half < ${ctx.waveSize === 64 ? 2 : 1}; half++) {
-      let todo = half === 0 ? eLo : eHi;
-      while (todo !== 0) {
-        const low = todo & -todo;
-        todo ^= low;
-        const l = (half << 5) + 31 - Math.clz32(low);
-        lane = l;
+    ${laneLoop(ctx.waveSize, `lane = l;
         const va = ${va};
-        ${moves.join(' ')}
-      }
-    }
+        ${moves.join(' ')}`)}
   } catch (e) {
     if (e instanceof GpuFault) e.lane ??= lane;
     throw e;

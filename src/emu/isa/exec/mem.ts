@@ -45,6 +45,11 @@ export class GpuMemory {
   /** Makes [va, va+len) addressable through this.view at (va - start + base); returns that offset. */
   private at(va: number, len: number, write: boolean): number {
     if (va >= this.start && va + len <= this.end && (!write || this.writable)) return va - this.start + this.base;
+    return this.miss(va, len, write);
+  }
+
+  /** at() outside the current window (kept apart so that at() stays small enough for V8 to inline into every access). */
+  private miss(va: number, len: number, write: boolean): number {
     const r = this.recent;
     for (let i = 0; i < r.length; i++) {
       const x = r[i]!;

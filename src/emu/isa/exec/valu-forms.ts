@@ -5,6 +5,7 @@ import { isRdna, ShaderFault, type Instruction } from '../types.js';
 import type { CompileContext, Handler } from './context.js';
 import type { DppControl } from './dpp.js';
 import { buildVop, requireSpec, vectorRow, ACCUMULATES, type VopOperands } from './valu-compile.js';
+import type { OpSpec } from './valu-ops.js';
 import { laneHandler } from './valu-lanes.js';
 import { EXEC_LO, LANES, TEMP_ROW, VCC_LO, type Wave } from './wave.js';
 
@@ -123,8 +124,14 @@ export function compileVop(ctx: CompileContext, ins: Instruction): Handler {
   return buildVop(ctx, ins, spec, o);
 }
 
-/** A VOPD half: "v_dual_fmac_f32" runs as v_fmac_f32. */
-function vopdHalf(ctx: CompileContext, ins: Instruction, dualName: string, src0: number, vsrc1: number, vdst: number, tempDst: boolean): Handler {
+/** One half of a VOPD: the single operation it runs ("v_dual_fmac_f32" runs as v_fmac_f32) and its operands. */
+export interface VopdHalf {
+  readonly name: string;
+  readonly spec: OpSpec;
+  readonly o: VopOperands;
+}
+
+function vopdHalf(ins: Instruction, dualName: string, src0: number, vsrc1: number, vdst: number): VopdHalf {
   const name = dualName.replace(/^v_dual_/, 'v_');
   const spec = requireSpec(ins, name);
   const lit = fmaLiteral(name);
@@ -132,20 +139,26 @@ function vopdHalf(ctx: CompileContext, ins: Instruction, dualName: string, src0:
   if (spec.src[2] === 'b') srcs[2] = VCC_LO;
   if (ACCUMULATES.has(name)) srcs[2] = vdst;
   const none = { hiHalf: false, abs: false, neg: false };
-  const dst = tempDst ? 256 + TEMP_ROW + 6 : vdst;
-  return buildVop(ctx, { ...ins, op: name }, spec, { srcs, vdst: dst, mods: [none, none, none], dstHi: false, omod: 0, clamp: false });
+  return { name, spec, o: { srcs, vdst, mods: [none, none, none], dstHi: false, omod: 0, clamp: false } };
 }
 
-/** VOPD: both halves read their sources before either writes (X goes through a staging row). */
-export function compileVopd(ctx: CompileContext, ins: Instruction): Handler {
+/** The X and Y halves of a VOPD instruction. */
+export function vopdHalves(ins: Instruction): [VopdHalf, VopdHalf] {
   const f = ins.fields;
   const vdstx = f.vdstx ?? 256;
   const rawY = f.vdsty ?? 0;
   const vdsty = rawY >= 256 ? rawY : 256 + ((rawY << 1) | (((vdstx - 256) & 1) ^ 1));
-  const x = vopdHalf(ctx, ins, ins.op, f.srcx0 ?? 0, f.vsrcx1 ?? 256, vdstx, true);
-  const y = vopdHalf(ctx, ins, ins.opy ?? '', f.srcy0 ?? 0, f.vsrcy1 ?? 256, vdsty, false);
+  return [vopdHalf(ins, ins.op, f.srcx0 ?? 0, f.vsrcx1 ?? 256, vdstx), vopdHalf(ins, ins.opy ?? '', f.srcy0 ?? 0, f.vsrcy1 ?? 256, vdsty)];
+}
+
+/** VOPD: both halves read their sources before either writes (X goes through a staging row). */
+export function compileVopd(ctx: CompileContext, ins: Instruction): Handler {
+  const [hx, hy] = vopdHalves(ins);
+  const build = (h: VopdHalf, dst: number): Handler => buildVop(ctx, { ...ins, op: h.name }, h.spec, { ...h.o, vdst: dst });
+  const x = build(hx, 256 + TEMP_ROW + 6);
+  const y = build(hy, hy.o.vdst);
   const from = (TEMP_ROW + 6) * LANES;
-  const to = vectorRow(vdstx);
+  const to = vectorRow(hx.o.vdst);
   return (w: Wave) => {
     x(w);
     y(w);

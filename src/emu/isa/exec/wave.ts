@@ -29,10 +29,10 @@ export const SETUP_ROWS = 3;
 
 /**
  * How many register rows (from v0) an instruction may read or write: past its highest VGPR/AGPR field
- * by ROW_MARGIN. VOPD's vdsty holds a bare register number: all VGPRs. Over-estimates only cost time.
+ * by ROW_MARGIN (VOPD's vdsty too: the decoder turns it into an operand code). Over-estimates only
+ * cost time: every wave reset clears that many rows.
  */
 export function rowBound(ins: Instruction): number {
-  if (ins.encoding === 'VOPD') return 256 + ROW_MARGIN;
   let top = SETUP_ROWS;
   for (const [name, v] of Object.entries(ins.fields) as [string, number][]) if (v >= 256 && !IMMEDIATE_FIELDS.has(name)) top = Math.max(top, v - 256 + ROW_MARGIN);
   return top;
