@@ -77,8 +77,7 @@ export abstract class RingEngineQueue extends EngineQueue {
   }
 
   updateRing(ringVa: bigint, ringSize: number): void {
-    this.ring.va = ringVa;
-    this.ring.bytes = ringSize;
+    this.ring.moveTo(ringVa, ringSize);
   }
 
   protected pointers(): { rptr: string; wptr: string } {

@@ -9,6 +9,7 @@ import type { EngineContext, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
 import { CommandProcessor } from './cp.js';
 import { QueueStop } from './ring.js';
+import { GpuFault } from '../vm.js';
 import { RingEngineQueue } from './engine-queue.js';
 
 interface IbCursor {
@@ -27,6 +28,8 @@ class Pm4Queue extends RingEngineQueue {
   private readonly family: GfxFamily;
   private readonly cp: CommandProcessor;
   private ib: IbCursor | undefined;
+  /** The read pointer last written to the queue's read-pointer memory. */
+  private publishedRptr = 0n;
   private readonly scratch = new Uint32Array(MAX_PACKET_DWORDS);
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
@@ -41,11 +44,31 @@ class Pm4Queue extends RingEngineQueue {
 
   protected publishRptr(): void {
     this.ctx.vm.write32(this.desc.rptrVa, Number(this.rptr % BigInt(this.ringDwords)), this.client);
+    this.publishedRptr = this.rptr;
   }
 
   protected run(budget: number): StepResult {
     const decided = this.checkRing(BigInt(this.ringDwords), 'dwords');
     if (decided) return decided;
+    let result: StepResult;
+    try {
+      result = this.runPackets(budget);
+    } catch (e) {
+      // The packets before the offending one were consumed; a fault writing the read pointer is not
+      // what stopped the queue, so it does not replace the packet's own error.
+      try {
+        if (this.rptr !== this.publishedRptr) this.publishRptr();
+      } catch (f) {
+        if (!(f instanceof GpuFault)) throw f;
+      }
+      throw e;
+    }
+    // Once per step rather than per packet: the driver reads it only to reuse ring space.
+    if (this.rptr !== this.publishedRptr) this.publishRptr();
+    return result;
+  }
+
+  private runPackets(budget: number): StepResult {
     let did = false;
     for (let n = 0; n < budget; n++) {
       if (this.cp.busy && !this.cp.stepDispatch()) return 'progress';
@@ -61,8 +84,7 @@ class Pm4Queue extends RingEngineQueue {
     if (this.rptr === this.wptr) return 'idle';
     const avail = Number(this.wptr - this.rptr);
     const off = Number(this.rptr % BigInt(this.ringDwords)) * 4;
-    const head = this.ring.read(off, 1, this.scratch)[0]!;
-    const h = parsePm4Header(head);
+    const h = parsePm4Header(this.ring.word(off));
     const size = h.type === 3 ? 1 + h.body : 1;
     if (size > avail) throw new QueueStop(`packet at dword ${this.rptr} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
     const dw = this.ring.read(off, size, this.scratch);
@@ -77,7 +99,6 @@ class Pm4Queue extends RingEngineQueue {
     this.recent.push(Number(this.rptr));
     if (r.kind === 'ib') this.ib = { va: r.va, dwords: r.dwords, pos: 0 };
     this.rptr += BigInt(size);
-    this.publishRptr();
     return 'progress';
   }
 
