@@ -86,7 +86,8 @@ class AqlQueue extends EngineQueue {
   private readonly pm4 = new Uint32Array(0x4001);
   /**
    * Translations of what every packet touches: the ring (read, and written to retire a slot), the
-   * queue's read pointer and properties, the last kernel descriptor, completion signal and event mailbox.
+   * queue's read pointer and properties, the last kernel descriptor, completion signal (its value, mailbox
+   * and event id; its timestamps) and event mailbox.
    * Each falls back to a plain VM access (and its exact fault) when it does not translate in one piece.
    */
   private readonly ringRead: VmWindow;
@@ -95,6 +96,7 @@ class AqlQueue extends EngineQueue {
   private readonly propsCell: VmWindow;
   private readonly descriptor: VmWindow;
   private readonly signalCells: VmWindow;
+  private readonly signalTimes: VmWindow;
   private readonly mailboxCell: VmWindow;
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
@@ -110,6 +112,7 @@ class AqlQueue extends EngineQueue {
     this.propsCell = new VmWindow(vm, this.amdQueueVa + BigInt(Q_PROPS), 4, false, this.client);
     this.descriptor = new VmWindow(vm, 0n, 64, false, this.client);
     this.signalCells = new VmWindow(vm, 0n, SIGNAL_SPAN, true, this.client);
+    this.signalTimes = new VmWindow(vm, 0n, S_END + 8 - S_START, true, this.client);
     this.mailboxCell = new VmWindow(vm, 0n, 8, true, this.client);
   }
 
@@ -296,10 +299,7 @@ class AqlQueue extends EngineQueue {
     if (signal !== 0n) {
       if ((signal & 7n) !== 0n) throw new QueueStop(`completion signal 0x${signal.toString(16)} is not 8-byte aligned`);
       const props = this.propsCell.ready() ? this.propsCell.view.getUint32(0, true) : vm.read32(this.amdQueueVa + BigInt(Q_PROPS), this.client);
-      if (props & AMD_QUEUE_PROPERTIES.ENABLE_PROFILING) {
-        vm.write64(signal + BigInt(S_START), started, this.client);
-        vm.write64(signal + BigInt(S_END), this.ctx.clock(), this.client);
-      }
+      if (props & AMD_QUEUE_PROPERTIES.ENABLE_PROFILING) this.stamp(signal, started);
       this.completeSignal(signal);
     }
     const ring = this.ringWrite;
@@ -314,6 +314,19 @@ class AqlQueue extends EngineQueue {
     else vm.write64(this.desc.rptrVa, this.readIndex, this.client);
     this.waitingFor = '';
     return 'progress';
+  }
+
+  /** A profiling queue's start and end timestamps in the completion signal. */
+  private stamp(signal: bigint, started: bigint): void {
+    const times = this.signalTimes;
+    times.va = signal + BigInt(S_START);
+    if (times.ready() && times.u64) {
+      Atomics.store(times.u64, 0, started);
+      Atomics.store(times.u64, (S_END - S_START) >>> 3, this.ctx.clock());
+    } else {
+      this.ctx.vm.write64(signal + BigInt(S_START), started, this.client);
+      this.ctx.vm.write64(signal + BigInt(S_END), this.ctx.clock(), this.client);
+    }
   }
 
   /** Decrements the completion signal (atomically, as the packet processor does) and fires its event through the mailbox. */
