@@ -141,7 +141,11 @@ export class EngineThread implements EngineContext {
         continue;
       }
       if (spin.pollAgain(performance.now())) continue;
+      // Marked before the wait checks KICK: a kick either sees the mark or changed KICK first, and then
+      // the wait does not sleep.
+      Atomics.store(this.ctrl, CTRL.SLEEPING, 1);
       Atomics.wait(this.ctrl, CTRL.KICK, kick, result === 'waiting' ? WAIT_POLL_MS : this.idleSleepMs());
+      Atomics.store(this.ctrl, CTRL.SLEEPING, 0);
       seenKick = Atomics.load(this.ctrl, CTRL.KICK);
     }
   }

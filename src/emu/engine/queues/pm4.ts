@@ -87,7 +87,8 @@ class Pm4Queue extends RingEngineQueue {
     const h = parsePm4Header(this.ring.word(off));
     const size = h.type === 3 ? 1 + h.body : 1;
     if (size > avail) throw new QueueStop(`packet at dword ${this.rptr} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
-    const dw = this.ring.read(off, size, this.scratch);
+    const dw = this.scratch;
+    this.ring.copy(off, size, dw);
     const p = decodePm4Packet(dw, 0, size, this.family);
     if (p.error) throw new QueueStop(p.error);
     const r = this.cp.execute(p, dw);

@@ -33,6 +33,12 @@ export class RingReader {
   /** Copies `count` dwords starting at ring byte offset `byteOffset` (mod ring size) into `into`. */
   read(byteOffset: number, count: number, into: Uint32Array): Uint32Array {
     const out = into.length >= count ? into.subarray(0, count) : new Uint32Array(count);
+    this.copy(byteOffset, count, out);
+    return out;
+  }
+
+  /** Copies `count` dwords starting at ring byte offset `byteOffset` (mod ring size) to the start of `out` (at least `count` long). */
+  copy(byteOffset: number, count: number, out: Uint32Array): void {
     let off = byteOffset % this.bytes;
     const words = this.wholeRing();
     if (words) {
@@ -42,7 +48,7 @@ export class RingReader {
         out[i] = words[w]!;
         if (++w === ringWords) w = 0;
       }
-      return out;
+      return;
     }
     let i = 0;
     while (i < count) {
@@ -56,7 +62,6 @@ export class RingReader {
       i += run;
       off = 0;
     }
-    return out;
   }
 
   /**
