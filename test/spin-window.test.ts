@@ -1,13 +1,14 @@
 // The poll-or-sleep decision of the engine thread and the driver's fence waits, driven with a made-up
 // clock (ms): it polls only inside the window after its last work, and a long gap between two polls
-// (the thread was descheduled) turns polling off for the back-off time.
+// (the thread was descheduled) or windows in a row that found nothing turn polling off for the
+// back-off time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpinWindow } from '../src/os/spin-window.js';
 import { ENGINE_SPIN } from '../src/emu/engine/engine-thread.js';
 
 // Binary fractions of a millisecond, so the clock arithmetic is exact.
-const LIMITS = { windowMs: 0.125, preemptedMs: 0.0625, backoffMs: 16 };
+const LIMITS = { windowMs: 0.125, preemptedMs: 0.0625, fruitlessWindows: 3, backoffMs: 16 };
 const T = 1 / 32;
 
 /** Polls at each time in `times` and returns the decisions. */
@@ -48,7 +49,30 @@ test('a gap longer than preemptedMs between polls turns polling off for backoffM
   assert.deepEqual(polls(s, [17 + 4 * T, 17 + 5 * T, 17 + 8 * T]), [true, true, false]);
 });
 
+test('windows in a row that find nothing turn polling off for backoffMs; a window whose poll finds work resets the count', () => {
+  const s = new SpinWindow(LIMITS);
+  /** One idle period starting at `t`: polls until the window closes; returns how many polls said yes. */
+  const fruitlessWindow = (t: number): number => {
+    s.worked();
+    let yes = 0;
+    for (let k = 0; s.pollAgain(t + k * T); k++) yes++;
+    return yes;
+  };
+  assert.deepEqual([fruitlessWindow(1), fruitlessWindow(2)], [4, 4]);
+  // Work found while polling: the count starts again.
+  s.worked();
+  assert.deepEqual(polls(s, [3, 3 + T]), [true, true]);
+  s.worked();
+  assert.equal(s.pollAgain(3 + 2 * T), true);
+  assert.deepEqual([fruitlessWindow(4), fruitlessWindow(5)], [4, 4]);
+  // The third fruitless window in a row (its closing poll at 6 + 4/32) starts the back-off.
+  assert.equal(fruitlessWindow(6), 4);
+  assert.equal(fruitlessWindow(7), 0);
+  assert.equal(fruitlessWindow(22), 0);
+  assert.equal(fruitlessWindow(22.25), 4);
+});
+
 test('the engine polls at most a tenth of a millisecond after work and backs off for far longer than it polls', () => {
-  assert.ok(ENGINE_SPIN.windowMs <= 0.2, `window ${ENGINE_SPIN.windowMs} ms`);
+  assert.ok(ENGINE_SPIN.windowMs <= 0.1, `window ${ENGINE_SPIN.windowMs} ms`);
   assert.ok(ENGINE_SPIN.backoffMs >= 100 * ENGINE_SPIN.windowMs, `back-off ${ENGINE_SPIN.backoffMs} ms`);
 });

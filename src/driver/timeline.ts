@@ -10,10 +10,11 @@ import { SpinWindow } from '../os/spin-window.js';
 
 /**
  * A wait polls memory for 0.2 ms before it sleeps on the event (a fence usually lands within this),
- * unless this thread was lately descheduled while polling: then the cores are oversubscribed, the
- * poll would take time from the thread that must write the fence, and the wait sleeps at once.
+ * unless this thread was lately descheduled while polling (the cores are oversubscribed: the poll
+ * would take time from the thread that must write the fence) or its last 4 waits all outlasted their
+ * poll (long kernels): then waits sleep at once for the next 50 ms.
  */
-const FENCE_SPIN = new SpinWindow({ windowMs: 0.2, preemptedMs: 0.1, backoffMs: 50 });
+const FENCE_SPIN = new SpinWindow({ windowMs: 0.2, preemptedMs: 0.1, fruitlessWindows: 4, backoffMs: 50 });
 /** Longest single sleep in the kernel; the value is re-read after each. */
 const SLEEP_SLICE_MS = 100;
 export const DEFAULT_WAIT_MS = 10_000;

@@ -26,11 +26,13 @@ const IDLE_SCAN_MS = 20;
 const WAIT_POLL_MS = 0.01;
 /**
  * After its last work the engine polls (doorbells, requests, waiting queues' memory conditions) for
- * 0.1 ms before it sleeps, as a real CP polls: the next doorbell of a launch-and-wait loop or the word a
- * WAIT_REG_MEM watches is seen within a poll. A 0.1 ms gap between polls (descheduled: the cores are
- * oversubscribed) stops polling for 50 ms.
+ * 0.05 ms before it sleeps, as a real CP polls: the next doorbell of a launch-and-wait loop, or the word
+ * a WAIT_REG_MEM watches, comes a few microseconds after the CPU saw the previous result, and is then
+ * seen within a poll. Longer would only hold a core the rest of the process (tests, shader workers)
+ * may need. A 0.1 ms gap between polls (descheduled: the cores are oversubscribed), or 4 windows in a
+ * row that found nothing (sporadic work), stop polling for 50 ms.
  */
-export const ENGINE_SPIN: SpinLimits = { windowMs: 0.1, preemptedMs: 0.1, backoffMs: 50 };
+export const ENGINE_SPIN: SpinLimits = { windowMs: 0.05, preemptedMs: 0.1, fruitlessWindows: 4, backoffMs: 50 };
 const STEP_BUDGET = 64;
 /** A served engine polls its doorbells every doorbellPollMs for this long after the last doorbell, then every SLOW_POLL_MS. */
 const FAST_POLL_WINDOW_MS = 500;
@@ -268,17 +270,13 @@ export class EngineThread implements EngineContext {
       case 'create-queue': {
         const q = this.factories[req.queue.kind](req.queue, req.queue.kernelRing ? this.kernelRingContext() : this);
         this.queues.set(req.queue.queueId, q);
-        const others = this.running.filter((r) => r.queue.desc.queueId !== req.queue.queueId);
-        if (req.queue.doorbellByte < 0) {
-          this.running = [...others, { queue: q, doorbellWord: -1, lastDoorbell: 0n }];
-          return undefined;
-        }
         // A new hardware queue starts from a known doorbell value, so a value left in the slot by an
         // earlier queue with the same doorbell is not taken for new work: 0 for ring queues (write
         // pointer 0), all ones for AQL (whose first doorbell value is packet index 0).
         const initial = req.queue.kind === 'aql' ? 0xffffffffffffffffn : 0n;
-        const doorbellWord = req.queue.doorbellByte >> 3;
-        Atomics.store(this.doorbells, doorbellWord, initial);
+        const doorbellWord = req.queue.doorbellByte < 0 ? -1 : req.queue.doorbellByte >> 3;
+        if (doorbellWord >= 0) Atomics.store(this.doorbells, doorbellWord, initial);
+        const others = this.running.filter((r) => r.queue.desc.queueId !== req.queue.queueId);
         this.running = [...others, { queue: q, doorbellWord, lastDoorbell: initial }];
         return undefined;
       }
