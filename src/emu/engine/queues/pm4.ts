@@ -30,6 +30,11 @@ class Pm4Queue extends RingEngineQueue {
   private ib: IbCursor | undefined;
   /** The read pointer last written to the queue's read-pointer memory. */
   private publishedRptr = 0n;
+  /** During a step: rptr at its start (within the ring, and absolute), dwords submitted then, dwords consumed since. */
+  private stepFrom = 0;
+  private stepFromAbsolute = 0;
+  private stepAvailable = 0;
+  private stepConsumed = 0;
   private readonly scratch = new Uint32Array(MAX_PACKET_DWORDS);
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
@@ -50,10 +55,17 @@ class Pm4Queue extends RingEngineQueue {
   protected run(budget: number): StepResult {
     const decided = this.checkRing(BigInt(this.ringDwords), 'dwords');
     if (decided) return decided;
+    // The step reads the ring with plain numbers (BigInt arithmetic per packet costs more than the
+    // packet): where it started, what was submitted, what it consumed so far. rptr catches up after.
+    this.stepFrom = Number(this.rptr % BigInt(this.ringDwords));
+    this.stepFromAbsolute = Number(this.rptr);
+    this.stepAvailable = Number(this.wptr - this.rptr);
+    this.stepConsumed = 0;
     let result: StepResult;
     try {
       result = this.runPackets(budget);
     } catch (e) {
+      this.settleRptr();
       // The packets before the offending one were consumed; a fault writing the read pointer is not
       // what stopped the queue, so it does not replace the packet's own error.
       try {
@@ -63,9 +75,16 @@ class Pm4Queue extends RingEngineQueue {
       }
       throw e;
     }
+    this.settleRptr();
     // Once per step rather than per packet: the driver reads it only to reuse ring space.
     if (this.rptr !== this.publishedRptr) this.publishRptr();
     return result;
+  }
+
+  private settleRptr(): void {
+    if (this.stepConsumed === 0) return;
+    this.rptr += BigInt(this.stepConsumed);
+    this.stepConsumed = 0;
   }
 
   private runPackets(budget: number): StepResult {
@@ -81,12 +100,12 @@ class Pm4Queue extends RingEngineQueue {
   }
 
   private stepRing(): StepResult {
-    if (this.rptr === this.wptr) return 'idle';
-    const avail = Number(this.wptr - this.rptr);
-    const off = Number(this.rptr % BigInt(this.ringDwords)) * 4;
+    const avail = this.stepAvailable - this.stepConsumed;
+    if (avail === 0) return 'idle';
+    const off = ((this.stepFrom + this.stepConsumed) % this.ringDwords) * 4;
     const h = parsePm4Header(this.ring.word(off));
     const size = h.type === 3 ? 1 + h.body : 1;
-    if (size > avail) throw new QueueStop(`packet at dword ${this.rptr} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
+    if (size > avail) throw new QueueStop(`packet at dword ${this.stepFromAbsolute + this.stepConsumed} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
     const dw = this.scratch;
     this.ring.copy(off, size, dw);
     const p = decodePm4Packet(dw, 0, size, this.family);
@@ -97,9 +116,9 @@ class Pm4Queue extends RingEngineQueue {
       return 'waiting';
     }
     this.waitingFor = '';
-    this.recent.push(Number(this.rptr));
+    this.recent.push(this.stepFromAbsolute + this.stepConsumed);
     if (r.kind === 'ib') this.ib = { va: r.va, dwords: r.dwords, pos: 0 };
-    this.rptr += BigInt(size);
+    this.stepConsumed += size;
     return 'progress';
   }
 
