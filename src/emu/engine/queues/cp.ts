@@ -21,7 +21,7 @@ const MAX_STEP_INSTRUCTIONS = 1 << 20;
 const SH_BASE = 0x2c00;
 const SH_END = 0x3000;
 
-export type CpResult = { readonly kind: 'done' } | { readonly kind: 'started' } | { readonly kind: 'wait'; readonly what: string } | { readonly kind: 'ib'; readonly va: bigint; readonly dwords: number };
+export type CpResult = { readonly kind: 'done' } | { readonly kind: 'started' } | { readonly kind: 'wait'; readonly what: string | (() => string) } | { readonly kind: 'ib'; readonly va: bigint; readonly dwords: number };
 const DONE: CpResult = { kind: 'done' };
 /** A dispatch was launched and keeps running; the packet is consumed. */
 const STARTED: CpResult = { kind: 'started' };
@@ -113,7 +113,7 @@ export class CommandProcessor {
         } else value = this.reg(Number(a & 0xffffn));
         if (this.ctx.inject.has('stall-queue')) return { kind: 'wait', what: `WAIT_REG_MEM (stalled by fault injection)` };
         const ok = compare(f.function!, (value & f.mask!) >>> 0, f.reference!);
-        return ok ? DONE : { kind: 'wait', what: `WAIT_REG_MEM ${f.mem_space === 1 ? `mem 0x${a.toString(16)}` : `reg ${registerName(this.family, Number(a & 0xffffn))}`} (0x${value.toString(16)} & 0x${f.mask!.toString(16)}) func ${f.function} 0x${f.reference!.toString(16)}` };
+        return ok ? DONE : { kind: 'wait', what: () => `WAIT_REG_MEM ${f.mem_space === 1 ? `mem 0x${a.toString(16)}` : `reg ${registerName(this.family, Number(a & 0xffffn))}`} (0x${value.toString(16)} & 0x${f.mask!.toString(16)}) func ${f.function} 0x${f.reference!.toString(16)}` };
       }
       case PM4_OP.INDIRECT_BUFFER: {
         if (f.valid !== 1) throw new QueueStop('INDIRECT_BUFFER without the VALID bit');
