@@ -1,10 +1,10 @@
-// The poll-or-sleep decision of the engine thread and the driver's fence waits, driven with a made-up
+// The engine thread's poll-or-sleep decision, driven with a made-up
 // clock (ms): it polls only inside the window after its last work, and a long gap between two polls
 // (the thread was descheduled) or windows in a row that found nothing turn polling off for the
 // back-off time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SpinWindow } from '../src/os/spin-window.js';
+import { SpinWindow } from '../src/emu/engine/spin-window.js';
 import { ENGINE_SPIN } from '../src/emu/engine/engine-thread.js';
 
 // Binary fractions of a millisecond, so the clock arithmetic is exact.

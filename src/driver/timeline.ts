@@ -6,15 +6,9 @@ import { GpuFaultError, WaitTimeoutError } from './errors.js';
 import type { Device } from './device.js';
 import type { BackendEvent, MemoryFault } from './backend/backend.js';
 import type { Slice } from './suballoc.js';
-import { SpinWindow } from '../os/spin-window.js';
 
-/**
- * A wait polls memory for 0.2 ms before it sleeps on the event (a fence usually lands within this),
- * unless this thread was lately descheduled while polling (the cores are oversubscribed: the poll
- * would take time from the thread that must write the fence) or its last 4 waits all outlasted their
- * poll (long kernels): then waits sleep at once for the next 50 ms.
- */
-const FENCE_SPIN = new SpinWindow({ windowMs: 0.2, preemptedMs: 0.1, fruitlessWindows: 4, backoffMs: 50 });
+/** How long a wait polls memory before sleeping on the event (a fence usually lands within this). */
+const SPIN_MS = 0.2;
 /** Longest single sleep in the kernel; the value is re-read after each. */
 const SLEEP_SLICE_MS = 100;
 export const DEFAULT_WAIT_MS = 10_000;
@@ -105,8 +99,7 @@ export class Timeline {
       return;
     }
     const start = performance.now();
-    FENCE_SPIN.worked();
-    while (FENCE_SPIN.pollAgain(performance.now())) if (this.value >= target) return void this.stats.spins++;
+    while (performance.now() - start < SPIN_MS) if (this.value >= target) return void this.stats.spins++;
     const backend = this.device.backend;
     for (;;) {
       // After a VM fault KFD evicts every queue of the process on that GPU, for good

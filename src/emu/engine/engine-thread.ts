@@ -12,7 +12,7 @@ import type { EngineContext, QueueEngine, QueueEngineFactory, StepResult } from 
 import type { BackingShare } from '../process/backing.js';
 import { mapSharedFd } from '../../os/shared-memory.js';
 import { setTimerSlack } from '../../os/timer-slack.js';
-import { SpinWindow, type SpinLimits } from '../../os/spin-window.js';
+import { SpinWindow, type SpinLimits } from './spin-window.js';
 
 /** 64-bit value KFD writes into an event page slot that has not been signaled (kfd_events.c). */
 const UNSIGNALED_EVENT_SLOT = 0xffffffffffffffffn;

@@ -1,10 +1,10 @@
-// When a thread waiting for another thread's store polls again instead of sleeping: within a short
-// window after it last had work, a poll sees the store at once where a futex wake-up costs tens of
-// microseconds. Polling only pays while the thread it waits for has a core of its own: a poll that
-// finds a long gap since the previous one means this thread was descheduled (the cores are
-// oversubscribed, and spinning takes time from the thread it waits for, whose scheduler priority a
-// sleeping thread would keep), so polling then stops for a while. Pure bookkeeping over a clock the
-// caller reads; the emulated engines and the driver's fence waits both use it.
+// When an engine thread with nothing to run polls again instead of sleeping: within a short window
+// after it last had work, a poll sees the next doorbell (or the word a wait packet watches) at once,
+// where a futex wake-up costs tens of microseconds. Polling only pays while the thread it waits for has
+// a core of its own: a poll that finds a long gap since the previous one means this thread was
+// descheduled (the cores are oversubscribed, and spinning takes time from the thread it waits for,
+// whose scheduler priority a sleeping thread would keep), so polling then stops for a while. Pure
+// bookkeeping over a clock the caller reads.
 
 export interface SpinLimits {
   /** How long after the last work the thread keeps polling. */
