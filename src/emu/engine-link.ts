@@ -79,7 +79,8 @@ export class EngineLink {
 
   kick(): void {
     Atomics.add(this.ctrl, CTRL.KICK, 1);
-    Atomics.notify(this.ctrl, CTRL.KICK);
+    // A polling engine sees the new KICK by itself; only a sleeping one needs the futex wake-up.
+    if (Atomics.load(this.ctrl, CTRL.SLEEPING)) Atomics.notify(this.ctrl, CTRL.KICK);
   }
 
   async stop(): Promise<void> {

@@ -38,12 +38,29 @@ export function setFields(defs: readonly FieldDef[], values: FieldValues, out: U
 }
 
 export function getFields(defs: readonly FieldDef[], dwords: ArrayLike<number>, at: number): FieldValues {
-  const out: FieldValues = {};
-  for (const f of defs) {
-    if (at + f.dw >= dwords.length) continue;
-    out[f.name] = f.bits >= 32 ? dwords[at + f.dw]! >>> 0 : (dwords[at + f.dw]! >>> f.lo) & mask(f.bits);
-  }
-  return out;
+  let read = decoders.get(defs);
+  if (!read) decoders.set(defs, (read = compileDecoder(defs)));
+  return read(dwords, at);
+}
+
+type FieldDecoder = (dwords: ArrayLike<number>, at: number) => FieldValues;
+
+/** One decoder per layout table, made on first use: the emulated engines decode every packet they run. */
+const decoders = new WeakMap<readonly FieldDef[], FieldDecoder>();
+
+/**
+ * A layout's decoder as one generated function returning an object literal: the same fields in the same
+ * order every time, so every packet of a layout has one shape and no property is stored by a computed
+ * name (a loop doing that costs several times more per packet). A packet cut short by the end of
+ * `dwords` keeps the fields that are present.
+ */
+function compileDecoder(defs: readonly FieldDef[]): FieldDecoder {
+  const read = (f: FieldDef): string => (f.bits >= 32 ? `d[a + ${f.dw}] >>> 0` : `(d[a + ${f.dw}] >>> ${f.lo}) & ${mask(f.bits)}`);
+  const last = defs.reduce((m, f) => Math.max(m, f.dw), -1);
+  const whole = `return { ${defs.map((f) => `${JSON.stringify(f.name)}: ${read(f)}`).join(', ')} };`;
+  const partial = defs.map((f) => `if (a + ${f.dw} < n) o[${JSON.stringify(f.name)}] = ${read(f)};`).join('\n');
+  const src = `const n = d.length;\nif (a + ${last} < n) { ${whole} }\nconst o = {};\n${partial}\nreturn o;`;
+  return new Function('d', 'a', src) as FieldDecoder;
 }
 
 /** Joins `<name>_lo`/`<name>_hi` pairs into one bigint address (lo already shifted back). */

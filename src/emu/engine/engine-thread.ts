@@ -12,6 +12,7 @@ import type { EngineContext, QueueEngine, QueueEngineFactory, StepResult } from 
 import type { BackingShare } from '../process/backing.js';
 import { mapSharedFd } from '../../os/shared-memory.js';
 import { setTimerSlack } from '../../os/timer-slack.js';
+import { SpinWindow, type SpinLimits } from './spin-window.js';
 
 /** 64-bit value KFD writes into an event page slot that has not been signaled (kfd_events.c). */
 const UNSIGNALED_EVENT_SLOT = 0xffffffffffffffffn;
@@ -23,10 +24,26 @@ const IDLE_SCAN_MS = 20;
  * ends about this late rather than 50 µs later.
  */
 const WAIT_POLL_MS = 0.01;
+/**
+ * After its last work the engine polls (doorbells, requests, waiting queues' memory conditions) for
+ * 0.05 ms before it sleeps, as a real CP polls: the next doorbell of a launch-and-wait loop, or the word
+ * a WAIT_REG_MEM watches, comes a few microseconds after the CPU saw the previous result, and is then
+ * seen within a poll. Longer would only hold a core the rest of the process (tests, shader workers)
+ * may need. A 0.1 ms gap between polls (descheduled: the cores are oversubscribed), or 4 windows in a
+ * row that found nothing (sporadic work), stop polling for 50 ms.
+ */
+export const ENGINE_SPIN: SpinLimits = { windowMs: 0.05, preemptedMs: 0.1, fruitlessWindows: 4, backoffMs: 50 };
 const STEP_BUDGET = 64;
 /** A served engine polls its doorbells every doorbellPollMs for this long after the last doorbell, then every SLOW_POLL_MS. */
 const FAST_POLL_WINDOW_MS = 500;
 const SLOW_POLL_MS = 2;
+
+/** A queue as the step loop sees it: its engine, its doorbell's 64-bit word (-1: none) and the value last seen there. */
+interface RunningQueue {
+  readonly queue: QueueEngine;
+  readonly doorbellWord: number;
+  lastDoorbell: bigint;
+}
 
 /** This thread's view of a backing: the shared buffer itself, or its own mapping of the shared file. */
 function viewOf(share: BackingShare, label: string): { bytes: Uint8Array; unmap?: () => void } {
@@ -45,8 +62,9 @@ export class EngineThread implements EngineContext {
   private readonly events: EventTable;
   private readonly backings = new Map<number, { bytes: Uint8Array; unmap?: () => void }>();
   private readonly queues = new Map<number, QueueEngine>();
-  private readonly lastDoorbell = new Map<number, bigint>();
-  private eventPage: { bytes: Uint8Array; offset: number } | undefined;
+  /** The queues in creation order with their doorbell words, for the step loop and the doorbell scan. */
+  private running: RunningQueue[] = [];
+  private eventPage: { bytes: Uint8Array; slots: BigUint64Array } | undefined;
   private handled = 0;
   private lastDoorbellAt = 0;
   /**
@@ -73,11 +91,11 @@ export class EngineThread implements EngineContext {
   }
 
   interrupt(ctxid: number, _source: string): void {
-    if (this.inject.has('drop-interrupt') || !this.eventPage) return;
+    if (!this.eventPage || this.inject.has('drop-interrupt')) return;
     // kfd_signal_event_interrupt: the context id names an event, which fires only if the GPU wrote its
     // event page slot first. When that lookup fails (no such event, or its slot still unsignaled), KFD
     // searches the whole page and fires every event whose slot was written.
-    const slots = new BigUint64Array(this.eventPage.bytes.buffer, this.eventPage.bytes.byteOffset + this.eventPage.offset, KFD_SIGNAL_EVENT_LIMIT);
+    const slots = this.eventPage.slots;
     const named = ctxid < KFD_SIGNAL_EVENT_LIMIT ? this.events.entry(ctxid) : undefined;
     if (named && Atomics.load(slots, named.slot) !== UNSIGNALED_EVENT_SLOT) return this.setEventFromInterrupt(named, slots);
     for (let id = 1; id < KFD_SIGNAL_EVENT_LIMIT; id++) {
@@ -106,6 +124,7 @@ export class EngineThread implements EngineContext {
     // The short polls of waiting queues (WAIT_POLL_MS) must not be stretched by 50 µs each.
     setTimerSlack(1);
     let seenKick = Atomics.load(this.ctrl, CTRL.KICK);
+    const spin = new SpinWindow(ENGINE_SPIN);
     for (;;) {
       if (Atomics.load(this.ctrl, CTRL.STOP)) return;
       this.serveRequests();
@@ -114,6 +133,7 @@ export class EngineThread implements EngineContext {
       if (result === 'progress') {
         // Work in flight: also what the served sysfs's gpu_busy_percent samples.
         Atomics.store(this.ctrl, CTRL.BUSY, 1);
+        spin.worked();
         continue;
       }
       Atomics.store(this.ctrl, CTRL.BUSY, result === 'waiting' ? 1 : 0);
@@ -122,7 +142,12 @@ export class EngineThread implements EngineContext {
         seenKick = kick;
         continue;
       }
+      if (spin.pollAgain(performance.now())) continue;
+      // Marked before the wait checks KICK: a kick either sees the mark or changed KICK first, and then
+      // the wait does not sleep.
+      Atomics.store(this.ctrl, CTRL.SLEEPING, 1);
       Atomics.wait(this.ctrl, CTRL.KICK, kick, result === 'waiting' ? WAIT_POLL_MS : this.idleSleepMs());
+      Atomics.store(this.ctrl, CTRL.SLEEPING, 0);
       seenKick = Atomics.load(this.ctrl, CTRL.KICK);
     }
   }
@@ -163,25 +188,33 @@ export class EngineThread implements EngineContext {
 
   private stepAll(): StepResult {
     let any: StepResult = 'idle';
-    for (const q of this.queues.values()) {
+    const running = this.running;
+    for (let i = 0; i < running.length; i++) {
+      const q = running[i]!.queue;
       if (this.evicted) return 'idle';
       if (q.hang) continue;
       const r = q.step(STEP_BUDGET);
       if (r === 'progress') any = 'progress';
       else if (r === 'waiting' && any === 'idle') any = 'waiting';
-      if (this.requestPending()) this.serveRequests();
+      if (this.requestPending()) {
+        this.serveRequests();
+        // A queue created or destroyed meanwhile: the next loop steps the new list.
+        if (this.running !== running) return any === 'idle' ? 'progress' : any;
+      }
     }
     return any;
   }
 
   private scanDoorbells(): void {
-    for (const [id, q] of this.queues) {
-      if (q.desc.doorbellByte < 0) continue;
-      const v = Atomics.load(this.doorbells, q.desc.doorbellByte >> 3);
-      if (v !== this.lastDoorbell.get(id)) {
-        this.lastDoorbell.set(id, v);
+    const running = this.running;
+    for (let i = 0; i < running.length; i++) {
+      const r = running[i]!;
+      if (r.doorbellWord < 0) continue;
+      const v = Atomics.load(this.doorbells, r.doorbellWord);
+      if (v !== r.lastDoorbell) {
+        r.lastDoorbell = v;
         this.lastDoorbellAt = performance.now();
-        q.doorbell(v);
+        r.queue.doorbell(v);
       }
     }
   }
@@ -237,13 +270,14 @@ export class EngineThread implements EngineContext {
       case 'create-queue': {
         const q = this.factories[req.queue.kind](req.queue, req.queue.kernelRing ? this.kernelRingContext() : this);
         this.queues.set(req.queue.queueId, q);
-        if (req.queue.doorbellByte < 0) return undefined;
         // A new hardware queue starts from a known doorbell value, so a value left in the slot by an
         // earlier queue with the same doorbell is not taken for new work: 0 for ring queues (write
         // pointer 0), all ones for AQL (whose first doorbell value is packet index 0).
         const initial = req.queue.kind === 'aql' ? 0xffffffffffffffffn : 0n;
-        Atomics.store(this.doorbells, req.queue.doorbellByte >> 3, initial);
-        this.lastDoorbell.set(req.queue.queueId, initial);
+        const doorbellWord = req.queue.doorbellByte < 0 ? -1 : req.queue.doorbellByte >> 3;
+        if (doorbellWord >= 0) Atomics.store(this.doorbells, doorbellWord, initial);
+        const others = this.running.filter((r) => r.queue.desc.queueId !== req.queue.queueId);
+        this.running = [...others, { queue: q, doorbellWord, lastDoorbell: initial }];
         return undefined;
       }
       case 'ring-wptr':
@@ -256,12 +290,12 @@ export class EngineThread implements EngineContext {
         const q = this.queues.get(req.queueId);
         q?.destroy?.();
         this.queues.delete(req.queueId);
-        this.lastDoorbell.delete(req.queueId);
+        this.running = this.running.filter((r) => r.queue !== q);
         return q?.hang ?? null;
       }
       case 'event-page': {
         const bytes = this.backings.get(req.backingId)?.bytes;
-        this.eventPage = bytes ? { bytes, offset: req.offset } : undefined;
+        this.eventPage = bytes ? { bytes, slots: new BigUint64Array(bytes.buffer, bytes.byteOffset + req.offset, KFD_SIGNAL_EVENT_LIMIT) } : undefined;
         return undefined;
       }
       case 'scratch':

@@ -25,7 +25,31 @@ const STRIDE = 20;
 const GEN = 0;
 /** Index of the word bumped whenever an event is signaled (what waiters sleep on). */
 export const EVENT_GENERATION_WORD = GEN;
+/**
+ * Word 1 counts the threads (and asynchronous waits) sleeping on GEN, so a signal nobody sleeps on skips
+ * Atomics.notify, which takes a process-wide lock: an engine completes a packet every few microseconds
+ * while its CPU waiter mostly polls memory.
+ */
+const SLEEPERS = 1;
 const HEADER = 4;
+
+/** Atomics.waitAsync (Node ≥ 16; TypeScript's lib has it only from es2024). */
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+
+/**
+ * Sleeps without blocking the thread until some event is signaled or `timeoutMs` passes (a served
+ * client's WAIT_EVENTS, which must not stop the other clients); resolves at once if `seenGeneration`
+ * is already stale. `words` is a table's shared words, as another thread holds them.
+ */
+export async function eventChange(words: Int32Array, seenGeneration: number, timeoutMs: number): Promise<void> {
+  Atomics.add(words, SLEEPERS, 1);
+  try {
+    const r = waitAsync(words, GEN, seenGeneration, timeoutMs);
+    if (r.async) await r.value;
+  } finally {
+    Atomics.sub(words, SLEEPERS, 1);
+  }
+}
 
 export const EVENT_TABLE_ENTRIES = 4096 + 256;
 
@@ -68,7 +92,14 @@ export class EventTable {
 
   /** Sleeps until some event is signaled or `timeoutMs` passes; returns false on timeout. */
   waitForChange(seenGeneration: number, timeoutMs: number): boolean {
-    return Atomics.wait(this.words, GEN, seenGeneration, timeoutMs) !== 'timed-out';
+    // Counted before the wait checks the generation: a signal either sees the count or bumped the
+    // generation first, and then the wait does not sleep.
+    Atomics.add(this.words, SLEEPERS, 1);
+    try {
+      return Atomics.wait(this.words, GEN, seenGeneration, timeoutMs) !== 'timed-out';
+    } finally {
+      Atomics.sub(this.words, SLEEPERS, 1);
+    }
   }
 
   add(index: number, e: { id: number; type: number; autoReset: boolean; slot: number }): void {
@@ -107,7 +138,7 @@ export class EventTable {
   signal(index: number): void {
     Atomics.store(this.words, this.at(index, F.SIGNALED), 1);
     Atomics.add(this.words, GEN, 1);
-    Atomics.notify(this.words, GEN);
+    if (Atomics.load(this.words, SLEEPERS) !== 0) Atomics.notify(this.words, GEN);
   }
 
   reset(index: number): void {

@@ -18,6 +18,8 @@ export const CTRL = {
   PACKETS: 5,
   /** Set to 1 if the engine thread died; the reply buffer then holds the error. */
   CRASHED: 6,
+  /** 1 while the engine thread sleeps on KICK: a kick notifies only then (Atomics.notify takes a process-wide lock). */
+  SLEEPING: 7,
   WORDS: 8,
 } as const;
 

@@ -10,7 +10,7 @@ import { KFD_IOC, KFD_IOCTL_BASE } from '../../uapi/kfd.js';
 import { DRM_IOC } from '../../uapi/drm.js';
 import { kfdIoctlNameOf } from '../kfd/dispatch.js';
 import type { Backing } from '../process/backing.js';
-import { EVENT_GENERATION_WORD } from '../engine/event-table.js';
+import { EVENT_GENERATION_WORD, eventChange } from '../engine/event-table.js';
 import type { SharedFileStats } from '../process/shared-files.js';
 import { need, OP, ProtocolError, response, type Request } from './wire.js';
 
@@ -58,8 +58,6 @@ const TRACE = process.env.AMDGPU_TS_SERVE_TRACE === '1';
 /** Long waits are re-checked at least this often, so a client that went away is noticed. */
 const WAIT_SLICE_MS = 200;
 
-/** Atomics.waitAsync (Node ≥ 16; TypeScript's lib has it only from es2024). */
-const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
 
 export function ioctlName(path: string, request: number): string {
   const known = path === '/dev/kfd' ? kfdIoctlNameOf(request) : DRM_NAMES.get(iocNr(request));
@@ -192,8 +190,7 @@ export class ServedProcess {
         wait.timeOut();
         return response(0, arg);
       }
-      const r = waitAsync(words, EVENT_GENERATION_WORD, gen, Math.min(left, WAIT_SLICE_MS));
-      if (r.async) await r.value;
+      await eventChange(words, gen, Math.min(left, WAIT_SLICE_MS));
     }
   }
 

@@ -2,7 +2,7 @@
 // index of the last packet written; read_dispatch_id in amd_queue_t (the queue's read pointer) is
 // advanced as packets retire, and each retired slot's header is set back to INVALID.
 import { decodeAqlPacket, formatAqlPacket, AQL_PACKET_BYTES, AMD_AQL_FORMAT_PM4_IB } from '../../../hw/aql.js';
-import { HSA_PACKET_TYPE, amdQueue, amdSignal, kernelDescriptor, AMD_QUEUE_PROPERTIES } from '../../../uapi/hsa.js';
+import { HSA_PACKET_TYPE, amdQueue, amdSignal, kernelDescriptor, kernelDispatchPacket, AMD_QUEUE_PROPERTIES } from '../../../uapi/hsa.js';
 import { decodePm4Packet } from '../../../hw/pm4/decode.js';
 import { parsePm4Header } from '../../../hw/pm4/opcodes.js';
 import { LDS_ENCODE_GRANULARITY } from '../../../hw/pm4/registers.js';
@@ -13,6 +13,7 @@ import type { DispatchSetup, LiveWave } from '../../isa/types.js';
 import { CommandProcessor } from './cp.js';
 import { QueueStop } from './ring.js';
 import { EngineQueue } from './engine-queue.js';
+import { VmWindow } from '../vm-window.js';
 
 const Q_READ_ID = amdQueue.offsetOf('read_dispatch_id');
 const Q_PROPS = amdQueue.offsetOf('queue_properties');
@@ -24,6 +25,18 @@ const S_MAILBOX = amdSignal.offsetOf('event_mailbox_ptr');
 const S_EVENT_ID = amdSignal.offsetOf('event_id');
 const S_START = amdSignal.offsetOf('start_ts');
 const S_END = amdSignal.offsetOf('end_ts');
+/** Byte offsets in a kernel dispatch packet (hsa.h hsa_kernel_dispatch_packet_t). */
+const P = {
+  wg: kernelDispatchPacket.offsetOf('workgroup_size_x'),
+  grid: kernelDispatchPacket.offsetOf('grid_size_x'),
+  priv: kernelDispatchPacket.offsetOf('private_segment_size'),
+  group: kernelDispatchPacket.offsetOf('group_segment_size'),
+  kobj: kernelDispatchPacket.offsetOf('kernel_object'),
+  kernarg: kernelDispatchPacket.offsetOf('kernarg_address'),
+  signal: kernelDispatchPacket.offsetOf('completion_signal'),
+};
+/** The part of amd_signal_t the packet processor touches on every completion: value, mailbox, event id. */
+const SIGNAL_SPAN = S_EVENT_ID + 4 - S_VALUE;
 const KD = {
   group: kernelDescriptor.offsetOf('group_segment_fixed_size'),
   entry: kernelDescriptor.offsetOf('kernel_code_entry_byte_offset'),
@@ -34,6 +47,29 @@ const KD = {
 };
 /** kernel_code_properties bits (llvm/Support/AMDHSAKernelDescriptor.h). */
 const KCP = { PRIVATE_SEGMENT_BUFFER: 1 << 0, DISPATCH_PTR: 1 << 1, QUEUE_PTR: 1 << 2, KERNARG_SEGMENT_PTR: 1 << 3, DISPATCH_ID: 1 << 4, FLAT_SCRATCH_INIT: 1 << 5, PRIVATE_SEGMENT_SIZE: 1 << 6, WAVEFRONT_SIZE32: 1 << 10 } as const;
+
+/** A kernel dispatch packet's fields, read straight from the ring. */
+interface DispatchPacket {
+  readonly workgroup: [number, number, number];
+  readonly grid: [number, number, number];
+  readonly privateBytes: number;
+  readonly groupBytes: number;
+  readonly kernelObject: bigint;
+  readonly kernarg: bigint;
+  readonly signal: bigint;
+}
+
+function readDispatchPacket(v: DataView, at: number): DispatchPacket {
+  return {
+    workgroup: [v.getUint16(at + P.wg, true), v.getUint16(at + P.wg + 2, true), v.getUint16(at + P.wg + 4, true)],
+    grid: [v.getUint32(at + P.grid, true), v.getUint32(at + P.grid + 4, true), v.getUint32(at + P.grid + 8, true)],
+    privateBytes: v.getUint32(at + P.priv, true),
+    groupBytes: v.getUint32(at + P.group, true),
+    kernelObject: v.getBigUint64(at + P.kobj, true),
+    kernarg: v.getBigUint64(at + P.kernarg, true),
+    signal: v.getBigUint64(at + P.signal, true),
+  };
+}
 
 export function aqlEngine(desc: QueueDescriptor, ctx: EngineContext): QueueEngine {
   return new AqlQueue(desc, ctx);
@@ -48,6 +84,20 @@ class AqlQueue extends EngineQueue {
   private doorbellIndex = -1n;
   private current: { readonly index: bigint; readonly signal: bigint; readonly started: bigint; ib?: { va: bigint; dwords: number; pos: number } } | undefined;
   private readonly pm4 = new Uint32Array(0x4001);
+  /**
+   * Translations of what every packet touches: the ring (read, and written to retire a slot), the
+   * queue's read pointer and properties, the last kernel descriptor, completion signal (its value, mailbox
+   * and event id; its timestamps) and event mailbox.
+   * Each falls back to a plain VM access (and its exact fault) when it does not translate in one piece.
+   */
+  private readonly ringRead: VmWindow;
+  private readonly ringWrite: VmWindow;
+  private readonly rptrCell: VmWindow;
+  private readonly propsCell: VmWindow;
+  private readonly descriptor: VmWindow;
+  private readonly signalCells: VmWindow;
+  private readonly signalTimes: VmWindow;
+  private readonly mailboxCell: VmWindow;
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
     super(desc, ctx);
@@ -55,6 +105,15 @@ class AqlQueue extends EngineQueue {
     this.client = `CP (AQL queue ${desc.queueId})`;
     this.cp = new CommandProcessor(ctx, this.family, this.client);
     this.slots = desc.ringSize / AQL_PACKET_BYTES;
+    const vm = ctx.vm;
+    this.ringRead = new VmWindow(vm, desc.ringVa, desc.ringSize, false, this.client);
+    this.ringWrite = new VmWindow(vm, desc.ringVa, desc.ringSize, true, this.client);
+    this.rptrCell = new VmWindow(vm, desc.rptrVa, 8, true, this.client);
+    this.propsCell = new VmWindow(vm, this.amdQueueVa + BigInt(Q_PROPS), 4, false, this.client);
+    this.descriptor = new VmWindow(vm, 0n, 64, false, this.client);
+    this.signalCells = new VmWindow(vm, 0n, SIGNAL_SPAN, true, this.client);
+    this.signalTimes = new VmWindow(vm, 0n, S_END + 8 - S_START, true, this.client);
+    this.mailboxCell = new VmWindow(vm, 0n, 8, true, this.client);
   }
 
   doorbell(value: bigint): void {
@@ -88,27 +147,46 @@ class AqlQueue extends EngineQueue {
     return 'progress';
   }
 
+  private descriptorView(kobj: bigint): DataView {
+    const kd = this.ctx.vm.span(kobj, 64, false, this.client);
+    return new DataView(kd.bytes.buffer, kd.bytes.byteOffset + kd.offset, 64);
+  }
+
   private packetView(index: bigint): DataView {
     const s = this.ctx.vm.span(this.slotVa(index), AQL_PACKET_BYTES, false, this.client);
     return new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, AQL_PACKET_BYTES);
   }
 
+  /** The slot of packet `index`: the ring's own view when it translates whole, else the slot's bytes through the VM. */
+  private slot(index: bigint): { view: DataView; at: number; header: number } {
+    const at = Number(index % BigInt(this.slots)) * AQL_PACKET_BYTES;
+    const ring = this.ringRead;
+    // The header is stored last, atomically (it publishes the packet): load it the same way.
+    if (ring.ready() && ring.u32) return { view: ring.view, at, header: Atomics.load(ring.u32, at >>> 2) & 0xffff };
+    const view = this.packetView(index);
+    return { view, at: 0, header: view.getUint16(0, true) };
+  }
+
   private startPacket(): StepResult {
     if (this.readIndex > this.doorbellIndex) return 'idle';
-    const view = this.packetView(this.readIndex);
-    const p = decodeAqlPacket(view, 0);
-    if (p.type === HSA_PACKET_TYPE.INVALID) {
+    const { view, at, header } = this.slot(this.readIndex);
+    const type = header & 0xff;
+    if (type === HSA_PACKET_TYPE.INVALID) {
       this.waitingFor = `packet ${this.readIndex} header still INVALID`;
       return 'waiting';
     }
+    if (type === HSA_PACKET_TYPE.KERNEL_DISPATCH) {
+      if (this.ctx.paused) return this.retire(this.readIndex, 0n);
+      const d = readDispatchPacket(view, at);
+      this.current = { index: this.readIndex, signal: d.signal, started: this.ctx.clock() };
+      if (this.cp.start(this.dispatchSetup(d, this.slotVa(this.readIndex))).kind === 'done') return this.finish();
+      return 'progress';
+    }
+    const p = decodeAqlPacket(view, at);
     if (p.error) throw new QueueStop(p.error);
     if (this.ctx.paused) return this.retire(this.readIndex, 0n);
     const signal = p.fields.completion_signal as bigint;
     switch (p.type) {
-      case HSA_PACKET_TYPE.KERNEL_DISPATCH:
-        this.current = { index: this.readIndex, signal, started: this.ctx.clock() };
-        if (this.cp.start(this.dispatchSetup(p.fields as Record<string, number | bigint>, this.slotVa(this.readIndex))).kind === 'done') return this.finish();
-        return 'progress';
       case HSA_PACKET_TYPE.BARRIER_AND:
       case HSA_PACKET_TYPE.BARRIER_OR: {
         const deps = (p.fields.dep_signal as bigint[]).filter((d) => d !== 0n);
@@ -123,7 +201,7 @@ class AqlQueue extends EngineQueue {
         return this.finish();
       }
       case HSA_PACKET_TYPE.VENDOR_SPECIFIC:
-        if (view.getUint8(2) !== AMD_AQL_FORMAT_PM4_IB) throw new QueueStop(`vendor packet format ${view.getUint8(2)} is not supported`);
+        if (view.getUint8(at + 2) !== AMD_AQL_FORMAT_PM4_IB) throw new QueueStop(`vendor packet format ${view.getUint8(at + 2)} is not supported`);
         this.current = { index: this.readIndex, signal, started: this.ctx.clock(), ib: { va: p.fields.ib_base as bigint, dwords: p.fields.ib_size as number, pos: 0 } };
         return 'progress';
       default:
@@ -156,18 +234,18 @@ class AqlQueue extends EngineQueue {
     return 'progress';
   }
 
-  private dispatchSetup(f: Record<string, number | bigint>, packetVa: bigint): DispatchSetup {
+  private dispatchSetup(f: DispatchPacket, packetVa: bigint): DispatchSetup {
     const vm = this.ctx.vm;
-    const kobj = f.kernel_object as bigint;
+    const kobj = f.kernelObject;
     if (kobj === 0n || (kobj & 63n) !== 0n) throw new QueueStop(`kernel_object 0x${kobj.toString(16)} is not a 64-byte aligned kernel descriptor address`);
-    const kd = vm.span(kobj, 64, false, this.client);
-    const d = new DataView(kd.bytes.buffer, kd.bytes.byteOffset + kd.offset, 64);
+    this.descriptor.va = kobj;
+    const d = this.descriptor.ready() ? this.descriptor.view : this.descriptorView(kobj);
     const props = d.getUint16(KD.props, true);
-    const wg: [number, number, number] = [f.workgroup_size_x as number, f.workgroup_size_y as number, f.workgroup_size_z as number];
-    const grid: [number, number, number] = [f.grid_size_x as number, f.grid_size_y as number, f.grid_size_z as number];
+    const wg = f.workgroup;
+    const grid = f.grid;
     if (wg.some((x) => x === 0) || grid.some((x) => x === 0)) throw new QueueStop(`dispatch with a zero size: workgroup ${wg.join('x')}, grid ${grid.join('x')}`);
-    const kernarg = f.kernarg_address as bigint;
-    const privateBytes = f.private_segment_size as number;
+    const kernarg = f.kernarg;
+    const privateBytes = f.privateBytes;
     const user: number[] = [];
     const push64 = (v: bigint): void => void user.push(Number(v & 0xffffffffn), Number(v >> 32n));
     const q = this.amdQueueVa;
@@ -191,7 +269,7 @@ class AqlQueue extends EngineQueue {
     const userCount = (rsrc2 >>> 1) & 0x1f;
     if (user.length > userCount) throw new QueueStop(`kernel descriptor enables ${user.length} user SGPRs but RSRC2.USER_SGPR_COUNT is ${userCount}`);
     while (user.length < userCount) user.push(0);
-    const group = f.group_segment_size as number;
+    const group = f.groupBytes;
     const ldsBytes = Math.ceil(group / LDS_ENCODE_GRANULARITY) * LDS_ENCODE_GRANULARITY;
     return {
       target: this.ctx.target,
@@ -220,27 +298,60 @@ class AqlQueue extends EngineQueue {
     const vm = this.ctx.vm;
     if (signal !== 0n) {
       if ((signal & 7n) !== 0n) throw new QueueStop(`completion signal 0x${signal.toString(16)} is not 8-byte aligned`);
-      const props = vm.read32(this.amdQueueVa + BigInt(Q_PROPS), this.client);
-      if (props & AMD_QUEUE_PROPERTIES.ENABLE_PROFILING) {
-        vm.write64(signal + BigInt(S_START), started, this.client);
-        vm.write64(signal + BigInt(S_END), this.ctx.clock(), this.client);
-      }
-      const v = vm.read64(signal + BigInt(S_VALUE), this.client);
-      vm.write64(signal + BigInt(S_VALUE), BigInt.asUintN(64, v - 1n), this.client);
-      const mailbox = vm.read64(signal + BigInt(S_MAILBOX), this.client);
-      if (mailbox !== 0n) {
-        const id = vm.read32(signal + BigInt(S_EVENT_ID), this.client);
-        vm.write64(mailbox, BigInt(id), this.client);
-        this.ctx.interrupt(id, this.client);
-      }
+      const props = this.propsCell.ready() ? this.propsCell.view.getUint32(0, true) : vm.read32(this.amdQueueVa + BigInt(Q_PROPS), this.client);
+      if (props & AMD_QUEUE_PROPERTIES.ENABLE_PROFILING) this.stamp(signal, started);
+      this.completeSignal(signal);
     }
-    const slot = this.slotVa(index);
-    const s = vm.span(slot, 2, true, this.client);
-    new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, 2).setUint16(0, HSA_PACKET_TYPE.INVALID, true);
+    const ring = this.ringWrite;
+    if (ring.ready()) ring.view.setUint16(Number(index % BigInt(this.slots)) * AQL_PACKET_BYTES, HSA_PACKET_TYPE.INVALID, true);
+    else {
+      const s = vm.span(this.slotVa(index), 2, true, this.client);
+      new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, 2).setUint16(0, HSA_PACKET_TYPE.INVALID, true);
+    }
     this.readIndex = index + 1n;
-    vm.write64(this.desc.rptrVa, this.readIndex, this.client);
+    const rptr = this.rptrCell;
+    if (rptr.ready() && rptr.u64) Atomics.store(rptr.u64, 0, this.readIndex);
+    else vm.write64(this.desc.rptrVa, this.readIndex, this.client);
     this.waitingFor = '';
     return 'progress';
+  }
+
+  /** A profiling queue's start and end timestamps in the completion signal. */
+  private stamp(signal: bigint, started: bigint): void {
+    const times = this.signalTimes;
+    times.va = signal + BigInt(S_START);
+    if (times.ready() && times.u64) {
+      Atomics.store(times.u64, 0, started);
+      Atomics.store(times.u64, (S_END - S_START) >>> 3, this.ctx.clock());
+    } else {
+      this.ctx.vm.write64(signal + BigInt(S_START), started, this.client);
+      this.ctx.vm.write64(signal + BigInt(S_END), this.ctx.clock(), this.client);
+    }
+  }
+
+  /** Decrements the completion signal (atomically, as the packet processor does) and fires its event through the mailbox. */
+  private completeSignal(signal: bigint): void {
+    const vm = this.ctx.vm;
+    const cells = this.signalCells;
+    cells.va = signal + BigInt(S_VALUE);
+    let mailbox: bigint;
+    let id = 0;
+    if (cells.ready() && cells.u64 && cells.u32) {
+      Atomics.sub(cells.u64, 0, 1n);
+      mailbox = Atomics.load(cells.u64, (S_MAILBOX - S_VALUE) >>> 3);
+      if (mailbox !== 0n) id = Atomics.load(cells.u32, (S_EVENT_ID - S_VALUE) >>> 2);
+    } else {
+      const v = vm.read64(signal + BigInt(S_VALUE), this.client);
+      vm.write64(signal + BigInt(S_VALUE), BigInt.asUintN(64, v - 1n), this.client);
+      mailbox = vm.read64(signal + BigInt(S_MAILBOX), this.client);
+      if (mailbox !== 0n) id = vm.read32(signal + BigInt(S_EVENT_ID), this.client);
+    }
+    if (mailbox === 0n) return;
+    const box = this.mailboxCell;
+    box.va = mailbox;
+    if (box.ready() && box.u64) Atomics.store(box.u64, 0, BigInt(id));
+    else vm.write64(mailbox, BigInt(id), this.client);
+    this.ctx.interrupt(id, this.client);
   }
 
   destroy(): void {

@@ -10,10 +10,18 @@ import type { DispatchSetup, LiveWave, RunningDispatch } from '../../isa/types.j
 import { shaderCore } from './shader.js';
 import { QueueStop } from './ring.js';
 
+/**
+ * A dispatch step aims at about this long, so the GPU's other queues (an SDMA copy, another compute
+ * queue) and the kernel side's requests get their turn between steps whatever the kernel's speed.
+ */
+const DISPATCH_STEP_MS = 0.25;
+/** Bounds of the instructions per step that the aim adjusts (the first step starts at 4096). */
+const MIN_STEP_INSTRUCTIONS = 256;
+const MAX_STEP_INSTRUCTIONS = 1 << 20;
 const SH_BASE = 0x2c00;
 const SH_END = 0x3000;
 
-export type CpResult = { readonly kind: 'done' } | { readonly kind: 'started' } | { readonly kind: 'wait'; readonly what: string } | { readonly kind: 'ib'; readonly va: bigint; readonly dwords: number };
+export type CpResult = { readonly kind: 'done' } | { readonly kind: 'started' } | { readonly kind: 'wait'; readonly what: string | (() => string) } | { readonly kind: 'ib'; readonly va: bigint; readonly dwords: number };
 const DONE: CpResult = { kind: 'done' };
 /** A dispatch was launched and keeps running; the packet is consumed. */
 const STARTED: CpResult = { kind: 'started' };
@@ -22,8 +30,8 @@ export class CommandProcessor {
   readonly sh = new Uint32Array(SH_END - SH_BASE);
   readonly otherRegs = new Map<number, number>();
   private running: RunningDispatch | undefined;
-  /** Instructions per dispatch step: keeps other queues of the GPU moving during a long kernel. */
-  private static readonly INSTRUCTIONS_PER_STEP = 4096;
+  /** Instructions per dispatch step, halved after a step that took over twice DISPATCH_STEP_MS, doubled after one under half. */
+  private stepInstructions = 4096;
   dispatches = 0;
 
   constructor(private readonly ctx: EngineContext, private readonly family: GfxFamily, private readonly client: string) {}
@@ -56,10 +64,15 @@ export class CommandProcessor {
   /** Advances an in-flight dispatch; true when it finished. */
   stepDispatch(): boolean {
     if (!this.running) return true;
-    if (this.running.step(CommandProcessor.INSTRUCTIONS_PER_STEP) === 'done') {
+    const started = performance.now();
+    if (this.running.step(this.stepInstructions) === 'done') {
       this.running = undefined;
       return true;
     }
+    // Only a step that used its whole budget says how fast the budget runs.
+    const ms = performance.now() - started;
+    if (ms > 2 * DISPATCH_STEP_MS) this.stepInstructions = Math.max(MIN_STEP_INSTRUCTIONS, this.stepInstructions >> 1);
+    else if (ms < DISPATCH_STEP_MS / 2) this.stepInstructions = Math.min(MAX_STEP_INSTRUCTIONS, this.stepInstructions * 2);
     return false;
   }
 
@@ -100,7 +113,7 @@ export class CommandProcessor {
         } else value = this.reg(Number(a & 0xffffn));
         if (this.ctx.inject.has('stall-queue')) return { kind: 'wait', what: `WAIT_REG_MEM (stalled by fault injection)` };
         const ok = compare(f.function!, (value & f.mask!) >>> 0, f.reference!);
-        return ok ? DONE : { kind: 'wait', what: `WAIT_REG_MEM ${f.mem_space === 1 ? `mem 0x${a.toString(16)}` : `reg ${registerName(this.family, Number(a & 0xffffn))}`} (0x${value.toString(16)} & 0x${f.mask!.toString(16)}) func ${f.function} 0x${f.reference!.toString(16)}` };
+        return ok ? DONE : { kind: 'wait', what: () => `WAIT_REG_MEM ${f.mem_space === 1 ? `mem 0x${a.toString(16)}` : `reg ${registerName(this.family, Number(a & 0xffffn))}`} (0x${value.toString(16)} & 0x${f.mask!.toString(16)}) func ${f.function} 0x${f.reference!.toString(16)}` };
       }
       case PM4_OP.INDIRECT_BUFFER: {
         if (f.valid !== 1) throw new QueueStop('INDIRECT_BUFFER without the VALID bit');
@@ -170,12 +183,9 @@ export class CommandProcessor {
     const waveSize: 32 | 64 = this.family !== 'gfx9' && (initiator & DISPATCH_INITIATOR.CS_W32_EN) !== 0 ? 32 : 64;
     const entry = ((BigInt(this.reg(R.PGM_HI)) << 32n) | BigInt(this.reg(R.PGM_LO))) << 8n;
     const userCount = bitsOf(rsrc2, RSRC2.USER_SGPR);
-    const userSgprs = Array.from({ length: userCount }, (_, i) => this.reg(R.USER_DATA_0 + i));
-    const tmpring = this.reg(R.TMPRING_SIZE);
-    // TMPRING_SIZE.WAVESIZE: per-wave scratch in 256-dword units on gfx9, 64-dword units on gfx11+ (gc sh_mask headers).
-    const waveScratch = ((tmpring >>> 12) & 0x1fff) * (this.family === 'gfx9' ? 1024 : 256);
-    const scratchBase = ((BigInt(this.reg(R.DISPATCH_SCRATCH_BASE_HI)) << 32n) | BigInt(this.reg(R.DISPATCH_SCRATCH_BASE_LO))) << 8n;
-    const setup: DispatchSetup = {
+    const userSgprs: number[] = [];
+    for (let i = 0; i < userCount; i++) userSgprs.push(this.reg(R.USER_DATA_0 + i));
+    return this.start({
       target: this.ctx.target,
       entry,
       rsrc1: this.reg(R.PGM_RSRC1),
@@ -184,12 +194,21 @@ export class CommandProcessor {
       userSgprs,
       workgroupSize: wg,
       workgroups: groups,
-      ...(threads ? { gridSize: dims } : {}),
+      gridSize: threads ? dims : undefined,
       waveSize,
       ldsBytes: bitsOf(rsrc2, RSRC2.LDS_SIZE) * LDS_ENCODE_GRANULARITY,
-      ...(bitsOf(rsrc2, RSRC2.SCRATCH_EN) ? { scratch: { bytesPerLane: waveScratch / waveSize, base: scratchBase } } : {}),
-    };
-    return this.start(setup);
+      scratch: bitsOf(rsrc2, RSRC2.SCRATCH_EN) ? this.scratch(waveSize) : undefined,
+    });
+  }
+
+  /** The private segment a dispatch with SCRATCH_EN gets from COMPUTE_TMPRING_SIZE and COMPUTE_DISPATCH_SCRATCH_BASE. */
+  private scratch(waveSize: 32 | 64): DispatchSetup['scratch'] {
+    const R = COMPUTE_REGS[this.family];
+    const tmpring = this.reg(R.TMPRING_SIZE);
+    // TMPRING_SIZE.WAVESIZE: per-wave scratch in 256-dword units on gfx9, 64-dword units on gfx11+ (gc sh_mask headers).
+    const waveScratch = ((tmpring >>> 12) & 0x1fff) * (this.family === 'gfx9' ? 1024 : 256);
+    const base = ((BigInt(this.reg(R.DISPATCH_SCRATCH_BASE_HI)) << 32n) | BigInt(this.reg(R.DISPATCH_SCRATCH_BASE_LO))) << 8n;
+    return { bytesPerLane: waveScratch / waveSize, base };
   }
 
   /** Starts a dispatch whose state the caller (PM4 registers or the AQL packet processor) assembled. */

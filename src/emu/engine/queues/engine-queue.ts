@@ -9,8 +9,11 @@ import { hangReport, RecentOffsets } from './hang.js';
 
 export abstract class EngineQueue implements QueueEngine {
   hang: HangReport | undefined;
-  /** What the queue is blocked on (a wait packet, a dependency), empty when it is not. */
-  protected waitingFor = '';
+  /**
+   * What the queue is blocked on (a wait packet, a dependency), empty when it is not; a function when
+   * the text is made only if a status report asks (a blocked queue re-checks its condition every poll).
+   */
+  protected waitingFor: string | (() => string) = '';
 
   constructor(readonly desc: QueueDescriptor, protected readonly ctx: EngineContext) {}
 
@@ -37,7 +40,8 @@ export abstract class EngineQueue implements QueueEngine {
   }
 
   status(): { rptr: string; wptr: string; state: string; waves: LiveWave[]; ringVa: string; ringSize: number } {
-    const state = this.hang ? 'hung' : this.waitingFor ? `waiting: ${this.waitingFor}` : this.idle ? 'idle' : 'busy';
+    const waiting = typeof this.waitingFor === 'function' ? this.waitingFor() : this.waitingFor;
+    const state = this.hang ? 'hung' : waiting ? `waiting: ${waiting}` : this.idle ? 'idle' : 'busy';
     const ring = this.ringArea();
     return { ...this.pointers(), state, waves: this.hang ? [] : this.runningWaves(), ringVa: ring.va.toString(), ringSize: ring.bytes };
   }
@@ -77,8 +81,7 @@ export abstract class RingEngineQueue extends EngineQueue {
   }
 
   updateRing(ringVa: bigint, ringSize: number): void {
-    this.ring.va = ringVa;
-    this.ring.bytes = ringSize;
+    this.ring.moveTo(ringVa, ringSize);
   }
 
   protected pointers(): { rptr: string; wptr: string } {

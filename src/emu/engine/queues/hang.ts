@@ -20,13 +20,16 @@ function ringOf(desc: QueueDescriptor): { ring?: string } {
 
 /** Keeps the ring offsets of the last few packets so a report can show what led up to a hang. */
 export class RecentOffsets {
-  private readonly items: number[] = [];
-  constructor(private readonly keep = 4) {}
+  private readonly items: number[];
+  private count = 0;
+  constructor(private readonly keep = 4) {
+    this.items = new Array<number>(keep).fill(0);
+  }
   push(v: number): void {
-    this.items.push(v);
-    if (this.items.length > this.keep) this.items.shift();
+    this.items[this.count++ % this.keep] = v;
   }
   get oldest(): number | undefined {
-    return this.items[0];
+    if (this.count === 0) return undefined;
+    return this.items[this.count > this.keep ? this.count % this.keep : 0];
   }
 }

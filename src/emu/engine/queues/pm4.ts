@@ -9,6 +9,7 @@ import type { EngineContext, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
 import { CommandProcessor } from './cp.js';
 import { QueueStop } from './ring.js';
+import { GpuFault } from '../vm.js';
 import { RingEngineQueue } from './engine-queue.js';
 
 interface IbCursor {
@@ -27,6 +28,13 @@ class Pm4Queue extends RingEngineQueue {
   private readonly family: GfxFamily;
   private readonly cp: CommandProcessor;
   private ib: IbCursor | undefined;
+  /** The read pointer last written to the queue's read-pointer memory. */
+  private publishedRptr = 0n;
+  /** During a step: rptr at its start (within the ring, and absolute), dwords submitted then, dwords consumed since. */
+  private stepFrom = 0;
+  private stepFromAbsolute = 0;
+  private stepAvailable = 0;
+  private stepConsumed = 0;
   private readonly scratch = new Uint32Array(MAX_PACKET_DWORDS);
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
@@ -41,11 +49,45 @@ class Pm4Queue extends RingEngineQueue {
 
   protected publishRptr(): void {
     this.ctx.vm.write32(this.desc.rptrVa, Number(this.rptr % BigInt(this.ringDwords)), this.client);
+    this.publishedRptr = this.rptr;
   }
 
   protected run(budget: number): StepResult {
     const decided = this.checkRing(BigInt(this.ringDwords), 'dwords');
     if (decided) return decided;
+    // The step reads the ring with plain numbers (BigInt arithmetic per packet costs more than the
+    // packet): where it started, what was submitted, what it consumed so far. rptr catches up after.
+    this.stepFrom = Number(this.rptr % BigInt(this.ringDwords));
+    this.stepFromAbsolute = Number(this.rptr);
+    this.stepAvailable = Number(this.wptr - this.rptr);
+    this.stepConsumed = 0;
+    let result: StepResult;
+    try {
+      result = this.runPackets(budget);
+    } catch (e) {
+      this.settleRptr();
+      // The packets before the offending one were consumed; a fault writing the read pointer is not
+      // what stopped the queue, so it does not replace the packet's own error.
+      try {
+        if (this.rptr !== this.publishedRptr) this.publishRptr();
+      } catch (f) {
+        if (!(f instanceof GpuFault)) throw f;
+      }
+      throw e;
+    }
+    this.settleRptr();
+    // Once per step rather than per packet: the driver reads it only to reuse ring space.
+    if (this.rptr !== this.publishedRptr) this.publishRptr();
+    return result;
+  }
+
+  private settleRptr(): void {
+    if (this.stepConsumed === 0) return;
+    this.rptr += BigInt(this.stepConsumed);
+    this.stepConsumed = 0;
+  }
+
+  private runPackets(budget: number): StepResult {
     let did = false;
     for (let n = 0; n < budget; n++) {
       if (this.cp.busy && !this.cp.stepDispatch()) return 'progress';
@@ -58,14 +100,14 @@ class Pm4Queue extends RingEngineQueue {
   }
 
   private stepRing(): StepResult {
-    if (this.rptr === this.wptr) return 'idle';
-    const avail = Number(this.wptr - this.rptr);
-    const off = Number(this.rptr % BigInt(this.ringDwords)) * 4;
-    const head = this.ring.read(off, 1, this.scratch)[0]!;
-    const h = parsePm4Header(head);
+    const avail = this.stepAvailable - this.stepConsumed;
+    if (avail === 0) return 'idle';
+    const off = ((this.stepFrom + this.stepConsumed) % this.ringDwords) * 4;
+    const h = parsePm4Header(this.ring.word(off));
     const size = h.type === 3 ? 1 + h.body : 1;
-    if (size > avail) throw new QueueStop(`packet at dword ${this.rptr} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
-    const dw = this.ring.read(off, size, this.scratch);
+    if (size > avail) throw new QueueStop(`packet at dword ${this.stepFromAbsolute + this.stepConsumed} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
+    const dw = this.scratch;
+    this.ring.copy(off, size, dw);
     const p = decodePm4Packet(dw, 0, size, this.family);
     if (p.error) throw new QueueStop(p.error);
     const r = this.cp.execute(p, dw);
@@ -74,10 +116,9 @@ class Pm4Queue extends RingEngineQueue {
       return 'waiting';
     }
     this.waitingFor = '';
-    this.recent.push(Number(this.rptr));
+    this.recent.push(this.stepFromAbsolute + this.stepConsumed);
     if (r.kind === 'ib') this.ib = { va: r.va, dwords: r.dwords, pos: 0 };
-    this.rptr += BigInt(size);
-    this.publishRptr();
+    this.stepConsumed += size;
     return 'progress';
   }
 

@@ -213,7 +213,7 @@ class SdmaQueue extends RingEngineQueue {
         if ((a & 3n) !== 0n) throw new QueueStop(`POLL_REGMEM on unaligned address 0x${a.toString(16)}`);
         const v = vm.read32(a, this.client);
         if (this.ctx.inject.has('stall-queue') || !compare(f.function!, (v & f.mask!) >>> 0, f.value!)) {
-          this.waitingFor = `POLL_REGMEM mem 0x${a.toString(16)} (0x${v.toString(16)} & 0x${f.mask!.toString(16)}) func ${f.function} 0x${f.value!.toString(16)}${this.ctx.inject.has('stall-queue') ? ' (stalled by fault injection)' : ''}`;
+          this.waitingFor = () => `POLL_REGMEM mem 0x${a.toString(16)} (0x${v.toString(16)} & 0x${f.mask!.toString(16)}) func ${f.function} 0x${f.value!.toString(16)}${this.ctx.inject.has('stall-queue') ? ' (stalled by fault injection)' : ''}`;
           return 'waiting';
         }
         this.waitingFor = '';

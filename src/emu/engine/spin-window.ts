@@ -1,0 +1,61 @@
+// When an engine thread with nothing to run polls again instead of sleeping: within a short window
+// after it last had work, a poll sees the next doorbell (or the word a wait packet watches) at once,
+// where a futex wake-up costs tens of microseconds. Polling only pays while the thread it waits for has
+// a core of its own: a poll that finds a long gap since the previous one means this thread was
+// descheduled (the cores are oversubscribed, and spinning takes time from the thread it waits for,
+// whose scheduler priority a sleeping thread would keep), so polling then stops for a while. Pure
+// bookkeeping over a clock the caller reads.
+
+export interface SpinLimits {
+  /** How long after the last work the thread keeps polling. */
+  readonly windowMs: number;
+  /** A gap between two polls longer than this means the thread was descheduled. */
+  readonly preemptedMs: number;
+  /** Windows in a row that end with nothing found: polling does not pay for this work, so it stops. */
+  readonly fruitlessWindows: number;
+  /** How long the thread only sleeps after a descheduled poll or that many fruitless windows. */
+  readonly backoffMs: number;
+}
+
+export class SpinWindow {
+  /** When the thread last ran out of work (NaN: it did work since). */
+  private idleSince = Number.NaN;
+  /** Whether the window after the last work is still open (it closes once, by time or back-off). */
+  private open = false;
+  private lastPoll = Number.NaN;
+  private fruitless = 0;
+  private sleepOnlyUntil = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly limits: SpinLimits) {}
+
+  /** The thread did work: a new window opens at the next idle poll. Work a poll found proves polling pays. */
+  worked(): void {
+    if (!Number.isNaN(this.lastPoll)) this.fruitless = 0;
+    this.idleSince = Number.NaN;
+    this.lastPoll = Number.NaN;
+    this.open = true;
+  }
+
+  /** At `now` (ms) the thread found nothing to do: true to poll again at once, false to sleep. */
+  pollAgain(now: number): boolean {
+    if (!this.open) return false;
+    if (Number.isNaN(this.idleSince)) this.idleSince = now;
+    const gap = now - this.lastPoll;
+    this.lastPoll = Number.NaN;
+    if (now < this.sleepOnlyUntil) return this.close();
+    if (gap > this.limits.preemptedMs) return this.close(now);
+    if (now - this.idleSince >= this.limits.windowMs) return this.close(++this.fruitless >= this.limits.fruitlessWindows ? now : undefined);
+    this.lastPoll = now;
+    return true;
+  }
+
+  /** Ends the window; with `backOffAt`, polling stops from then for the back-off time. Always false (sleep). */
+  private close(backOffAt?: number): false {
+    this.open = false;
+    if (backOffAt !== undefined) {
+      this.sleepOnlyUntil = backOffAt + this.limits.backoffMs;
+      this.fruitless = 0;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,78 @@
+// The engine thread's poll-or-sleep decision, driven with a made-up
+// clock (ms): it polls only inside the window after its last work, and a long gap between two polls
+// (the thread was descheduled) or windows in a row that found nothing turn polling off for the
+// back-off time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SpinWindow } from '../src/emu/engine/spin-window.js';
+import { ENGINE_SPIN } from '../src/emu/engine/engine-thread.js';
+
+// Binary fractions of a millisecond, so the clock arithmetic is exact.
+const LIMITS = { windowMs: 0.125, preemptedMs: 0.0625, fruitlessWindows: 3, backoffMs: 16 };
+const T = 1 / 32;
+
+/** Polls at each time in `times` and returns the decisions. */
+const polls = (s: SpinWindow, times: readonly number[]): boolean[] => times.map((t) => s.pollAgain(t));
+
+test('an idle thread polls for the window after its last work, then sleeps', () => {
+  const s = new SpinWindow(LIMITS);
+  s.worked();
+  assert.deepEqual(polls(s, [1, 1 + T, 1 + 2 * T, 1 + 3 * T, 1 + 4 * T, 1 + 5 * T]), [true, true, true, true, false, false]);
+  // Woken from its sleep with nothing to do: still past the window, so it sleeps again.
+  assert.equal(s.pollAgain(3), false);
+  // New work opens a new window from the first idle poll after it.
+  s.worked();
+  assert.deepEqual(polls(s, [5, 5 + T, 5 + 2 * T, 5 + 3 * T, 5 + 4 * T]), [true, true, true, true, false]);
+});
+
+test('a sleep in between is not taken for a preemption', () => {
+  const s = new SpinWindow(LIMITS);
+  s.worked();
+  assert.deepEqual(polls(s, [1, 1 + T, 1 + 2 * T, 1 + 3 * T, 1 + 4 * T]), [true, true, true, true, false]);
+  // Slept 2 ms; new work; polls resume at once (no back-off from the gap that spanned the sleep).
+  s.worked();
+  assert.deepEqual(polls(s, [3, 3 + T]), [true, true]);
+});
+
+test('a gap longer than preemptedMs between polls turns polling off for backoffMs, then it resumes', () => {
+  const s = new SpinWindow(LIMITS);
+  s.worked();
+  assert.deepEqual(polls(s, [1, 1 + T]), [true, true]);
+  // Descheduled for 3/32 ms between two polls: sleep instead.
+  assert.equal(s.pollAgain(1 + 4 * T), false);
+  // Work arrives during the back-off: still no polling after it until 17 + 4/32.
+  s.worked();
+  assert.deepEqual(polls(s, [2, 2 + T]), [false, false]);
+  s.worked();
+  assert.equal(s.pollAgain(17), false);
+  s.worked();
+  assert.deepEqual(polls(s, [17 + 4 * T, 17 + 5 * T, 17 + 8 * T]), [true, true, false]);
+});
+
+test('windows in a row that find nothing turn polling off for backoffMs; a window whose poll finds work resets the count', () => {
+  const s = new SpinWindow(LIMITS);
+  /** One idle period starting at `t`: polls until the window closes; returns how many polls said yes. */
+  const fruitlessWindow = (t: number): number => {
+    s.worked();
+    let yes = 0;
+    for (let k = 0; s.pollAgain(t + k * T); k++) yes++;
+    return yes;
+  };
+  assert.deepEqual([fruitlessWindow(1), fruitlessWindow(2)], [4, 4]);
+  // Work found while polling: the count starts again.
+  s.worked();
+  assert.deepEqual(polls(s, [3, 3 + T]), [true, true]);
+  s.worked();
+  assert.equal(s.pollAgain(3 + 2 * T), true);
+  assert.deepEqual([fruitlessWindow(4), fruitlessWindow(5)], [4, 4]);
+  // The third fruitless window in a row (its closing poll at 6 + 4/32) starts the back-off.
+  assert.equal(fruitlessWindow(6), 4);
+  assert.equal(fruitlessWindow(7), 0);
+  assert.equal(fruitlessWindow(22), 0);
+  assert.equal(fruitlessWindow(22.25), 4);
+});
+
+test('the engine polls at most a tenth of a millisecond after work and backs off for far longer than it polls', () => {
+  assert.ok(ENGINE_SPIN.windowMs <= 0.1, `window ${ENGINE_SPIN.windowMs} ms`);
+  assert.ok(ENGINE_SPIN.backoffMs >= 100 * ENGINE_SPIN.windowMs, `back-off ${ENGINE_SPIN.backoffMs} ms`);
+});
