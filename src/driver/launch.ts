@@ -1,7 +1,7 @@
 // Prepared kernel launches: the kernel arguments, the dispatch packet (AQL) or dispatch stream (PM4)
-// are encoded once; each submit() copies them, patches the addresses of this launch's kernarg range
-// and rings the doorbell — the cheapest way to launch the same kernel many times (the CPU cost the
-// submission benchmark measures).
+// are encoded once; each submit() or enqueue() copies them, patches the addresses of this launch's
+// kernarg range and rings the doorbell — the cheapest way to launch the same kernel many times (the
+// CPU cost the submission benchmark measures).
 import type { Completion, SubmitOptions } from './queues/ring-queue.js';
 import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
 import type { Pm4Queue } from './queues/pm4-queue.js';
@@ -31,9 +31,9 @@ export interface LaunchPlan {
 }
 
 /**
- * A launch encoded once. submit() copies the image into the queue's kernarg ring a dword at a time,
+ * A launch encoded once. enqueue() copies the image into the queue's kernarg ring a dword at a time,
  * patches the pointers that move (one typed-array store per dword) and hands the words to the queue:
- * no object, closure or BigInt of its own per launch.
+ * no object, closure or BigInt per launch. submit() does the same and returns the completion.
  */
 export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
   private readonly image: Int32Array;
@@ -53,8 +53,15 @@ export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
 
   submit(): Q extends AqlQueue ? AqlCompletion : Completion;
   submit(): Completion | AqlCompletion {
+    if (this.plan.fallback) return this.plan.fallback();
+    this.enqueue();
+    return this.queue.latest();
+  }
+
+  /** Submits the launch and returns nothing (allocates nothing); `queue.wait()` waits for it and everything before it. */
+  enqueue(): void {
     const p = this.plan;
-    if (p.fallback) return p.fallback();
+    if (p.fallback) return void p.fallback();
     const q = this.queue;
     const ring = q.kernargs;
     const at = ring.reserve(this.size, p.align, q);
@@ -68,7 +75,7 @@ export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
       const kernargVa = ring.vaNumber + at;
       words[p.kernargAt] = kernargVa >>> 0;
       words[p.kernargAt + 1] = Math.floor(kernargVa / 4294967296);
-      return aql.submitPacket(words, p.label);
+      return aql.enqueuePacket(words, p.label);
     }
     const packetVa = ring.vaNumber + at;
     const kernargVa = packetVa + PACKET_BYTES;
@@ -84,6 +91,6 @@ export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
       words[p.packetAt] = packetVa >>> 0;
       words[p.packetAt + 1] = Math.floor(packetVa / 4294967296);
     }
-    return (q as Pm4Queue).submit(words, this.submitOptions);
+    (q as Pm4Queue).enqueue(words, this.submitOptions);
   }
 }

@@ -2,6 +2,7 @@
 // read pointer the engine reports, back-pressure, the ring → write pointer → doorbell ordering, a
 // timeline for fences, and a diagnostic dump of the ring around the read pointer.
 import type { Mmio } from '../../os/host.js';
+import { storeUint53 } from '../../os/store-order.js';
 import { DriverError, UseAfterFreeError, WaitTimeoutError } from '../errors.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
@@ -21,6 +22,34 @@ export interface Completion {
   readonly value: bigint;
 }
 
+/** A completion whose BigInt is made only when `value` is read: a submission allocates one small object. */
+class FenceCompletion implements Completion {
+  constructor(readonly queue: RingQueue, private readonly fence: number) {}
+
+  get value(): bigint {
+    return BigInt(this.fence);
+  }
+}
+
+/** A queue's fence packets for value 0, and the dwords its 64-bit value goes into. */
+export interface FenceTemplate {
+  readonly words: Uint32Array;
+  readonly loAt: number;
+  readonly hiAt: number;
+}
+
+/**
+ * From this many dwords on, TypedArray.set (a fixed cost, then memmove) copies faster than a loop of
+ * element stores (measured with node 20: the two cross between 16 and 25 dwords).
+ */
+const SET_FROM_DWORDS = 20;
+
+function copyDwords(to: Uint32Array, at: number, from: Uint32Array): void {
+  const n = from.length;
+  if (n >= SET_FROM_DWORDS) to.set(from, at);
+  else for (let i = 0; i < n; i++) to[at + i] = from[i]!;
+}
+
 export interface SubmitOptions {
   /** Follow the packets with a timeline fence (default true). */
   readonly fence?: boolean;
@@ -28,12 +57,6 @@ export interface SubmitOptions {
   readonly label?: string;
 }
 const FENCED: SubmitOptions = {};
-
-/**
- * BigInts of the small write-pointer steps: adding one of these to a BigInt mirror costs less than
- * converting a number with BigInt() on every submission.
- */
-const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
 
 /** Back-pressure waits give up after this long (the GPU is not consuming the ring). */
 const RING_FULL_TIMEOUT_MS = 10_000;
@@ -56,14 +79,10 @@ export abstract class RingQueue implements DeviceResource {
   private consumedSeen = 0;
   /** The last fence value submitted (a number: exact far beyond any queue's lifetime). */
   private fences = 0;
-  /** `fences` as a BigInt, counted alongside (the completions carry it). */
-  private fenceValue = 0n;
-  /** The write pointer the doorbell last carried, in dwords, and as the doorbell's BigInt. */
-  private publishedDwords = 0;
-  private doorbellValue = 0n;
   /** Kernel arguments (and dispatch packets) of launches on this queue. */
   readonly kernargs: KernargRing;
   private destroyed = false;
+  private fenceWords: FenceTemplate | undefined;
 
   protected constructor(
     readonly device: Device,
@@ -93,13 +112,13 @@ export abstract class RingQueue implements DeviceResource {
   protected abstract readonly doorbellUnitsPerDword: 1 | 4;
   /** Writes a NOP of `dwords` at ring position `pos` (to pad up to the ring's end). */
   protected abstract writeNop(pos: number, dwords: number): void;
-  /** Appends the fence for `value` (timeline write + mailbox + interrupt) to the stream. */
-  protected abstract fencePackets(value: number): Uint32Array;
+  /** The fence (timeline write + mailbox + interrupt) for value 0; submissions patch in their value. */
+  protected abstract fenceTemplate(): FenceTemplate;
   /** Decodes the ring from `fromDwords` for `count` dwords into printable lines. */
   protected abstract decodeRing(dwords: Uint32Array, firstOffset: bigint): string[];
 
   get submitted(): bigint {
-    return this.fenceValue;
+    return BigInt(this.fences);
   }
 
   /** `submitted` as a number (the kernarg ring's retirement mark). */
@@ -121,51 +140,68 @@ export abstract class RingQueue implements DeviceResource {
    * With a tracer on the device, the submission is bracketed by GPU timestamps named `label`.
    */
   submit(packets: Uint32Array, opts: SubmitOptions = FENCED): Completion {
-    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
-    if (this.device.tracer) return this.submitTraced(packets, opts);
-    this.place(packets);
-    if (opts.fence ?? true) this.placeFence();
-    this.publish();
-    return { queue: this, value: this.fenceValue };
+    this.enqueue(packets, opts);
+    return this.latest();
   }
 
-  private placeFence(): void {
-    this.place(this.fencePackets(++this.fences));
-    this.fenceValue += 1n;
+  /** The completion of the newest fence (what submit() returns; for after enqueue()). */
+  latest(): Completion {
+    return new FenceCompletion(this, this.fences);
+  }
+
+  /**
+   * submit() without a completion to return: nothing is allocated. Wait for it (and everything before
+   * it) with wait(), which defaults to `submitted`.
+   */
+  enqueue(packets: Uint32Array, opts: SubmitOptions = FENCED): void {
+    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
+    if (this.device.tracer) return void this.submitTraced(packets, opts);
+    this.place(packets, opts.fence ?? true);
+    this.publish();
   }
 
   private submitTraced(packets: Uint32Array, opts: SubmitOptions): Completion {
     const tracer = this.device.tracer!;
     const slot = tracer.slot(this.device);
-    this.place(this.timestampPackets(slot.va, 'start'));
-    this.place(packets);
-    this.place(this.timestampPackets(slot.va + 8n, 'end'));
-    if (opts.fence ?? true) this.placeFence();
+    this.place(this.timestampPackets(slot.va, 'start'), false);
+    this.place(packets, false);
+    this.place(this.timestampPackets(slot.va + 8n, 'end'), opts.fence ?? true);
     this.publish();
-    const value = this.fenceValue;
+    const value = BigInt(this.fences);
     tracer.track(this.device, this, this.label, opts.label ?? 'submit', slot, () => this.timeline.value >= value);
     return { queue: this, value };
   }
 
-  private place(packets: Uint32Array): void {
+  /**
+   * Copies `packets` into the ring, followed by the next fence when `fenced` (its value patched in
+   * place), all contiguous: a NOP pads the ring's end when they would straddle it.
+   */
+  private place(packets: Uint32Array, fenced: boolean): void {
+    const f = fenced ? (this.fenceWords ??= this.fenceTemplate()) : undefined;
     const n = packets.length;
-    if (n >= this.ringDwords) throw new DriverError(this.device.name, `${this.label}: ${n} dwords of packets do not fit a ring of ${this.ringDwords} dwords`);
+    const total = n + (f ? f.words.length : 0);
+    if (total >= this.ringDwords) throw new DriverError(this.device.name, `${this.label}: ${total} dwords of packets do not fit a ring of ${this.ringDwords} dwords`);
     // The ring size is a power of two (KFD checks it) and 2^32 is a multiple of it, so the mask is
     // exact even once the write pointer passes 2^32 dwords.
     let pos = this.wptrDwords & (this.ringDwords - 1);
-    if (pos + n > this.ringDwords) {
+    if (pos + total > this.ringDwords) {
       const pad = this.ringDwords - pos;
       this.reserve(pad);
       this.writeNop(pos, pad);
       this.wptrDwords += pad;
       pos = 0;
     }
-    this.reserve(n);
-    // A loop beats TypedArray.set's fixed cost for the few dozen dwords of a typical submission.
+    this.reserve(total);
     const ring = this.ringWords;
-    if (n <= 64) for (let i = 0; i < n; i++) ring[pos + i] = packets[i]!;
-    else ring.set(packets, pos);
-    this.wptrDwords += n;
+    copyDwords(ring, pos, packets);
+    if (f) {
+      const at = pos + n;
+      copyDwords(ring, at, f.words);
+      const value = ++this.fences;
+      ring[at + f.loAt] = value >>> 0;
+      ring[at + f.hiAt] = (value - (value >>> 0)) / 4294967296;
+    }
+    this.wptrDwords += total;
   }
 
   /** Waits until `n` more dwords fit without overwriting what the engine has not read. */
@@ -185,16 +221,14 @@ export abstract class RingQueue implements DeviceResource {
   }
 
   /**
-   * The write pointer to memory, then the doorbell. Only the doorbell needs an atomic store: it is
-   * ordered after every earlier store (the ring's packets and the write pointer), which is what the
-   * engine relies on when the doorbell wakes it.
+   * The write pointer to memory, then the doorbell, both from numbers (no BigInt is allocated). The
+   * doorbell is a release store, ordered after every earlier store (the ring's packets and the write
+   * pointer), which is what the engine relies on when the doorbell wakes it.
    */
   private publish(): void {
-    const step = (this.wptrDwords - this.publishedDwords) * this.doorbellUnitsPerDword;
-    const v = (this.doorbellValue += step < SMALL_BIGINTS.length ? SMALL_BIGINTS[step]! : BigInt(step));
-    this.publishedDwords = this.wptrDwords;
-    this.wptrCell[0] = v;
-    this.doorbell.store64(this.doorbellByte, v);
+    const v = this.wptrDwords * this.doorbellUnitsPerDword;
+    storeUint53(this.wptrCell, 0, v);
+    this.doorbell.ringDoorbell(this.doorbellByte, v);
   }
 
   /** Blocks until the completion's fence landed (or the timeout; the error dumps the ring). */

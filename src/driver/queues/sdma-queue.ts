@@ -5,8 +5,7 @@ import { SdmaBuilder } from '../../hw/sdma/builder.js';
 import { decodeSdma, formatSdmaPacket, sdmaVersionOf } from '../../hw/sdma/decode.js';
 import { SDMA_OP, type SdmaVersion } from '../../hw/sdma/packets.js';
 import type { Device } from '../device.js';
-import { RingQueue, type Completion, type QueueBuffers } from './ring-queue.js';
-import { lo32, hi32 } from '../../hw/dword-stream.js';
+import { RingQueue, type Completion, type FenceTemplate, type QueueBuffers } from './ring-queue.js';
 
 export interface SdmaQueueOptions {
   readonly ringBytes?: number;
@@ -21,11 +20,9 @@ const UNLABELLED = {};
 export class SdmaQueue extends RingQueue {
   readonly kind = 'sdma' as const;
   readonly version: SdmaVersion = sdmaVersionOf(this.device.target.sdma);
-  private readonly fenceBuilder = new SdmaBuilder(this.version, 16);
+  private readonly fenceBuilder = new SdmaBuilder(this.version, 32);
   /** Reused by copy(): submit() copies the packets into the ring, so one builder per queue is enough. */
   private readonly copyBuilder = new SdmaBuilder(this.version, 64);
-  /** The fence stream for value 0; only the two value dwords change per submission. */
-  private fenceTemplate: Uint32Array | undefined;
   /** The last single-packet copy encoded, reused while the same copy is submitted again. */
   private lastCopy: { dst: bigint; src: bigint; bytes: number; words: Uint32Array } | undefined;
 
@@ -92,13 +89,11 @@ export class SdmaQueue extends RingQueue {
   }
 
   /** Timeline value (high dword first), the event id into the mailbox, then the interrupt. */
-  protected fencePackets(value: number): Uint32Array {
+  protected fenceTemplate(): FenceTemplate {
     const t = this.timeline;
-    const f = (this.fenceTemplate ??= this.fenceBuilder.reset().fence64(t.va, 0n).fence64(t.mailboxVa, BigInt(t.event.id)).trap(t.event.id).dwords.slice());
+    const words = this.fenceBuilder.reset().fence64(t.va, 0n).fence64(t.mailboxVa, BigInt(t.event.id)).trap(t.event.id).dwords.slice();
     // fence64 writes the high dword (first FENCE's data, dword 3) before the low one (second FENCE, dword 7).
-    f[3] = hi32(value);
-    f[7] = lo32(value);
-    return f;
+    return { words, loAt: 7, hiAt: 3 };
   }
 
   protected timestampPackets(va: bigint): Uint32Array {
