@@ -28,6 +28,7 @@ export class KernargRing {
   bytes: Uint8Array = new Uint8Array(0);
   data: DataView = new DataView(new ArrayBuffer(0));
   words: Int32Array = new Int32Array(0);
+  dwords: Uint32Array = new Uint32Array(0);
   /** The ring's GPU address as a number (exact: GPU virtual addresses are below 2^53). */
   vaNumber = 0;
   /** First free byte after the newest launch's range. */
@@ -68,6 +69,7 @@ export class KernargRing {
       this.bytes = b;
       this.data = new DataView(b.buffer, b.byteOffset, b.byteLength);
       this.words = new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+      this.dwords = new Uint32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
       this.vaNumber = Number(this.buffer.va);
       this.chunkBytes = Math.ceil(this.buffer.size / CHUNKS);
       at = 0;

@@ -8,6 +8,7 @@ import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
 import { KernargRing } from './kernarg-ring.js';
+import { copyDwords } from './dword-copy.js';
 
 export interface QueueBuffers {
   readonly ring: GpuBuffer;
@@ -36,18 +37,6 @@ export interface FenceTemplate {
   readonly words: Uint32Array;
   readonly loAt: number;
   readonly hiAt: number;
-}
-
-/**
- * From this many dwords on, TypedArray.set (a fixed cost, then memmove) copies faster than a loop of
- * element stores (measured with node 20: the two cross between 16 and 25 dwords).
- */
-const SET_FROM_DWORDS = 20;
-
-function copyDwords(to: Uint32Array, at: number, from: Uint32Array): void {
-  const n = from.length;
-  if (n >= SET_FROM_DWORDS) to.set(from, at);
-  else for (let i = 0; i < n; i++) to[at + i] = from[i]!;
 }
 
 export interface SubmitOptions {
@@ -156,16 +145,49 @@ export abstract class RingQueue implements DeviceResource {
   enqueue(packets: Uint32Array, opts: SubmitOptions = FENCED): void {
     if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
     if (this.device.tracer) return void this.submitTraced(packets, opts);
-    this.place(packets, opts.fence ?? true);
+    if (opts.fence ?? true) {
+      const f = this.fenceTemplateOnce();
+      this.place(packets, f.words, packets.length, f);
+    } else this.place(packets, undefined, -1, undefined);
     this.publish();
+  }
+
+  /**
+   * `packets` followed by this queue's fence, as one stream for enqueueFenced(): a prepared
+   * submission copies it into the ring in one piece and patches the fence value there.
+   */
+  withFence(packets: Uint32Array): Uint32Array {
+    const f = this.fenceTemplateOnce().words;
+    const stream = new Uint32Array(packets.length + f.length);
+    stream.set(packets);
+    stream.set(f, packets.length);
+    return stream;
+  }
+
+  /** Submits a stream made by withFence() (its packets patched by the caller), with the next fence value; returns nothing. */
+  enqueueFenced(stream: Uint32Array, opts: SubmitOptions = FENCED): void {
+    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
+    const f = this.fenceTemplateOnce();
+    const fenceAt = stream.length - f.words.length;
+    if (this.device.tracer) return void this.submitTraced(stream.subarray(0, fenceAt), opts);
+    this.place(stream, undefined, fenceAt, f);
+    this.publish();
+  }
+
+  private fenceTemplateOnce(): FenceTemplate {
+    return (this.fenceWords ??= this.fenceTemplate());
   }
 
   private submitTraced(packets: Uint32Array, opts: SubmitOptions): Completion {
     const tracer = this.device.tracer!;
     const slot = tracer.slot(this.device);
-    this.place(this.timestampPackets(slot.va, 'start'), false);
-    this.place(packets, false);
-    this.place(this.timestampPackets(slot.va + 8n, 'end'), opts.fence ?? true);
+    this.place(this.timestampPackets(slot.va, 'start'), undefined, -1, undefined);
+    this.place(packets, undefined, -1, undefined);
+    const end = this.timestampPackets(slot.va + 8n, 'end');
+    if (opts.fence ?? true) {
+      const f = this.fenceTemplateOnce();
+      this.place(end, f.words, end.length, f);
+    } else this.place(end, undefined, -1, undefined);
     this.publish();
     const value = BigInt(this.fences);
     tracer.track(this.device, this, this.label, opts.label ?? 'submit', slot, () => this.timeline.value >= value);
@@ -173,13 +195,13 @@ export abstract class RingQueue implements DeviceResource {
   }
 
   /**
-   * Copies `packets` into the ring, followed by the next fence when `fenced` (its value patched in
-   * place), all contiguous: a NOP pads the ring's end when they would straddle it.
+   * Copies `packets` and then `tail` (when given) into the ring, contiguous: a NOP pads the ring's end
+   * when they would straddle it. With a fence `f` starting at dword `fenceAt` of what was placed, the
+   * next fence value is patched into the ring there.
    */
-  private place(packets: Uint32Array, fenced: boolean): void {
-    const f = fenced ? (this.fenceWords ??= this.fenceTemplate()) : undefined;
+  private place(packets: Uint32Array, tail: Uint32Array | undefined, fenceAt: number, f: FenceTemplate | undefined): void {
     const n = packets.length;
-    const total = n + (f ? f.words.length : 0);
+    const total = n + (tail ? tail.length : 0);
     if (total >= this.ringDwords) throw new DriverError(this.device.name, `${this.label}: ${total} dwords of packets do not fit a ring of ${this.ringDwords} dwords`);
     // The ring size is a power of two (KFD checks it) and 2^32 is a multiple of it, so the mask is
     // exact even once the write pointer passes 2^32 dwords.
@@ -194,9 +216,9 @@ export abstract class RingQueue implements DeviceResource {
     this.reserve(total);
     const ring = this.ringWords;
     copyDwords(ring, pos, packets);
+    if (tail) copyDwords(ring, pos + n, tail);
     if (f) {
-      const at = pos + n;
-      copyDwords(ring, at, f.words);
+      const at = pos + fenceAt;
       const value = ++this.fences;
       ring[at + f.loAt] = value >>> 0;
       ring[at + f.hiAt] = (value - (value >>> 0)) / 4294967296;
@@ -207,6 +229,11 @@ export abstract class RingQueue implements DeviceResource {
   /** Waits until `n` more dwords fit without overwriting what the engine has not read. */
   private reserve(n: number): void {
     if (this.wptrDwords + n - this.consumedSeen < this.ringDwords) return;
+    this.waitForSpace(n);
+  }
+
+  /** The slow path of reserve(), apart: its closure would otherwise cost every reserve() a context allocation. */
+  private waitForSpace(n: number): void {
     const fits = (): boolean => {
       this.consumedSeen = Number(this.consumedDwords());
       return this.wptrDwords + n - this.consumedSeen < this.ringDwords;

@@ -23,8 +23,8 @@ export class SdmaQueue extends RingQueue {
   private readonly fenceBuilder = new SdmaBuilder(this.version, 32);
   /** Reused by copy(): submit() copies the packets into the ring, so one builder per queue is enough. */
   private readonly copyBuilder = new SdmaBuilder(this.version, 64);
-  /** The last single-packet copy encoded, reused while the same copy is submitted again. */
-  private lastCopy: { dst: bigint; src: bigint; bytes: number; words: Uint32Array } | undefined;
+  /** The last single-packet copy encoded with its fence (withFence), reused while the same copy is submitted again. */
+  private lastCopy: { dst: bigint; src: bigint; bytes: number; stream: Uint32Array } | undefined;
 
   static create(device: Device, opts: SdmaQueueOptions = {}): SdmaQueue {
     const ringBytes = opts.ringBytes ?? 256 * 1024;
@@ -54,7 +54,10 @@ export class SdmaQueue extends RingQueue {
     const max = b.limits.maxCopyBytes;
     const traced = this.device.tracer !== undefined;
     // The common case, one packet: no label string unless a tracer will show it.
-    if (bytes > 0 && bytes <= max) return this.submit(this.copyPacket(dst, src, bytes), traced ? { label: `copy ${bytes} B` } : UNLABELLED);
+    if (bytes > 0 && bytes <= max) {
+      this.enqueueFenced(this.copyStream(dst, src, bytes), traced ? { label: `copy ${bytes} B` } : UNLABELLED);
+      return this.latest();
+    }
     const perSubmit = Math.max(1, Math.floor((this.ringDwords / 4) / 7)) * max;
     let c: Completion | undefined;
     for (let off = 0; off < bytes; off += perSubmit) {
@@ -64,13 +67,13 @@ export class SdmaQueue extends RingQueue {
     return c ?? this.submit(new Uint32Array(0), { label: 'copy 0 B' });
   }
 
-  /** One COPY_LINEAR packet; a copy repeated with the same operands reuses its encoding. */
-  private copyPacket(dst: bigint, src: bigint, bytes: number): Uint32Array {
+  /** One COPY_LINEAR packet and the fence; a copy repeated with the same operands reuses its encoding. */
+  private copyStream(dst: bigint, src: bigint, bytes: number): Uint32Array {
     const l = this.lastCopy;
-    if (l && l.dst === dst && l.src === src && l.bytes === bytes) return l.words;
-    const words = this.copyBuilder.reset().copyLinear(dst, src, bytes).dwords.slice();
-    this.lastCopy = { dst, src, bytes, words };
-    return words;
+    if (l && l.dst === dst && l.src === src && l.bytes === bytes) return l.stream;
+    const stream = this.withFence(this.copyBuilder.reset().copyLinear(dst, src, bytes).dwords);
+    this.lastCopy = { dst, src, bytes, stream };
+    return stream;
   }
 
   fill(dst: bigint, pattern: number, bytes: number): Completion {
