@@ -4,7 +4,7 @@
 // Reuse is tracked per chunk instead of per launch: leaving a chunk records the queue's last submitted
 // value, and entering it again on the next lap waits until the queue's timeline passed that value
 // (the arguments of launch N are still being read by the GPU while launch N+1 is written).
-import { WaitTimeoutError } from '../errors.js';
+import { UseAfterFreeError, WaitTimeoutError } from '../errors.js';
 import type { Device } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 
@@ -40,6 +40,7 @@ export class KernargRing {
   private openEnd = 0;
   /** Per chunk, the queue's submitted value when the ring last left it (its launches retire at that value). */
   private readonly retiresAt = new Float64Array(CHUNKS);
+  private destroyed = false;
 
   /** `what` the ring holds names its buffer and its stalls (kernel arguments, or a CS queue's indirect buffers). */
   constructor(private readonly device: Device, private readonly label: string, private readonly capacity = DEFAULT_BYTES, private readonly what = 'kernel arguments') {}
@@ -63,6 +64,7 @@ export class KernargRing {
 
   /** The slow path of reserve: the range leaves the open chunks (or the ring is not allocated yet). */
   private enter(at: number, size: number, queue: KernargOwner): number {
+    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
     if (!this.buffer) {
       this.buffer = this.device.alloc(Math.max(this.capacity, size), { domain: 'gtt', uncached: true, guard: false, label: `${this.label} ${this.what}` });
       const b = this.buffer.view;
@@ -100,8 +102,11 @@ export class KernargRing {
     return at;
   }
 
+  /** Frees the buffer; a reserve() after this throws (it would otherwise write to freed memory). */
   destroy(): void {
     this.buffer?.free();
     this.buffer = undefined;
+    this.destroyed = true;
+    this.openEnd = 0;
   }
 }
