@@ -165,18 +165,23 @@ export class Kernel {
   dispatch(queue: CsComputeQueue, o: DispatchOptions): CsCompletion;
   dispatch(queue: Pm4Queue | AqlQueue, o: DispatchOptions): Completion | AqlCompletion;
   dispatch(queue: Pm4Queue | AqlQueue | CsComputeQueue, o: DispatchOptions): Completion | AqlCompletion | CsCompletion {
-    // The same launch as the last one (validated then): submit its prepared form.
     const key = this.lastKey;
-    if (key && sameLaunch(key, queue, o)) {
-      let launch = this.repeated;
-      if (!launch) {
-        launch = this.repeated = this.prepare(key.queue, o);
-        this.repeatedGuarded = (o.args ?? NO_ARGS).some((a) => a instanceof GpuBuffer && a.guard !== undefined);
-      }
-      if (this.repeatedGuarded) this.noteGuardedArgs(o.args);
-      launch.enqueue();
-      return key.queue.latest();
+    return key !== undefined && sameLaunch(key, queue, o) ? this.dispatchAgain(key, o) : this.dispatchNew(queue, o);
+  }
+
+  /** The same launch as the last dispatch (validated then): its prepared form, made on the first repeat. */
+  private dispatchAgain(key: LaunchKey, o: DispatchOptions): Completion | AqlCompletion {
+    let launch = this.repeated;
+    if (!launch) {
+      launch = this.repeated = this.prepare(key.queue, o);
+      this.repeatedGuarded = key.args.some((a) => a instanceof GpuBuffer && a.guard !== undefined);
     }
+    if (this.repeatedGuarded) this.noteGuardedArgs(o.args);
+    launch.enqueue();
+    return key.queue.latest();
+  }
+
+  private dispatchNew(queue: Pm4Queue | AqlQueue | CsComputeQueue, o: DispatchOptions): Completion | AqlCompletion | CsCompletion {
     const grid = dim3(o.grid);
     const block = dim3(o.block);
     if (!positiveDims(grid) || !positiveDims(block)) throw new DriverError(this.device.name, `kernel ${this.name}: grid ${grid.join('x')} and block ${block.join('x')} must be positive integers`);
