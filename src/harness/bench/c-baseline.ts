@@ -4,7 +4,8 @@
 // loop of the same count. The write pointer and doorbell stores are release stores, as real drivers
 // make them (the kernel's WDOORBELL64 is a plain writeq; ROCr stores AQL doorbells with
 // memory_order_release) and as the driver's own are (src/os/store-order.ts): sequentially
-// consistent ones would charge C an xchg each that neither side needs. No compiler → the baseline is reported as unavailable, with the reason.
+// consistent ones would charge C an xchg each that neither side needs. No compiler → the baseline is
+// reported as unavailable, with the reason.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
