@@ -174,8 +174,13 @@ export class AqlQueue implements DeviceResource {
 
   /** submitPacket() without a completion to return: nothing is allocated. wait() waits for it (and everything before). */
   enqueuePacket(words: Uint32Array, label = 'packet'): void {
-    if (this.device.tracer) return void this.traced(label, () => this.writePacket(words));
+    if (this.device.tracer) return void this.tracedPacket(words, label);
     this.writePacket(words);
+  }
+
+  /** Apart from enqueuePacket(): a closure there would cost every call a context allocation. */
+  private tracedPacket(words: Uint32Array, label: string): AqlCompletion {
+    return this.traced(label, () => this.writePacket(words));
   }
 
   private writePacket(words: Uint32Array): void {
