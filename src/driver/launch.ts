@@ -1,11 +1,12 @@
 // Prepared kernel launches: the kernel arguments, the dispatch packet (AQL) or dispatch stream (PM4)
-// are encoded once; each submit() copies them, patches the addresses of this launch's kernarg range
-// and rings the doorbell — the cheapest way to launch the same kernel many times (the CPU cost the
-// submission benchmark measures).
+// are encoded once; each submit() or enqueue() copies them, patches the addresses of this launch's
+// kernarg range and rings the doorbell — the cheapest way to launch the same kernel many times (the
+// CPU cost the submission benchmark measures).
 import type { Completion, SubmitOptions } from './queues/ring-queue.js';
 import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
 import type { Pm4Queue } from './queues/pm4-queue.js';
 import { kernelDispatchPacket } from '../uapi/hsa.js';
+import { copyDwords } from './queues/dword-copy.js';
 
 /** Byte offset of kernarg_address inside an AQL dispatch packet. */
 const PACKET_KERNARG = kernelDispatchPacket.offsetOf('kernarg_address');
@@ -31,49 +32,58 @@ export interface LaunchPlan {
 }
 
 /**
- * A launch encoded once. submit() copies the image into the queue's kernarg ring a dword at a time,
+ * A launch encoded once. enqueue() copies the image into the queue's kernarg ring a dword at a time,
  * patches the pointers that move (one typed-array store per dword) and hands the words to the queue:
- * no object, closure or BigInt of its own per launch.
+ * no object, closure or BigInt per launch. submit() does the same and returns the completion.
  */
 export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
-  private readonly image: Int32Array;
+  /** The kernarg-ring image in whole dwords (ranges are at least 4-byte aligned; the padding is never read). */
+  private readonly image: Uint32Array;
   private readonly size: number;
   private readonly aql: AqlQueue | undefined;
+  /** AQL: the packet. PM4: the dispatch stream followed by the queue's fence (RingQueue.withFence). */
+  private readonly words: Uint32Array;
   private readonly submitOptions: SubmitOptions;
 
   constructor(readonly queue: Q, private readonly plan: LaunchPlan) {
-    // Whole dwords (the ring's ranges are at least 4-byte aligned; the padding is never read).
     const padded = new Uint8Array((plan.image.length + 3) & ~3);
     padded.set(plan.image);
-    this.image = new Int32Array(padded.buffer);
+    this.image = new Uint32Array(padded.buffer);
     this.size = plan.image.length;
     this.aql = queue instanceof AqlQueue ? queue : undefined;
+    this.words = this.aql || plan.fallback ? plan.words.slice() : (queue as Pm4Queue).withFence(plan.words);
     this.submitOptions = { label: plan.label };
   }
 
   submit(): Q extends AqlQueue ? AqlCompletion : Completion;
   submit(): Completion | AqlCompletion {
+    if (this.plan.fallback) return this.plan.fallback();
+    this.enqueue();
+    return this.queue.latest();
+  }
+
+  /** Submits the launch and returns nothing (allocates nothing); `queue.wait()` waits for it and everything before it. */
+  enqueue(): void {
     const p = this.plan;
-    if (p.fallback) return p.fallback();
+    if (p.fallback) return void p.fallback();
     const q = this.queue;
     const ring = q.kernargs;
     const at = ring.reserve(this.size, p.align, q);
-    const dst = ring.words;
-    const src = this.image;
+    const dst = ring.dwords;
     const at4 = at >> 2;
-    for (let i = 0; i < src.length; i++) dst[at4 + i] = src[i]!;
-    const words = p.words;
+    copyDwords(dst, at4, this.image);
+    const words = this.words;
     const aql = this.aql;
     if (aql) {
       const kernargVa = ring.vaNumber + at;
       words[p.kernargAt] = kernargVa >>> 0;
-      words[p.kernargAt + 1] = Math.floor(kernargVa / 4294967296);
-      return aql.submitPacket(words, p.label);
+      words[p.kernargAt + 1] = (kernargVa - (kernargVa >>> 0)) / 4294967296;
+      return aql.enqueuePacket(words, p.label);
     }
     const packetVa = ring.vaNumber + at;
     const kernargVa = packetVa + PACKET_BYTES;
     const lo = kernargVa >>> 0;
-    const hi = Math.floor(kernargVa / 4294967296);
+    const hi = (kernargVa - lo) / 4294967296;
     dst[at4 + PACKET_KERNARG / 4] = lo;
     dst[at4 + PACKET_KERNARG / 4 + 1] = hi;
     if (p.kernargAt >= 0) {
@@ -82,8 +92,8 @@ export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
     }
     if (p.packetAt >= 0) {
       words[p.packetAt] = packetVa >>> 0;
-      words[p.packetAt + 1] = Math.floor(packetVa / 4294967296);
+      words[p.packetAt + 1] = (packetVa - (packetVa >>> 0)) / 4294967296;
     }
-    return (q as Pm4Queue).submit(words, this.submitOptions);
+    (q as Pm4Queue).enqueueFenced(words, this.submitOptions);
   }
 }

@@ -8,7 +8,7 @@ import { amdQueue, kernelDispatchPacket, AQL_PACKET_BYTES } from '../uapi/hsa.js
 import type { Pm4Builder } from '../hw/pm4/builder.js';
 import { DriverError } from './errors.js';
 import type { Device } from './device.js';
-import type { GpuBuffer } from './memory.js';
+import { GpuBuffer } from './memory.js';
 import { packKernargs, dynamicLdsOfArgs, type KernelArg } from './kernargs.js';
 import { Pm4Queue } from './queues/pm4-queue.js';
 import type { CsComputeQueue, CsCompletion } from './queues/cs-queue.js';
@@ -38,6 +38,34 @@ const dim3 = (d: Dim3): [number, number, number] => {
   const a = typeof d === 'number' ? [d] : [...d];
   return [a[0] ?? 1, a[1] ?? 1, a[2] ?? 1];
 };
+
+/** Whether `d` is the dimensions `to` (as dim3 would make them), without making an array. */
+const sameDims = (d: Dim3, to: readonly number[]): boolean => (typeof d === 'number' ? d === to[0] && to[1] === 1 && to[2] === 1 : (d[0] ?? 1) === to[0] && (d[1] ?? 1) === to[1] && (d[2] ?? 1) === to[2]);
+
+const NO_ARGS: readonly KernelArg[] = [];
+
+/**
+ * A dispatch's options in the form that says whether a later dispatch is the same launch: its
+ * arguments kept by identity (numbers, bigints and GpuBuffers, whose address never changes; byte
+ * arrays and address objects could change under the same identity, so they are never compared).
+ */
+interface LaunchKey {
+  readonly queue: Pm4Queue | AqlQueue;
+  readonly grid: readonly number[];
+  readonly block: readonly number[];
+  readonly dynamicLds: number;
+  readonly args: readonly KernelArg[];
+}
+
+function sameLaunch(k: LaunchKey, queue: object, o: DispatchOptions): boolean {
+  if (k.queue !== queue || !sameDims(o.grid, k.grid) || !sameDims(o.block, k.block) || (o.dynamicLds ?? 0) !== k.dynamicLds) return false;
+  const args = o.args ?? NO_ARGS;
+  if (args.length !== k.args.length) return false;
+  for (let i = 0; i < args.length; i++) if (args[i] !== k.args[i]) return false;
+  return true;
+}
+
+const comparableArgs = (args: readonly KernelArg[]): boolean => args.every((a) => typeof a === 'number' || typeof a === 'bigint' || a instanceof GpuBuffer);
 
 /** Scratch wave slots the driver provides per compute unit (TMPRING_SIZE.WAVES is 12 bits, so at most 4095). */
 const SCRATCH_WAVE_SLOTS_PER_CU = 2;
@@ -101,6 +129,12 @@ interface UserSgprs {
 export class Kernel {
   readonly name: string;
   private pm4Template: Pm4Template | undefined;
+  /** The options of the last dispatch() that could be prepared; the same options twice in a row prepare them. */
+  private lastKey: LaunchKey | undefined;
+  /** The launch prepared for `lastKey` once it came twice: dispatch() with the same options again submits it. */
+  private repeated: PreparedLaunch<Pm4Queue | AqlQueue> | undefined;
+  /** Whether the repeated launch has guarded buffers (each dispatch notes them for fault reports). */
+  private repeatedGuarded = false;
 
   /** The AQL kernel_object: address of the kernel descriptor in the loaded image. */
   private readonly kernelObject: bigint;
@@ -131,6 +165,23 @@ export class Kernel {
   dispatch(queue: CsComputeQueue, o: DispatchOptions): CsCompletion;
   dispatch(queue: Pm4Queue | AqlQueue, o: DispatchOptions): Completion | AqlCompletion;
   dispatch(queue: Pm4Queue | AqlQueue | CsComputeQueue, o: DispatchOptions): Completion | AqlCompletion | CsCompletion {
+    const key = this.lastKey;
+    return key !== undefined && sameLaunch(key, queue, o) ? this.dispatchAgain(key, o) : this.dispatchNew(queue, o);
+  }
+
+  /** The same launch as the last dispatch (validated then): its prepared form, made on the first repeat. */
+  private dispatchAgain(key: LaunchKey, o: DispatchOptions): Completion | AqlCompletion {
+    let launch = this.repeated;
+    if (!launch) {
+      launch = this.repeated = this.prepare(key.queue, o);
+      this.repeatedGuarded = key.args.some((a) => a instanceof GpuBuffer && a.guard !== undefined);
+    }
+    if (this.repeatedGuarded) this.noteGuardedArgs(o.args);
+    launch.enqueue();
+    return key.queue.latest();
+  }
+
+  private dispatchNew(queue: Pm4Queue | AqlQueue | CsComputeQueue, o: DispatchOptions): Completion | AqlCompletion | CsCompletion {
     const grid = dim3(o.grid);
     const block = dim3(o.block);
     if (!positiveDims(grid) || !positiveDims(block)) throw new DriverError(this.device.name, `kernel ${this.name}: grid ${grid.join('x')} and block ${block.join('x')} must be positive integers`);
@@ -149,6 +200,7 @@ export class Kernel {
     const ap = this.device.apertures;
     packKernargs(this.info, o.args ?? [], { grid, block, dynamicLds }, { queuePtr: queue instanceof AqlQueue ? queue.amdQueueVa : 0n, privateBase: ap.scratchBase, sharedBase: ap.ldsBase }, ring.bytes.subarray(at + AQL_PACKET_BYTES, at + size));
     this.noteGuardedArgs(o.args);
+    this.rememberLaunch(queue, grid, block, o);
     const scratch = this.scratchFor(queue);
     const packetVa = ring.vaNumber + at;
     const kernargVa = packetVa + AQL_PACKET_BYTES;
@@ -194,6 +246,19 @@ export class Kernel {
     stream.set(block, t.blockAt);
     stream.set(grid, t.gridAt);
     return new PreparedLaunch(queue, { label: this.name, image, align, words: stream, kernargAt: t.kernargPtrAt, packetAt: t.dispatchPtrAt });
+  }
+
+  /**
+   * Keeps a validated dispatch's options (before its arguments are packed, so a packing error keeps
+   * nothing), for dispatch() to recognise the same launch next time. Launches needing scratch, through
+   * the render node or with arguments that cannot be compared by identity are not kept.
+   */
+  private rememberLaunch(queue: Pm4Queue | AqlQueue | CsComputeQueue, grid: readonly number[], block: readonly number[], o: DispatchOptions): void {
+    this.repeated = undefined;
+    this.lastKey = undefined;
+    const args = o.args ?? NO_ARGS;
+    if (this.needsScratch || !(queue instanceof Pm4Queue || queue instanceof AqlQueue) || !comparableArgs(args)) return;
+    this.lastKey = { queue, grid, block, dynamicLds: o.dynamicLds ?? 0, args: args.slice() };
   }
 
   /** Guarded (bounds-checked) buffer arguments are remembered, so a guard-page fault can name them. */

@@ -3,6 +3,7 @@
 import { OsError } from '../os/errors.js';
 import { ERRNO } from '../os/errno.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, PROT_NONE, type Host, type HostDescription, type Mapping, type Mmio, type PollFd } from '../os/host.js';
+import { releaseStore64 } from '../os/store-order.js';
 import * as kfd from '../uapi/kfd.js';
 import { AddressSpace, PAGE } from './process/address-space.js';
 import { Backing, SAB_MEMORY, type MemoryProvider } from './process/backing.js';
@@ -57,6 +58,10 @@ class EmuMmio implements Mmio {
   }
   store64(byteOffset: number, value: bigint): void {
     Atomics.store(this.u64, byteOffset >>> 3, value);
+    this.kick?.();
+  }
+  ringDoorbell(byteOffset: number, value: number): void {
+    releaseStore64(this.u64, byteOffset >>> 3, value);
     this.kick?.();
   }
   store32(byteOffset: number, value: number): void {

@@ -38,6 +38,11 @@ export interface Mapping {
  */
 export interface Mmio {
   store64(byteOffset: number, value: bigint): void;
+  /**
+   * A doorbell: `value` (an integer below 2^53, a write pointer or packet index) as one 64-bit store,
+   * ordered after every earlier store of this thread. The submission path's store: no BigInt to build.
+   */
+  ringDoorbell(byteOffset: number, value: number): void;
   store32(byteOffset: number, value: number): void;
   load64(byteOffset: number): bigint;
   /** A 32-bit load: how device registers are read (never wider, never narrower). */

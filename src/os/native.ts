@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { OsError } from './errors.js';
 import { MAP_ANONYMOUS, PROT_NONE, type Host, type HostDescription, type Mapping, type Mmio, type PollFd } from './host.js';
+import { releaseStore64 } from './store-order.js';
 
 type KoffiModule = typeof import('koffi');
 type Fn = (...args: unknown[]) => unknown;
@@ -59,6 +60,9 @@ class NativeMmio implements Mmio {
   }
   store64(byteOffset: number, value: bigint): void {
     Atomics.store(this.u64, byteOffset >>> 3, value);
+  }
+  ringDoorbell(byteOffset: number, value: number): void {
+    releaseStore64(this.u64, byteOffset >>> 3, value);
   }
   store32(byteOffset: number, value: number): void {
     Atomics.store(this.u32, byteOffset >>> 2, value);

@@ -7,6 +7,7 @@ import { writeDispatchPacket, writeBarrierPacket, writePm4IbPacket, decodeAqlPac
 import { Pm4Builder } from '../../hw/pm4/builder.js';
 import { lo32, hi32 } from '../../hw/dword-stream.js';
 import { UseAfterFreeError, WaitTimeoutError } from '../errors.js';
+import { releaseStore32, storeUint53 } from '../../os/store-order.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
@@ -17,6 +18,15 @@ import { KernargRing } from './kernarg-ring.js';
 export interface AqlCompletion {
   readonly queue: AqlQueue;
   readonly value: bigint;
+}
+
+/** A completion whose BigInt is made only when `value` is read: a submission allocates one small object. */
+class PacketCompletion implements AqlCompletion {
+  constructor(readonly queue: AqlQueue, private readonly packets: number) {}
+
+  get value(): bigint {
+    return BigInt(this.packets);
+  }
 }
 
 const RING_FULL_TIMEOUT_MS = 10_000;
@@ -40,8 +50,7 @@ export class AqlQueue implements DeviceResource {
   private readonly ringView: DataView;
   private readonly ringWords: Int32Array;
   private readonly ids: BigUint64Array;
-  private writeIndex = 0n;
-  /** writeIndex as a double (exact far beyond any queue's lifetime), for the hot-path arithmetic. */
+  /** Packets written (the next write_dispatch_id): a double, exact far beyond any queue's lifetime. */
   private written = 0;
   /** The engine's read_dispatch_id when last read: only moves forward, so it is re-read only when the ring looks full. */
   private readSeen = 0;
@@ -108,7 +117,7 @@ export class AqlQueue implements DeviceResource {
   }
 
   get submitted(): bigint {
-    return this.writeIndex;
+    return BigInt(this.written);
   }
 
   /** `submitted` as a number (the kernarg ring's retirement mark). */
@@ -135,18 +144,23 @@ export class AqlQueue implements DeviceResource {
     return (this.written & (this.packets - 1)) * AQL_PACKET_BYTES;
   }
 
-  private ring1(): AqlCompletion {
-    const index = this.writeIndex;
-    this.writeIndex = index + 1n;
-    this.written++;
-    // A plain store: the doorbell's atomic store after it orders it, as it orders the packet.
-    this.ids[WRITE_ID / 8] = this.writeIndex;
-    this.doorbell.store64(this.doorbellByte, index);
-    return { queue: this, value: this.writeIndex };
+  /** Publishes the packet just written: write_dispatch_id, then the doorbell with the packet's index. */
+  private ring1(): void {
+    const index = this.written++;
+    // A plain store: the doorbell's release store orders it, as it orders the packet.
+    storeUint53(this.ids, WRITE_ID / 8, this.written);
+    this.doorbell.ringDoorbell(this.doorbellByte, index);
+  }
+
+  /** The completion of the newest packet (what submitPacket() returns; for after enqueuePacket()). */
+  latest(): AqlCompletion {
+    return new PacketCompletion(this, this.written);
   }
 
   dispatch(p: Omit<DispatchPacket, 'completionSignal'>, label = 'dispatch'): AqlCompletion {
-    return this.device.tracer ? this.traced(label, () => this.writeDispatch(p)) : this.writeDispatch(p);
+    if (this.device.tracer) return this.traced(label, () => this.writeDispatch(p));
+    this.writeDispatch(p);
+    return this.latest();
   }
 
   /**
@@ -154,29 +168,41 @@ export class AqlQueue implements DeviceResource {
    * prepared kernel launch. The completion signal field is set to the queue's own.
    */
   submitPacket(words: Uint32Array, label = 'packet'): AqlCompletion {
-    return this.device.tracer ? this.traced(label, () => this.writePacket(words)) : this.writePacket(words);
+    this.enqueuePacket(words, label);
+    return this.latest();
   }
 
-  private writePacket(words: Uint32Array): AqlCompletion {
+  /** submitPacket() without a completion to return: nothing is allocated. wait() waits for it (and everything before). */
+  enqueuePacket(words: Uint32Array, label = 'packet'): void {
+    if (this.device.tracer) return void this.tracedPacket(words, label);
+    this.writePacket(words);
+  }
+
+  /** Apart from enqueuePacket(): a closure there would cost every call a context allocation. */
+  private tracedPacket(words: Uint32Array, label: string): AqlCompletion {
+    return this.traced(label, () => this.writePacket(words));
+  }
+
+  private writePacket(words: Uint32Array): void {
     const at = this.slot() >> 2;
     const ring = this.ringWords;
     for (let i = 1; i < 14; i++) ring[at + i] = words[i]!;
     ring[at + 14] = this.signalLo;
     ring[at + 15] = this.signalHi;
-    Atomics.store(ring, at, words[0]!);
-    return this.ring1();
+    // The header last, as a release store: the packet processor may be looking at the slot.
+    releaseStore32(ring, at, words[0]!);
+    this.ring1();
   }
 
-  private writeDispatch(p: Omit<DispatchPacket, 'completionSignal'>): AqlCompletion {
+  private writeDispatch(p: Omit<DispatchPacket, 'completionSignal'>): void {
     // The queue's own completion signal replaces the packet's (which the type leaves out).
     writeDispatchPacket(this.ringView, this.ringWords, this.slot(), p as DispatchPacket, this.signalVa);
-    return this.ring1();
+    this.ring1();
   }
 
   /** With a tracer on the device, brackets `submit` with PM4 timestamp packets (start of pipe, end of pipe). */
-  private traced(label: string, submit: () => AqlCompletion): AqlCompletion {
-    const tracer = this.device.tracer;
-    if (!tracer) return submit();
+  private traced(label: string, submit: () => void): AqlCompletion {
+    const tracer = this.device.tracer!;
     const slot = tracer.slot(this.device);
     const b = new Pm4Builder(this.device.target.family, 16);
     this.pm4(b.copyClockToMemory(slot.va).dwords);
@@ -189,7 +215,8 @@ export class AqlQueue implements DeviceResource {
   /** Waits (on the GPU) for up to five AQL signals; `or` waits for any of them. */
   barrier(deps: readonly bigint[], kind: 'and' | 'or' = 'and'): AqlCompletion {
     writeBarrierPacket(this.ringView, this.ringWords, this.slot(), kind, deps, this.timeline.va);
-    return this.ring1();
+    this.ring1();
+    return this.latest();
   }
 
   /** Runs PM4 packets (waits, writes, timestamps) through the AMD vendor PM4-IB packet. */
@@ -198,12 +225,13 @@ export class AqlQueue implements DeviceResource {
     const ib = this.device.allocSmall(dwords.length * 4, 256);
     new Uint32Array(ib.bytes.buffer, ib.bytes.byteOffset, dwords.length).set(dwords);
     writePm4IbPacket(this.ringView, this.ringWords, at, ib.va, dwords.length, this.timeline.va);
-    const c = this.ring1();
+    this.ring1();
+    const c = this.latest();
     this.retirements.add(c.value, () => this.device.freeSmall(ib));
     return c;
   }
 
-  wait(c: AqlCompletion | bigint = this.writeIndex, timeoutMs = DEFAULT_WAIT_MS, what?: string): void {
+  wait(c: AqlCompletion | bigint = this.submitted, timeoutMs = DEFAULT_WAIT_MS, what?: string): void {
     if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'wait');
     const value = typeof c === 'bigint' ? c : c.value;
     this.timeline.wait(value, timeoutMs, what ?? `packet ${value - 1n} of ${this.label}`, () => this.diagnose());
@@ -216,8 +244,9 @@ export class AqlQueue implements DeviceResource {
 
   diagnose(): string {
     const read = this.readIndex;
-    const lines = [`${this.label}: read_dispatch_id ${read}, write_dispatch_id ${this.writeIndex} (${this.writeIndex - read} pending), completed ${this.timeline.value}`];
-    for (let i = read; i < this.writeIndex && i < read + 8n; i++) {
+    const written = this.submitted;
+    const lines = [`${this.label}: read_dispatch_id ${read}, write_dispatch_id ${written} (${written - read} pending), completed ${this.timeline.value}`];
+    for (let i = read; i < written && i < read + 8n; i++) {
       const at = Number(i % BigInt(this.packets)) * AQL_PACKET_BYTES;
       lines.push(`${i === read ? '=>' : '  '} ${formatAqlPacket(decodeAqlPacket(this.ringView, at), Number(i))}`);
     }

@@ -4,7 +4,7 @@
 // Reuse is tracked per chunk instead of per launch: leaving a chunk records the queue's last submitted
 // value, and entering it again on the next lap waits until the queue's timeline passed that value
 // (the arguments of launch N are still being read by the GPU while launch N+1 is written).
-import { WaitTimeoutError } from '../errors.js';
+import { UseAfterFreeError, WaitTimeoutError } from '../errors.js';
 import type { Device } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 
@@ -28,6 +28,7 @@ export class KernargRing {
   bytes: Uint8Array = new Uint8Array(0);
   data: DataView = new DataView(new ArrayBuffer(0));
   words: Int32Array = new Int32Array(0);
+  dwords: Uint32Array = new Uint32Array(0);
   /** The ring's GPU address as a number (exact: GPU virtual addresses are below 2^53). */
   vaNumber = 0;
   /** First free byte after the newest launch's range. */
@@ -39,6 +40,7 @@ export class KernargRing {
   private openEnd = 0;
   /** Per chunk, the queue's submitted value when the ring last left it (its launches retire at that value). */
   private readonly retiresAt = new Float64Array(CHUNKS);
+  private destroyed = false;
 
   /** `what` the ring holds names its buffer and its stalls (kernel arguments, or a CS queue's indirect buffers). */
   constructor(private readonly device: Device, private readonly label: string, private readonly capacity = DEFAULT_BYTES, private readonly what = 'kernel arguments') {}
@@ -62,12 +64,14 @@ export class KernargRing {
 
   /** The slow path of reserve: the range leaves the open chunks (or the ring is not allocated yet). */
   private enter(at: number, size: number, queue: KernargOwner): number {
+    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
     if (!this.buffer) {
       this.buffer = this.device.alloc(Math.max(this.capacity, size), { domain: 'gtt', uncached: true, guard: false, label: `${this.label} ${this.what}` });
       const b = this.buffer.view;
       this.bytes = b;
       this.data = new DataView(b.buffer, b.byteOffset, b.byteLength);
       this.words = new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+      this.dwords = new Uint32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
       this.vaNumber = Number(this.buffer.va);
       this.chunkBytes = Math.ceil(this.buffer.size / CHUNKS);
       at = 0;
@@ -98,8 +102,11 @@ export class KernargRing {
     return at;
   }
 
+  /** Frees the buffer; a reserve() after this throws (it would otherwise write to freed memory). */
   destroy(): void {
     this.buffer?.free();
     this.buffer = undefined;
+    this.destroyed = true;
+    this.openEnd = 0;
   }
 }

@@ -5,9 +5,8 @@ import { Pm4Builder } from '../../hw/pm4/builder.js';
 import { decodePm4, formatPm4Packet } from '../../hw/pm4/decode.js';
 import { pm4Header, PM4_OP } from '../../hw/pm4/opcodes.js';
 import type { Device } from '../device.js';
-import { RingQueue, type QueueBuffers } from './ring-queue.js';
+import { RingQueue, type FenceTemplate, type QueueBuffers } from './ring-queue.js';
 import { computeQueueExtras } from './compute-memory.js';
-import { lo32, hi32 } from '../../hw/dword-stream.js';
 
 export interface QueueOptions {
   /** Ring size in bytes (a power of two ≥ 4 KiB). */
@@ -18,8 +17,6 @@ export interface QueueOptions {
 export class Pm4Queue extends RingQueue {
   readonly kind = 'pm4' as const;
   private readonly fence = new Pm4Builder(this.device.target.family, 32);
-  /** The fence stream (for value 0); each submission patches only the value dwords of its first RELEASE_MEM. */
-  private fenceTemplate: Uint32Array | undefined;
 
   static create(device: Device, opts: QueueOptions = {}): Pm4Queue {
     const ringBytes = opts.ringBytes ?? 64 * 1024;
@@ -68,17 +65,15 @@ export class Pm4Queue extends RingQueue {
   }
 
   /** The timeline value (64-bit, after caches are flushed), then the event mailbox with the interrupt. */
-  protected fencePackets(value: number): Uint32Array {
+  protected fenceTemplate(): FenceTemplate {
     const t = this.timeline;
-    const f = (this.fenceTemplate ??= this.fence
+    const words = this.fence
       .reset()
       .releaseMem({ va: t.va, data: 'data64', value: 0n, flush: true })
       .releaseMem({ va: t.mailboxVa, data: 'data64', value: BigInt(t.event.id), interrupt: true, ctxid: t.event.id, flush: false })
-      .dwords.slice());
+      .dwords.slice();
     // RELEASE_MEM carries its 64-bit data in dwords 5 (DATA_LO) and 6 (DATA_HI) (packets.ts, nvd.h).
-    f[5] = lo32(value);
-    f[6] = hi32(value);
-    return f;
+    return { words, loAt: 5, hiAt: 6 };
   }
 
   protected timestampPackets(va: bigint, at: 'start' | 'end'): Uint32Array {

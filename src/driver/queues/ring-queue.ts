@@ -2,11 +2,13 @@
 // read pointer the engine reports, back-pressure, the ring → write pointer → doorbell ordering, a
 // timeline for fences, and a diagnostic dump of the ring around the read pointer.
 import type { Mmio } from '../../os/host.js';
+import { storeUint53 } from '../../os/store-order.js';
 import { DriverError, UseAfterFreeError, WaitTimeoutError } from '../errors.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
 import { KernargRing } from './kernarg-ring.js';
+import { copyDwords } from './dword-copy.js';
 
 export interface QueueBuffers {
   readonly ring: GpuBuffer;
@@ -21,6 +23,22 @@ export interface Completion {
   readonly value: bigint;
 }
 
+/** A completion whose BigInt is made only when `value` is read: a submission allocates one small object. */
+class FenceCompletion implements Completion {
+  constructor(readonly queue: RingQueue, private readonly fence: number) {}
+
+  get value(): bigint {
+    return BigInt(this.fence);
+  }
+}
+
+/** A queue's fence packets for value 0, and the dwords its 64-bit value goes into. */
+export interface FenceTemplate {
+  readonly words: Uint32Array;
+  readonly loAt: number;
+  readonly hiAt: number;
+}
+
 export interface SubmitOptions {
   /** Follow the packets with a timeline fence (default true). */
   readonly fence?: boolean;
@@ -28,12 +46,6 @@ export interface SubmitOptions {
   readonly label?: string;
 }
 const FENCED: SubmitOptions = {};
-
-/**
- * BigInts of the small write-pointer steps: adding one of these to a BigInt mirror costs less than
- * converting a number with BigInt() on every submission.
- */
-const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 4096 }, (_, i) => BigInt(i));
 
 /** Back-pressure waits give up after this long (the GPU is not consuming the ring). */
 const RING_FULL_TIMEOUT_MS = 10_000;
@@ -56,14 +68,10 @@ export abstract class RingQueue implements DeviceResource {
   private consumedSeen = 0;
   /** The last fence value submitted (a number: exact far beyond any queue's lifetime). */
   private fences = 0;
-  /** `fences` as a BigInt, counted alongside (the completions carry it). */
-  private fenceValue = 0n;
-  /** The write pointer the doorbell last carried, in dwords, and as the doorbell's BigInt. */
-  private publishedDwords = 0;
-  private doorbellValue = 0n;
   /** Kernel arguments (and dispatch packets) of launches on this queue. */
   readonly kernargs: KernargRing;
   private destroyed = false;
+  private fenceWords: FenceTemplate | undefined;
 
   protected constructor(
     readonly device: Device,
@@ -93,13 +101,13 @@ export abstract class RingQueue implements DeviceResource {
   protected abstract readonly doorbellUnitsPerDword: 1 | 4;
   /** Writes a NOP of `dwords` at ring position `pos` (to pad up to the ring's end). */
   protected abstract writeNop(pos: number, dwords: number): void;
-  /** Appends the fence for `value` (timeline write + mailbox + interrupt) to the stream. */
-  protected abstract fencePackets(value: number): Uint32Array;
+  /** The fence (timeline write + mailbox + interrupt) for value 0; submissions patch in their value. */
+  protected abstract fenceTemplate(): FenceTemplate;
   /** Decodes the ring from `fromDwords` for `count` dwords into printable lines. */
   protected abstract decodeRing(dwords: Uint32Array, firstOffset: bigint): string[];
 
   get submitted(): bigint {
-    return this.fenceValue;
+    return BigInt(this.fences);
   }
 
   /** `submitted` as a number (the kernarg ring's retirement mark). */
@@ -121,56 +129,111 @@ export abstract class RingQueue implements DeviceResource {
    * With a tracer on the device, the submission is bracketed by GPU timestamps named `label`.
    */
   submit(packets: Uint32Array, opts: SubmitOptions = FENCED): Completion {
-    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
-    if (this.device.tracer) return this.submitTraced(packets, opts);
-    this.place(packets);
-    if (opts.fence ?? true) this.placeFence();
-    this.publish();
-    return { queue: this, value: this.fenceValue };
+    this.enqueue(packets, opts);
+    return this.latest();
   }
 
-  private placeFence(): void {
-    this.place(this.fencePackets(++this.fences));
-    this.fenceValue += 1n;
+  /** The completion of the newest fence (what submit() returns; for after enqueue()). */
+  latest(): Completion {
+    return new FenceCompletion(this, this.fences);
+  }
+
+  /**
+   * submit() without a completion to return: nothing is allocated. Wait for it (and everything before
+   * it) with wait(), which defaults to `submitted`.
+   */
+  enqueue(packets: Uint32Array, opts: SubmitOptions = FENCED): void {
+    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
+    if (this.device.tracer) return void this.submitTraced(packets, opts);
+    if (opts.fence ?? true) {
+      const f = this.fenceTemplateOnce();
+      this.place(packets, f.words, packets.length, f);
+    } else this.place(packets, undefined, -1, undefined);
+    this.publish();
+  }
+
+  /**
+   * `packets` followed by this queue's fence, as one stream for enqueueFenced(): a prepared
+   * submission copies it into the ring in one piece and patches the fence value there.
+   */
+  withFence(packets: Uint32Array): Uint32Array {
+    const f = this.fenceTemplateOnce().words;
+    const stream = new Uint32Array(packets.length + f.length);
+    stream.set(packets);
+    stream.set(f, packets.length);
+    return stream;
+  }
+
+  /** Submits a stream made by withFence() (its packets patched by the caller), with the next fence value; returns nothing. */
+  enqueueFenced(stream: Uint32Array, opts: SubmitOptions = FENCED): void {
+    if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
+    const f = this.fenceTemplateOnce();
+    const fenceAt = stream.length - f.words.length;
+    if (this.device.tracer) return void this.submitTraced(stream.subarray(0, fenceAt), opts);
+    this.place(stream, undefined, fenceAt, f);
+    this.publish();
+  }
+
+  private fenceTemplateOnce(): FenceTemplate {
+    return (this.fenceWords ??= this.fenceTemplate());
   }
 
   private submitTraced(packets: Uint32Array, opts: SubmitOptions): Completion {
     const tracer = this.device.tracer!;
     const slot = tracer.slot(this.device);
-    this.place(this.timestampPackets(slot.va, 'start'));
-    this.place(packets);
-    this.place(this.timestampPackets(slot.va + 8n, 'end'));
-    if (opts.fence ?? true) this.placeFence();
+    this.place(this.timestampPackets(slot.va, 'start'), undefined, -1, undefined);
+    this.place(packets, undefined, -1, undefined);
+    const end = this.timestampPackets(slot.va + 8n, 'end');
+    if (opts.fence ?? true) {
+      const f = this.fenceTemplateOnce();
+      this.place(end, f.words, end.length, f);
+    } else this.place(end, undefined, -1, undefined);
     this.publish();
-    const value = this.fenceValue;
+    const value = BigInt(this.fences);
     tracer.track(this.device, this, this.label, opts.label ?? 'submit', slot, () => this.timeline.value >= value);
     return { queue: this, value };
   }
 
-  private place(packets: Uint32Array): void {
+  /**
+   * Copies `packets` and then `tail` (when given) into the ring, contiguous: a NOP pads the ring's end
+   * when they would straddle it. With a fence `f` starting at dword `fenceAt` of what was placed, the
+   * next fence value is patched into the ring there.
+   */
+  private place(packets: Uint32Array, tail: Uint32Array | undefined, fenceAt: number, f: FenceTemplate | undefined): void {
     const n = packets.length;
-    if (n >= this.ringDwords) throw new DriverError(this.device.name, `${this.label}: ${n} dwords of packets do not fit a ring of ${this.ringDwords} dwords`);
+    const total = n + (tail ? tail.length : 0);
+    if (total >= this.ringDwords) throw new DriverError(this.device.name, `${this.label}: ${total} dwords of packets do not fit a ring of ${this.ringDwords} dwords`);
     // The ring size is a power of two (KFD checks it) and 2^32 is a multiple of it, so the mask is
     // exact even once the write pointer passes 2^32 dwords.
     let pos = this.wptrDwords & (this.ringDwords - 1);
-    if (pos + n > this.ringDwords) {
+    if (pos + total > this.ringDwords) {
       const pad = this.ringDwords - pos;
       this.reserve(pad);
       this.writeNop(pos, pad);
       this.wptrDwords += pad;
       pos = 0;
     }
-    this.reserve(n);
-    // A loop beats TypedArray.set's fixed cost for the few dozen dwords of a typical submission.
+    this.reserve(total);
     const ring = this.ringWords;
-    if (n <= 64) for (let i = 0; i < n; i++) ring[pos + i] = packets[i]!;
-    else ring.set(packets, pos);
-    this.wptrDwords += n;
+    copyDwords(ring, pos, packets);
+    if (tail) copyDwords(ring, pos + n, tail);
+    if (f) {
+      const at = pos + fenceAt;
+      const value = ++this.fences;
+      ring[at + f.loAt] = value >>> 0;
+      ring[at + f.hiAt] = (value - (value >>> 0)) / 4294967296;
+    }
+    this.wptrDwords += total;
   }
 
   /** Waits until `n` more dwords fit without overwriting what the engine has not read. */
   private reserve(n: number): void {
     if (this.wptrDwords + n - this.consumedSeen < this.ringDwords) return;
+    this.waitForSpace(n);
+  }
+
+  /** The slow path of reserve(), apart: its closure would otherwise cost every reserve() a context allocation. */
+  private waitForSpace(n: number): void {
     const fits = (): boolean => {
       this.consumedSeen = Number(this.consumedDwords());
       return this.wptrDwords + n - this.consumedSeen < this.ringDwords;
@@ -185,16 +248,14 @@ export abstract class RingQueue implements DeviceResource {
   }
 
   /**
-   * The write pointer to memory, then the doorbell. Only the doorbell needs an atomic store: it is
-   * ordered after every earlier store (the ring's packets and the write pointer), which is what the
-   * engine relies on when the doorbell wakes it.
+   * The write pointer to memory, then the doorbell, both from numbers (no BigInt is allocated). The
+   * doorbell is a release store, ordered after every earlier store (the ring's packets and the write
+   * pointer), which is what the engine relies on when the doorbell wakes it.
    */
   private publish(): void {
-    const step = (this.wptrDwords - this.publishedDwords) * this.doorbellUnitsPerDword;
-    const v = (this.doorbellValue += step < SMALL_BIGINTS.length ? SMALL_BIGINTS[step]! : BigInt(step));
-    this.publishedDwords = this.wptrDwords;
-    this.wptrCell[0] = v;
-    this.doorbell.store64(this.doorbellByte, v);
+    const v = this.wptrDwords * this.doorbellUnitsPerDword;
+    storeUint53(this.wptrCell, 0, v);
+    this.doorbell.ringDoorbell(this.doorbellByte, v);
   }
 
   /** Blocks until the completion's fence landed (or the timeout; the error dumps the ring). */

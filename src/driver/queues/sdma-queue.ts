@@ -5,8 +5,7 @@ import { SdmaBuilder } from '../../hw/sdma/builder.js';
 import { decodeSdma, formatSdmaPacket, sdmaVersionOf } from '../../hw/sdma/decode.js';
 import { SDMA_OP, type SdmaVersion } from '../../hw/sdma/packets.js';
 import type { Device } from '../device.js';
-import { RingQueue, type Completion, type QueueBuffers } from './ring-queue.js';
-import { lo32, hi32 } from '../../hw/dword-stream.js';
+import { RingQueue, type Completion, type FenceTemplate, type QueueBuffers } from './ring-queue.js';
 
 export interface SdmaQueueOptions {
   readonly ringBytes?: number;
@@ -21,13 +20,11 @@ const UNLABELLED = {};
 export class SdmaQueue extends RingQueue {
   readonly kind = 'sdma' as const;
   readonly version: SdmaVersion = sdmaVersionOf(this.device.target.sdma);
-  private readonly fenceBuilder = new SdmaBuilder(this.version, 16);
+  private readonly fenceBuilder = new SdmaBuilder(this.version, 32);
   /** Reused by copy(): submit() copies the packets into the ring, so one builder per queue is enough. */
   private readonly copyBuilder = new SdmaBuilder(this.version, 64);
-  /** The fence stream for value 0; only the two value dwords change per submission. */
-  private fenceTemplate: Uint32Array | undefined;
-  /** The last single-packet copy encoded, reused while the same copy is submitted again. */
-  private lastCopy: { dst: bigint; src: bigint; bytes: number; words: Uint32Array } | undefined;
+  /** The last single-packet copy encoded with its fence (withFence), reused while the same copy is submitted again. */
+  private lastCopy: { dst: bigint; src: bigint; bytes: number; stream: Uint32Array } | undefined;
 
   static create(device: Device, opts: SdmaQueueOptions = {}): SdmaQueue {
     const ringBytes = opts.ringBytes ?? 256 * 1024;
@@ -57,7 +54,10 @@ export class SdmaQueue extends RingQueue {
     const max = b.limits.maxCopyBytes;
     const traced = this.device.tracer !== undefined;
     // The common case, one packet: no label string unless a tracer will show it.
-    if (bytes > 0 && bytes <= max) return this.submit(this.copyPacket(dst, src, bytes), traced ? { label: `copy ${bytes} B` } : UNLABELLED);
+    if (bytes > 0 && bytes <= max) {
+      this.enqueueFenced(this.copyStream(dst, src, bytes), traced ? { label: `copy ${bytes} B` } : UNLABELLED);
+      return this.latest();
+    }
     const perSubmit = Math.max(1, Math.floor((this.ringDwords / 4) / 7)) * max;
     let c: Completion | undefined;
     for (let off = 0; off < bytes; off += perSubmit) {
@@ -67,13 +67,13 @@ export class SdmaQueue extends RingQueue {
     return c ?? this.submit(new Uint32Array(0), { label: 'copy 0 B' });
   }
 
-  /** One COPY_LINEAR packet; a copy repeated with the same operands reuses its encoding. */
-  private copyPacket(dst: bigint, src: bigint, bytes: number): Uint32Array {
+  /** One COPY_LINEAR packet and the fence; a copy repeated with the same operands reuses its encoding. */
+  private copyStream(dst: bigint, src: bigint, bytes: number): Uint32Array {
     const l = this.lastCopy;
-    if (l && l.dst === dst && l.src === src && l.bytes === bytes) return l.words;
-    const words = this.copyBuilder.reset().copyLinear(dst, src, bytes).dwords.slice();
-    this.lastCopy = { dst, src, bytes, words };
-    return words;
+    if (l && l.dst === dst && l.src === src && l.bytes === bytes) return l.stream;
+    const stream = this.withFence(this.copyBuilder.reset().copyLinear(dst, src, bytes).dwords);
+    this.lastCopy = { dst, src, bytes, stream };
+    return stream;
   }
 
   fill(dst: bigint, pattern: number, bytes: number): Completion {
@@ -92,13 +92,11 @@ export class SdmaQueue extends RingQueue {
   }
 
   /** Timeline value (high dword first), the event id into the mailbox, then the interrupt. */
-  protected fencePackets(value: number): Uint32Array {
+  protected fenceTemplate(): FenceTemplate {
     const t = this.timeline;
-    const f = (this.fenceTemplate ??= this.fenceBuilder.reset().fence64(t.va, 0n).fence64(t.mailboxVa, BigInt(t.event.id)).trap(t.event.id).dwords.slice());
+    const words = this.fenceBuilder.reset().fence64(t.va, 0n).fence64(t.mailboxVa, BigInt(t.event.id)).trap(t.event.id).dwords.slice();
     // fence64 writes the high dword (first FENCE's data, dword 3) before the low one (second FENCE, dword 7).
-    f[3] = hi32(value);
-    f[7] = lo32(value);
-    return f;
+    return { words, loAt: 7, hiAt: 3 };
   }
 
   protected timestampPackets(va: bigint): Uint32Array {

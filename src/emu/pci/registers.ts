@@ -169,6 +169,9 @@ export class RegisterBar {
       store64(): void {
         throw new RangeError('registers are written 32 bits at a time');
       },
+      ringDoorbell(): void {
+        throw new RangeError('the register BAR has no doorbells');
+      },
     };
   }
 }

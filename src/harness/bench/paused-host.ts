@@ -1,9 +1,10 @@
 // The emulated GPU with paused engines (packets consumed, not executed), seen through doorbells that
-// behave like real MMIO: a plain 64-bit atomic store, as the C baseline does. The emulator's own
+// behave like real MMIO: one 64-bit release store, as the C baseline does. The emulator's own
 // doorbell also wakes its engine thread (a futex wake), a cost real hardware does not have; here the
 // benchmark wakes it explicitly (flush) between timed batches, and waits for it to consume the ring.
 import type { Host, Mapping, Mmio } from '../../os/host.js';
 import { selectHost } from '../../host-select.js';
+import { releaseStore64 } from '../../os/store-order.js';
 
 export const PAUSED_DEVICE = 'emu:gfx1100?engines=paused';
 /** A doorbell page: plain atomic stores; flush() forwards the last one to the emulator's doorbell. */
@@ -11,7 +12,7 @@ export class PlainDoorbells implements Mmio {
   private readonly u64: BigUint64Array;
   /** The last doorbell stored (byte offset and value: a queue's write pointer as the engine sees it). */
   lastByte = 0;
-  lastValue = 0n;
+  lastValue = 0;
 
   constructor(mapping: Mapping, private readonly emulator: Mmio) {
     this.u64 = new BigUint64Array(mapping.bytes.buffer, mapping.bytes.byteOffset, mapping.bytes.byteLength >>> 3);
@@ -19,6 +20,13 @@ export class PlainDoorbells implements Mmio {
 
   store64(byteOffset: number, value: bigint): void {
     Atomics.store(this.u64, byteOffset >>> 3, value);
+    this.lastByte = byteOffset;
+    this.lastValue = Number(value);
+  }
+
+  /** The store a real doorbell gets (src/os/store-order.ts), without the engine's wake-up. */
+  ringDoorbell(byteOffset: number, value: number): void {
+    releaseStore64(this.u64, byteOffset >>> 3, value);
     this.lastByte = byteOffset;
     this.lastValue = value;
   }

@@ -1,0 +1,33 @@
+// How a release store (every earlier store visible first) is made from JavaScript on this CPU.
+// x86-64 keeps a thread's stores in program order for every observer (TSO), so a plain store is
+// already a release store: what the kernel's writeq (WDOORBELL64) and a C11 release store compile
+// to there. V8 emits typed-array stores in program order. Elsewhere (arm64) only an Atomics store
+// orders the stores before it, at the price of a full barrier and, for 64 bits, a BigInt.
+
+export const PLAIN_STORES_RELEASE = process.arch === 'x64';
+
+/** 2^-32, exact as a double: (v - lo) * 2^-32 is the high half of an integer v below 2^53, exactly. */
+const INV_2_32 = 1 / 4294967296;
+
+/**
+ * Stores `value` (an integer below 2^53) into `cell[index]` as one plain 64-bit store. The BigInt is
+ * built from the 32-bit halves, which the optimizing compiler turns into 64-bit integer arithmetic:
+ * `BigInt(value)` of a double it cannot prove integral allocates instead (about 25 ns).
+ */
+export function storeUint53(cell: BigUint64Array, index: number, value: number): void {
+  const lo = value >>> 0;
+  const hi = ((value - lo) * INV_2_32) >>> 0;
+  cell[index] = (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** Stores `value` (an integer below 2^53) into `cell[index]` as one 64-bit release store. */
+export function releaseStore64(cell: BigUint64Array, index: number, value: number): void {
+  if (PLAIN_STORES_RELEASE) storeUint53(cell, index, value);
+  else Atomics.store(cell, index, BigInt(value));
+}
+
+/** Stores `value` into `cell[index]` as one 32-bit release store (an AQL packet's header, written last). */
+export function releaseStore32(cell: Int32Array, index: number, value: number): void {
+  if (PLAIN_STORES_RELEASE) cell[index] = value;
+  else Atomics.store(cell, index, value);
+}

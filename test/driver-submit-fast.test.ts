@@ -1,0 +1,211 @@
+// The allocation-free submission forms write the same bytes as the forms they shortcut: prepared
+// launches through enqueue() against submit() and against dispatch()'s full encoding (a new Kernel
+// object each time, so nothing is reused), a repeated dispatch() against the same, and repeated SDMA
+// copies. Each side runs on its own emulated GPU built the same way (same allocations, same
+// addresses), with doorbells that record their values but never reach the engines: the rings keep
+// exactly what the driver wrote.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { EmuHost } from '../src/emu/host.js';
+import type { Host, Mapping, Mmio } from '../src/os/host.js';
+import { storeUint53, releaseStore64 } from '../src/os/store-order.js';
+import { Kfd } from '../src/driver/kfd.js';
+import { Program, type Kernel } from '../src/driver/program.js';
+import { Pm4Queue } from '../src/driver/queues/pm4-queue.js';
+import { AqlQueue } from '../src/driver/queues/aql-queue.js';
+import { SdmaQueue } from '../src/driver/queues/sdma-queue.js';
+import { kernelDispatchPacket } from '../src/uapi/hsa.js';
+import { packagePath } from '../src/os/package-root.js';
+import type { Device } from '../src/driver/device.js';
+import type { GpuBuffer } from '../src/driver/memory.js';
+
+/** Doorbells that remember every value rung and store nothing the engines could see. */
+class RecordingDoorbells implements Mmio {
+  readonly rung: number[] = [];
+  store64(_o: number, v: bigint): void {
+    this.rung.push(Number(v));
+  }
+  ringDoorbell(_o: number, v: number): void {
+    this.rung.push(v);
+  }
+  store32(): void {}
+  load64(): bigint {
+    return 0n;
+  }
+  load32(): number {
+    return 0;
+  }
+}
+
+interface Side {
+  readonly dev: Device;
+  readonly fill: () => Kernel;
+  readonly out: GpuBuffer;
+  readonly doorbells: RecordingDoorbells[];
+  close(): Promise<void>;
+}
+
+function side(model: string): Side {
+  const emu = new EmuHost(model);
+  const doorbells: RecordingDoorbells[] = [];
+  const host = new Proxy(emu, {
+    get(target, prop) {
+      if (prop === 'mmio') {
+        return (_m: Mapping): Mmio => {
+          const d = new RecordingDoorbells();
+          doorbells.push(d);
+          return d;
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  }) as Host;
+  const kfd = Kfd.open(host);
+  const dev = kfd.device(0);
+  const program = Program.load(dev, new Uint8Array(readFileSync(packagePath(`test/kernels/fill.${dev.target.name}.co`))));
+  const out = dev.alloc(4096, { domain: 'gtt' });
+  return {
+    dev,
+    fill: () => program.kernel('fill'),
+    out,
+    doorbells,
+    close: async () => {
+      kfd.close();
+      await emu.shutdown();
+    },
+  };
+}
+
+/** What a queue wrote: its ring, its kernel-argument ring and the doorbells rung. */
+function written(q: Pm4Queue | AqlQueue | SdmaQueue, s: Side): { ring: Uint8Array; kernargs: Uint8Array; doorbells: number[] } {
+  const ring = (q as unknown as { buffers?: { ring: GpuBuffer }; ring?: GpuBuffer }).buffers?.ring ?? (q as unknown as { ring: GpuBuffer }).ring;
+  return { ring: ring.view.slice(), kernargs: q.kernargs.bytes.slice(), doorbells: s.doorbells.flatMap((d) => d.rung) };
+}
+
+const LAUNCHES = 5;
+
+for (const model of ['emu:gfx1100', 'emu:gfx942']) {
+  describe(`allocation-free submissions on ${model} write what the full forms write`, () => {
+    it('PM4: prepared enqueue() = prepared submit() = dispatch() encoded anew = dispatch() repeated', async () => {
+      const runs: Record<string, (s: Side, q: Pm4Queue) => void> = {
+        encoded: (s, q) => {
+          for (let i = 0; i < LAUNCHES; i++) s.fill().dispatch(q, { grid: 64, block: 32, args: [s.out, 7, 64] });
+        },
+        repeated: (s, q) => {
+          const k = s.fill();
+          for (let i = 0; i < LAUNCHES; i++) k.dispatch(q, { grid: 64, block: 32, args: [s.out, 7, 64] });
+        },
+        submit: (s, q) => {
+          const l = s.fill().prepare(q, { grid: 64, block: 32, args: [s.out, 7, 64] });
+          for (let i = 0; i < LAUNCHES; i++) assert.equal(l.submit().value, BigInt(i + 1));
+        },
+        enqueue: (s, q) => {
+          const l = s.fill().prepare(q, { grid: 64, block: 32, args: [s.out, 7, 64] });
+          for (let i = 0; i < LAUNCHES; i++) l.enqueue();
+          assert.equal(q.submitted, BigInt(LAUNCHES));
+        },
+      };
+      const got: Record<string, ReturnType<typeof written>> = {};
+      for (const [name, run] of Object.entries(runs)) {
+        const s = side(model);
+        const q = Pm4Queue.create(s.dev, { ringBytes: 64 * 1024 });
+        run(s, q);
+        got[name] = written(q, s);
+        q.destroy();
+        await s.close();
+      }
+      const ref = got.encoded!;
+      assert.ok(ref.doorbells.length === LAUNCHES && ref.ring.some((b) => b !== 0), 'the full encoding wrote the ring and rang once per launch');
+      for (const name of ['repeated', 'submit', 'enqueue']) {
+        assert.deepEqual(got[name]!.doorbells, ref.doorbells, `${name}: doorbell values`);
+        assert.ok(Buffer.from(got[name]!.ring).equals(Buffer.from(ref.ring)), `${name}: ring bytes differ from the full encoding's`);
+        assert.ok(Buffer.from(got[name]!.kernargs).equals(Buffer.from(ref.kernargs)), `${name}: kernel-argument bytes differ from the full encoding's`);
+      }
+    });
+
+    it('AQL: prepared enqueue() = prepared submit(); dispatch() repeated = dispatch() encoded anew, but for where the arguments live', async () => {
+      const shape = { grid: 64, block: 32 } as const;
+      const runs: Record<string, (s: Side, q: AqlQueue) => void> = {
+        encoded: (s, q) => {
+          for (let i = 0; i < LAUNCHES; i++) s.fill().dispatch(q, { ...shape, args: [s.out, 7, 64] });
+        },
+        repeated: (s, q) => {
+          const k = s.fill();
+          for (let i = 0; i < LAUNCHES; i++) k.dispatch(q, { ...shape, args: [s.out, 7, 64] });
+        },
+        submit: (s, q) => {
+          const l = s.fill().prepare(q, { ...shape, args: [s.out, 7, 64] });
+          for (let i = 0; i < LAUNCHES; i++) assert.equal(l.submit().value, BigInt(i + 1));
+        },
+        enqueue: (s, q) => {
+          const l = s.fill().prepare(q, { ...shape, args: [s.out, 7, 64] });
+          for (let i = 0; i < LAUNCHES; i++) l.enqueue();
+          assert.equal(q.submitted, BigInt(LAUNCHES));
+        },
+      };
+      const got: Record<string, ReturnType<typeof written> & { kernargVa: bigint }> = {};
+      for (const [name, run] of Object.entries(runs)) {
+        const s = side(model);
+        const q = AqlQueue.create(s.dev, { packets: 64 });
+        run(s, q);
+        got[name] = { ...written(q, s), kernargVa: q.kernargs.va };
+        q.destroy();
+        await s.close();
+      }
+      assert.deepEqual(got.enqueue!.doorbells, got.submit!.doorbells);
+      assert.deepEqual(got.enqueue!.doorbells, [0, 1, 2, 3, 4], 'an AQL doorbell carries the index of the packet written');
+      assert.ok(Buffer.from(got.enqueue!.ring).equals(Buffer.from(got.submit!.ring)), 'enqueue and submit wrote different packets');
+      assert.ok(Buffer.from(got.enqueue!.kernargs).equals(Buffer.from(got.submit!.kernargs)), 'enqueue and submit wrote different arguments');
+      // dispatch() keeps the packet-shaped range before the arguments that PM4 queues need; the
+      // prepared form of a repeated dispatch puts the arguments alone. Everything else is equal.
+      const at = kernelDispatchPacket.offsetOf('kernarg_address');
+      const enc = got.encoded!;
+      const rep = got.repeated!;
+      assert.deepEqual(rep.doorbells, enc.doorbells);
+      for (let i = 0; i < LAUNCHES; i++) {
+        const a = new DataView(enc.ring.buffer, i * 64, 64);
+        const b = new DataView(rep.ring.buffer, i * 64, 64);
+        for (let o = 0; o < 64; o += 4) if (o !== at && o !== at + 4) assert.equal(b.getUint32(o, true), a.getUint32(o, true), `packet ${i}, byte ${o}`);
+        const argsOf = (w: typeof enc, v: DataView): Uint8Array => {
+          const off = Number(v.getBigUint64(at, true) - w.kernargVa);
+          return w.kernargs.slice(off, off + 24);
+        };
+        assert.deepEqual(argsOf(rep, b), argsOf(enc, a), `packet ${i}: the arguments it points at`);
+      }
+    });
+
+    it('SDMA: copy() repeated (its encoding and fence reused) = the copy packet through submit() each time', async () => {
+      const got: ReturnType<typeof written>[] = [];
+      for (const reuse of [false, true]) {
+        const s = side(model);
+        const q = SdmaQueue.create(s.dev, { ringBytes: 64 * 1024 });
+        const dst = s.dev.alloc(8192, { domain: 'vram' });
+        for (let i = 0; i < LAUNCHES; i++) {
+          const c = reuse ? q.copy(dst.va, s.out.va, 4096) : q.submit(q.builder().copyLinear(dst.va, s.out.va, 4096).dwords);
+          assert.equal(c.value, BigInt(i + 1));
+        }
+        got.push(written(q, s));
+        q.destroy();
+        dst.free();
+        await s.close();
+      }
+      assert.deepEqual(got[1]!.doorbells, got[0]!.doorbells);
+      assert.ok(got[0]!.ring.some((b) => b !== 0));
+      assert.ok(Buffer.from(got[1]!.ring).equals(Buffer.from(got[0]!.ring)), 'copy() wrote a different ring');
+    });
+  });
+}
+
+describe('64-bit stores from numbers', () => {
+  it('storeUint53 and releaseStore64 store exactly the integer, across the 32-bit boundary and up to 2^53 - 1', () => {
+    const cell = new BigUint64Array(new SharedArrayBuffer(16));
+    for (const v of [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 2 ** 32, 2 ** 32 + 5, 0x12345678_9abc, 2 ** 52 + 3, Number.MAX_SAFE_INTEGER]) {
+      storeUint53(cell, 0, v);
+      releaseStore64(cell, 1, v);
+      assert.equal(cell[0], BigInt(v), `storeUint53(${v})`);
+      assert.equal(cell[1], BigInt(v), `releaseStore64(${v})`);
+    }
+  });
+});
