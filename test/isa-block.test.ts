@@ -119,3 +119,25 @@ test('a VOPD instruction bounds the register rows by its own operands', () => {
   assert.equal(ins.encoding, 'VOPD');
   assert.equal(rowBound(ins), 8 + 8);
 });
+
+test('waves interleave the same whatever the step budgets: a dispatch stepped 3 instructions at a time stands exactly where one stepped 512 at a time does', () => {
+  // Each step used to start a new round-robin pass at wave 0, so the caller's budget (the engine's
+  // adaptive step, a pool thread's chunk) decided which wave of a workgroup ran first: seen as a
+  // bounds report naming a different first bad byte under load.
+  for (const id of ['hash_loop.O0', 'histogram']) {
+    const k = corpusKernel(id);
+    const snapshots = [3, 512].map((budget) => {
+      const at = new Map<number, string>();
+      runCorpusKernel(k, 'gfx1100', undefined, 1, { exec: 'block' }, {
+        budget,
+        observe: (run) => {
+          if (run.instructions % 1536 === 0) at.set(run.instructions, JSON.stringify(run.liveWaves!().map((w) => [w.workgroup, w.wave, w.pc, w.instructions, w.atBarrier])));
+        },
+      });
+      return at;
+    });
+    const common = [...snapshots[1]!.keys()].filter((t) => snapshots[0]!.has(t));
+    assert.ok(common.length >= 3, `${id}: ${common.length} common observation points`);
+    for (const t of common) assert.equal(snapshots[0]!.get(t), snapshots[1]!.get(t), `${id} after ${t} instructions`);
+  }
+});

@@ -133,6 +133,10 @@ class Dispatch implements RunningDispatch {
   private readonly mem: GpuMemory;
   private readonly waves: Wave[] = [];
   private active: Wave[] = [];
+  /** The wave of `active` whose turn it is, the instructions it has run in that turn, and whether any wave could run in this pass. */
+  private turn = 0;
+  private turnUsed = 0;
+  private runningInPass = false;
   private nextGroup = 0;
   private readonly totalGroups: number;
   private readonly claim: () => number;
@@ -164,6 +168,10 @@ class Dispatch implements RunningDispatch {
     current.mem = this.mem;
     // Mappings may have changed between steps (the host unmapped a buffer): resolve them afresh.
     this.mem.forget();
+    // Turns continue across steps (the round-robin position and what is left of the current wave's
+    // quantum are kept), so how waves interleave, and so which wave of a racy or faulting workgroup acts
+    // first, does not depend on the caller's budgets: an adaptive engine step and a pool thread's
+    // chunk run a workgroup exactly as one long step would.
     let left = budget;
     while (left > 0) {
       if (this.active.length === 0) {
@@ -172,18 +180,26 @@ class Dispatch implements RunningDispatch {
         this.launchGroup(g);
         continue;
       }
-      let running = 0;
-      for (const w of this.active) {
-        if (w.status !== WaveStatus.Running) continue;
-        running++;
-        left -= this.runWave(w, Math.min(QUANTUM, left));
-        if (left <= 0) break;
+      const w = this.active[this.turn]!;
+      if (w.status === WaveStatus.Running) {
+        this.runningInPass = true;
+        const ran = this.runWave(w, Math.min(QUANTUM - this.turnUsed, left));
+        left -= ran;
+        this.turnUsed += ran;
+        // The budget ended inside this wave's turn: the next step resumes it.
+        if (this.turnUsed < QUANTUM && w.status === WaveStatus.Running) continue;
       }
-      if (running === 0) {
-        const live = this.active.filter((w) => w.status !== WaveStatus.Done);
+      this.turnUsed = 0;
+      if (++this.turn < this.active.length) continue;
+      // A whole pass over the workgroup's waves: if none could run, all are at a barrier (release it)
+      // or done (the workgroup ends).
+      this.turn = 0;
+      if (!this.runningInPass) {
+        const live = this.active.filter((x) => x.status !== WaveStatus.Done);
         if (live.length === 0) this.active = [];
-        else for (const w of live) w.status = WaveStatus.Running;
+        else for (const x of live) x.status = WaveStatus.Running;
       }
+      this.runningInPass = false;
     }
     if (this.active.length > 0) return 'running';
     const g = this.claim();
@@ -334,6 +350,9 @@ class Dispatch implements RunningDispatch {
     const nWaves = Math.ceil(threads / s.waveSize);
     this.lds.fill(0);
     this.active = [];
+    this.turn = 0;
+    this.turnUsed = 0;
+    this.runningInPass = false;
     for (let k = 0; k < nWaves; k++) {
       let w = this.waves[k];
       if (!w) this.waves.push((w = takeWave(this.ctx.family, s.waveSize)));

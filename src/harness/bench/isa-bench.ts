@@ -8,7 +8,7 @@ import { GpuVm } from '../../emu/engine/vm.js';
 import { createShaderCore, type ExecMode, type ShaderCoreOptions } from '../../emu/isa/core.js';
 import { createParallelShaderCore } from '../../emu/isa/parallel/index.js';
 import { ParallelDispatch } from '../../emu/isa/parallel/dispatch.js';
-import type { DispatchSetup, ShaderCore } from '../../emu/isa/types.js';
+import type { DispatchSetup, RunningDispatch, ShaderCore } from '../../emu/isa/types.js';
 import { CORPUS_TARGETS, corpusContext, corpusKernel, type CorpusKernel, type CorpusTarget } from '../corpus/index.js';
 import { packKernargs, dynamicLdsOfArgs, type KernelArg } from '../../driver/kernargs.js';
 import { writeDispatchPacket } from '../../hw/aql.js';
@@ -63,7 +63,13 @@ function shaderCoreFor(workers: number, core: ShaderCoreOptions): ShaderCore {
  * > 1 runs its workgroups on that many threads (memory then lives in SharedArrayBuffers); `core`
  * chooses compiled blocks or the per-instruction executor.
  */
-export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, maxInstructions = 50_000_000, workers = 1, core: ShaderCoreOptions = {}): HarnessRun {
+/** How the harness steps a dispatch: instructions per step, and a look at the dispatch after each step (tests). */
+export interface HarnessStepping {
+  readonly budget?: number;
+  readonly observe?: (run: RunningDispatch) => void;
+}
+
+export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, maxInstructions = 50_000_000, workers = 1, core: ShaderCoreOptions = {}, stepping: HarnessStepping = {}): HarnessRun {
   const ctx = corpusContext(target);
   const co = loadCodeObject(readFileSync(packagePath(k.file(target))), { target });
   const info = co.kernel(k.kernel);
@@ -116,7 +122,9 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
   };
   const t0 = process.hrtime.bigint();
   const run = shaderCoreFor(workers, core).start(setup, vm);
-  while (run.step(1_000_000) !== 'done') {
+  const budget = stepping.budget ?? 1_000_000;
+  while (run.step(budget) !== 'done') {
+    stepping.observe?.(run);
     if (run.instructions > maxInstructions) throw new Error(`${k.id}/${target}: more than ${maxInstructions} instructions`);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -104,5 +104,7 @@ export class Wave {
     this.scc = 0;
     this.status = WaveStatus.Running;
     this.trapsts = 0;
+    // A pooled wave starts counting again: status reports give each wave's own progress.
+    this.instructions = 0;
   }
 }
