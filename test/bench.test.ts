@@ -60,6 +60,14 @@ describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
     assert.equal(names('shader core').length - scaling.length, 3 * 2 * CORPUS_TARGETS.length, 'hash_loop and sgemm_tiled on each corpus target: interp, block, block vs interp');
     assert.deepEqual(scaling.filter((n) => n.includes(' 1 → 2 workers ')).map((n) => /\((\w+)\)$/.exec(n)![1]), [...CORPUS_TARGETS], 'hash_loop on 1 and 2 workers on each corpus target');
     assert.equal(scaling.length, CORPUS_TARGETS.length * new Set([2, defaultShaderWorkers()]).size, 'and on the default worker count when it is not 2');
+    // Each scaling figure also says what the dispatch cost in CPU on 1 and on N threads (all threads counted).
+    for (const f of doc.figures.filter((x) => scaling.includes(x.name))) {
+      const cpu = /CPU per dispatch, all threads, median: ([\d.]+) ms and ([\d.]+) ms \(×([\d.]+)/.exec(f.detail ?? '');
+      assert.ok(cpu, `${f.name}: ${f.detail}`);
+      const [one, many, ratio] = cpu.slice(1).map(Number) as [number, number, number];
+      assert.ok(one > 0 && many > 0, `${f.name}: CPU ${one} ms and ${many} ms`);
+      assert.ok(Math.abs(ratio - many / one) <= 0.01 + 0.01 * ratio, `${f.name}: ×${ratio} is ${many} / ${one}`);
+    }
     const sub = doc.figures.filter((f) => f.section === 'submission');
     assert.deepEqual(sub.map((f) => f.name), ['PM4 dispatch', 'AQL dispatch', 'PM4 dispatch (prepared)', 'AQL dispatch (prepared)', 'SDMA copy 4 KiB', 'emulator doorbell store']);
     const cMissing = doc.notes.find((n) => n.includes('C baseline unavailable'));

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -14,7 +14,7 @@ import { ShaderFault } from '../src/emu/isa/types.js';
 import { GpuMemory } from '../src/emu/isa/exec/mem.js';
 import { GpuVm } from '../src/emu/engine/vm.js';
 import { parseEmuSpec } from '../src/emu/models/models.js';
-import { CORPUS, corpusKernel, type CorpusKernel, type CorpusTarget } from '../src/harness/corpus/index.js';
+import { CORPUS, corpusContext, corpusKernel, type CorpusKernel, type CorpusTarget } from '../src/harness/corpus/index.js';
 import { EmuHost } from '../src/emu/host.js';
 import { Kfd } from '../src/driver/kfd.js';
 import { Program } from '../src/driver/program.js';
@@ -61,6 +61,32 @@ for (const target of TARGETS) {
     assert.ok(multiGroup >= 8, `${multiGroup} corpus kernels have several workgroups`);
   });
 }
+
+test('an idle pool thread sleeps: for 800 ms after a dispatch the threads its pool started take (next to) no CPU, and the next dispatch runs on them again', async () => {
+  const tasks = (): string[] => readdirSync('/proc/self/task');
+  // utime + stime in clock ticks (fields 14 and 15 of /proc/<tid>/stat; USER_HZ is 100 on Linux).
+  const cpuMs = (tid: string): number => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+  const before = new Set(tasks());
+  const k = corpusKernel('hash_loop');
+  // A shader core of its own (hotAfter sets it apart from the other tests'), so its pool thread is new here.
+  const core = { hotAfter: 3 };
+  const first = runCorpusKernel(k, 'gfx1100', undefined, 2, core);
+  assert.equal(first.parallel, true);
+  const fresh = tasks().filter((t) => !before.has(t));
+  assert.ok(fresh.length >= 1, 'the dispatch started a pool thread');
+  const start = fresh.map(cpuMs);
+  await new Promise((r) => setTimeout(r, 800));
+  // A sleeping thread takes 0 ticks; one that polled would take hundreds of ms (still 50+ with 10 other busy threads on 2 cores).
+  fresh.forEach((t, i) => assert.ok(cpuMs(t) - start[i]! <= 20, `thread ${t} took ${cpuMs(t) - start[i]!} ms of CPU while idle`));
+  const again = runCorpusKernel(k, 'gfx1100', undefined, 2, core);
+  assert.equal(again.parallel, true);
+  assert.deepEqual(again.outputs, first.outputs);
+  assert.equal(k.check(again.outputs, corpusContext('gfx1100')), undefined, 'the hashes are right');
+});
 
 test('global atomics from every workgroup on 2 threads: the ticket counter, the 64-bit sum and the bins are exact', () => {
   const base = corpusKernel('histogram');

@@ -15,6 +15,7 @@ import { writeDispatchPacket } from '../../hw/aql.js';
 import { scratchResourceDescriptor } from '../../hw/buffer-rsrc.js';
 import { hashLoopReference } from '../corpus/compiled.js';
 import { packagePath } from '../../os/package-root.js';
+import { median } from './stats.js';
 
 const PAGE = 0x1000;
 /** The LDS and private apertures the emulated KFD reports (misc-ioctls: lds 1 << 48, scratch 2 << 48). */
@@ -25,6 +26,11 @@ export interface HarnessRun {
   readonly outputs: Map<string, Uint8Array>;
   readonly instructions: number;
   readonly seconds: number;
+  /**
+   * CPU time of the whole process (every thread: this one, the pool threads, V8's helpers) over the
+   * same span as `seconds`: time other processes hold a core does not count in it, as it does in wall clock.
+   */
+  readonly cpuSeconds: number;
   /** The workgroups ran on several threads (false: in order on this one). */
   readonly parallel: boolean;
 }
@@ -120,6 +126,7 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
     workgroupSize: block, workgroups: groups, gridSize: grid, waveSize: ctx.waveSize, ldsBytes,
     ...(scratchVa !== undefined ? { scratch: { bytesPerLane, base: scratchVa } } : {}),
   };
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const run = shaderCoreFor(workers, core).start(setup, vm);
   const budget = stepping.budget ?? 1_000_000;
@@ -128,9 +135,11 @@ export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, max
     if (run.instructions > maxInstructions) throw new Error(`${k.id}/${target}: more than ${maxInstructions} instructions`);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const outputs = new Map<string, Uint8Array>();
   for (const a of args) if (a.kind === 'buffer') outputs.set(a.name, mem.view(buffers.get(a.name)!).slice(0, a.data.length));
-  return { outputs, instructions: run.instructions, seconds, parallel: run instanceof ParallelDispatch };
+  return { outputs, instructions: run.instructions, seconds, cpuSeconds, parallel: run instanceof ParallelDispatch };
 }
 
 function userSgprs(info: KernelInfo, v: { packetVa: bigint; queueVa: bigint; kernargVa: bigint; kernarg: Uint8Array; bytesPerLane: number; scratchVa: bigint; scratchBytes: number }): number[] {
@@ -260,6 +269,14 @@ export interface ScalingResult {
   readonly manySeconds: number;
   /** oneSeconds / manySeconds. */
   readonly speedup: number;
+  /**
+   * Median CPU time of the whole process per dispatch with 1 thread and with `workers`: what running
+   * on several threads costs in work (start, claims, hand-over). On a machine shared with other
+   * processes their load lowers the wall-clock speed-up; it shows far less here (cache and
+   * context-switch costs only).
+   */
+  readonly oneCpuSeconds: number;
+  readonly manyCpuSeconds: number;
   readonly error?: string;
 }
 
@@ -276,11 +293,13 @@ export function benchWorkerScaling(repeats = 3, workers = 2, rounds = 2000): Sca
     try {
       let instructions = 0;
       let reference: Map<string, Uint8Array> | undefined;
+      const cpu = new Map<number, number[]>([[1, []], [workers, []]]);
       const once = (n: number): number => {
         const r = runKernelOnShaderCore(hash, target, 50_000_000, n);
         instructions = r.instructions;
         reference ??= r.outputs;
         for (const [k, v] of r.outputs) if (Buffer.compare(v, reference.get(k)!) !== 0) throw new Error(`${k} differs between 1 and ${workers} workers`);
+        cpu.get(n)!.push(r.cpuSeconds);
         return r.seconds;
       };
       const warm = performance.now() + WARMUP_MS;
@@ -288,14 +307,15 @@ export function benchWorkerScaling(repeats = 3, workers = 2, rounds = 2000): Sca
         once(1);
         once(workers);
       } while (performance.now() < warm);
+      for (const list of cpu.values()) list.length = 0;
       let one = Infinity, many = Infinity;
       for (let i = 0; i < repeats; i++) {
         one = Math.min(one, once(1));
         many = Math.min(many, once(workers));
       }
-      out.push({ name, workers, instructions, oneSeconds: one, manySeconds: many, speedup: one / many });
+      out.push({ name, workers, instructions, oneSeconds: one, manySeconds: many, speedup: one / many, oneCpuSeconds: median(cpu.get(1)!), manyCpuSeconds: median(cpu.get(workers)!) });
     } catch (e) {
-      out.push({ name, workers, instructions: 0, oneSeconds: 0, manySeconds: 0, speedup: 0, error: (e as Error).message });
+      out.push({ name, workers, instructions: 0, oneSeconds: 0, manySeconds: 0, speedup: 0, oneCpuSeconds: 0, manyCpuSeconds: 0, error: (e as Error).message });
     }
   }
   return out;

@@ -57,7 +57,9 @@ export const isaBench: BenchSection = {
           baselineLabel: 'the same dispatch on 1 thread (instructions/s); ratio = speed-up from more workers',
           ratio: r.speedup,
           timing: `wall clock, 1 and ${workers} workers in turns, best of ${scalingRuns} each after a warm-up`,
-          detail: `${r.instructions} wave instructions: 1 worker ${(r.oneSeconds * 1000).toFixed(2)} ms, ${workers} workers ${(r.manySeconds * 1000).toFixed(2)} ms; ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(2)}`,
+          detail: `${r.instructions} wave instructions: 1 worker ${(r.oneSeconds * 1000).toFixed(2)} ms, ${workers} workers ${(r.manySeconds * 1000).toFixed(2)} ms; ` +
+            `CPU per dispatch, all threads, median: ${(r.oneCpuSeconds * 1000).toFixed(2)} ms and ${(r.manyCpuSeconds * 1000).toFixed(2)} ms (×${(r.manyCpuSeconds / r.oneCpuSeconds).toFixed(2)}: what the extra threads cost in work, apart from other processes' load); ` +
+            `${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(2)}`,
         }));
       }
     }

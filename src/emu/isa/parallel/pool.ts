@@ -116,6 +116,8 @@ export class ShaderWorkerPool {
 
   private post(t: PoolThread, m: ToWorker): void {
     t.port.postMessage(m);
+    Atomics.add(this.ctrl, CTRL.POSTED, 1);
+    Atomics.notify(this.ctrl, CTRL.POSTED);
   }
 
   private spawn(): PoolThread[] {

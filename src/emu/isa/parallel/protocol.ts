@@ -19,6 +19,8 @@ export const CTRL = {
   STATUS: 4,
   /** Bumped with every renewal of the lease (pool threads waiting for one sleep on it). */
   LEASE: 5,
+  /** Bumped after every message to the pool threads: an idle one sleeps on it (see shader-worker.ts). */
+  POSTED: 6,
   WORDS: 8,
 } as const;
 

@@ -60,4 +60,11 @@ function run(m: Extract<ToWorker, { type: 'run' }>): void {
   Atomics.notify(ctrl, CTRL.RUNNING);
 }
 
-port.on('message', (m: ToWorker) => apply(m));
+// Idle, the thread sleeps on CTRL.POSTED rather than in its event loop: a futex wake reaches run()
+// without the event loop's wake-up and message dispatch in between. A message posted after the load
+// below bumps POSTED after it, so the wait returns at once and the next pass takes the message.
+for (;;) {
+  const posted = Atomics.load(ctrl, CTRL.POSTED);
+  for (let msg = receiveMessageOnPort(port); msg; msg = receiveMessageOnPort(port)) apply(msg.message as ToWorker);
+  Atomics.wait(ctrl, CTRL.POSTED, posted);
+}
