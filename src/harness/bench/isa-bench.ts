@@ -281,15 +281,41 @@ export interface ScalingResult {
 }
 
 /**
- * The long hash loop on each target with 1 thread and with `workers` threads, measured in turns (one
+ * The hash loop over `tiles` times its corpus grid (its seeds and output tiled): the scaling figure
+ * runs 32 workgroups rather than the corpus's 4, so claiming whole workgroups can split the work evenly
+ * between threads (4 workgroups on 2 threads became 3 + 1 whenever one thread started late).
+ */
+function wideHashLoop(rounds: number, tiles: number): CorpusKernel {
+  const k = longHashLoop(rounds);
+  const tile = (data: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(data.length * tiles);
+    for (let i = 0; i < tiles; i++) out.set(data, i * data.length);
+    return out;
+  };
+  return {
+    ...k,
+    grid: [k.grid[0] * tiles, k.grid[1], k.grid[2]],
+    args: (ctx) => k.args(ctx).map((a) => (a.kind === 'buffer' ? { ...a, data: tile(a.data) } : a)),
+  };
+}
+
+/** Workgroups of the scaling figure's dispatch, and its rounds: the same work as 4 workgroups × 2000 rounds. */
+const SCALING_GROUPS = 32;
+const SCALING_ROUNDS = 250;
+
+/**
+ * The wide hash loop on each target with 1 thread and with `workers` threads, measured in turns (one
  * run of each per round, so load from elsewhere hits both alike), each the best of `repeats` after a
  * warm-up of both; both runs' outputs must be the same bytes.
  */
-export function benchWorkerScaling(repeats = 3, workers = 2, rounds = 2000): ScalingResult[] {
-  const hash = longHashLoop(rounds);
+export function benchWorkerScaling(repeats = 3, workers = 2): ScalingResult[] {
+  const groups = SCALING_GROUPS;
+  const rounds = SCALING_ROUNDS;
+  const corpusGroups = corpusKernel('hash_loop').grid[0] / corpusKernel('hash_loop').block[0];
+  const hash = wideHashLoop(rounds, groups / corpusGroups);
   const out: ScalingResult[] = [];
   for (const target of CORPUS_TARGETS) {
-    const name = `hash_loop x${rounds} rounds, 1 → ${workers} workers (${target})`;
+    const name = `hash_loop x${rounds} rounds, ${groups} workgroups, 1 → ${workers} workers (${target})`;
     try {
       let instructions = 0;
       let reference: Map<string, Uint8Array> | undefined;
