@@ -1,6 +1,7 @@
 // A PM4 launch's fence is seen only after its kernel finished: every wait on a long kernel returns
 // with all of its results written. The driver follows each dispatch with RELEASE_MEM (EOP event,
-// which on hardware waits for earlier dispatches: gfx_v9_0.c gfx_v9_0_ring_emit_fence uses the same
+// which on hardware waits for earlier dispatches: the kernel's fence, gfx_v9_0_ring_emit_fence in
+// drivers/gpu/drm/amd/amdgpu/gfx_v9_0.c, is the same RELEASE_MEM with
 // CACHE_FLUSH_AND_INV_TS_EVENT, EVENT_INDEX 5), the fence value patched into the ring in place; the
 // ring here is small so launches wrap it. `workers=1` runs the dispatch in order on the engine thread,
 // as a served client's dispatches run; the default spreads workgroups over pool threads.
