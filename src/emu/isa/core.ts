@@ -317,7 +317,7 @@ class Dispatch implements RunningDispatch {
     const dx = this.extent(0), dy = this.extent(1), dz = this.extent(2);
     const threads = dx * dy * dz;
     const nWaves = Math.ceil(threads / s.waveSize);
-    this.group.lds.fill(0);
+    if (this.group.lds.length > 0) this.group.lds.fill(0);
     this.turn = 0;
     this.turnUsed = 0;
     this.runningInPass = false;

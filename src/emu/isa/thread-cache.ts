@@ -92,9 +92,9 @@ export class CodeKind {
     return this.idleWaves.pop() ?? new Wave(this.ctx.family, this.ctx.waveSize);
   }
 
-  returnWaves(waves: Wave[]): void {
+  /** Takes back the waves of a finished dispatch (which no longer touches them). */
+  returnWaves(waves: readonly Wave[]): void {
     for (const w of waves) if (this.idleWaves.length < IDLE_WAVES_PER_KIND) this.idleWaves.push(w);
-    waves.length = 0;
   }
 }
 
