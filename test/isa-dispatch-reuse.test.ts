@@ -2,12 +2,15 @@
 // and pooled LDS buffers: a kernel re-uploaded at the same address must run its new code, in both
 // execution modes, whether the bytes change in place, under another VM at the same address, or by a
 // new mapping; a word that faulted must run once it is fixed (and fault once it is broken); and two
-// dispatches whose steps interleave on one thread must not share a workgroup's LDS.
+// dispatches whose steps interleave on one thread must not share a workgroup's LDS. A dispatch of one
+// workgroup runs in-thread, without the worker pool.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GpuVm } from '../src/emu/engine/vm.js';
 import { createShaderCore, EXEC_MODES, type ExecMode } from '../src/emu/isa/core.js';
 import { ShaderFault, type DispatchSetup, type RunningDispatch } from '../src/emu/isa/types.js';
+import { createParallelShaderCore } from '../src/emu/isa/parallel/index.js';
+import { ParallelDispatch } from '../src/emu/isa/parallel/dispatch.js';
 
 const CODE_VA = 0x7_0000_0000n;
 const DATA_VA = 0x8_0000_0000n;
@@ -34,10 +37,11 @@ interface Machine {
   readonly data: DataView;
 }
 
-function machine(program: readonly number[]): Machine {
+function machine(program: readonly number[], shared = false): Machine {
   const vm = new GpuVm();
-  const code = new Uint8Array(0x1000);
-  const data = new Uint8Array(0x1000);
+  const bytes = (n: number): Uint8Array => new Uint8Array(shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n));
+  const code = bytes(0x1000);
+  const data = bytes(0x1000);
   vm.map({ start: CODE_VA, end: CODE_VA + 0x1000n, bytes: code, offset: 0, writable: false, executable: true, label: 'code' });
   vm.map({ start: DATA_VA, end: DATA_VA + 0x1000n, bytes: data, offset: 0, writable: true, executable: false, label: 'data' });
   load(code, program);
@@ -126,3 +130,21 @@ for (const exec of EXEC_MODES) {
     }
   });
 }
+
+test('a dispatch of one workgroup runs in-thread on a core with worker threads; one of two workgroups is shared out', () => {
+  const m = machine(storeConstant(7), true);
+  const core = createParallelShaderCore({ workers: 2, exec: 'block' });
+  try {
+    const one = core.start(setup(), m.vm);
+    assert.ok(!(one instanceof ParallelDispatch));
+    finish(one);
+    assert.equal(m.data.getUint32(0, true), 7);
+    const two = core.start({ ...setup(), workgroups: [2, 1, 1] }, m.vm);
+    assert.ok(two instanceof ParallelDispatch);
+    let state = two.step(64);
+    for (let i = 0; i < 10_000 && state !== 'done'; i++) state = two.step(64);
+    assert.equal(state, 'done');
+  } finally {
+    core.close?.();
+  }
+});
