@@ -104,6 +104,8 @@ class Dispatch implements RunningDispatch {
   private finished = false;
   private readonly totalGroups: number;
   private readonly firstScratchWave: number;
+  /** setup.entry as a number, converted once. */
+  private readonly entry: number;
   private readonly group: WorkgroupContext;
   /** The workgroup running now (one at a time). */
   private readonly groupId: [number, number, number] = [0, 0, 0];
@@ -121,6 +123,7 @@ class Dispatch implements RunningDispatch {
     const [nx, ny, nz] = setup.workgroups;
     this.totalGroups = nx * ny * nz;
     this.firstScratchWave = slice?.firstScratchWave ?? 0;
+    this.entry = Number(setup.entry);
     this.group = takeLds(setup.ldsBytes);
   }
 
@@ -344,7 +347,7 @@ class Dispatch implements RunningDispatch {
     w.reset();
     w.group = this.group;
     w.waveInGroup = k;
-    w.pc = Number(s.entry);
+    w.pc = this.entry;
     const rsrc1 = s.rsrc1, rsrc2 = s.rsrc2;
     // MODE from RSRC1: FLOAT_MODE [19:12] → MODE[7:0], DX10_CLAMP [21] → MODE[8], IEEE_MODE [23] → MODE[9].
     w.mode = ((rsrc1 >>> 12) & 0xff) | (((rsrc1 >>> 21) & 1) << 8) | (((rsrc1 >>> 23) & 1) << 9);
