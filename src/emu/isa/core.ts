@@ -23,7 +23,7 @@ import { formatInstruction } from './disasm.js';
 import { compileInstruction } from './exec/compile.js';
 import type { GpuMemory } from './exec/mem.js';
 import { EXEC_HI, EXEC_LO, rowBound, SETUP_ROWS, Wave, WaveStatus, type WorkgroupContext } from './exec/wave.js';
-import { CodeEntry, codeKind, memoryOf, returnLds, takeLds, type CodeKind, type Compiled } from './thread-cache.js';
+import { CodeEntry, codeKind, codeLocator, memoryOf, returnLds, takeLds, type CodeKind, type CodeLocator, type Compiled } from './thread-cache.js';
 import { InstructionFault, ShaderFault, type LiveWave, type DispatchSetup, type RunningDispatch, type ShaderCore } from './types.js';
 
 export { familyOf } from './thread-cache.js';
@@ -93,6 +93,7 @@ class Dispatch implements RunningDispatch {
   /** Register rows any instruction this dispatch has run may touch (rowBound): what a wave reset clears. */
   private rowsUsed = SETUP_ROWS;
   private readonly mem: GpuMemory;
+  private readonly code: CodeLocator;
   /** The waves of the running workgroup are waves[0, active); the array keeps them for the next workgroup. */
   private readonly waves: Wave[] = [];
   private active = 0;
@@ -120,6 +121,7 @@ class Dispatch implements RunningDispatch {
     this.prefixHot = options.hotAfter ?? PREFIX_HOT;
     this.kind = codeKind(setup.target, setup.waveSize);
     this.mem = memoryOf(vm, slice?.concurrent ?? false);
+    this.code = codeLocator(vm);
     const [nx, ny, nz] = setup.workgroups;
     this.totalGroups = nx * ny * nz;
     this.firstScratchWave = slice?.firstScratchWave ?? 0;
@@ -272,12 +274,11 @@ class Dispatch implements RunningDispatch {
   /** The block at `pc` for this dispatch: `cached` if its bytes are still there, else compiled anew. */
   private blockAt(pc: number, cached: CodeEntry<Block | null> | undefined): CodeEntry<Block | null> {
     let e = cached;
-    if (e?.stillAt(this.vm, pc)) e.checkedBy = this.serial;
+    if (e?.stillAt(this.code, pc)) e.checkedBy = this.serial;
     else {
       const m = this.vm.lookup(BigInt(pc));
       const block = m?.executable ? (compileBlock(this.kind.ctx, codeView(m, pc), pc, currentMem) ?? null) : null;
       e = new CodeEntry(block, block?.bytes, this.serial);
-      if (m && block) e.foundIn(this.vm, m, pc);
       this.kind.setBlock(pc, e, cached !== undefined);
     }
     if (e.value) this.rowsUsed = Math.max(this.rowsUsed, e.value.rows);
@@ -286,7 +287,7 @@ class Dispatch implements RunningDispatch {
 
   /** The instruction at `pc` for this dispatch: `cached` if its bytes are still there, else compiled anew. */
   private compileAt(pc: number, cached: CodeEntry<Compiled> | undefined): CodeEntry<Compiled> {
-    if (cached?.stillAt(this.vm, pc)) {
+    if (cached?.stillAt(this.code, pc)) {
       cached.checkedBy = this.serial;
       this.rowsUsed = Math.max(this.rowsUsed, cached.value.rows);
       return cached;
@@ -305,7 +306,6 @@ class Dispatch implements RunningDispatch {
     const c: Compiled = { run: compileInstruction(this.kind.ctx, ins, currentMem), size: ins.size, rows: rowBound(ins) };
     this.rowsUsed = Math.max(this.rowsUsed, c.rows);
     const e = new CodeEntry(c, new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + ins.size)), this.serial);
-    e.foundIn(this.vm, m, pc);
     this.kind.setInstruction(pc, e, cached !== undefined);
     return e;
   }

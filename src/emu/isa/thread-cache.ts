@@ -1,7 +1,7 @@
 // What the shader core of one thread keeps from dispatch to dispatch, so that a short dispatch costs
 // little more than its instructions: compiled instructions and blocks by PC (checked against the code
 // bytes by the first visit of every dispatch), idle waves, LDS buffers, and one memory accessor per VM.
-import type { GpuVm, VmMapping } from '../engine/vm.js';
+import type { GpuVm } from '../engine/vm.js';
 import type { Block } from './compile/block.js';
 import type { CompileContext, Handler } from './exec/context.js';
 import { GpuMemory } from './exec/mem.js';
@@ -18,44 +18,65 @@ export interface Compiled {
 const NO_BYTES = new Uint8Array(0);
 
 /**
+ * Where a VM's code is: the executable mapping found last, its bounds as numbers, until the page tables
+ * change. The check of a cached entry, once per PC per dispatch, then needs no BigInt mapping lookup.
+ * One per VM, in a WeakMap: it ends with the VM.
+ */
+export class CodeLocator {
+  private version = -1;
+  private start = 0;
+  private end = 0;
+  private offset = 0;
+  /** The mapping's backing and the index past its last byte that the mapping covers. */
+  private bytes: Uint8Array = NO_BYTES;
+  private bytesEnd = 0;
+
+  constructor(private readonly vm: GpuVm) {}
+
+  /**
+   * Whether the `raw.length` executable bytes at `pc` are `raw` (false also where pc is not in
+   * executable memory, or the mapping ends first: the caller's compile path reports that).
+   */
+  holds(pc: number, raw: Uint8Array): boolean {
+    if (this.version !== this.vm.version || pc < this.start || pc >= this.end) {
+      const m = this.vm.lookup(BigInt(pc));
+      if (!m?.executable) return false;
+      this.version = this.vm.version;
+      this.start = Number(m.start);
+      this.end = Number(m.end);
+      this.offset = m.offset;
+      this.bytes = m.bytes;
+      this.bytesEnd = Math.min(m.bytes.byteLength, m.offset + (this.end - this.start));
+    }
+    const at = this.offset + (pc - this.start);
+    if (at + raw.length > this.bytesEnd) return false;
+    const s = this.bytes;
+    for (let i = 0; i < raw.length; i++) if (s[at + i] !== raw[i]) return false;
+    return true;
+  }
+}
+
+const locators = new WeakMap<GpuVm, CodeLocator>();
+
+export function codeLocator(vm: GpuVm): CodeLocator {
+  let l = locators.get(vm);
+  if (!l) locators.set(vm, (l = new CodeLocator(vm)));
+  return l;
+}
+
+/**
  * Compiled code for one PC and the machine code it was made from. A dispatch may use it once the bytes
  * at the PC have been found equal to `raw` since the dispatch started (a kernel re-uploaded at the same
  * address must run its new code; inside one dispatch code is not re-read, as a wave's instruction cache
- * is not). Where the bytes were found is kept, so the check of the next dispatch on the same page
- * tables is a byte comparison without a mapping lookup.
+ * is not). An entry holds no VM or memory: a finished process's address space is not kept alive by it.
  */
 export class CodeEntry<T> {
-  private vm: GpuVm | undefined = undefined;
-  private version = -1;
-  private source: Uint8Array = NO_BYTES;
-  private at = 0;
-  private end = 0;
-
   /** `raw`: the bytes it was compiled from (none: the entry holds for the dispatch `checkedBy` only). */
   constructor(readonly value: T, private readonly raw: Uint8Array | undefined, public checkedBy: number) {}
 
-  /** Remembers where the code at `pc` lives in `m` (a mapping of `vm` that contains pc). */
-  foundIn(vm: GpuVm, m: VmMapping, pc: number): void {
-    this.vm = vm;
-    this.version = vm.version;
-    this.source = m.bytes;
-    this.at = m.offset + (pc - Number(m.start));
-    this.end = this.at + Math.min(m.bytes.byteLength - this.at, Number(m.end) - pc);
-  }
-
-  /** Whether the executable bytes at `pc` in `vm` are still the ones this was compiled from. */
-  stillAt(vm: GpuVm, pc: number): boolean {
-    const raw = this.raw;
-    if (!raw) return false;
-    if (this.vm !== vm || this.version !== vm.version) {
-      const m = vm.lookup(BigInt(pc));
-      if (!m?.executable) return false;
-      this.foundIn(vm, m, pc);
-    }
-    if (this.at + raw.length > this.end) return false;
-    const s = this.source, at = this.at;
-    for (let i = 0; i < raw.length; i++) if (s[at + i] !== raw[i]) return false;
-    return true;
+  /** Whether the executable bytes at `pc` are still the ones this was compiled from. */
+  stillAt(code: CodeLocator, pc: number): boolean {
+    return this.raw !== undefined && code.holds(pc, this.raw);
   }
 }
 
