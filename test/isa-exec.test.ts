@@ -13,7 +13,6 @@ import { valuSpec } from '../src/emu/isa/exec/valu-ops.js';
 import '../src/emu/isa/exec/vcmp-ops.js';
 import { EXEC_LO, LANES, Wave } from '../src/emu/isa/exec/wave.js';
 import { compileDs } from '../src/emu/isa/exec/lds.js';
-import type { GpuVm } from '../src/emu/engine/vm.js';
 import { CORPUS, CORPUS_TARGETS, corpusContext } from '../src/harness/corpus/index.js';
 import { runCorpusKernel } from './support/isa-harness.js';
 
@@ -198,7 +197,7 @@ test('DS 32-bit loads/stores: aligned dwords, unaligned bytes, out of range read
   const ctx = { family: 'rdna3', waveSize: 32 } as const;
   const lds = new Uint8Array(64);
   const w = new Wave('rdna3', 32);
-  w.group = { lds, ldsWords: new Uint32Array(lds.buffer), vm: undefined as unknown as GpuVm };
+  w.group = { lds, ldsWords: new Uint32Array(lds.buffer) };
   const v = (n: number, lane: number): number => w.R[n * LANES + lane]!;
   // Lanes 0-3 active, lane 4 not: addresses 0 (aligned), 6 (unaligned), 60 (the last dword), 62 (past the end), 8.
   w.S[EXEC_LO] = 0b01111;

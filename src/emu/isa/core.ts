@@ -15,79 +15,42 @@
 // the kernel addresses scratch itself (scratch V# in s[0:3] + wave offset, FLAT_SCRATCH from flat scratch
 // init + wave offset): wave W's private segment starts W * bytesPerLane * waveSize bytes past the base,
 // swizzled in 4-byte elements across the lanes (exec/vmem.ts).
-import type { GpuVm } from '../engine/vm.js';
+import type { GpuVm, VmMapping } from '../engine/vm.js';
 import { GpuFault } from '../engine/vm.js';
 import { BLOCK_HOT, compileBlock, PREFIX_HOT, type Block } from './compile/block.js';
 import { decodeInstruction, DecodeError } from './decode.js';
 import { formatInstruction } from './disasm.js';
 import { compileInstruction } from './exec/compile.js';
-import type { CompileContext, Handler } from './exec/context.js';
-import { GpuMemory } from './exec/mem.js';
+import type { GpuMemory } from './exec/mem.js';
 import { EXEC_HI, EXEC_LO, rowBound, SETUP_ROWS, Wave, WaveStatus, type WorkgroupContext } from './exec/wave.js';
-import { InstructionFault, ShaderFault, type LiveWave, type DispatchSetup, type IsaFamily, type RunningDispatch, type ShaderCore } from './types.js';
+import { CodeEntry, codeKind, codeLocator, memoryOf, returnLds, takeLds, type CodeKind, type CodeLocator, type Compiled } from './thread-cache.js';
+import { InstructionFault, ShaderFault, type LiveWave, type DispatchSetup, type RunningDispatch, type ShaderCore } from './types.js';
 
-interface Compiled {
-  readonly run: Handler;
-  readonly size: number;
-  /** Register rows the instruction may touch (rowBound). */
-  readonly rows: number;
-}
-
+export { familyOf } from './thread-cache.js';
 
 /** Instructions a wave runs before the next wave of its workgroup gets a turn. */
 const QUANTUM = 256;
 
 /**
- * Compiled instructions outlive their dispatch: a kernel launched again (or another kernel of the same
- * code object) reuses them when the bytes at the PC are unchanged. Handlers reach memory through
- * `current`, which the dispatch that is stepping points at its own view of the VM.
+ * Compiled instructions and blocks outlive their dispatch (thread-cache.ts): a kernel launched again
+ * (or another kernel of the same code object) reuses them when the bytes at the PC are unchanged.
+ * Handlers reach memory through `current`, which the dispatch that is stepping points at its own view
+ * of the VM.
  */
 const current: { mem: GpuMemory | undefined } = { mem: undefined };
 const currentMem = (): GpuMemory => current.mem!;
-const shared = new Map<string, { readonly raw: Uint8Array; readonly compiled: Compiled }>();
-const SHARED_LIMIT = 1 << 16;
-/**
- * Compiled blocks, shared the same way (a block is checked against all of its bytes). A block holds a
- * generated function and its handlers, far more than one handler: fewer of them are kept.
- */
-const sharedBlocks = new Map<string, Block>();
-const SHARED_BLOCKS_LIMIT = 1 << 12;
 
-function sameBytes(raw: Uint8Array, view: DataView): boolean {
-  if (view.byteLength < raw.length) return false;
-  for (let i = 0; i < raw.length; i++) if (view.getUint8(i) !== raw[i]) return false;
-  return true;
-}
+/** Numbers the dispatches of this thread: a cache entry checked by a dispatch carries its number. */
+let dispatchSerial = 0;
 
-/**
- * Waves of finished dispatches, by family and wave size, for the next dispatch: a wave's register
- * file is 64 KiB, and allocating it per dispatch showed in profiles (launchGroup resets what it reuses).
- */
-const idleWaves = new Map<string, Wave[]>();
-const IDLE_WAVES_PER_KIND = 64;
-
-function takeWave(family: IsaFamily, waveSize: 32 | 64): Wave {
-  return idleWaves.get(`${family}:${waveSize}`)?.pop() ?? new Wave(family, waveSize);
-}
-
-function returnWaves(family: IsaFamily, waveSize: 32 | 64, waves: Wave[]): void {
-  const key = `${family}:${waveSize}`;
-  let pool = idleWaves.get(key);
-  if (!pool) idleWaves.set(key, (pool = []));
-  for (const w of waves) if (pool.length < IDLE_WAVES_PER_KIND) pool.push(w);
-  waves.length = 0;
+/** A view of the code at `pc` inside `m`, up to the end of the mapping. */
+function codeView(m: VmMapping, pc: number): DataView {
+  const at = m.offset + (pc - Number(m.start));
+  return new DataView(m.bytes.buffer, m.bytes.byteOffset + at, Math.min(m.bytes.byteLength - at, Number(m.end) - pc));
 }
 
 /** Operand code of ttmp0 (RDNA and CDNA: 108). */
 const TTMP0 = 108;
-
-export function familyOf(target: string): IsaFamily {
-  if (/^gfx11/.test(target)) return 'rdna3';
-  if (/^gfx12/.test(target)) return 'rdna4';
-  if (/^gfx94/.test(target)) return 'cdna3';
-  if (target === 'gfx90a') return 'cdna2';
-  throw new Error(`no shader core for target ${target}`);
-}
 
 /**
  * How waves execute: `interp` decodes and runs one instruction at a time (the reference); `block`
@@ -124,47 +87,50 @@ export interface WorkgroupSlice {
 
 class Dispatch implements RunningDispatch {
   instructions = 0;
-  private readonly ctx: CompileContext;
-  private readonly code = new Map<number, Compiled>();
-  /** Blocks by start PC; null where none can start (the per-instruction path reports why). */
-  private readonly blocks = new Map<number, Block | null>();
+  private readonly kind: CodeKind;
+  /** This dispatch's number: cache entries it has checked carry it. */
+  private readonly serial = ++dispatchSerial;
   /** Register rows any instruction this dispatch has run may touch (rowBound): what a wave reset clears. */
   private rowsUsed = SETUP_ROWS;
   private readonly mem: GpuMemory;
+  private readonly code: CodeLocator;
+  /** The waves of the running workgroup are waves[0, active); the array keeps them for the next workgroup. */
   private readonly waves: Wave[] = [];
-  private active: Wave[] = [];
-  /** The wave of `active` whose turn it is, the instructions it has run in that turn, and whether any wave could run in this pass. */
+  private active = 0;
+  /** The wave whose turn it is, the instructions it has run in that turn, and whether any wave could run in this pass. */
   private turn = 0;
   private turnUsed = 0;
   private runningInPass = false;
   private nextGroup = 0;
+  private finished = false;
   private readonly totalGroups: number;
-  private readonly claim: () => number;
   private readonly firstScratchWave: number;
-  private readonly lds: Uint8Array;
+  /** setup.entry as a number, converted once. */
+  private readonly entry: number;
   private readonly group: WorkgroupContext;
   /** The workgroup running now (one at a time). */
-  private groupId: [number, number, number] = [0, 0, 0];
+  private readonly groupId: [number, number, number] = [0, 0, 0];
 
   private readonly exec: ExecMode;
   private readonly blockHot: number;
   private readonly prefixHot: number;
 
-  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm, options: ShaderCoreOptions, slice?: WorkgroupSlice) {
+  constructor(private readonly setup: DispatchSetup, private readonly vm: GpuVm, options: ShaderCoreOptions, private readonly slice?: WorkgroupSlice) {
     this.exec = options.exec ?? 'block';
     this.blockHot = options.hotAfter ?? BLOCK_HOT;
     this.prefixHot = options.hotAfter ?? PREFIX_HOT;
-    this.ctx = { family: familyOf(setup.target), waveSize: setup.waveSize };
-    this.mem = new GpuMemory(vm, slice?.concurrent ?? false);
+    this.kind = codeKind(setup.target, setup.waveSize);
+    this.mem = memoryOf(vm, slice?.concurrent ?? false);
+    this.code = codeLocator(vm);
     const [nx, ny, nz] = setup.workgroups;
     this.totalGroups = nx * ny * nz;
-    this.claim = slice ? () => slice.claim() : () => (this.nextGroup < this.totalGroups ? this.nextGroup++ : -1);
     this.firstScratchWave = slice?.firstScratchWave ?? 0;
-    this.lds = new Uint8Array(setup.ldsBytes);
-    this.group = { lds: this.lds, ldsWords: new Uint32Array(this.lds.buffer, 0, this.lds.length >> 2), vm };
+    this.entry = Number(setup.entry);
+    this.group = takeLds(setup.ldsBytes);
   }
 
   step(budget: number): 'running' | 'done' {
+    if (this.finished) return 'done';
     current.mem = this.mem;
     // Mappings may have changed between steps (the host unmapped a buffer): resolve them afresh.
     this.mem.forget();
@@ -174,13 +140,13 @@ class Dispatch implements RunningDispatch {
     // chunk run a workgroup exactly as one long step would.
     let left = budget;
     while (left > 0) {
-      if (this.active.length === 0) {
+      if (this.active === 0) {
         const g = this.claim();
         if (g < 0) return this.finish();
         this.launchGroup(g);
         continue;
       }
-      const w = this.active[this.turn]!;
+      const w = this.waves[this.turn]!;
       if (w.status === WaveStatus.Running) {
         this.runningInPass = true;
         const ran = this.runWave(w, Math.min(QUANTUM - this.turnUsed, left));
@@ -190,37 +156,54 @@ class Dispatch implements RunningDispatch {
         if (this.turnUsed < QUANTUM && w.status === WaveStatus.Running) continue;
       }
       this.turnUsed = 0;
-      if (++this.turn < this.active.length) continue;
+      if (++this.turn < this.active) continue;
       // A whole pass over the workgroup's waves: if none could run, all are at a barrier (release it)
       // or done (the workgroup ends).
       this.turn = 0;
-      if (!this.runningInPass) {
-        const live = this.active.filter((x) => x.status !== WaveStatus.Done);
-        if (live.length === 0) this.active = [];
-        else for (const x of live) x.status = WaveStatus.Running;
-      }
+      if (!this.runningInPass) this.releaseBarrier();
       this.runningInPass = false;
     }
-    if (this.active.length > 0) return 'running';
+    if (this.active > 0) return 'running';
     const g = this.claim();
     if (g < 0) return this.finish();
     this.launchGroup(g);
     return 'running';
   }
 
+  /** No wave could run: those at the barrier go on; if every wave is done, the workgroup ends. */
+  private releaseBarrier(): void {
+    let live = 0;
+    for (let k = 0; k < this.active; k++) {
+      const x = this.waves[k]!;
+      if (x.status === WaveStatus.Done) continue;
+      x.status = WaveStatus.Running;
+      live++;
+    }
+    if (live === 0) this.active = 0;
+  }
+
   liveWaves(): LiveWave[] {
-    return this.active.filter((w) => w.status !== WaveStatus.Done).map((w) => ({ workgroup: [...this.groupId], wave: w.waveInGroup, pc: `0x${w.pc.toString(16)}`, instruction: this.instructionText(w.pc), instructions: w.instructions, atBarrier: w.status === WaveStatus.Barrier }));
+    return this.waves.slice(0, this.active).filter((w) => w.status !== WaveStatus.Done).map((w) => ({ workgroup: [...this.groupId], wave: w.waveInGroup, pc: `0x${w.pc.toString(16)}`, instruction: this.instructionText(w.pc), instructions: w.instructions, atBarrier: w.status === WaveStatus.Barrier }));
+  }
+
+  /** The next workgroup (flat index, x fastest) to run, or -1 when none is left. */
+  private claim(): number {
+    if (this.slice) return this.slice.claim();
+    return this.nextGroup < this.totalGroups ? this.nextGroup++ : -1;
   }
 
   private finish(): 'done' {
+    this.finished = true;
     for (const w of this.waves) w.dirtyRows = Math.max(w.dirtyRows, this.rowsUsed);
-    returnWaves(this.ctx.family, this.ctx.waveSize, this.waves);
+    this.kind.returnWaves(this.waves);
+    returnLds(this.group);
     return 'done';
   }
 
   private runWave(w: Wave, n: number): number {
-    const code = this.code;
-    const blocks = this.exec === 'block' ? this.blocks : undefined;
+    const code = this.kind.instructions;
+    const blocks = this.exec === 'block' ? this.kind.blocks : undefined;
+    const serial = this.serial;
     let i = 0;
     let pc = w.pc;
     /** The block whose run() is executing, to find the faulting instruction by w.pc. */
@@ -229,8 +212,9 @@ class Dispatch implements RunningDispatch {
       while (i < n && w.status === WaveStatus.Running) {
         pc = w.pc;
         if (blocks) {
-          let b = blocks.get(pc);
-          if (b === undefined) b = this.blockAt(pc);
+          let e = blocks.get(pc);
+          if (e === undefined || e.checkedBy !== serial) e = this.blockAt(pc, e);
+          const b = e.value;
           if (b !== null) {
             // A turn ending inside the block runs exactly its first `left` instructions, as interp would.
             const count = Math.min(b.length, n - i);
@@ -252,7 +236,9 @@ class Dispatch implements RunningDispatch {
             continue;
           }
         }
-        const c = code.get(pc) ?? this.compileAt(pc);
+        let e = code.get(pc);
+        if (e === undefined || e.checkedBy !== serial) e = this.compileAt(pc, e);
+        const c = e.value;
         w.pc = pc + c.size;
         c.run(w);
         i++;
@@ -264,7 +250,7 @@ class Dispatch implements RunningDispatch {
       }
       // A memory fault of an instruction: say which wave, lane and instruction made it (what a
       // debugger would read from the halted wave; KFD's fault report has only the page).
-      if (e instanceof GpuFault && !e.shader && e.client === 'shader') e.shader = { pc, lane: e.lane, workgroup: this.groupId, wave: w.waveInGroup, instruction: this.instructionText(pc) };
+      if (e instanceof GpuFault && !e.shader && e.client === 'shader') e.shader = { pc, lane: e.lane, workgroup: [...this.groupId], wave: w.waveInGroup, instruction: this.instructionText(pc) };
       // An instruction that compiled or ran into a field value the ISA leaves undefined: the wave
       // faults at that instruction, as hardware raises an illegal-instruction exception.
       if (e instanceof InstructionFault) throw new ShaderFault(pc, e.kind, `${e.kind === 'illegal' ? 'illegal instruction' : 'unimplemented'}: ${e.message} at 0x${pc.toString(16)}`);
@@ -278,96 +264,90 @@ class Dispatch implements RunningDispatch {
   private instructionText(pc: number): string {
     const m = this.vm.lookup(BigInt(pc));
     if (!m) return '?';
-    const at = m.offset + (pc - Number(m.start));
     try {
-      return formatInstruction(this.ctx.family, decodeInstruction(this.ctx.family, new DataView(m.bytes.buffer, m.bytes.byteOffset + at, Math.min(m.bytes.byteLength - at, Number(m.end) - pc)), 0, pc));
+      return formatInstruction(this.kind.ctx.family, decodeInstruction(this.kind.ctx.family, codeView(m, pc), 0, pc));
     } catch {
       return '?';
     }
   }
 
-  private blockAt(pc: number): Block | null {
-    let block: Block | null = null;
-    const m = this.vm.lookup(BigInt(pc));
-    if (m?.executable) {
-      const at = m.offset + (pc - Number(m.start));
-      const view = new DataView(m.bytes.buffer, m.bytes.byteOffset + at, Math.min(m.bytes.byteLength - at, Number(m.end) - pc));
-      const key = `${this.ctx.family}:${this.ctx.waveSize}:${pc}`;
-      const hit = sharedBlocks.get(key);
-      if (hit && sameBytes(hit.bytes, view)) block = hit;
-      else {
-        block = compileBlock(this.ctx, view, pc, currentMem) ?? null;
-        if (block) {
-          if (sharedBlocks.size >= SHARED_BLOCKS_LIMIT) sharedBlocks.clear();
-          sharedBlocks.set(key, block);
-        }
-      }
+  /** The block at `pc` for this dispatch: `cached` if its bytes are still there, else compiled anew. */
+  private blockAt(pc: number, cached: CodeEntry<Block | null> | undefined): CodeEntry<Block | null> {
+    let e = cached;
+    if (e?.stillAt(this.code, pc)) e.checkedBy = this.serial;
+    else {
+      const m = this.vm.lookup(BigInt(pc));
+      const block = m?.executable ? (compileBlock(this.kind.ctx, codeView(m, pc), pc, currentMem) ?? null) : null;
+      e = new CodeEntry(block, block?.bytes, this.serial);
+      this.kind.setBlock(pc, e, cached !== undefined);
     }
-    if (block) this.rowsUsed = Math.max(this.rowsUsed, block.rows);
-    this.blocks.set(pc, block);
-    return block;
+    if (e.value) this.rowsUsed = Math.max(this.rowsUsed, e.value.rows);
+    return e;
   }
 
-  private compileAt(pc: number): Compiled {
+  /** The instruction at `pc` for this dispatch: `cached` if its bytes are still there, else compiled anew. */
+  private compileAt(pc: number, cached: CodeEntry<Compiled> | undefined): CodeEntry<Compiled> {
+    if (cached?.stillAt(this.code, pc)) {
+      cached.checkedBy = this.serial;
+      this.rowsUsed = Math.max(this.rowsUsed, cached.value.rows);
+      return cached;
+    }
     const m = this.vm.lookup(BigInt(pc));
     if (!m) throw new GpuFault(BigInt(pc), false, 'not-present', 'shader instruction fetch');
     if (!m.executable) throw new GpuFault(BigInt(pc), false, 'no-execute', 'shader instruction fetch');
-    const at = m.offset + (pc - Number(m.start));
-    const view = new DataView(m.bytes.buffer, m.bytes.byteOffset + at, Math.min(m.bytes.byteLength - at, Number(m.end) - pc));
-    const key = `${this.ctx.family}:${this.ctx.waveSize}:${pc}`;
-    const hit = shared.get(key);
-    if (hit && sameBytes(hit.raw, view)) {
-      this.code.set(pc, hit.compiled);
-      this.rowsUsed = Math.max(this.rowsUsed, hit.compiled.rows);
-      return hit.compiled;
-    }
+    const view = codeView(m, pc);
     let ins;
     try {
-      ins = decodeInstruction(this.ctx.family, view, 0, pc);
+      ins = decodeInstruction(this.kind.ctx.family, view, 0, pc);
     } catch (e) {
       if (e instanceof DecodeError) throw new ShaderFault(pc, 'illegal', e.message);
       throw e;
     }
-    const c = { run: compileInstruction(this.ctx, ins, currentMem), size: ins.size, rows: rowBound(ins) };
+    const c: Compiled = { run: compileInstruction(this.kind.ctx, ins, currentMem), size: ins.size, rows: rowBound(ins) };
     this.rowsUsed = Math.max(this.rowsUsed, c.rows);
-    this.code.set(pc, c);
-    if (shared.size >= SHARED_LIMIT) shared.clear();
-    shared.set(key, { raw: new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + ins.size)), compiled: c });
-    return c;
+    const e = new CodeEntry(c, new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + ins.size)), this.serial);
+    this.kind.setInstruction(pc, e, cached !== undefined);
+    return e;
   }
 
   private launchGroup(index: number): void {
     const s = this.setup;
     const [nx, ny] = s.workgroups;
-    const id = [index % nx, Math.floor(index / nx) % ny, Math.floor(index / (nx * ny))] as const;
-    this.groupId = [id[0], id[1], id[2]];
-    const dims = [0, 1, 2].map((d) => {
-      const full = s.workgroupSize[d]!;
-      const grid = s.gridSize?.[d];
-      return grid === undefined ? full : Math.max(0, Math.min(full, grid - id[d]! * full));
-    });
-    const threads = dims[0]! * dims[1]! * dims[2]!;
+    const id = this.groupId;
+    id[0] = index % nx;
+    id[1] = Math.floor(index / nx) % ny;
+    id[2] = Math.floor(index / (nx * ny));
+    const dx = this.extent(0), dy = this.extent(1), dz = this.extent(2);
+    const threads = dx * dy * dz;
     const nWaves = Math.ceil(threads / s.waveSize);
-    this.lds.fill(0);
-    this.active = [];
+    if (this.group.lds.length > 0) this.group.lds.fill(0);
     this.turn = 0;
     this.turnUsed = 0;
     this.runningInPass = false;
     for (let k = 0; k < nWaves; k++) {
       let w = this.waves[k];
-      if (!w) this.waves.push((w = takeWave(this.ctx.family, s.waveSize)));
-      this.initWave(w, k, nWaves, id, dims as [number, number, number], threads);
-      this.active.push(w);
+      if (!w) this.waves.push((w = this.kind.takeWave()));
+      this.initWave(w, k, nWaves, dx, dy, threads);
     }
+    this.active = nWaves;
   }
 
-  private initWave(w: Wave, k: number, nWaves: number, id: readonly [number, number, number], dims: [number, number, number], threads: number): void {
+  /** Work-items of the running workgroup along dimension d (the last workgroup of an AQL grid may be partial). */
+  private extent(d: 0 | 1 | 2): number {
+    const full = this.setup.workgroupSize[d];
+    const grid = this.setup.gridSize?.[d];
+    return grid === undefined ? full : Math.max(0, Math.min(full, grid - this.groupId[d] * full));
+  }
+
+  private initWave(w: Wave, k: number, nWaves: number, dx: number, dy: number, threads: number): void {
     const s = this.setup;
+    const id = this.groupId;
+    const family = this.kind.ctx.family;
     w.dirtyRows = Math.max(w.dirtyRows, this.rowsUsed);
     w.reset();
     w.group = this.group;
     w.waveInGroup = k;
-    w.pc = Number(s.entry);
+    w.pc = this.entry;
     const rsrc1 = s.rsrc1, rsrc2 = s.rsrc2;
     // MODE from RSRC1: FLOAT_MODE [19:12] → MODE[7:0], DX10_CLAMP [21] → MODE[8], IEEE_MODE [23] → MODE[9].
     w.mode = ((rsrc1 >>> 12) & 0xff) | (((rsrc1 >>> 21) & 1) << 8) | (((rsrc1 >>> 23) & 1) << 9);
@@ -380,10 +360,10 @@ class Dispatch implements RunningDispatch {
     // Work-group info: first_wave [31], ordered-append term, threadgroup size in waves [5:0].
     if (rsrc2 & (1 << 10)) w.S[sg++] = ((k === 0 ? 1 << 31 : 0) | (nWaves & 0x3f)) >>> 0;
     // RSRC2.SCRATCH_EN [0] on gfx90a: the private segment wave offset SGPR.
-    if (this.ctx.family === 'cdna2' && rsrc2 & 1) w.S[sg++] = s.scratch ? (this.firstScratchWave + k) * Math.ceil(s.scratch.bytesPerLane / 4) * 4 * s.waveSize : 0;
+    if (family === 'cdna2' && rsrc2 & 1) w.S[sg++] = s.scratch ? (this.firstScratchWave + k) * Math.ceil(s.scratch.bytesPerLane / 4) * 4 * s.waveSize : 0;
     // gfx12 architected SGPRs (LLVM hasArchitectedSGPRs; AMDGPUUsage "Initial Kernel Execution State"):
     // ttmp9 = workgroup id X, ttmp7 = id Y [15:0] | id Z [31:16], ttmp8 [29:25] = wave id in the group.
-    if (this.ctx.family === 'rdna4') {
+    if (family === 'rdna4') {
       w.S[TTMP0 + 9] = id[0] >>> 0;
       w.S[TTMP0 + 7] = ((id[1] & 0xffff) | (id[2] << 16)) >>> 0;
       w.S[TTMP0 + 8] = ((k & 0x1f) << 25) >>> 0;
@@ -395,13 +375,13 @@ class Dispatch implements RunningDispatch {
     const idMode = (rsrc2 >>> 11) & 3;
     for (let l = 0; l < live; l++) {
       const t = first + l;
-      const x = t % dims[0], y = Math.floor(t / dims[0]) % dims[1], z = Math.floor(t / (dims[0] * dims[1]));
+      const x = t % dx, y = Math.floor(t / dx) % dy, z = Math.floor(t / (dx * dy));
       w.R[l] = x | (idMode >= 1 ? y << 10 : 0) | (idMode >= 2 ? z << 20 : 0);
     }
     if (s.scratch) {
       w.scratchLaneBase = Number(s.scratch.base) + this.firstScratchWave * s.waveSize * s.scratch.bytesPerLane;
       w.scratchBytesPerLane = s.scratch.bytesPerLane;
-      if (this.ctx.family === 'cdna3') {
+      if (family === 'cdna3') {
         const base = w.scratchLaneBase + k * s.waveSize * s.scratch.bytesPerLane;
         w.S[102] = base >>> 0;
         w.S[103] = Math.floor(base / 2 ** 32);

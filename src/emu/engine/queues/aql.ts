@@ -48,27 +48,9 @@ const KD = {
 /** kernel_code_properties bits (llvm/Support/AMDHSAKernelDescriptor.h). */
 const KCP = { PRIVATE_SEGMENT_BUFFER: 1 << 0, DISPATCH_PTR: 1 << 1, QUEUE_PTR: 1 << 2, KERNARG_SEGMENT_PTR: 1 << 3, DISPATCH_ID: 1 << 4, FLAT_SCRATCH_INIT: 1 << 5, PRIVATE_SEGMENT_SIZE: 1 << 6, WAVEFRONT_SIZE32: 1 << 10 } as const;
 
-/** A kernel dispatch packet's fields, read straight from the ring. */
-interface DispatchPacket {
-  readonly workgroup: [number, number, number];
-  readonly grid: [number, number, number];
-  readonly privateBytes: number;
-  readonly groupBytes: number;
-  readonly kernelObject: bigint;
-  readonly kernarg: bigint;
-  readonly signal: bigint;
-}
-
-function readDispatchPacket(v: DataView, at: number): DispatchPacket {
-  return {
-    workgroup: [v.getUint16(at + P.wg, true), v.getUint16(at + P.wg + 2, true), v.getUint16(at + P.wg + 4, true)],
-    grid: [v.getUint32(at + P.grid, true), v.getUint32(at + P.grid + 4, true), v.getUint32(at + P.grid + 8, true)],
-    privateBytes: v.getUint32(at + P.priv, true),
-    groupBytes: v.getUint32(at + P.group, true),
-    kernelObject: v.getBigUint64(at + P.kobj, true),
-    kernarg: v.getBigUint64(at + P.kernarg, true),
-    signal: v.getBigUint64(at + P.signal, true),
-  };
+/** The user SGPR pair of a 64-bit address: low dword first. */
+function pushAddress(user: number[], v: bigint): void {
+  user.push(Number(v & 0xffffffffn), Number(v >> 32n));
 }
 
 export function aqlEngine(desc: QueueDescriptor, ctx: EngineContext): QueueEngine {
@@ -80,6 +62,10 @@ class AqlQueue extends EngineQueue {
   private readonly cp: CommandProcessor;
   private readonly client: string;
   private readonly slots: number;
+  private readonly slotCount: bigint;
+  /** Where loadSlot found the packet it loaded. */
+  private slotView: DataView = new DataView(new ArrayBuffer(AQL_PACKET_BYTES));
+  private slotAt = 0;
   private readIndex = 0n;
   private doorbellIndex = -1n;
   private current: { readonly index: bigint; readonly signal: bigint; readonly started: bigint; ib?: { va: bigint; dwords: number; pos: number } } | undefined;
@@ -105,6 +91,7 @@ class AqlQueue extends EngineQueue {
     this.client = `CP (AQL queue ${desc.queueId})`;
     this.cp = new CommandProcessor(ctx, this.family, this.client);
     this.slots = desc.ringSize / AQL_PACKET_BYTES;
+    this.slotCount = BigInt(this.slots);
     const vm = ctx.vm;
     this.ringRead = new VmWindow(vm, desc.ringVa, desc.ringSize, false, this.client);
     this.ringWrite = new VmWindow(vm, desc.ringVa, desc.ringSize, true, this.client);
@@ -133,11 +120,11 @@ class AqlQueue extends EngineQueue {
   }
 
   private slotVa(index: bigint): bigint {
-    return this.desc.ringVa + (index % BigInt(this.slots)) * BigInt(AQL_PACKET_BYTES);
+    return this.desc.ringVa + (index % this.slotCount) * BigInt(AQL_PACKET_BYTES);
   }
 
   protected run(budget: number): StepResult {
-    if (this.doorbellIndex + 1n - this.readIndex > BigInt(this.slots)) throw new QueueStop(`doorbell index ${this.doorbellIndex} is more than a ring (${this.slots} packets) ahead of read_dispatch_id ${this.readIndex}`);
+    if (this.doorbellIndex + 1n - this.readIndex > this.slotCount) throw new QueueStop(`doorbell index ${this.doorbellIndex} is more than a ring (${this.slots} packets) ahead of read_dispatch_id ${this.readIndex}`);
     let did = false;
     for (let n = 0; n < budget; n++) {
       const r = this.current ? this.continuePacket() : this.startPacket();
@@ -157,19 +144,29 @@ class AqlQueue extends EngineQueue {
     return new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, AQL_PACKET_BYTES);
   }
 
-  /** The slot of packet `index`: the ring's own view when it translates whole, else the slot's bytes through the VM. */
-  private slot(index: bigint): { view: DataView; at: number; header: number } {
-    const at = Number(index % BigInt(this.slots)) * AQL_PACKET_BYTES;
+  /**
+   * Points slotView/slotAt at packet `index` (the ring's own view when it translates whole, else the
+   * slot's bytes through the VM) and returns its header.
+   */
+  private loadSlot(index: bigint): number {
+    const at = Number(index % this.slotCount) * AQL_PACKET_BYTES;
     const ring = this.ringRead;
     // The header is stored last, atomically (it publishes the packet): load it the same way.
-    if (ring.ready() && ring.u32) return { view: ring.view, at, header: Atomics.load(ring.u32, at >>> 2) & 0xffff };
+    if (ring.ready() && ring.u32) {
+      this.slotView = ring.view;
+      this.slotAt = at;
+      return Atomics.load(ring.u32, at >>> 2) & 0xffff;
+    }
     const view = this.packetView(index);
-    return { view, at: 0, header: view.getUint16(0, true) };
+    this.slotView = view;
+    this.slotAt = 0;
+    return view.getUint16(0, true);
   }
 
   private startPacket(): StepResult {
     if (this.readIndex > this.doorbellIndex) return 'idle';
-    const { view, at, header } = this.slot(this.readIndex);
+    const header = this.loadSlot(this.readIndex);
+    const view = this.slotView, at = this.slotAt;
     const type = header & 0xff;
     if (type === HSA_PACKET_TYPE.INVALID) {
       this.waitingFor = `packet ${this.readIndex} header still INVALID`;
@@ -177,9 +174,8 @@ class AqlQueue extends EngineQueue {
     }
     if (type === HSA_PACKET_TYPE.KERNEL_DISPATCH) {
       if (this.ctx.paused) return this.retire(this.readIndex, 0n);
-      const d = readDispatchPacket(view, at);
-      this.current = { index: this.readIndex, signal: d.signal, started: this.ctx.clock() };
-      if (this.cp.start(this.dispatchSetup(d, this.slotVa(this.readIndex))).kind === 'done') return this.finish();
+      this.current = { index: this.readIndex, signal: view.getBigUint64(at + P.signal, true), started: this.ctx.clock() };
+      if (this.cp.start(this.dispatchSetup(view, at)).kind === 'done') return this.finish();
       return 'progress';
     }
     const p = decodeAqlPacket(view, at);
@@ -234,20 +230,19 @@ class AqlQueue extends EngineQueue {
     return 'progress';
   }
 
-  private dispatchSetup(f: DispatchPacket, packetVa: bigint): DispatchSetup {
+  /** What the shader core needs to run the kernel dispatch packet at `at` in `v` (the current one). */
+  private dispatchSetup(v: DataView, at: number): DispatchSetup {
     const vm = this.ctx.vm;
-    const kobj = f.kernelObject;
+    const kobj = v.getBigUint64(at + P.kobj, true);
     if (kobj === 0n || (kobj & 63n) !== 0n) throw new QueueStop(`kernel_object 0x${kobj.toString(16)} is not a 64-byte aligned kernel descriptor address`);
     this.descriptor.va = kobj;
     const d = this.descriptor.ready() ? this.descriptor.view : this.descriptorView(kobj);
     const props = d.getUint16(KD.props, true);
-    const wg = f.workgroup;
-    const grid = f.grid;
-    if (wg.some((x) => x === 0) || grid.some((x) => x === 0)) throw new QueueStop(`dispatch with a zero size: workgroup ${wg.join('x')}, grid ${grid.join('x')}`);
-    const kernarg = f.kernarg;
-    const privateBytes = f.privateBytes;
+    const wg: [number, number, number] = [v.getUint16(at + P.wg, true), v.getUint16(at + P.wg + 2, true), v.getUint16(at + P.wg + 4, true)];
+    const grid: [number, number, number] = [v.getUint32(at + P.grid, true), v.getUint32(at + P.grid + 4, true), v.getUint32(at + P.grid + 8, true)];
+    if (wg[0] === 0 || wg[1] === 0 || wg[2] === 0 || grid[0] === 0 || grid[1] === 0 || grid[2] === 0) throw new QueueStop(`dispatch with a zero size: workgroup ${wg.join('x')}, grid ${grid.join('x')}`);
+    const privateBytes = v.getUint32(at + P.priv, true);
     const user: number[] = [];
-    const push64 = (v: bigint): void => void user.push(Number(v & 0xffffffffn), Number(v >> 32n));
     const q = this.amdQueueVa;
     let scratch: DispatchSetup['scratch'];
     if (privateBytes > 0) {
@@ -258,18 +253,18 @@ class AqlQueue extends EngineQueue {
     }
     // The private segment buffer is the queue's scratch V#, which the runtime keeps in amd_queue_t (hsa amd_hsa_queue.h).
     if (props & KCP.PRIVATE_SEGMENT_BUFFER) for (let i = 0; i < 4; i++) user.push(vm.read32(q + BigInt(Q_SCRATCH_SRD + 4 * i), this.client));
-    if (props & KCP.DISPATCH_PTR) push64(packetVa);
-    if (props & KCP.QUEUE_PTR) push64(q);
-    if (props & KCP.KERNARG_SEGMENT_PTR) push64(kernarg);
-    if (props & KCP.DISPATCH_ID) push64(this.readIndex);
-    if (props & KCP.FLAT_SCRATCH_INIT) push64(scratch?.base ?? 0n);
+    if (props & KCP.DISPATCH_PTR) pushAddress(user, this.slotVa(this.readIndex));
+    if (props & KCP.QUEUE_PTR) pushAddress(user, q);
+    if (props & KCP.KERNARG_SEGMENT_PTR) pushAddress(user, v.getBigUint64(at + P.kernarg, true));
+    if (props & KCP.DISPATCH_ID) pushAddress(user, this.readIndex);
+    if (props & KCP.FLAT_SCRATCH_INIT) pushAddress(user, scratch?.base ?? 0n);
     if (props & KCP.PRIVATE_SEGMENT_SIZE) user.push(privateBytes);
     const rsrc2 = d.getUint32(KD.rsrc2, true);
     // The descriptor's USER_SGPR count places the system SGPRs; SGPRs past the enabled ones stay 0.
     const userCount = (rsrc2 >>> 1) & 0x1f;
     if (user.length > userCount) throw new QueueStop(`kernel descriptor enables ${user.length} user SGPRs but RSRC2.USER_SGPR_COUNT is ${userCount}`);
     while (user.length < userCount) user.push(0);
-    const group = f.groupBytes;
+    const group = v.getUint32(at + P.group, true);
     const ldsBytes = Math.ceil(group / LDS_ENCODE_GRANULARITY) * LDS_ENCODE_GRANULARITY;
     return {
       target: this.ctx.target,
@@ -279,11 +274,11 @@ class AqlQueue extends EngineQueue {
       rsrc3: d.getUint32(KD.rsrc3, true),
       userSgprs: user,
       workgroupSize: wg,
-      workgroups: grid.map((g, i) => Math.ceil(g / wg[i]!)) as [number, number, number],
+      workgroups: [Math.ceil(grid[0] / wg[0]), Math.ceil(grid[1] / wg[1]), Math.ceil(grid[2] / wg[2])],
       gridSize: grid,
       waveSize: this.family !== 'gfx9' && props & KCP.WAVEFRONT_SIZE32 ? 32 : 64,
       ldsBytes,
-      ...(scratch ? { scratch } : {}),
+      scratch,
     };
   }
 
@@ -303,7 +298,7 @@ class AqlQueue extends EngineQueue {
       this.completeSignal(signal);
     }
     const ring = this.ringWrite;
-    if (ring.ready()) ring.view.setUint16(Number(index % BigInt(this.slots)) * AQL_PACKET_BYTES, HSA_PACKET_TYPE.INVALID, true);
+    if (ring.ready()) ring.view.setUint16(Number(index % this.slotCount) * AQL_PACKET_BYTES, HSA_PACKET_TYPE.INVALID, true);
     else {
       const s = vm.span(this.slotVa(index), 2, true, this.client);
       new DataView(s.bytes.buffer, s.bytes.byteOffset + s.offset, 2).setUint16(0, HSA_PACKET_TYPE.INVALID, true);

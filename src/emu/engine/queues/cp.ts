@@ -175,10 +175,10 @@ export class CommandProcessor {
     if (!(initiator & DISPATCH_INITIATOR.COMPUTE_SHADER_EN)) throw new QueueStop(`dispatch initiator 0x${initiator.toString(16)} lacks COMPUTE_SHADER_EN`);
     const R = COMPUTE_REGS[this.family];
     const wg: [number, number, number] = [this.reg(R.NUM_THREAD_X) & 0x3ff, this.reg(R.NUM_THREAD_Y) & 0x3ff, this.reg(R.NUM_THREAD_Z) & 0x3ff];
-    if (wg.some((d) => d === 0)) throw new QueueStop(`dispatch with a zero workgroup size (COMPUTE_NUM_THREAD = ${wg.join('x')})`);
+    if (wg[0] === 0 || wg[1] === 0 || wg[2] === 0) throw new QueueStop(`dispatch with a zero workgroup size (COMPUTE_NUM_THREAD = ${wg.join('x')})`);
     const threads = (initiator & DISPATCH_INITIATOR.USE_THREAD_DIMENSIONS) !== 0;
-    const groups = threads ? (dims.map((d, i) => Math.ceil(d / wg[i]!)) as [number, number, number]) : dims;
-    if (groups.some((g) => g === 0)) return DONE;
+    const groups: [number, number, number] = threads ? [Math.ceil(dims[0] / wg[0]), Math.ceil(dims[1] / wg[1]), Math.ceil(dims[2] / wg[2])] : dims;
+    if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return DONE;
     const rsrc2 = this.reg(R.PGM_RSRC2);
     const waveSize: 32 | 64 = this.family !== 'gfx9' && (initiator & DISPATCH_INITIATOR.CS_W32_EN) !== 0 ? 32 : 64;
     const entry = ((BigInt(this.reg(R.PGM_HI)) << 32n) | BigInt(this.reg(R.PGM_LO))) << 8n;

@@ -20,14 +20,18 @@ interface Window {
  */
 const RECENT_WINDOWS = 4;
 
+/** What an accessor with no window yet points at (shared: a new accessor allocates nothing more). */
+const NO_BYTES = new Uint8Array(0);
+const NO_VIEW = new DataView(NO_BYTES.buffer);
+
 export class GpuMemory {
   private start = 0;
   private end = 0;
   private writable = false;
   private base = 0;
-  private view: DataView = new DataView(new ArrayBuffer(0));
-  private bytes: Uint8Array = new Uint8Array(0);
-  private recent: Window[] = [];
+  private view: DataView = NO_VIEW;
+  private bytes: Uint8Array = NO_BYTES;
+  private readonly recent: Window[] = [];
 
   /**
    * `concurrent`: other threads run workgroups of the same dispatch over this memory, so a
@@ -38,7 +42,7 @@ export class GpuMemory {
   /** Drops every cached window, so the next accesses see the VM's mappings as they are now. */
   forget(): void {
     this.start = this.end = 0;
-    this.recent = [];
+    if (this.recent.length > 0) this.recent.length = 0;
   }
 
   // Callers must call at() before reading this.view/this.bytes: it may replace them.

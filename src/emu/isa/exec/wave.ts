@@ -1,6 +1,5 @@
 // The architectural state of one wave: SGPRs (addressed by their operand code), VGPRs/AGPRs and the
 // executor's staging areas in one Uint32Array, SCC, PC, and where it stands in its workgroup.
-import type { GpuVm } from '../../engine/vm.js';
 import { isRdna, type Instruction, type IsaFamily } from '../types.js';
 
 /** Lanes per register row: every VGPR holds 64 lanes, wave32 uses the first 32. */
@@ -49,7 +48,6 @@ export interface WorkgroupContext {
   readonly lds: Uint8Array;
   /** The LDS as whole dwords, for aligned 32-bit accesses (the common case). */
   readonly ldsWords: Uint32Array;
-  readonly vm: GpuVm;
 }
 
 export class Wave {
