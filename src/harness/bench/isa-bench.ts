@@ -64,17 +64,17 @@ function shaderCoreFor(workers: number, core: ShaderCoreOptions): ShaderCore {
   return parallel;
 }
 
-/**
- * Runs one corpus kernel through the shader core; throws what the dispatch throws (faults). `workers`
- * > 1 runs its workgroups on that many threads (memory then lives in SharedArrayBuffers); `core`
- * chooses compiled blocks or the per-instruction executor.
- */
 /** How the harness steps a dispatch: instructions per step, and a look at the dispatch after each step (tests). */
 export interface HarnessStepping {
   readonly budget?: number;
   readonly observe?: (run: RunningDispatch) => void;
 }
 
+/**
+ * Runs one corpus kernel through the shader core; throws what the dispatch throws (faults). `workers`
+ * > 1 runs its workgroups on that many threads (memory then lives in SharedArrayBuffers); `core`
+ * chooses compiled blocks or the per-instruction executor.
+ */
 export function runKernelOnShaderCore(k: CorpusKernel, target: CorpusTarget, maxInstructions = 50_000_000, workers = 1, core: ShaderCoreOptions = {}, stepping: HarnessStepping = {}): HarnessRun {
   const ctx = corpusContext(target);
   const co = loadCodeObject(readFileSync(packagePath(k.file(target))), { target });
