@@ -305,7 +305,7 @@ function wideHashLoop(rounds: number, tiles: number): CorpusKernel {
  * the pool threads optimise their own copies of the generated blocks, and on gfx1100 that took about
  * 0.6 s of turns (2 workers at 0.4-1.4x of 1 before, 1.8-1.9x after), longer than a fixed warm-up gave.
  */
-function warmUpPairs(once: (n: number) => number, workers: number): void {
+function warmUpPairs(once: (n: number) => number, workers: number, maxMs: number): void {
   const start = performance.now();
   let best = Infinity;
   let sinceBest = 0;
@@ -317,7 +317,7 @@ function warmUpPairs(once: (n: number) => number, workers: number): void {
       sinceBest = 0;
     } else sinceBest++;
     const elapsed = performance.now() - start;
-    if ((elapsed >= WARMUP_MS && sinceBest >= 4) || elapsed >= SCALING_WARMUP_MAX_MS) return;
+    if ((elapsed >= WARMUP_MS && sinceBest >= 4) || elapsed >= maxMs) return;
   }
 }
 
@@ -332,7 +332,8 @@ const SCALING_ROUNDS = 250;
  * run of each per round, so load from elsewhere hits both alike), each the best of `repeats` after a
  * warm-up of both; both runs' outputs must be the same bytes.
  */
-export function benchWorkerScaling(repeats = 3, workers = 2): ScalingResult[] {
+/** `settle` false (quick runs) caps each warm-up at WARMUP_MS. */
+export function benchWorkerScaling(repeats = 3, workers = 2, settle = true): ScalingResult[] {
   const groups = SCALING_GROUPS;
   const rounds = SCALING_ROUNDS;
   const corpusGroups = corpusKernel('hash_loop').grid[0] / corpusKernel('hash_loop').block[0];
@@ -352,7 +353,7 @@ export function benchWorkerScaling(repeats = 3, workers = 2): ScalingResult[] {
         cpu.get(n)!.push(r.cpuSeconds);
         return r.seconds;
       };
-      warmUpPairs(once, workers);
+      warmUpPairs(once, workers, settle ? SCALING_WARMUP_MAX_MS : WARMUP_MS);
       for (const list of cpu.values()) list.length = 0;
       let one = Infinity, many = Infinity;
       for (let i = 0; i < repeats; i++) {

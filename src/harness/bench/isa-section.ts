@@ -43,7 +43,7 @@ export const isaBench: BenchSection = {
     // Best of 10: on a shared 2-core machine one run in a few is slowed by others, on either side.
     const scalingRuns = ctx.quick ? 1 : 10;
     for (const workers of [...new Set([2, defaultShaderWorkers()])]) {
-      for (const r of benchWorkerScaling(scalingRuns, workers)) {
+      for (const r of benchWorkerScaling(scalingRuns, workers, !ctx.quick)) {
         if (r.error) {
           notes.push(`shader core ${r.name}: ${r.error}`);
           continue;
