@@ -10,7 +10,8 @@ export { AQL_PACKET_BYTES };
 export const AMD_AQL_FORMAT_PM4_IB = 1;
 const PM4_IB_DW_CNT_REMAIN = 0xa;
 
-const D = {
+/** Byte offsets of the fields a writer fills and a packet processor reads (hsa.h packet layouts). */
+export const AQL_FIELD_OFFSETS = {
   setup: kernelDispatchPacket.offsetOf('setup'),
   wg: kernelDispatchPacket.offsetOf('workgroup_size_x'),
   grid: kernelDispatchPacket.offsetOf('grid_size_x'),
@@ -20,7 +21,8 @@ const D = {
   kernarg: kernelDispatchPacket.offsetOf('kernarg_address'),
   signal: kernelDispatchPacket.offsetOf('completion_signal'),
   dep: barrierPacket.offsetOf('dep_signal'),
-};
+} as const;
+const D = AQL_FIELD_OFFSETS;
 
 export type FenceScope = keyof typeof HSA_FENCE_SCOPE;
 

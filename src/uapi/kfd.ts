@@ -145,6 +145,21 @@ export const hsaHwExceptionData = struct('kfd_hsa_hw_exception_data', [
   ['memory_lost', 'u32'],
   ['gpu_id', 'u32'],
 ]);
+/** kfd_hsa_memory_exception_data as both sides of the event page read it (the faulting page, not the byte). */
+export interface MemoryException {
+  readonly va: bigint;
+  readonly gpuId: number;
+  readonly notPresent: boolean;
+  readonly readOnly: boolean;
+  readonly noExecute: boolean;
+}
+/** kfd_hsa_hw_exception_data, decoded. */
+export interface HwException {
+  readonly gpuId: number;
+  readonly resetType: number;
+  readonly resetCause: number;
+  readonly memoryLost: boolean;
+}
 export const hsaSignalEventData = struct('kfd_hsa_signal_event_data', [['last_event_age', 'u64']]);
 /**
  * kfd_event_data: a 32-byte union (memory / hw exception / signal data) followed by the extension

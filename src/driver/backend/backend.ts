@@ -10,6 +10,7 @@
 //
 // Every verb is synchronous: the driver's waits sleep inside the verb (waitEvents), never on a promise.
 import type { Mmio } from '../../os/host.js';
+import type { HwException, MemoryException } from '../../uapi/kfd.js';
 import type { GpuNode } from '../topology.js';
 
 /** The GPU-virtual apertures of this process on one GPU. */
@@ -85,20 +86,9 @@ export interface BackendEvent {
   readonly mailboxVa: bigint;
 }
 
-export interface MemoryFault {
-  readonly va: bigint;
-  readonly gpuId: number;
-  readonly notPresent: boolean;
-  readonly readOnly: boolean;
-  readonly noExecute: boolean;
-}
-
-export interface HwException {
-  readonly gpuId: number;
-  readonly resetType: number;
-  readonly resetCause: number;
-  readonly memoryLost: boolean;
-}
+/** A GPU VM fault as KFD's event data gives it. */
+export type MemoryFault = MemoryException;
+export type { HwException };
 
 export interface WaitOutcome {
   /** One of the events fired (not a timeout). */

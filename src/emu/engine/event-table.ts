@@ -1,5 +1,8 @@
 // Process-wide KFD event state in shared memory, so that an engine thread raising an interrupt and the
-// thread blocked in WAIT_EVENTS see the same events. Entry fields are int32 words:
+// thread blocked in WAIT_EVENTS see the same events.
+import type { HwException, MemoryException } from '../../uapi/kfd.js';
+
+/** An entry's fields, as int32 words. */
 const F = {
   VALID: 0,
   TYPE: 1,
@@ -53,20 +56,7 @@ export async function eventChange(words: Int32Array, seenGeneration: number, tim
 
 export const EVENT_TABLE_ENTRIES = 4096 + 256;
 
-export interface MemoryException {
-  readonly va: bigint;
-  readonly gpuId: number;
-  readonly notPresent: boolean;
-  readonly readOnly: boolean;
-  readonly noExecute: boolean;
-}
-
-export interface HwException {
-  readonly gpuId: number;
-  readonly resetType: number;
-  readonly resetCause: number;
-  readonly memoryLost: boolean;
-}
+export type { MemoryException, HwException };
 
 export interface EventEntry {
   readonly index: number;

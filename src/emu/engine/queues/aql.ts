@@ -1,8 +1,8 @@
 // The AQL packet processor: 64-byte packets indexed by 64-bit dispatch ids. The doorbell carries the
 // index of the last packet written; read_dispatch_id in amd_queue_t (the queue's read pointer) is
 // advanced as packets retire, and each retired slot's header is set back to INVALID.
-import { decodeAqlPacket, formatAqlPacket, AQL_PACKET_BYTES, AMD_AQL_FORMAT_PM4_IB } from '../../../hw/aql.js';
-import { HSA_PACKET_TYPE, amdQueue, amdSignal, kernelDescriptor, kernelDispatchPacket, AMD_QUEUE_PROPERTIES } from '../../../uapi/hsa.js';
+import { decodeAqlPacket, formatAqlPacket, AQL_PACKET_BYTES, AMD_AQL_FORMAT_PM4_IB, AQL_FIELD_OFFSETS } from '../../../hw/aql.js';
+import { HSA_PACKET_TYPE, amdQueue, amdSignal, kernelDescriptor, AMD_QUEUE_PROPERTIES } from '../../../uapi/hsa.js';
 import { decodePm4Packet } from '../../../hw/pm4/decode.js';
 import { parsePm4Header } from '../../../hw/pm4/opcodes.js';
 import { LDS_ENCODE_GRANULARITY } from '../../../hw/pm4/registers.js';
@@ -25,16 +25,7 @@ const S_MAILBOX = amdSignal.offsetOf('event_mailbox_ptr');
 const S_EVENT_ID = amdSignal.offsetOf('event_id');
 const S_START = amdSignal.offsetOf('start_ts');
 const S_END = amdSignal.offsetOf('end_ts');
-/** Byte offsets in a kernel dispatch packet (hsa.h hsa_kernel_dispatch_packet_t). */
-const P = {
-  wg: kernelDispatchPacket.offsetOf('workgroup_size_x'),
-  grid: kernelDispatchPacket.offsetOf('grid_size_x'),
-  priv: kernelDispatchPacket.offsetOf('private_segment_size'),
-  group: kernelDispatchPacket.offsetOf('group_segment_size'),
-  kobj: kernelDispatchPacket.offsetOf('kernel_object'),
-  kernarg: kernelDispatchPacket.offsetOf('kernarg_address'),
-  signal: kernelDispatchPacket.offsetOf('completion_signal'),
-};
+const P = AQL_FIELD_OFFSETS;
 /** The part of amd_signal_t the packet processor touches on every completion: value, mailbox, event id. */
 const SIGNAL_SPAN = S_EVENT_ID + 4 - S_VALUE;
 const KD = {
