@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { EmuHost } from '../src/emu/host.js';
 import type { Host, Mapping, Mmio } from '../src/os/host.js';
-import { storeUint53, releaseStore64 } from '../src/os/store-order.js';
+import { storeUint53, releaseStore64, high32 } from '../src/os/store-order.js';
 import { Kfd } from '../src/driver/kfd.js';
 import { Program, type Kernel } from '../src/driver/program.js';
 import { Pm4Queue } from '../src/driver/queues/pm4-queue.js';
@@ -17,6 +17,7 @@ import { AqlQueue } from '../src/driver/queues/aql-queue.js';
 import { SdmaQueue } from '../src/driver/queues/sdma-queue.js';
 import { kernelDispatchPacket } from '../src/uapi/hsa.js';
 import { packagePath } from '../src/os/package-root.js';
+import { copierFor } from '../src/driver/queues/dword-copy.js';
 import type { Device } from '../src/driver/device.js';
 import type { GpuBuffer } from '../src/driver/memory.js';
 
@@ -176,14 +177,15 @@ for (const model of ['emu:gfx1100', 'emu:gfx942']) {
       }
     });
 
-    it('SDMA: copy() repeated (its encoding and fence reused) = the copy packet through submit() each time', async () => {
+    it('SDMA: copy() repeated (its encoding and fence reused) = a prepared copy = the copy packet through submit() each time', async () => {
       const got: ReturnType<typeof written>[] = [];
-      for (const reuse of [false, true]) {
+      for (const form of ['submit', 'copy', 'prepared'] as const) {
         const s = side(model);
         const q = SdmaQueue.create(s.dev, { ringBytes: 64 * 1024 });
         const dst = s.dev.alloc(8192, { domain: 'vram' });
+        const prepared = q.prepareCopy(dst.va, s.out.va, 4096);
         for (let i = 0; i < LAUNCHES; i++) {
-          const c = reuse ? q.copy(dst.va, s.out.va, 4096) : q.submit(q.builder().copyLinear(dst.va, s.out.va, 4096).dwords);
+          const c = form === 'copy' ? q.copy(dst.va, s.out.va, 4096) : form === 'prepared' ? prepared.submit() : q.submit(q.builder().copyLinear(dst.va, s.out.va, 4096).dwords);
           assert.equal(c.value, BigInt(i + 1));
         }
         got.push(written(q, s));
@@ -191,9 +193,11 @@ for (const model of ['emu:gfx1100', 'emu:gfx942']) {
         dst.free();
         await s.close();
       }
-      assert.deepEqual(got[1]!.doorbells, got[0]!.doorbells);
       assert.ok(got[0]!.ring.some((b) => b !== 0));
-      assert.ok(Buffer.from(got[1]!.ring).equals(Buffer.from(got[0]!.ring)), 'copy() wrote a different ring');
+      for (const [i, form] of [[1, 'copy()'], [2, 'the prepared copy']] as const) {
+        assert.deepEqual(got[i]!.doorbells, got[0]!.doorbells, `${form}: doorbells`);
+        assert.ok(Buffer.from(got[i]!.ring).equals(Buffer.from(got[0]!.ring)), `${form} wrote a different ring`);
+      }
     });
   });
 }
@@ -206,6 +210,22 @@ describe('64-bit stores from numbers', () => {
       releaseStore64(cell, 1, v);
       assert.equal(cell[0], BigInt(v), `storeUint53(${v})`);
       assert.equal(cell[1], BigInt(v), `releaseStore64(${v})`);
+      assert.equal(high32(v) >>> 0, Number(BigInt(v) >> 32n), `high32(${v})`);
+    }
+  });
+});
+
+describe('generated dword copiers', () => {
+  it('copy exactly the stream, every length from 1 to past the unrolled limit, and touch nothing around it', () => {
+    const ring = new Int32Array(512);
+    for (let n = 1; n <= 130; n++) {
+      const from = Int32Array.from({ length: n }, (_, i) => (Math.imul(i + n, 0x9e3779b1) ^ (i << 31)) | 0);
+      ring.fill(0x5a5a5a5a);
+      const at = n % 7;
+      copierFor(n)(ring, at, from);
+      assert.deepEqual(Array.from(ring.subarray(at, at + n)), Array.from(from), `n = ${n}`);
+      assert.ok(ring.subarray(0, at).every((w) => w === 0x5a5a5a5a) && ring.subarray(at + n).every((w) => w === 0x5a5a5a5a), `n = ${n}: outside the range`);
+      assert.equal(copierFor(n), copierFor(n), `n = ${n}: generated once`);
     }
   });
 });

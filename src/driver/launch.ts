@@ -2,11 +2,12 @@
 // are encoded once; each submit() or enqueue() copies them, patches the addresses of this launch's
 // kernarg range and rings the doorbell — the cheapest way to launch the same kernel many times (the
 // CPU cost the submission benchmark measures).
-import type { Completion, SubmitOptions } from './queues/ring-queue.js';
+import type { Completion, FencedStream, SubmitOptions } from './queues/ring-queue.js';
 import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
 import type { Pm4Queue } from './queues/pm4-queue.js';
 import { kernelDispatchPacket } from '../uapi/hsa.js';
-import { copyDwords } from './queues/dword-copy.js';
+import { copierFor, type WordCopier } from './queues/dword-copy.js';
+import { high32 } from '../os/store-order.js';
 
 /** Byte offset of kernarg_address inside an AQL dispatch packet. */
 const PACKET_KERNARG = kernelDispatchPacket.offsetOf('kernarg_address');
@@ -32,26 +33,31 @@ export interface LaunchPlan {
 }
 
 /**
- * A launch encoded once. enqueue() copies the image into the queue's kernarg ring a dword at a time,
+ * A launch encoded once. enqueue() copies the image into the queue's kernarg ring (straight-line stores),
  * patches the pointers that move (one typed-array store per dword) and hands the words to the queue:
  * no object, closure or BigInt per launch. submit() does the same and returns the completion.
  */
 export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
-  /** The kernarg-ring image in whole dwords (ranges are at least 4-byte aligned; the padding is never read). */
-  private readonly image: Uint32Array;
+  /** The kernarg-ring image in whole signed dwords (ranges are at least 4-byte aligned; the padding is never read). */
+  private readonly image: Int32Array;
+  private readonly copyImage: WordCopier;
   private readonly size: number;
   private readonly aql: AqlQueue | undefined;
-  /** AQL: the packet. PM4: the dispatch stream followed by the queue's fence (RingQueue.withFence). */
-  private readonly words: Uint32Array;
+  /** AQL: the packet, as signed dwords. */
+  private readonly packet: Int32Array;
+  /** PM4: the dispatch stream followed by the queue's fence (RingQueue.withFence). */
+  private readonly stream: FencedStream | undefined;
   private readonly submitOptions: SubmitOptions;
 
   constructor(readonly queue: Q, private readonly plan: LaunchPlan) {
     const padded = new Uint8Array((plan.image.length + 3) & ~3);
     padded.set(plan.image);
-    this.image = new Uint32Array(padded.buffer);
+    this.image = new Int32Array(padded.buffer);
+    this.copyImage = copierFor(this.image.length);
     this.size = plan.image.length;
     this.aql = queue instanceof AqlQueue ? queue : undefined;
-    this.words = this.aql || plan.fallback ? plan.words.slice() : (queue as Pm4Queue).withFence(plan.words);
+    this.packet = this.aql ? new Int32Array(plan.words.slice().buffer) : new Int32Array(0);
+    this.stream = this.aql || plan.fallback ? undefined : (queue as Pm4Queue).withFence(plan.words);
     this.submitOptions = { label: plan.label };
   }
 
@@ -69,21 +75,23 @@ export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
     const q = this.queue;
     const ring = q.kernargs;
     const at = ring.reserve(this.size, p.align, q);
-    const dst = ring.dwords;
     const at4 = at >> 2;
-    copyDwords(dst, at4, this.image);
-    const words = this.words;
+    const dst = ring.words;
+    this.copyImage(dst, at4, this.image);
     const aql = this.aql;
     if (aql) {
+      const packet = this.packet;
       const kernargVa = ring.vaNumber + at;
-      words[p.kernargAt] = kernargVa >>> 0;
-      words[p.kernargAt + 1] = (kernargVa - (kernargVa >>> 0)) / 4294967296;
-      return aql.enqueuePacket(words, p.label);
+      packet[p.kernargAt] = kernargVa | 0;
+      packet[p.kernargAt + 1] = high32(kernargVa);
+      return aql.enqueuePacket(packet, p.label);
     }
+    const stream = this.stream!;
+    const words = stream.ints;
     const packetVa = ring.vaNumber + at;
     const kernargVa = packetVa + PACKET_BYTES;
-    const lo = kernargVa >>> 0;
-    const hi = (kernargVa - lo) / 4294967296;
+    const lo = kernargVa | 0;
+    const hi = high32(kernargVa);
     dst[at4 + PACKET_KERNARG / 4] = lo;
     dst[at4 + PACKET_KERNARG / 4 + 1] = hi;
     if (p.kernargAt >= 0) {
@@ -91,9 +99,9 @@ export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
       words[p.kernargAt + 1] = hi;
     }
     if (p.packetAt >= 0) {
-      words[p.packetAt] = packetVa >>> 0;
-      words[p.packetAt + 1] = (packetVa - (packetVa >>> 0)) / 4294967296;
+      words[p.packetAt] = packetVa | 0;
+      words[p.packetAt + 1] = high32(packetVa);
     }
-    (q as Pm4Queue).enqueueFenced(words, this.submitOptions);
+    (q as Pm4Queue).enqueueFenced(stream, this.submitOptions);
   }
 }

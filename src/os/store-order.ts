@@ -10,13 +10,21 @@ export const PLAIN_STORES_RELEASE = process.arch === 'x64';
 const INV_2_32 = 1 / 4294967296;
 
 /**
+ * The high 32 bits of an integer below 2^53, as a signed int32 (the bits a typed-array store writes):
+ * a multiply, not a divide, and an integer result the optimizing compiler keeps in a register.
+ */
+export function high32(value: number): number {
+  return ((value - (value >>> 0)) * INV_2_32) | 0;
+}
+
+/**
  * Stores `value` (an integer below 2^53) into `cell[index]` as one plain 64-bit store. The BigInt is
  * built from the 32-bit halves, which the optimizing compiler turns into 64-bit integer arithmetic:
  * `BigInt(value)` of a double it cannot prove integral allocates instead (about 25 ns).
  */
 export function storeUint53(cell: BigUint64Array, index: number, value: number): void {
   const lo = value >>> 0;
-  const hi = ((value - lo) * INV_2_32) >>> 0;
+  const hi = high32(value) >>> 0;
   cell[index] = (BigInt(hi) << 32n) | BigInt(lo);
 }
 

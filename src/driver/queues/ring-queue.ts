@@ -2,13 +2,13 @@
 // read pointer the engine reports, back-pressure, the ring → write pointer → doorbell ordering, a
 // timeline for fences, and a diagnostic dump of the ring around the read pointer.
 import type { Mmio } from '../../os/host.js';
-import { storeUint53 } from '../../os/store-order.js';
+import { high32, storeUint53 } from '../../os/store-order.js';
 import { DriverError, UseAfterFreeError, WaitTimeoutError } from '../errors.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
 import { KernargRing } from './kernarg-ring.js';
-import { copyDwords } from './dword-copy.js';
+import { copyDwords, copierFor, type WordCopier } from './dword-copy.js';
 
 export interface QueueBuffers {
   readonly ring: GpuBuffer;
@@ -39,6 +39,21 @@ export interface FenceTemplate {
   readonly hiAt: number;
 }
 
+/**
+ * Packets followed by the queue's fence, encoded once for repeated submission (withFence()): the
+ * caller patches `words` in place; each enqueueFenced() copies it with a copier generated for its length.
+ */
+export class FencedStream {
+  /** The same dwords, signed: copied int32 to int32, which node keeps in integer registers. */
+  readonly ints: Int32Array;
+  readonly copy: WordCopier;
+
+  constructor(readonly words: Uint32Array, readonly fenceAt: number) {
+    this.ints = new Int32Array(words.buffer, words.byteOffset, words.length);
+    this.copy = copierFor(words.length);
+  }
+}
+
 export interface SubmitOptions {
   /** Follow the packets with a timeline fence (default true). */
   readonly fence?: boolean;
@@ -57,6 +72,7 @@ export abstract class RingQueue implements DeviceResource {
   readonly timeline: Timeline;
   readonly ringDwords: number;
   protected readonly ringWords: Uint32Array;
+  private readonly ringInts: Int32Array;
   private readonly wptrCell: BigUint64Array;
   protected readonly rptrView: DataView;
   /** Write pointer in dwords (monotonic; a double is exact far beyond any ring's lifetime). */
@@ -87,6 +103,7 @@ export abstract class RingQueue implements DeviceResource {
     this.ringDwords = buffers.ring.size >> 2;
     const rb = buffers.ring.view;
     this.ringWords = new Uint32Array(rb.buffer, rb.byteOffset, this.ringDwords);
+    this.ringInts = new Int32Array(rb.buffer, rb.byteOffset, this.ringDwords);
     const pb = buffers.pointers.view;
     this.wptrCell = new BigUint64Array(pb.buffer, pb.byteOffset + wptrOffset, 1);
     this.rptrView = new DataView(pb.buffer, pb.byteOffset + rptrOffset, 8);
@@ -156,21 +173,28 @@ export abstract class RingQueue implements DeviceResource {
    * `packets` followed by this queue's fence, as one stream for enqueueFenced(): a prepared
    * submission copies it into the ring in one piece and patches the fence value there.
    */
-  withFence(packets: Uint32Array): Uint32Array {
+  withFence(packets: Uint32Array): FencedStream {
     const f = this.fenceTemplateOnce().words;
     const stream = new Uint32Array(packets.length + f.length);
     stream.set(packets);
     stream.set(f, packets.length);
-    return stream;
+    return new FencedStream(stream, packets.length);
   }
 
   /** Submits a stream made by withFence() (its packets patched by the caller), with the next fence value; returns nothing. */
-  enqueueFenced(stream: Uint32Array, opts: SubmitOptions = FENCED): void {
+  enqueueFenced(stream: FencedStream, opts: SubmitOptions = FENCED): void {
     if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
-    const f = this.fenceTemplateOnce();
-    const fenceAt = stream.length - f.words.length;
-    if (this.device.tracer) return void this.submitTraced(stream.subarray(0, fenceAt), opts);
-    this.place(stream, undefined, fenceAt, f);
+    if (this.device.tracer) return void this.submitTraced(stream.words.subarray(0, stream.fenceAt), opts);
+    const f = this.fenceWords!;
+    const n = stream.ints.length;
+    const pos = this.room(n);
+    stream.copy(this.ringInts, pos, stream.ints);
+    const at = pos + stream.fenceAt;
+    const value = ++this.fences;
+    const ring = this.ringInts;
+    ring[at + f.loAt] = value | 0;
+    ring[at + f.hiAt] = high32(value);
+    this.wptrDwords += n;
     this.publish();
   }
 
@@ -202,18 +226,7 @@ export abstract class RingQueue implements DeviceResource {
   private place(packets: Uint32Array, tail: Uint32Array | undefined, fenceAt: number, f: FenceTemplate | undefined): void {
     const n = packets.length;
     const total = n + (tail ? tail.length : 0);
-    if (total >= this.ringDwords) throw new DriverError(this.device.name, `${this.label}: ${total} dwords of packets do not fit a ring of ${this.ringDwords} dwords`);
-    // The ring size is a power of two (KFD checks it) and 2^32 is a multiple of it, so the mask is
-    // exact even once the write pointer passes 2^32 dwords.
-    let pos = this.wptrDwords & (this.ringDwords - 1);
-    if (pos + total > this.ringDwords) {
-      const pad = this.ringDwords - pos;
-      this.reserve(pad);
-      this.writeNop(pos, pad);
-      this.wptrDwords += pad;
-      pos = 0;
-    }
-    this.reserve(total);
+    const pos = this.room(total);
     const ring = this.ringWords;
     copyDwords(ring, pos, packets);
     if (tail) copyDwords(ring, pos + n, tail);
@@ -221,9 +234,30 @@ export abstract class RingQueue implements DeviceResource {
       const at = pos + fenceAt;
       const value = ++this.fences;
       ring[at + f.loAt] = value >>> 0;
-      ring[at + f.hiAt] = (value - (value >>> 0)) / 4294967296;
+      ring[at + f.hiAt] = high32(value);
     }
     this.wptrDwords += total;
+  }
+
+  /**
+   * The ring position where `total` contiguous dwords go next, once they fit: a NOP pads the ring's
+   * end when they would straddle it. The caller advances the write pointer after writing them.
+   */
+  private room(total: number): number {
+    if (total >= this.ringDwords) throw new DriverError(this.device.name, `${this.label}: ${total} dwords of packets do not fit a ring of ${this.ringDwords} dwords`);
+    // The ring size is a power of two (KFD checks it) and 2^32 is a multiple of it, so the mask is
+    // exact even once the write pointer passes 2^32 dwords.
+    const pos = this.wptrDwords & (this.ringDwords - 1);
+    if (pos + total > this.ringDwords) {
+      const pad = this.ringDwords - pos;
+      this.reserve(pad);
+      this.writeNop(pos, pad);
+      this.wptrDwords += pad;
+      this.reserve(total);
+      return 0;
+    }
+    this.reserve(total);
+    return pos;
   }
 
   /** Waits until `n` more dwords fit without overwriting what the engine has not read. */

@@ -5,7 +5,7 @@ import { SdmaBuilder } from '../../hw/sdma/builder.js';
 import { decodeSdma, formatSdmaPacket, sdmaVersionOf } from '../../hw/sdma/decode.js';
 import { SDMA_OP, type SdmaVersion } from '../../hw/sdma/packets.js';
 import type { Device } from '../device.js';
-import { RingQueue, type Completion, type FenceTemplate, type QueueBuffers } from './ring-queue.js';
+import { RingQueue, type Completion, type FencedStream, type FenceTemplate, type QueueBuffers, type SubmitOptions } from './ring-queue.js';
 
 export interface SdmaQueueOptions {
   readonly ringBytes?: number;
@@ -17,6 +17,28 @@ export interface SdmaQueueOptions {
 
 const UNLABELLED = {};
 
+/**
+ * A copy encoded once (its COPY_LINEAR packet and the queue's fence) for repeated submission: each
+ * enqueue() copies the stream into the ring, patches the fence value and rings the doorbell.
+ */
+export class PreparedCopy {
+  private readonly options: SubmitOptions;
+
+  constructor(readonly queue: SdmaQueue, private readonly stream: FencedStream, readonly bytes: number) {
+    this.options = { label: `copy ${bytes} B` };
+  }
+
+  /** Submits the copy and returns nothing (allocates nothing); `queue.wait()` waits for it and everything before it. */
+  enqueue(): void {
+    this.queue.enqueueFenced(this.stream, this.options);
+  }
+
+  submit(): Completion {
+    this.enqueue();
+    return this.queue.latest();
+  }
+}
+
 export class SdmaQueue extends RingQueue {
   readonly kind = 'sdma' as const;
   readonly version: SdmaVersion = sdmaVersionOf(this.device.target.sdma);
@@ -24,7 +46,7 @@ export class SdmaQueue extends RingQueue {
   /** Reused by copy(): submit() copies the packets into the ring, so one builder per queue is enough. */
   private readonly copyBuilder = new SdmaBuilder(this.version, 64);
   /** The last single-packet copy encoded with its fence (withFence), reused while the same copy is submitted again. */
-  private lastCopy: { dst: bigint; src: bigint; bytes: number; stream: Uint32Array } | undefined;
+  private lastCopy: { dst: bigint; src: bigint; bytes: number; stream: FencedStream } | undefined;
 
   static create(device: Device, opts: SdmaQueueOptions = {}): SdmaQueue {
     const ringBytes = opts.ringBytes ?? 256 * 1024;
@@ -67,8 +89,13 @@ export class SdmaQueue extends RingQueue {
     return c ?? this.submit(new Uint32Array(0), { label: 'copy 0 B' });
   }
 
+  /** Encodes a copy of at most one packet's size (`copyBuilder.limits.maxCopyBytes`) once, for repeated submission. */
+  prepareCopy(dst: bigint, src: bigint, bytes: number): PreparedCopy {
+    return new PreparedCopy(this, this.withFence(this.copyBuilder.reset().copyLinear(dst, src, bytes).dwords), bytes);
+  }
+
   /** One COPY_LINEAR packet and the fence; a copy repeated with the same operands reuses its encoding. */
-  private copyStream(dst: bigint, src: bigint, bytes: number): Uint32Array {
+  private copyStream(dst: bigint, src: bigint, bytes: number): FencedStream {
     const l = this.lastCopy;
     if (l && l.dst === dst && l.src === src && l.bytes === bytes) return l.stream;
     const stream = this.withFence(this.copyBuilder.reset().copyLinear(dst, src, bytes).dwords);
