@@ -69,9 +69,9 @@ describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
       assert.ok(Math.abs(ratio - many / one) <= 0.01 + 0.01 * ratio, `${f.name}: ×${ratio} is ${many} / ${one}`);
     }
     const sub = doc.figures.filter((f) => f.section === 'submission');
-    assert.deepEqual(sub.map((f) => f.name), ['PM4 dispatch', 'AQL dispatch', 'PM4 dispatch (prepared)', 'AQL dispatch (prepared)', 'SDMA copy 4 KiB', 'emulator doorbell store']);
+    assert.deepEqual(sub.map((f) => f.name), ['PM4 dispatch', 'AQL dispatch', 'PM4 dispatch (prepared)', 'AQL dispatch (prepared)', 'SDMA copy 4 KiB', 'SDMA copy 4 KiB (prepared)', 'emulator doorbell store']);
     const cMissing = doc.notes.find((n) => n.includes('C baseline unavailable'));
-    for (const f of sub.slice(0, 3)) {
+    for (const f of sub.slice(0, 6)) {
       assert.equal(f.unit, 'ns/submission');
       if (!cMissing) assert.ok(f.baseline !== null && Math.abs(f.ratio! - f.value / f.baseline) < 1e-9 * f.ratio!, `${f.name}: ratio is TS / C`);
     }

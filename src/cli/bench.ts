@@ -31,8 +31,9 @@ Measures, on one device:
               latency (median, p99) on PM4 and AQL queues
   signal      CPU→GPU→CPU round trip: PM4 WAIT_REG_MEM + WRITE_DATA, SDMA POLL_REGMEM + FENCE
   shader core emulated instructions/s and slowdown against plain TypeScript (emulated device only)
-  submission  CPU cost of one PM4 dispatch, one AQL dispatch and one SDMA copy submission, always on
-              emu:gfx1100?engines=paused, against a C program (cc -O2) storing the same bytes
+  submission  CPU cost of one PM4 dispatch, one AQL dispatch and one SDMA copy submission (plain and
+              prepared), always on emu:gfx1100?engines=paused, each in a thread of its own, against a
+              C program (cc -O2) storing the same bytes
   drm         the render-node submission cost next to the user-mode queues', in one run: a 4 KiB SDMA
               copy and a PM4 NOP submitted through CS (IB on the kernel DMA / COMPUTE ring, WAIT_CS)
               and to a KFD queue, round trip (median, p99) and back-to-back; ratio = CS / user-mode
