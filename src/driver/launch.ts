@@ -6,7 +6,7 @@ import type { Completion, FencedStream, SubmitOptions } from './queues/ring-queu
 import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
 import type { Pm4Queue } from './queues/pm4-queue.js';
 import { kernelDispatchPacket } from '../uapi/hsa.js';
-import { copierFor, type WordCopier } from './queues/dword-copy.js';
+import { pairCopierFor, type PairCopier } from './queues/dword-copy.js';
 import { high32 } from '../os/store-order.js';
 
 /** Byte offset of kernarg_address inside an AQL dispatch packet. */
@@ -38,25 +38,31 @@ export interface LaunchPlan {
  * no object, closure or BigInt per launch. submit() does the same and returns the completion.
  */
 export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
-  /** The kernarg-ring image in whole signed dwords (ranges are at least 4-byte aligned; the padding is never read). */
-  private readonly image: Int32Array;
-  private readonly copyImage: WordCopier;
+  /** The kernarg-ring image in whole 8-byte pairs (ranges are 8-byte aligned; the padding is never read). */
+  private readonly image: Float64Array;
+  private readonly copyImage: PairCopier;
+  /** Bytes reserved per launch: the image rounded up to whole pairs. */
   private readonly size: number;
+  private readonly align: number;
   private readonly aql: AqlQueue | undefined;
-  /** AQL: the packet, as signed dwords. */
+  /** AQL: the packet, as signed dwords and as 8-byte pairs. */
   private readonly packet: Int32Array;
+  private readonly packetPairs: Float64Array;
   /** PM4: the dispatch stream followed by the queue's fence (RingQueue.withFence). */
   private readonly stream: FencedStream | undefined;
   private readonly submitOptions: SubmitOptions;
 
   constructor(readonly queue: Q, private readonly plan: LaunchPlan) {
-    const padded = new Uint8Array((plan.image.length + 3) & ~3);
+    this.size = (plan.image.length + 7) & ~7;
+    const padded = new Uint8Array(this.size);
     padded.set(plan.image);
-    this.image = new Int32Array(padded.buffer);
-    this.copyImage = copierFor(this.image.length);
-    this.size = plan.image.length;
+    this.image = new Float64Array(padded.buffer);
+    this.copyImage = pairCopierFor(this.image.length);
+    this.align = Math.max(plan.align, 8);
     this.aql = queue instanceof AqlQueue ? queue : undefined;
-    this.packet = this.aql ? new Int32Array(plan.words.slice().buffer) : new Int32Array(0);
+    const packet = this.aql ? plan.words.slice().buffer : new ArrayBuffer(0);
+    this.packet = new Int32Array(packet);
+    this.packetPairs = new Float64Array(packet);
     this.stream = this.aql || plan.fallback ? undefined : (queue as Pm4Queue).withFence(plan.words);
     this.submitOptions = { label: plan.label };
   }
@@ -74,20 +80,20 @@ export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
     if (p.fallback) return void p.fallback();
     const q = this.queue;
     const ring = q.kernargs;
-    const at = ring.reserve(this.size, p.align, q);
-    const at4 = at >> 2;
-    const dst = ring.words;
-    this.copyImage(dst, at4, this.image);
+    const at = ring.reserve(this.size, this.align, q);
+    this.copyImage(ring.pairs, at >> 3, this.image);
     const aql = this.aql;
     if (aql) {
       const packet = this.packet;
       const kernargVa = ring.vaNumber + at;
       packet[p.kernargAt] = kernargVa | 0;
       packet[p.kernargAt + 1] = high32(kernargVa);
-      return aql.enqueuePacket(packet, p.label);
+      return aql.enqueuePrepared(packet, this.packetPairs, p.label);
     }
+    const at4 = at >> 2;
+    const dst = ring.words;
     const stream = this.stream!;
-    const words = stream.ints;
+    const words = stream.words;
     const packetVa = ring.vaNumber + at;
     const kernargVa = packetVa + PACKET_BYTES;
     const lo = kernargVa | 0;

@@ -49,6 +49,10 @@ export class AqlQueue implements DeviceResource {
   private readonly signalVa: number;
   private readonly ringView: DataView;
   private readonly ringWords: Int32Array;
+  /** The ring as 8-byte pairs (prepared packets are copied pair by pair). */
+  private readonly ringPairs: Float64Array;
+  /** The completion signal's address as the double whose bits it is (one 8-byte store into a packet). */
+  private readonly signalPair: number;
   private readonly ids: BigUint64Array;
   /** Packets written (the next write_dispatch_id): a double, exact far beyond any queue's lifetime. */
   private written = 0;
@@ -102,12 +106,16 @@ export class AqlQueue implements DeviceResource {
     this.packets = ring.size / AQL_PACKET_BYTES;
     this.ringView = new DataView(ring.view.buffer, ring.view.byteOffset, ring.size);
     this.ringWords = new Int32Array(ring.view.buffer, ring.view.byteOffset, ring.size / 4);
+    this.ringPairs = new Float64Array(ring.view.buffer, ring.view.byteOffset, ring.size / 8);
     this.ids = new BigUint64Array(queueMem.view.buffer, queueMem.view.byteOffset, 32);
     this.kernargs = new KernargRing(device, this.label);
     this.timeline = new Timeline(device, this.label, 'amd-signal');
     this.signalLo = lo32(this.timeline.va) | 0;
     this.signalHi = hi32(this.timeline.va) | 0;
     this.signalVa = Number(this.timeline.va);
+    const pair = new Float64Array(1);
+    new BigUint64Array(pair.buffer)[0] = this.timeline.va;
+    this.signalPair = pair[0]!;
     device.own(this);
   }
 
@@ -176,6 +184,28 @@ export class AqlQueue implements DeviceResource {
   enqueuePacket(words: Int32Array | Uint32Array, label = 'packet'): void {
     if (this.device.tracer) return void this.tracedPacket(words, label);
     this.writePacket(words);
+  }
+
+  /**
+   * enqueuePacket() for a packet prepared once: `pairs` is the same packet as 8-byte pairs, which
+   * carry dwords 2-13 (two per store). The queue's completion signal and then the header follow.
+   */
+  enqueuePrepared(words: Int32Array, pairs: Float64Array, label: string): void {
+    if (this.device.tracer) return void this.tracedPacket(words, label);
+    const at = this.slot() >> 2;
+    const ring = this.ringWords;
+    const ringPairs = this.ringPairs;
+    const at2 = at >> 1;
+    ring[at + 1] = words[1]!;
+    ringPairs[at2 + 1] = pairs[1]!;
+    ringPairs[at2 + 2] = pairs[2]!;
+    ringPairs[at2 + 3] = pairs[3]!;
+    ringPairs[at2 + 4] = pairs[4]!;
+    ringPairs[at2 + 5] = pairs[5]!;
+    ringPairs[at2 + 6] = pairs[6]!;
+    ringPairs[at2 + 7] = this.signalPair;
+    releaseStore32(ring, at, words[0]!);
+    this.ring1();
   }
 
   /** Apart from enqueuePacket(): a closure there would cost every call a context allocation. */

@@ -29,6 +29,8 @@ export class KernargRing {
   data: DataView = new DataView(new ArrayBuffer(0));
   words: Int32Array = new Int32Array(0);
   dwords: Uint32Array = new Uint32Array(0);
+  /** As 8-byte pairs (prepared launches copy their arguments pair by pair). */
+  pairs: Float64Array = new Float64Array(0);
   /** The ring's GPU address as a number (exact: GPU virtual addresses are below 2^53). */
   vaNumber = 0;
   /** First free byte after the newest launch's range. */
@@ -72,6 +74,7 @@ export class KernargRing {
       this.data = new DataView(b.buffer, b.byteOffset, b.byteLength);
       this.words = new Int32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
       this.dwords = new Uint32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
+      this.pairs = new Float64Array(b.buffer, b.byteOffset, b.byteLength >> 3);
       this.vaNumber = Number(this.buffer.va);
       this.chunkBytes = Math.ceil(this.buffer.size / CHUNKS);
       at = 0;

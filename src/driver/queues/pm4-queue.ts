@@ -3,7 +3,7 @@
 import type { Mmio } from '../../os/host.js';
 import { Pm4Builder } from '../../hw/pm4/builder.js';
 import { decodePm4, formatPm4Packet } from '../../hw/pm4/decode.js';
-import { pm4Header, PM4_OP } from '../../hw/pm4/opcodes.js';
+import { pm4Header, PM4_OP, PM4_NOP_SINGLE_COUNT } from '../../hw/pm4/opcodes.js';
 import type { Device } from '../device.js';
 import { RingQueue, type FenceTemplate, type QueueBuffers } from './ring-queue.js';
 import { computeQueueExtras } from './compute-memory.js';
@@ -59,9 +59,8 @@ export class Pm4Queue extends RingQueue {
 
   protected readonly doorbellUnitsPerDword = 1;
 
-  protected writeNop(pos: number, dwords: number): void {
-    this.ringWords[pos] = dwords === 1 ? pm4Header(PM4_OP.NOP, 0x4000) : pm4Header(PM4_OP.NOP, dwords - 1);
-    this.ringWords.fill(0, pos + 1, pos + dwords);
+  protected nopHeader(dwords: number): number {
+    return dwords === 1 ? pm4Header(PM4_OP.NOP, PM4_NOP_SINGLE_COUNT + 1) : pm4Header(PM4_OP.NOP, dwords - 1);
   }
 
   /** The timeline value (64-bit, after caches are flushed), then the event mailbox with the interrupt. */

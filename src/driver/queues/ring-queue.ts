@@ -8,7 +8,7 @@ import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
 import { KernargRing } from './kernarg-ring.js';
-import { copyDwords, copierFor, type WordCopier } from './dword-copy.js';
+import { copyDwords, pairCopierFor, type PairCopier } from './dword-copy.js';
 
 export interface QueueBuffers {
   readonly ring: GpuBuffer;
@@ -40,17 +40,18 @@ export interface FenceTemplate {
 }
 
 /**
- * Packets followed by the queue's fence, encoded once for repeated submission (withFence()): the
- * caller patches `words` in place; each enqueueFenced() copies it with a copier generated for its length.
+ * Packets followed by the queue's fence (and a one-dword NOP when that makes an odd count), encoded
+ * once for repeated submission (withFence()): the caller patches `words` in place; each
+ * enqueueFenced() copies it 8 bytes at a time with a copier generated for its length.
  */
 export class FencedStream {
-  /** The same dwords, signed: copied int32 to int32, which node keeps in integer registers. */
-  readonly ints: Int32Array;
-  readonly copy: WordCopier;
+  /** The same bytes as 8-byte pairs (what the copier moves). */
+  readonly pairs: Float64Array;
+  readonly copy: PairCopier;
 
   constructor(readonly words: Uint32Array, readonly fenceAt: number) {
-    this.ints = new Int32Array(words.buffer, words.byteOffset, words.length);
-    this.copy = copierFor(words.length);
+    this.pairs = new Float64Array(words.buffer, words.byteOffset, words.length >> 1);
+    this.copy = pairCopierFor(this.pairs.length);
   }
 }
 
@@ -72,7 +73,8 @@ export abstract class RingQueue implements DeviceResource {
   readonly timeline: Timeline;
   readonly ringDwords: number;
   protected readonly ringWords: Uint32Array;
-  private readonly ringInts: Int32Array;
+  /** The ring as 8-byte pairs (rings are page-aligned): prepared streams are copied pair by pair. */
+  private readonly ringPairs: Float64Array;
   private readonly wptrCell: BigUint64Array;
   protected readonly rptrView: DataView;
   /** Write pointer in dwords (monotonic; a double is exact far beyond any ring's lifetime). */
@@ -103,7 +105,7 @@ export abstract class RingQueue implements DeviceResource {
     this.ringDwords = buffers.ring.size >> 2;
     const rb = buffers.ring.view;
     this.ringWords = new Uint32Array(rb.buffer, rb.byteOffset, this.ringDwords);
-    this.ringInts = new Int32Array(rb.buffer, rb.byteOffset, this.ringDwords);
+    this.ringPairs = new Float64Array(rb.buffer, rb.byteOffset, this.ringDwords >> 1);
     const pb = buffers.pointers.view;
     this.wptrCell = new BigUint64Array(pb.buffer, pb.byteOffset + wptrOffset, 1);
     this.rptrView = new DataView(pb.buffer, pb.byteOffset + rptrOffset, 8);
@@ -116,8 +118,8 @@ export abstract class RingQueue implements DeviceResource {
   protected abstract consumedDwords(): bigint;
   /** Doorbell (and write-pointer memory) units per dword of write pointer: 1 for PM4 (dwords), 4 for SDMA (bytes). */
   protected abstract readonly doorbellUnitsPerDword: 1 | 4;
-  /** Writes a NOP of `dwords` at ring position `pos` (to pad up to the ring's end). */
-  protected abstract writeNop(pos: number, dwords: number): void;
+  /** The header of a NOP of `dwords` dwords (header included; its body is zeros). */
+  protected abstract nopHeader(dwords: number): number;
   /** The fence (timeline write + mailbox + interrupt) for value 0; submissions patch in their value. */
   protected abstract fenceTemplate(): FenceTemplate;
   /** Decodes the ring from `fromDwords` for `count` dwords into printable lines. */
@@ -175,9 +177,11 @@ export abstract class RingQueue implements DeviceResource {
    */
   withFence(packets: Uint32Array): FencedStream {
     const f = this.fenceTemplateOnce().words;
-    const stream = new Uint32Array(packets.length + f.length);
+    const n = packets.length + f.length;
+    const stream = new Uint32Array((n + 1) & ~1);
     stream.set(packets);
     stream.set(f, packets.length);
+    if (n & 1) stream[n] = this.nopHeader(1);
     return new FencedStream(stream, packets.length);
   }
 
@@ -186,13 +190,18 @@ export abstract class RingQueue implements DeviceResource {
     if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
     if (this.device.tracer) return void this.submitTraced(stream.words.subarray(0, stream.fenceAt), opts);
     const f = this.fenceWords!;
-    const n = stream.ints.length;
-    const pos = this.room(n);
-    stream.copy(this.ringInts, pos, stream.ints);
+    const n = stream.words.length;
+    // The pairs land 8-byte aligned: after a submission of an odd count, a one-dword NOP first.
+    let pos = this.room(n + (this.wptrDwords & 1));
+    const ring = this.ringWords;
+    if (pos & 1) {
+      ring[pos++] = this.nopHeader(1);
+      this.wptrDwords++;
+    }
+    stream.copy(this.ringPairs, pos >> 1, stream.pairs);
     const at = pos + stream.fenceAt;
     const value = ++this.fences;
-    const ring = this.ringInts;
-    ring[at + f.loAt] = value | 0;
+    ring[at + f.loAt] = value >>> 0;
     ring[at + f.hiAt] = high32(value);
     this.wptrDwords += n;
     this.publish();
@@ -251,7 +260,8 @@ export abstract class RingQueue implements DeviceResource {
     if (pos + total > this.ringDwords) {
       const pad = this.ringDwords - pos;
       this.reserve(pad);
-      this.writeNop(pos, pad);
+      this.ringWords[pos] = this.nopHeader(pad);
+      this.ringWords.fill(0, pos + 1, pos + pad);
       this.wptrDwords += pad;
       this.reserve(total);
       return 0;

@@ -113,9 +113,8 @@ export class SdmaQueue extends RingQueue {
 
   protected readonly doorbellUnitsPerDword = 4;
 
-  protected writeNop(pos: number, dwords: number): void {
-    this.ringWords[pos] = (SDMA_OP.NOP | ((dwords - 1) << 16)) >>> 0;
-    this.ringWords.fill(0, pos + 1, pos + dwords);
+  protected nopHeader(dwords: number): number {
+    return (SDMA_OP.NOP | ((dwords - 1) << 16)) >>> 0;
   }
 
   /** Timeline value (high dword first), the event id into the mailbox, then the interrupt. */
