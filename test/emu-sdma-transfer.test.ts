@@ -27,8 +27,12 @@ interface Rig {
   readonly faults: GpuFault[];
   /** Maps `bytes` of fresh shared memory (or of `backing` from `offset`) at `va`. */
   map(va: bigint, bytes: number, opts?: { backing?: Uint8Array; offset?: number; writable?: boolean }): Uint8Array;
+  /** Puts packets in the ring and rings the doorbell. */
+  submit(packets: Uint32Array): void;
   /** Puts packets in the ring, rings the doorbell and steps the queue until it stops making progress. */
   run(packets: Uint32Array): void;
+  /** What the engine answers when the queue asks whether another queue has work (default: none has). */
+  othersHaveWork: boolean;
   readonly rptr: () => bigint;
 }
 
@@ -42,26 +46,31 @@ function rig(target = 'gfx1100'): Rig {
   };
   const ring = map(RING_VA, RING_BYTES);
   const pointers = map(PTR_VA, PAGE);
-  const ctx: EngineContext = { gpuId: 1, target, vm, clock: () => 0n, interrupt: () => undefined, vmFault: (f) => void faults.push(f), inject: new Set(), paused: false, scratchVa: undefined };
+  const ctx: EngineContext = { gpuId: 1, target, vm, clock: () => 0n, interrupt: () => undefined, vmFault: (f) => void faults.push(f), inject: new Set(), paused: false, scratchVa: undefined, othersHaveWork: () => r.othersHaveWork };
   const desc: QueueDescriptor = { queueId: 1, kind: 'sdma', kfdType: 1, ringVa: RING_VA, ringSize: RING_BYTES, rptrVa: PTR_VA, wptrVa: PTR_VA + 8n, doorbellByte: 0, eopVa: 0n, eopSize: 0, ctxSaveVa: 0n, ctxSaveSize: 0, sdmaEngine: 0, priority: 0, percentage: 0 };
   const q = sdmaEngine(desc, ctx);
   const words = new Uint32Array(ring.buffer, ring.byteOffset, RING_BYTES / 4);
   let wptr = 0;
-  return {
+  const r: Rig = {
     vm,
     q,
     faults,
     map,
-    run(packets) {
+    submit(packets) {
       for (const w of packets) {
         words[(wptr / 4) % words.length] = w;
         wptr += 4;
       }
       q.doorbell(BigInt(wptr));
+    },
+    run(packets) {
+      r.submit(packets);
       for (let i = 0; i < 10_000 && q.step(64) === 'progress'; i++);
     },
+    othersHaveWork: false,
     rptr: () => new DataView(pointers.buffer).getBigUint64(0, true),
   };
+  return r;
 }
 
 const pattern = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed * 7 + (i >> 8)) & 0xff);
@@ -145,6 +154,27 @@ test('a copy reaching past the valid bytes of a restricted mapping (the bounds c
   assert.equal(ok.q.hang, undefined);
   assert.equal(dst[999], 5);
   assert.equal(dst[1000], 0);
+});
+
+test('a copy yields every 4 MiB while another queue of the engine has work, and runs on in one slice once none has', () => {
+  const MiB = 1 << 20;
+  const r = rig();
+  const src = r.map(0x1000_0000n, 16 * MiB);
+  src.set(pattern(16 * MiB, 3));
+  const dst = r.map(0x2000_0000n, 16 * MiB);
+  const packets = copy(0x2000_0000n, 0x1000_0000n, 16 * MiB);
+  r.othersHaveWork = true;
+  r.submit(packets);
+  assert.equal(r.q.step(64), 'progress');
+  assert.deepEqual(dst.subarray(4 * MiB - 64, 4 * MiB), src.subarray(4 * MiB - 64, 4 * MiB), 'the first 4 MiB moved');
+  assert.ok(dst.subarray(4 * MiB).every((b) => b === 0), 'nothing past the first 4 MiB slice moved in that step');
+  assert.equal(r.rptr(), 0n, 'the packet is not consumed before its copy ends');
+  assert.equal(r.q.step(64), 'progress');
+  assert.ok(dst.subarray(8 * MiB).every((b) => b === 0), 'one more slice in the next step');
+  r.othersHaveWork = false;
+  assert.equal(r.q.step(64), 'progress');
+  assert.deepEqual(dst, src, 'alone on the engine, the copy ended in one step');
+  assert.equal(r.rptr(), BigInt(packets.length * 4));
 });
 
 test('CONST_FILL writes its dword pattern little-endian inside one mapping, across two, and at an offset not dword-aligned in the backing', () => {

@@ -1,6 +1,7 @@
 // An SDMA queue: read and write pointers count bytes (64-bit, monotonic); packets are dword multiples.
 // Copies and fills run in slices, and one step moves at most a slice's worth of bytes over any number of
-// packets, so the GPU's other queues keep moving (compute/SDMA overlap) whatever the packet size limit.
+// packets, so the GPU's other queues keep moving (compute/SDMA overlap) whatever the packet size limit;
+// a queue alone with work on the engine takes much larger slices.
 import { decodeSdmaPacket, findSdmaDef, formatSdmaPacket, sdmaVersionOf } from '../../../hw/sdma/decode.js';
 import { SDMA_ATOMIC, SDMA_OP, type SdmaPacketDef, type SdmaVersion } from '../../../hw/sdma/packets.js';
 import { compare } from '../../../hw/pm4/opcodes.js';
@@ -12,8 +13,16 @@ import { QueueStop } from './ring.js';
 import { RingEngineQueue } from './engine-queue.js';
 import { CopyLinearReader, moveSlice, type Transfer } from './sdma-transfer.js';
 
-/** Bytes one step of COPY_LINEAR / CONST_FILL packets moves before yielding to the other queues. */
-const SLICE_BYTES = 4 << 20;
+/** Bytes one step of COPY_LINEAR / CONST_FILL packets moves before yielding to the other queues when one of them has work. */
+const SHARED_SLICE_BYTES = 4 << 20;
+/**
+ * The slice while no other queue of the engine has work (checked again after every slice, so a new
+ * doorbell waits for one slice at most: about 25 ms at 10 GB/s). glibc's memmove streams with
+ * non-temporal stores only past x86_non_temporal_threshold (3/4 of the shared cache it reads from
+ * CPUID: 192 MiB on the 2-core EPYC VM this was measured on), and there a 256 MiB copy ran at
+ * 10-11 GB/s in one call, 6-7 GB/s as 4-64 MiB pieces; so does the CPU's own memcpy of 256 MiB.
+ */
+const ALONE_SLICE_BYTES = 256 << 20;
 /** POLL_REGMEM function 0: the compare always succeeds. */
 const COMPARE_ALWAYS = 0;
 const MAX_PACKET_DWORDS = (1 << 20) + 4;
@@ -74,7 +83,8 @@ class SdmaQueue extends RingEngineQueue {
         if (!this.transfer) continue;
       }
       moved += this.continueTransfer();
-      if (moved >= SLICE_BYTES) return 'progress';
+      did = true;
+      if (moved >= SHARED_SLICE_BYTES && (moved >= ALONE_SLICE_BYTES || this.ctx.othersHaveWork(this))) return 'progress';
     }
     return 'progress';
   }
@@ -255,7 +265,8 @@ class SdmaQueue extends RingEngineQueue {
   /** Moves the next slice of the current copy or fill (completing it when that was the last); returns the bytes moved. */
   private continueTransfer(): number {
     const t = this.transfer!;
-    const n = Math.min(SLICE_BYTES, t.bytes - t.done);
+    const left = t.bytes - t.done;
+    const n = left <= SHARED_SLICE_BYTES ? left : Math.min(left, this.ctx.othersHaveWork(this) ? SHARED_SLICE_BYTES : ALONE_SLICE_BYTES);
     const vm = this.ctx.vm;
     moveSlice(vm, t, n, this.client);
     t.done += n;
