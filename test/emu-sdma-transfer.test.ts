@@ -130,6 +130,21 @@ test('a copy from a source that ends early faults on the read at its first unmap
   assert.equal(r.faults[0]!.write, false);
 });
 
+test('copies and fills at addresses past 2^53 (no double holds them) fault at the exact address', () => {
+  const HIGH = 0x20_0000_0000_0001n;
+  for (const [packet, va, write] of [
+    [copy(HIGH, 0x100_0000n, 64), HIGH, true],
+    [copy(0x200_0000n, HIGH + 2n, 64), HIGH + 2n, false],
+    [fill(0xffff_8000_0000_1004n, 7, 64), 0xffff_8000_0000_1004n, true],
+  ] as const) {
+    const r = rig();
+    r.map(0x100_0000n, PAGE);
+    r.map(0x200_0000n, PAGE);
+    r.run(packet);
+    assert.deepEqual(r.faults.map((f) => [f.va, f.write, f.kind]), [[va, write, 'not-present']]);
+  }
+});
+
 test('a copy into a read-only mapping faults as read-only at the destination', () => {
   const r = rig();
   r.map(0x100_0000n, PAGE);
@@ -216,8 +231,11 @@ test('COPY_LINEAR operands read straight from the packet agree with the table de
       assert.equal(reader.dwords, dw.length);
       const p = decodeSdmaPacket(dw, 0, dw.length, v);
       const t = reader.transfer(dw);
-      assert.deepEqual([t.dst, t.src, t.bytes], [address(p.fields, 'dst_addr'), address(p.fields, 'src_addr'), p.fields.count! + 1], `SDMA ${v}`);
-      assert.deepEqual([t.dst, t.src, t.bytes], [dst, src, bytes]);
+      // Doubles when both addresses are below 2^53 (then exact), the BigInts beside them otherwise.
+      assert.equal(t.exact === undefined, dst < 2n ** 53n && src < 2n ** 53n, `SDMA ${v}: 0x${dst.toString(16)}, 0x${src.toString(16)}`);
+      const [tDst, tSrc] = t.exact ? [t.exact.dst, t.exact.src] : [BigInt(t.dst), BigInt(t.src)];
+      assert.deepEqual([tDst, tSrc, t.bytes], [address(p.fields, 'dst_addr'), address(p.fields, 'src_addr'), p.fields.count! + 1], `SDMA ${v}`);
+      assert.deepEqual([tDst, tSrc, t.bytes], [dst, src, bytes]);
     }
     // Flag bits of the header (tmz, backwards) do not make another packet; another sub_op does.
     assert.equal(reader.matches((1 | (1 << 18)) >>> 0), true);

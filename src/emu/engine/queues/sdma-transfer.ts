@@ -12,8 +12,11 @@ import { QueueStop } from './ring.js';
 
 export interface Transfer {
   readonly kind: 'copy' | 'fill';
-  readonly src: bigint;
-  readonly dst: bigint;
+  /** Source and destination as doubles, exact unless `exact` is set: every GPU virtual address lies below 2^53. */
+  readonly src: number;
+  readonly dst: number;
+  /** Both addresses exactly, when one lies past 2^53 (then nothing is mapped there, and the fault cites it). */
+  readonly exact?: { readonly src: bigint; readonly dst: bigint };
   readonly bytes: number;
   readonly pattern: number;
   done: number;
@@ -62,7 +65,7 @@ export class CopyLinearReader {
   transfer(dw: Uint32Array): Transfer {
     const dcc = this.dcc ? field(dw, this.dcc) : 0;
     if (dcc) throw new QueueStop(`COPY_LINEAR with DCC control 0x${dcc.toString(16)}: compression is not modelled`);
-    return { kind: 'copy', src: address(dw, this.src), dst: address(dw, this.dst), bytes: field(dw, this.count) + 1, pattern: 0, done: 0, size: this.dwords };
+    return transferOf('copy', address(dw, this.src), address(dw, this.dst), field(dw, this.count) + 1, 0, this.dwords);
   }
 }
 
@@ -71,12 +74,21 @@ function field(dw: Uint32Array, f: FieldDef): number {
 }
 
 /** A 64-bit address from its low and high fields (the low one possibly stored shifted, as addr64 lays it out). */
-function address(dw: Uint32Array, [lo, hi]: readonly [FieldDef, FieldDef]): bigint {
+function address(dw: Uint32Array, [lo, hi]: readonly [FieldDef, FieldDef]): number | bigint {
   const high = field(dw, hi);
   const low = field(dw, lo) * 2 ** lo.lo;
-  // Below 2^53 (every GPU virtual address) the sum is exact as a double: one BigInt instead of four.
-  return high < 2 ** 21 ? BigInt(high * 2 ** 32 + low) : (BigInt(high) << 32n) + BigInt(low);
+  // Below 2^53 (every GPU virtual address) the sum is exact as a double, and no BigInt is made.
+  return high < 2 ** 21 ? high * 2 ** 32 + low : (BigInt(high) << 32n) + BigInt(low);
 }
+
+/** A transfer from its packet's operands; addresses come as doubles when exact, else as BigInts. */
+export function transferOf(kind: Transfer['kind'], src: number | bigint, dst: number | bigint, bytes: number, pattern: number, size: number): Transfer {
+  if (typeof src === 'number' && typeof dst === 'number') return { kind, src, dst, bytes, pattern, done: 0, size };
+  return { kind, src: Number(src), dst: Number(dst), exact: { src: BigInt(src), dst: BigInt(dst) }, bytes, pattern, done: 0, size };
+}
+
+/** Where the transfer's next byte is read (or written) from, exactly, for the mapping-by-mapping walk. */
+const exactVa = (t: Transfer, side: 'src' | 'dst'): bigint => (t.exact ? t.exact[side] : BigInt(t[side])) + BigInt(t.done);
 
 /**
  * The accessible bytes of the mapping an engine's copies last read (or wrote), kept as plain numbers
@@ -129,15 +141,15 @@ export const transferWindows = (): TransferWindows => ({ src: new MappingWindow(
 
 /** Moves the next `n` bytes of `t` (from t.done); faults as GpuFault before writing anything when a byte is not accessible. */
 export function moveSlice(vm: GpuVm, w: TransferWindows, t: Transfer, n: number, client: string): void {
-  const d = w.dst.find(vm, Number(t.dst) + t.done, n);
+  const d = t.exact ? undefined : w.dst.find(vm, t.dst + t.done, n);
   if (t.kind === 'copy') {
-    const s = d && w.src.find(vm, Number(t.src) + t.done, n);
+    const s = d && w.src.find(vm, t.src + t.done, n);
     if (d && s) moveBytes(d, w.dst.at, s, w.src.at, n);
-    else copyPieces(vm.pieces(t.dst + BigInt(t.done), n, true, client), vm.pieces(t.src + BigInt(t.done), n, false, client));
+    else copyPieces(vm.pieces(exactVa(t, 'dst'), n, true, client), vm.pieces(exactVa(t, 'src'), n, false, client));
     return;
   }
   if (d) fill({ bytes: d, offset: w.dst.at }, n, t.pattern);
-  else for (const p of vm.pieces(t.dst + BigInt(t.done), n, true, client)) fill(p, p.bytes.length, t.pattern);
+  else for (const p of vm.pieces(exactVa(t, 'dst'), n, true, client)) fill(p, p.bytes.length, t.pattern);
 }
 
 function copyPieces(dst: readonly Span[], src: readonly Span[]): void {

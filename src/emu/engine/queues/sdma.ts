@@ -11,7 +11,7 @@ import type { EngineContext, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
 import { QueueStop } from './ring.js';
 import { RingEngineQueue } from './engine-queue.js';
-import { CopyLinearReader, moveSlice, transferWindows, type Transfer } from './sdma-transfer.js';
+import { CopyLinearReader, moveSlice, transferOf, transferWindows, type Transfer } from './sdma-transfer.js';
 
 /** Bytes one step of COPY_LINEAR / CONST_FILL packets moves before yielding to the other queues when one of them has work. */
 const SHARED_SLICE_BYTES = 4 << 20;
@@ -173,7 +173,7 @@ class SdmaQueue extends RingEngineQueue {
       case SDMA_OP.CONST_FILL: {
         const dst = address(f, 'dst_addr');
         if ((dst & 3n) !== 0n || (f.count! + 1) % 4 !== 0) throw new QueueStop(`CONST_FILL of ${f.count! + 1} bytes at 0x${dst.toString(16)}: dword fills need a dword-aligned address and size`);
-        this.transfer = { kind: 'fill', src: 0n, dst, bytes: f.count! + 1, pattern: f.src_data!, done: 0, size };
+        this.transfer = transferOf('fill', 0, Number.isSafeInteger(Number(dst)) ? Number(dst) : dst, f.count! + 1, f.src_data!, size);
         return 'progress';
       }
       case SDMA_OP.WRITE: {
@@ -258,7 +258,7 @@ class SdmaQueue extends RingEngineQueue {
     t.done += n;
     if (t.done < t.bytes) return n;
     if (t.kind === 'copy' && this.ctx.inject.has('flip-copy-byte')) {
-      const va = t.dst + BigInt(t.bytes >> 1);
+      const va = BigInt(t.dst + (t.bytes >> 1)); // exact: the copy just wrote there
       const s = vm.span(va, 1, true, this.client);
       s.bytes[s.offset] = s.bytes[s.offset]! ^ 0xff;
     }
