@@ -40,25 +40,12 @@ function load(): Native | null {
   return native;
 }
 
-/** The two buffers looked up last and their bases: copies alternate between one source and one destination. */
-let lastBuffer: ArrayBufferLike | undefined;
-let lastBase = 0;
-let previousBuffer: ArrayBufferLike | undefined;
-let previousBase = 0;
-
 /** Where a view's buffer starts in this process's memory (fixed for its life: backing stores never move). */
 function baseOf(n: Native, view: Uint8Array): number {
-  const buffer = view.buffer;
-  if (buffer === lastBuffer) return lastBase;
-  let base = buffer === previousBuffer ? previousBase : bases.get(buffer);
-  if (base === undefined) {
-    base = Number(n.koffi.address(n.addressOf(view, 0, 0))) - view.byteOffset;
-    bases.set(buffer, base);
-  }
-  previousBuffer = lastBuffer;
-  previousBase = lastBase;
-  lastBuffer = buffer;
-  lastBase = base;
+  const known = bases.get(view.buffer);
+  if (known !== undefined) return known;
+  const base = Number(n.koffi.address(n.addressOf(view, 0, 0))) - view.byteOffset;
+  bases.set(view.buffer, base);
   return base;
 }
 

@@ -115,6 +115,13 @@ export class MappingWindow {
     return this.view;
   }
 
+  /** Lets go of the memory (the queue went idle: a buffer object freed meanwhile must not be kept alive here). */
+  forget(): void {
+    this.vmVersion = -1;
+    this.start = this.end = 0;
+    this.view = undefined;
+  }
+
   private load(vm: GpuVm, va: number): void {
     this.vmVersion = vm.version;
     this.start = this.end = 0;

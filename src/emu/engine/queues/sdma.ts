@@ -157,7 +157,11 @@ class SdmaQueue extends RingEngineQueue {
 
   private next(): StepResult {
     const size = this.fetch();
-    if (size === 0) return 'idle';
+    if (size === 0) {
+      this.windows.src.forget();
+      this.windows.dst.forget();
+      return 'idle';
+    }
     const dw = this.packet;
     if (this.copyLinear.matches(dw[0]!)) {
       this.transfer = this.copyLinear.transfer(dw);
