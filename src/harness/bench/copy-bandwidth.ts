@@ -117,14 +117,19 @@ class CpuCopier {
     this.whole.fill(7);
   }
 
-  /** A batch of copies of `bytes` that lasts at least a quarter of `sampleNs`, after warming the pages and the copy path. */
+  /**
+   * A batch of copies of `bytes` that lasts about `sampleNs`, as long as an engine sample: on a busy
+   * machine a longer sample is likelier to be preempted, so unequal lengths favour the shorter side.
+   * Warms the pages and the copy path first.
+   */
   batchFor(bytes: number, sampleNs: number): number {
     for (let i = 0; i < 3; i++) this.copies(bytes, 1);
     let batch = 1;
     for (;;) {
       const t0 = nowNs();
       this.copies(bytes, batch);
-      if (nowNs() - t0 >= sampleNs / 4 || batch >= 1 << 20) return batch;
+      const ns = nowNs() - t0;
+      if (ns >= sampleNs / 4 || batch >= 1 << 20) return Math.max(1, Math.round((batch * sampleNs) / ns));
       batch *= 2;
     }
   }
