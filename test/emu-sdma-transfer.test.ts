@@ -27,8 +27,12 @@ interface Rig {
   readonly faults: GpuFault[];
   /** Maps `bytes` of fresh shared memory (or of `backing` from `offset`) at `va`. */
   map(va: bigint, bytes: number, opts?: { backing?: Uint8Array; offset?: number; writable?: boolean }): Uint8Array;
+  /** Puts packets in the ring and rings the doorbell. */
+  submit(packets: Uint32Array): void;
   /** Puts packets in the ring, rings the doorbell and steps the queue until it stops making progress. */
   run(packets: Uint32Array): void;
+  /** What the engine answers when the queue asks whether another queue has work (default: none has). */
+  othersHaveWork: boolean;
   readonly rptr: () => bigint;
 }
 
@@ -42,26 +46,31 @@ function rig(target = 'gfx1100'): Rig {
   };
   const ring = map(RING_VA, RING_BYTES);
   const pointers = map(PTR_VA, PAGE);
-  const ctx: EngineContext = { gpuId: 1, target, vm, clock: () => 0n, interrupt: () => undefined, vmFault: (f) => void faults.push(f), inject: new Set(), paused: false, scratchVa: undefined };
+  const ctx: EngineContext = { gpuId: 1, target, vm, clock: () => 0n, interrupt: () => undefined, vmFault: (f) => void faults.push(f), inject: new Set(), paused: false, scratchVa: undefined, othersHaveWork: () => r.othersHaveWork };
   const desc: QueueDescriptor = { queueId: 1, kind: 'sdma', kfdType: 1, ringVa: RING_VA, ringSize: RING_BYTES, rptrVa: PTR_VA, wptrVa: PTR_VA + 8n, doorbellByte: 0, eopVa: 0n, eopSize: 0, ctxSaveVa: 0n, ctxSaveSize: 0, sdmaEngine: 0, priority: 0, percentage: 0 };
   const q = sdmaEngine(desc, ctx);
   const words = new Uint32Array(ring.buffer, ring.byteOffset, RING_BYTES / 4);
   let wptr = 0;
-  return {
+  const r: Rig = {
     vm,
     q,
     faults,
     map,
-    run(packets) {
+    submit(packets) {
       for (const w of packets) {
         words[(wptr / 4) % words.length] = w;
         wptr += 4;
       }
       q.doorbell(BigInt(wptr));
+    },
+    run(packets) {
+      r.submit(packets);
       for (let i = 0; i < 10_000 && q.step(64) === 'progress'; i++);
     },
+    othersHaveWork: false,
     rptr: () => new DataView(pointers.buffer).getBigUint64(0, true),
   };
+  return r;
 }
 
 const pattern = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 131 + seed * 7 + (i >> 8)) & 0xff);
@@ -121,6 +130,21 @@ test('a copy from a source that ends early faults on the read at its first unmap
   assert.equal(r.faults[0]!.write, false);
 });
 
+test('copies and fills at addresses past 2^53 (no double holds them) fault at the exact address', () => {
+  const HIGH = 0x20_0000_0000_0001n;
+  for (const [packet, va, write] of [
+    [copy(HIGH, 0x100_0000n, 64), HIGH, true],
+    [copy(0x200_0000n, HIGH + 2n, 64), HIGH + 2n, false],
+    [fill(0xffff_8000_0000_1004n, 7, 64), 0xffff_8000_0000_1004n, true],
+  ] as const) {
+    const r = rig();
+    r.map(0x100_0000n, PAGE);
+    r.map(0x200_0000n, PAGE);
+    r.run(packet);
+    assert.deepEqual(r.faults.map((f) => [f.va, f.write, f.kind]), [[va, write, 'not-present']]);
+  }
+});
+
 test('a copy into a read-only mapping faults as read-only at the destination', () => {
   const r = rig();
   r.map(0x100_0000n, PAGE);
@@ -145,6 +169,27 @@ test('a copy reaching past the valid bytes of a restricted mapping (the bounds c
   assert.equal(ok.q.hang, undefined);
   assert.equal(dst[999], 5);
   assert.equal(dst[1000], 0);
+});
+
+test('a copy yields every 4 MiB while another queue of the engine has work, and runs on in one slice once none has', () => {
+  const MiB = 1 << 20;
+  const r = rig();
+  const src = r.map(0x1000_0000n, 16 * MiB);
+  src.set(pattern(16 * MiB, 3));
+  const dst = r.map(0x2000_0000n, 16 * MiB);
+  const packets = copy(0x2000_0000n, 0x1000_0000n, 16 * MiB);
+  r.othersHaveWork = true;
+  r.submit(packets);
+  assert.equal(r.q.step(64), 'progress');
+  assert.deepEqual(dst.subarray(4 * MiB - 64, 4 * MiB), src.subarray(4 * MiB - 64, 4 * MiB), 'the first 4 MiB moved');
+  assert.ok(dst.subarray(4 * MiB).every((b) => b === 0), 'nothing past the first 4 MiB slice moved in that step');
+  assert.equal(r.rptr(), 0n, 'the packet is not consumed before its copy ends');
+  assert.equal(r.q.step(64), 'progress');
+  assert.ok(dst.subarray(8 * MiB).every((b) => b === 0), 'one more slice in the next step');
+  r.othersHaveWork = false;
+  assert.equal(r.q.step(64), 'progress');
+  assert.deepEqual(dst, src, 'alone on the engine, the copy ended in one step');
+  assert.equal(r.rptr(), BigInt(packets.length * 4));
 });
 
 test('CONST_FILL writes its dword pattern little-endian inside one mapping, across two, and at an offset not dword-aligned in the backing', () => {
@@ -186,8 +231,11 @@ test('COPY_LINEAR operands read straight from the packet agree with the table de
       assert.equal(reader.dwords, dw.length);
       const p = decodeSdmaPacket(dw, 0, dw.length, v);
       const t = reader.transfer(dw);
-      assert.deepEqual([t.dst, t.src, t.bytes], [address(p.fields, 'dst_addr'), address(p.fields, 'src_addr'), p.fields.count! + 1], `SDMA ${v}`);
-      assert.deepEqual([t.dst, t.src, t.bytes], [dst, src, bytes]);
+      // Doubles when both addresses are below 2^53 (then exact), the BigInts beside them otherwise.
+      assert.equal(t.exact === undefined, dst < 2n ** 53n && src < 2n ** 53n, `SDMA ${v}: 0x${dst.toString(16)}, 0x${src.toString(16)}`);
+      const [tDst, tSrc] = t.exact ? [t.exact.dst, t.exact.src] : [BigInt(t.dst), BigInt(t.src)];
+      assert.deepEqual([tDst, tSrc, t.bytes], [address(p.fields, 'dst_addr'), address(p.fields, 'src_addr'), p.fields.count! + 1], `SDMA ${v}`);
+      assert.deepEqual([tDst, tSrc, t.bytes], [dst, src, bytes]);
     }
     // Flag bits of the header (tmz, backwards) do not make another packet; another sub_op does.
     assert.equal(reader.matches((1 | (1 << 18)) >>> 0), true);

@@ -76,6 +76,11 @@ export interface EngineContext {
   readonly paused: boolean;
   /** The last scratch backing address given by SET_SCRATCH_BACKING_VA, if any. */
   readonly scratchVa: bigint | undefined;
+  /**
+   * Whether the engine owes another of its queues a turn (it did work or waits on memory at its last
+   * step, or has an unseen doorbell), or the kernel side a request: a long transfer then yields.
+   */
+  othersHaveWork(self: QueueEngine): boolean;
 }
 
 export type QueueEngineFactory = (desc: QueueDescriptor, ctx: EngineContext) => QueueEngine;

@@ -43,6 +43,8 @@ interface RunningQueue {
   readonly queue: QueueEngine;
   readonly doorbellWord: number;
   lastDoorbell: bigint;
+  /** Its last step did work or found it waiting on memory: it wants its next turn soon. */
+  busy: boolean;
 }
 
 /** This thread's view of a backing: the shared buffer itself, or its own mapping of the shared file. */
@@ -178,6 +180,7 @@ export class EngineThread implements EngineContext {
       get scratchVa() {
         return engine.scratchVa;
       },
+      othersHaveWork: (self) => engine.othersHaveWork(self),
     };
   }
 
@@ -194,6 +197,7 @@ export class EngineThread implements EngineContext {
       if (this.evicted) return 'idle';
       if (q.hang) continue;
       const r = q.step(STEP_BUDGET);
+      running[i]!.busy = r === 'progress' || r === 'waiting';
       if (r === 'progress') any = 'progress';
       else if (r === 'waiting' && any === 'idle') any = 'waiting';
       if (this.requestPending()) {
@@ -203,6 +207,17 @@ export class EngineThread implements EngineContext {
       }
     }
     return any;
+  }
+
+  othersHaveWork(self: QueueEngine): boolean {
+    if (this.requestPending()) return true;
+    const running = this.running;
+    for (let i = 0; i < running.length; i++) {
+      const r = running[i]!;
+      if (r.queue === self || r.queue.hang) continue;
+      if (r.busy || (r.doorbellWord >= 0 && Atomics.load(this.doorbells, r.doorbellWord) !== r.lastDoorbell)) return true;
+    }
+    return false;
   }
 
   private scanDoorbells(): void {
@@ -277,7 +292,7 @@ export class EngineThread implements EngineContext {
         const doorbellWord = req.queue.doorbellByte < 0 ? -1 : req.queue.doorbellByte >> 3;
         if (doorbellWord >= 0) Atomics.store(this.doorbells, doorbellWord, initial);
         const others = this.running.filter((r) => r.queue.desc.queueId !== req.queue.queueId);
-        this.running = [...others, { queue: q, doorbellWord, lastDoorbell: initial }];
+        this.running = [...others, { queue: q, doorbellWord, lastDoorbell: initial, busy: false }];
         return undefined;
       }
       case 'ring-wptr':

@@ -1,6 +1,7 @@
 // An SDMA queue: read and write pointers count bytes (64-bit, monotonic); packets are dword multiples.
 // Copies and fills run in slices, and one step moves at most a slice's worth of bytes over any number of
-// packets, so the GPU's other queues keep moving (compute/SDMA overlap) whatever the packet size limit.
+// packets, so the GPU's other queues keep moving (compute/SDMA overlap) whatever the packet size limit;
+// a queue alone with work on the engine takes much larger slices.
 import { decodeSdmaPacket, findSdmaDef, formatSdmaPacket, sdmaVersionOf } from '../../../hw/sdma/decode.js';
 import { SDMA_ATOMIC, SDMA_OP, type SdmaPacketDef, type SdmaVersion } from '../../../hw/sdma/packets.js';
 import { compare } from '../../../hw/pm4/opcodes.js';
@@ -10,10 +11,18 @@ import type { EngineContext, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
 import { QueueStop } from './ring.js';
 import { RingEngineQueue } from './engine-queue.js';
-import { CopyLinearReader, moveSlice, type Transfer } from './sdma-transfer.js';
+import { CopyLinearReader, moveSlice, transferOf, transferWindows, type Transfer } from './sdma-transfer.js';
 
-/** Bytes one step of COPY_LINEAR / CONST_FILL packets moves before yielding to the other queues. */
-const SLICE_BYTES = 4 << 20;
+/** Bytes one step of COPY_LINEAR / CONST_FILL packets moves before yielding to the other queues when one of them has work. */
+const SHARED_SLICE_BYTES = 4 << 20;
+/**
+ * The slice while no other queue of the engine has work (checked again after every slice, so a new
+ * doorbell waits for one slice at most: about 25 ms at 10 GB/s). glibc's memmove streams with
+ * non-temporal stores only past x86_non_temporal_threshold (3/4 of the shared cache it reads from
+ * CPUID: 192 MiB on the 2-core EPYC VM this was measured on), and there a 256 MiB copy ran at
+ * 10-11 GB/s in one call, 6-7 GB/s as 4-64 MiB pieces; so does the CPU's own memcpy of 256 MiB.
+ */
+const ALONE_SLICE_BYTES = 256 << 20;
 /** POLL_REGMEM function 0: the compare always succeeds. */
 const COMPARE_ALWAYS = 0;
 const MAX_PACKET_DWORDS = (1 << 20) + 4;
@@ -30,13 +39,14 @@ class SdmaQueue extends RingEngineQueue {
   /** The indirect buffer being run (packets come from it until its last dword, then from the ring again). */
   private ib: { readonly va: bigint; readonly dwords: number; pos: number } | undefined;
   private scratch = new Uint32Array(64);
+  /** The packet fetch() read last, from index 0 (the scratch buffer, or an indirect buffer's words). */
+  private packet: Uint32Array = this.scratch;
   private readonly copyLinear: CopyLinearReader;
+  private readonly windows = transferWindows();
   /** Packet definitions by header op | sub_op << 8 (null: no such packet). */
   private readonly defs = new Map<number, SdmaPacketDef | null>();
   /** The read pointer's memory, resolved once per version of the page tables. */
   private rptrCell: { readonly vmVersion: number; readonly cell: BigUint64Array } | undefined;
-  /** The ring's dwords when one mapping holds all of it (it is one buffer object), per version of the page tables. */
-  private ringWords: { readonly vmVersion: number; readonly va: bigint; readonly words: Uint32Array } | undefined;
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
     super(desc, ctx, desc.kernelRing ? `SDMA${desc.sdmaEngine} (kernel ring ${desc.kernelRing})` : `SDMA${desc.sdmaEngine} (queue ${desc.queueId})`);
@@ -74,13 +84,18 @@ class SdmaQueue extends RingEngineQueue {
         if (!this.transfer) continue;
       }
       moved += this.continueTransfer();
-      if (moved >= SLICE_BYTES) return 'progress';
+      did = true;
+      if (moved >= SHARED_SLICE_BYTES && (moved >= ALONE_SLICE_BYTES || this.ctx.othersHaveWork(this))) return 'progress';
     }
     return 'progress';
   }
 
-  /** The next packet's dwords from the indirect buffer being run, or else from the ring; undefined when there is none. */
-  private fetch(): Uint32Array | undefined {
+  /**
+   * Reads the next packet, from the indirect buffer being run or else from the ring, into `this.packet`
+   * from index 0; returns its size in dwords, 0 when there is none. Ring offsets are doubles: the read
+   * pointer only grows by consumed packets (far below 2^53) and the write pointer is at most a ring ahead.
+   */
+  private fetch(): number {
     const ib = this.ib;
     if (ib) {
       const left = ib.dwords - ib.pos;
@@ -88,41 +103,22 @@ class SdmaQueue extends RingEngineQueue {
       const head = this.readVm(at, Math.min(4, left));
       const size = this.packetSize(head, left);
       if (size > left) throw new QueueStop(`in indirect buffer 0x${ib.va.toString(16)} at dword ${ib.pos}: packet needs ${size} dwords but the IB has ${left} left`);
-      return this.readVm(at, size);
+      this.packet = this.readVm(at, size);
+      return size;
     }
-    if (this.rptr === this.wptr) return undefined;
-    const avail = Number(this.wptr - this.rptr) >> 2;
-    const off = Number(this.rptr % BigInt(this.desc.ringSize));
-    const head = this.readRing(off, Math.min(FETCH_DWORDS, avail));
-    const size = this.packetSize(head, avail);
+    const rptr = Number(this.rptr);
+    const avail = (Number(this.wptr) - rptr) >> 2;
+    if (avail === 0) return 0;
+    const off = rptr % this.desc.ringSize;
+    this.ring.copy(off, Math.min(FETCH_DWORDS, avail), this.scratch);
+    const size = this.packetSize(this.scratch, avail);
     if (size > avail) throw new QueueStop(`packet at byte ${this.rptr} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
-    if (size <= head.length) return head.subarray(0, size);
-    if (this.scratch.length < size) this.scratch = new Uint32Array(size);
-    return this.ring.read(off, size, this.scratch);
-  }
-
-  /** `count` ring dwords from byte offset `off` (wrapping), through a cached view of the ring when one mapping holds it. */
-  private readRing(off: number, count: number): Uint32Array {
-    const words = this.ringView();
-    if (!words) return this.ring.read(off, count, this.scratch);
-    const out = this.scratch;
-    const n = words.length;
-    for (let i = 0, at = (off % (n * 4)) >> 2; i < count; i++) {
-      out[i] = words[at]!;
-      if (++at === n) at = 0;
+    if (size > FETCH_DWORDS) {
+      if (this.scratch.length < size) this.scratch = new Uint32Array(size);
+      this.ring.copy(off, size, this.scratch);
     }
-    return out.subarray(0, count);
-  }
-
-  private ringView(): Uint32Array | undefined {
-    const vm = this.ctx.vm;
-    const r = this.ringWords;
-    const { va, bytes } = this.ring;
-    if (r?.vmVersion === vm.version && r.va === va && r.words.length === bytes >> 2) return r.words;
-    const s = vm.within(va, bytes, false);
-    const at = s ? s.bytes.byteOffset + s.offset : 1;
-    this.ringWords = s && (at & 3) === 0 && (bytes & 3) === 0 ? { vmVersion: vm.version, va, words: new Uint32Array(s.bytes.buffer, at, bytes >> 2) } : undefined;
-    return this.ringWords?.words;
+    this.packet = this.scratch;
+    return size;
   }
 
   /**
@@ -160,9 +156,13 @@ class SdmaQueue extends RingEngineQueue {
   }
 
   private next(): StepResult {
-    const dw = this.fetch();
-    if (!dw) return 'idle';
-    const size = dw.length;
+    const size = this.fetch();
+    if (size === 0) {
+      this.windows.src.forget();
+      this.windows.dst.forget();
+      return 'idle';
+    }
+    const dw = this.packet;
     if (this.copyLinear.matches(dw[0]!)) {
       this.transfer = this.copyLinear.transfer(dw);
       return 'progress';
@@ -177,7 +177,7 @@ class SdmaQueue extends RingEngineQueue {
       case SDMA_OP.CONST_FILL: {
         const dst = address(f, 'dst_addr');
         if ((dst & 3n) !== 0n || (f.count! + 1) % 4 !== 0) throw new QueueStop(`CONST_FILL of ${f.count! + 1} bytes at 0x${dst.toString(16)}: dword fills need a dword-aligned address and size`);
-        this.transfer = { kind: 'fill', src: 0n, dst, bytes: f.count! + 1, pattern: f.src_data!, done: 0, size };
+        this.transfer = transferOf('fill', 0, Number.isSafeInteger(Number(dst)) ? Number(dst) : dst, f.count! + 1, f.src_data!, size);
         return 'progress';
       }
       case SDMA_OP.WRITE: {
@@ -255,13 +255,14 @@ class SdmaQueue extends RingEngineQueue {
   /** Moves the next slice of the current copy or fill (completing it when that was the last); returns the bytes moved. */
   private continueTransfer(): number {
     const t = this.transfer!;
-    const n = Math.min(SLICE_BYTES, t.bytes - t.done);
+    const left = t.bytes - t.done;
+    const n = left <= SHARED_SLICE_BYTES ? left : Math.min(left, this.ctx.othersHaveWork(this) ? SHARED_SLICE_BYTES : ALONE_SLICE_BYTES);
     const vm = this.ctx.vm;
-    moveSlice(vm, t, n, this.client);
+    moveSlice(vm, this.windows, t, n, this.client);
     t.done += n;
     if (t.done < t.bytes) return n;
     if (t.kind === 'copy' && this.ctx.inject.has('flip-copy-byte')) {
-      const va = t.dst + BigInt(t.bytes >> 1);
+      const va = BigInt(t.dst + (t.bytes >> 1)); // exact: the copy just wrote there
       const s = vm.span(va, 1, true, this.client);
       s.bytes[s.offset] = s.bytes[s.offset]! ^ 0xff;
     }
