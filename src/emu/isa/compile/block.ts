@@ -29,6 +29,7 @@ import { inlineDs } from './lds-inline.js';
 import { inlineGlobal } from './vmem-inline.js';
 import { inlineBranch, inlineSalu } from './salu-inline.js';
 import { fusedGroup, inlineVop, inlineVopd, readsAny, writesExec, type Bindings, type InlineLaneOp } from './valu-inline.js';
+import { laneMajorBody, type BlockPart } from './lane-major.js';
 
 /** Instructions per block at most: bounds the size of one generated function. */
 const MAX_BLOCK = 128;
@@ -70,6 +71,9 @@ export interface Block {
 
 /** AMDGPU_TS_DUMP_BLOCKS=1 prints each generated block's source to stderr (to read what the compiler made of a kernel). */
 const DUMP_BLOCKS = process.env.AMDGPU_TS_DUMP_BLOCKS === '1';
+
+/** AMDGPU_TS_LANE_MAJOR=0 keeps self-loops run by run (to compare the two forms). */
+const LANE_MAJOR = process.env.AMDGPU_TS_LANE_MAJOR !== '0';
 
 /** Runs of a block before its function is generated (the default of ShaderCoreOptions.hotAfter). */
 export const BLOCK_HOT = 4;
@@ -189,10 +193,16 @@ function inlineSaluOrUndefined(ctx: CompileContext, ins: Instruction): string | 
 function generate(ctx: CompileContext, start: number, items: readonly Instruction[], nexts: readonly number[], handlers: readonly Handler[], mem: () => GpuMemory): BlockRun {
   const bind: Bindings = new Map<string, unknown>([['ldsSpace', (w: Wave) => LdsSpace.of(w)], ['memOf', mem], ['GpuFault', GpuFault]]);
   const lines: string[] = [];
+  /** The same source as pieces (a self-loop may run lane-major: lane-major.ts). */
+  const parts: BlockPart[] = [];
+  const emit = (text: string, part: BlockPart): void => {
+    lines.push(text);
+    parts.push(part);
+  };
   let group: InlineLaneOp[] = [];
   /** SGPRs the open group writes after its loop: its members' masks and the deferred SALU results. */
   const written = new Set<number>();
-  let deferred: string[] = [];
+  let deferred: { text: string; part: BlockPart }[] = [];
   /** LDS accesses of the open group. */
   let lds: 'none' | 'loads' | 'store' = 'none';
   /** The block ends with a conditional branch back to its start. */
@@ -203,8 +213,8 @@ function generate(ctx: CompileContext, start: number, items: readonly Instructio
     return `w.pc = ${nexts[k]}; h${k}(w);`;
   };
   const flush = (): void => {
-    if (group.length) lines.push(fusedGroup(group, ctx.waveSize));
-    lines.push(...deferred);
+    if (group.length) emit(fusedGroup(group, ctx.waveSize), { kind: 'group', ops: group });
+    for (const d of deferred) emit(d.text, d.part);
     group = [];
     deferred = [];
     written.clear();
@@ -234,25 +244,28 @@ function generate(ctx: CompileContext, start: number, items: readonly Instructio
     const global = inlineGlobalOrUndefined(ctx, ins, k, nexts[k]!, bind);
     if (global) {
       flush();
-      lines.push(global);
+      emit(global, { kind: 'other' });
       return;
     }
     const salu = inlineSaluOrUndefined(ctx, ins);
     const writes = group.length > 0 ? deferrableWrites(ins) : undefined;
     if (writes) {
-      deferred.push(salu ?? call(k));
+      deferred.push(salu ? { text: salu, part: { kind: 'salu', ins, text: salu } } : { text: call(k), part: { kind: 'other' } });
       for (const r of writes) written.add(r);
       return;
     }
     flush();
     const branch = k === items.length - 1 ? inlineBranch(ctx, ins, nexts[k]!) : undefined;
     if (branch) selfLoop = branch.target === start && ins.op !== 's_branch';
-    lines.push(branch?.text ?? salu ?? call(k));
+    if (branch) emit(branch.text, { kind: 'branch', ins, text: branch.text });
+    else if (salu) emit(salu, { kind: 'salu', ins, text: salu });
+    else emit(call(k), { kind: 'other' });
   });
   flush();
   // A block that ends without a control instruction continues at the next one.
   if (!endsBlock(items[items.length - 1]!)) lines.push(`w.pc = ${nexts[nexts.length - 1]};`);
-  const body = selfLoop
+  const laneMajor = selfLoop && LANE_MAJOR ? laneMajorBody(parts, start, ctx.waveSize, bind) : undefined;
+  const body = laneMajor ?? (selfLoop
     ? `let runs = 0;
   do {
   ${lines.join('\n  ')}
@@ -260,7 +273,7 @@ function generate(ctx: CompileContext, start: number, items: readonly Instructio
   } while (w.pc === ${start} && runs < max);
   return runs;`
     : `${lines.join('\n  ')}
-  return 1;`;
+  return 1;`);
   const names = [...bind.keys()];
   const src = `${LANE_SCOPE}
 const { ${names.join(', ')} } = B;
