@@ -42,6 +42,12 @@ export interface ShaderFaultSite {
   readonly instruction: string;
 }
 
+/** A mapping's backing as one DataView (byte `offset` of the mapping is its byte `offset`), and the mapping's length in bytes. */
+interface DirectAccess {
+  readonly view: DataView;
+  readonly length: number;
+}
+
 export interface Span {
   readonly bytes: Uint8Array;
   readonly offset: number;
@@ -54,6 +60,8 @@ export class GpuVm {
   private previous: VmMapping | undefined;
   /** Bumped by every change of the mappings: threads that hold a copy of them know to refresh it. */
   version = 0;
+  /** read32/write32's access to each mapping (mappings are replaced, never changed, so one stays right). */
+  private readonly directs = new WeakMap<VmMapping, DirectAccess>();
 
   map(m: VmMapping): void {
     if (this.mappings.some((x) => x.start < m.end && m.start < x.end)) {
@@ -170,12 +178,37 @@ export class GpuVm {
     return out;
   }
 
+  /**
+   * The byte offset in its mapping's view (dataView) of [va, va+length) when that mapping holds all of
+   * it, unrestricted, and allows the access; -1 otherwise (the caller then goes through span(), which
+   * faults exactly or joins neighbouring mappings of one buffer object). No object per access: the
+   * engines read and write single words on every packet and every poll of a wait.
+   */
+  private directOffset(m: VmMapping | undefined, va: bigint, length: number, write: boolean): number {
+    if (!m || (write && !m.writable) || m.validStart !== undefined || m.validEnd !== undefined) return -1;
+    const at = Number(va - m.start);
+    return at + length <= this.direct(m).length ? m.offset + at : -1;
+  }
+
+  /** A mapping's DataView over its whole backing view and its length, made once per mapping. */
+  private direct(m: VmMapping): DirectAccess {
+    let d = this.directs.get(m);
+    if (!d) this.directs.set(m, (d = { view: new DataView(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), length: Number(m.end - m.start) }));
+    return d;
+  }
+
   read32(va: bigint, client: string): number {
+    const m = this.lookup(va);
+    const at = this.directOffset(m, va, 4, false);
+    if (at >= 0) return this.direct(m!).view.getUint32(at, true);
     const s = this.span(va, 4, false, client);
     return new DataView(s.bytes.buffer, s.bytes.byteOffset).getUint32(s.offset, true);
   }
 
   write32(va: bigint, value: number, client: string): void {
+    const m = this.lookup(va);
+    const at = this.directOffset(m, va, 4, true);
+    if (at >= 0) return this.direct(m!).view.setUint32(at, value >>> 0, true);
     const s = this.span(va, 4, true, client);
     new DataView(s.bytes.buffer, s.bytes.byteOffset).setUint32(s.offset, value >>> 0, true);
   }
