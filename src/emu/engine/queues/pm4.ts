@@ -30,6 +30,9 @@ class Pm4Queue extends RingEngineQueue {
   private ib: IbCursor | undefined;
   /** The read pointer last written to the queue's read-pointer memory. */
   private publishedRptr = 0n;
+  /** The pointers the ring checks last passed with, and the step's numbers below were worked out from (-1: none yet). */
+  private checkedWptr = -1n;
+  private checkedRptr = -1n;
   /** During a step: rptr at its start (within the ring, and absolute), dwords submitted then, dwords consumed since. */
   private stepFrom = 0;
   private stepFromAbsolute = 0;
@@ -66,13 +69,19 @@ class Pm4Queue extends RingEngineQueue {
   }
 
   protected run(budget: number): StepResult {
-    const decided = this.checkRing(this.ringDwordsBig, 'dwords');
-    if (decided) return decided;
     // The step reads the ring with plain numbers (BigInt arithmetic per packet costs more than the
     // packet): where it started, what was submitted, what it consumed so far. rptr catches up after.
-    this.stepFrom = Number(this.rptr % this.ringDwordsBig);
-    this.stepFromAbsolute = Number(this.rptr);
-    this.stepAvailable = Number(this.wptr - this.rptr);
+    // They and the ring checks depend only on the two pointers, so a queue re-polling a wait with
+    // neither moved skips them.
+    if (this.wptr !== this.checkedWptr || this.rptr !== this.checkedRptr) {
+      const decided = this.checkRing(this.ringDwordsBig, 'dwords');
+      if (decided) return decided;
+      this.stepFrom = Number(this.rptr % this.ringDwordsBig);
+      this.stepFromAbsolute = Number(this.rptr);
+      this.stepAvailable = Number(this.wptr - this.rptr);
+      this.checkedWptr = this.wptr;
+      this.checkedRptr = this.rptr;
+    }
     this.stepConsumed = 0;
     let result: StepResult;
     try {
