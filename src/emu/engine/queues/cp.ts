@@ -179,9 +179,10 @@ export class CommandProcessor {
     if (f.operation !== 0) throw new QueueStop(`WAIT_REG_MEM operation ${f.operation} (write-wait-write) is not supported by the emulated CP`);
     const w = this.wait;
     if (w.packet !== p) {
+      const addr = fieldAddress(f.poll_addr_lo!, f.poll_addr_hi!);
+      if (f.mem_space === 1 && (addr & 3n) !== 0n) throw new QueueStop(`WAIT_REG_MEM on unaligned address 0x${addr.toString(16)}`);
       w.packet = p;
-      w.addr = fieldAddress(f.poll_addr_lo!, f.poll_addr_hi!);
-      if (f.mem_space === 1 && (w.addr & 3n) !== 0n) throw new QueueStop(`WAIT_REG_MEM on unaligned address 0x${w.addr.toString(16)}`);
+      w.addr = addr;
     }
     w.value = f.mem_space === 1 ? this.ctx.vm.read32(w.addr, this.client) : this.reg(Number(w.addr & 0xffffn));
     if (this.ctx.inject.has('stall-queue')) return STALLED_WAIT;
