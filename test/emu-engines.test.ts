@@ -235,6 +235,39 @@ for (const m of MODELS) {
         closeAndCheckEmpty(k);
       }));
 
+    test('PM4: WAIT_REG_MEM reads its word afresh on every poll: the status shows the value read last, a store that does not match keeps it waiting, the matching one releases it; unmapping the word it polls is a read fault that hangs the queue', () =>
+      withKfd(m.spec, async (k) => {
+        const q = ringQueue(k, Q.COMPUTE, 4 * PAGE);
+        const sync = k.allocMapped(PAGE);
+        const syncCpu = view(k.cpuView(sync));
+        const waitText = (va: bigint, value: number, reference: number) => `waiting: WAIT_REG_MEM mem 0x${va.toString(16)} (0x${value.toString(16)} & 0xffffffff) func 3 0x${reference.toString(16)}`;
+        q.put([...waitMemEq(sync.va, 5), ...writeData(sync.va + 8n, [0xabc])]);
+        q.submit();
+        await until('the PM4 queue to wait in WAIT_REG_MEM', () => queueState(k, q.id).state === waitText(sync.va, 0, 5));
+        syncCpu.setUint32(0, 4, true);
+        await until('the wait to read the new value', () => queueState(k, q.id).state === waitText(sync.va, 4, 5));
+        assert.equal(syncCpu.getUint32(8, true), 0, 'nothing after the wait ran');
+        assert.equal(q.rptr32, 0);
+        syncCpu.setUint32(0, 5, true);
+        await until('the WRITE_DATA after the wait', () => syncCpu.getUint32(8, true) === 0xabc);
+        await until('the PM4 queue to go idle', () => queueState(k, q.id).state === 'idle');
+        assert.equal(BigInt(q.rptr32), q.wptr);
+
+        const mem = k.createEvent(EV.MEMORY);
+        const flag = k.allocMapped(PAGE);
+        q.put([...waitMemEq(flag.va + 4n, 1), ...writeData(sync.va + 16n, [0xdef])]);
+        q.submit();
+        await until('the second wait', () => queueState(k, q.id).state === waitText(flag.va + 4n, 0, 1));
+        k.call(kfd.KFD_IOC.UNMAP_MEMORY_FROM_GPU, { handle: flag.handle, device_ids_array_ptr: k.u32Array([k.gpuId]), n_devices: 1, n_success: 0 });
+        assert.equal(k.waitEvents([mem.id], 5000).result, WAIT.COMPLETE);
+        const hang = await hangOf(k, q.id);
+        assert.deepEqual({ ...hang.fault, client: undefined }, { va: `0x${(flag.va + 4n).toString(16)}`, write: false, kind: 'not-present', client: undefined });
+        assert.match(hang.reason, /GPU VM fault \(not-present\) on read/);
+        assert.ok(hang.packets.some((l) => /^=> .*WAIT_REG_MEM/.test(l)), `the report points at the wait:\n${hang.packets.join('\n')}`);
+        assert.equal(syncCpu.getUint32(16, true), 0, 'the packet after the faulting wait did not run');
+        closeAndCheckEmpty(k);
+      }));
+
     test(`SDMA and compute overlap: released by one flag, a PM4 queue stamps the GPU clock before a 64 MiB copy in ${m.sdmaCountBits === 30 ? 'one packet' : '16 packets'} ends`, () =>
       withKfd(m.spec, async (k) => {
         const SIZE = 64 << 20;

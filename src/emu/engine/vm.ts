@@ -54,6 +54,8 @@ export class GpuVm {
   private previous: VmMapping | undefined;
   /** Bumped by every change of the mappings: threads that hold a copy of them know to refresh it. */
   version = 0;
+  /** read32/write32's views of the mappings (mappings are replaced, never changed, so a view stays right). */
+  private readonly views = new WeakMap<VmMapping, DataView>();
 
   map(m: VmMapping): void {
     if (this.mappings.some((x) => x.start < m.end && m.start < x.end)) {
@@ -170,12 +172,43 @@ export class GpuVm {
     return out;
   }
 
+  /**
+   * The mapping's bytes as a DataView whose byte 0 is its start, when a single-word access may go
+   * straight there: the mapping is unrestricted and allows the access. No object per access: the
+   * engines read and write single words on every packet and every poll of a wait. Anything the view
+   * does not hold whole goes through span(), which faults exactly or joins neighbouring mappings of one
+   * buffer object.
+   */
+  private directView(m: VmMapping, write: boolean): DataView | undefined {
+    if ((write && !m.writable) || m.validStart !== undefined || m.validEnd !== undefined) return undefined;
+    let v = this.views.get(m);
+    if (!v) {
+      // Only what the backing holds: a word past it takes span()'s path, as before.
+      const from = Math.min(m.offset, m.bytes.byteLength);
+      const length = Math.min(Number(m.end - m.start), m.bytes.byteLength - from);
+      this.views.set(m, (v = new DataView(m.bytes.buffer, m.bytes.byteOffset + from, length)));
+    }
+    return v;
+  }
+
   read32(va: bigint, client: string): number {
+    const m = this.lookup(va);
+    const v = m && this.directView(m, false);
+    if (v) {
+      const at = Number(va - m!.start);
+      if (at + 4 <= v.byteLength) return v.getUint32(at, true);
+    }
     const s = this.span(va, 4, false, client);
     return new DataView(s.bytes.buffer, s.bytes.byteOffset).getUint32(s.offset, true);
   }
 
   write32(va: bigint, value: number, client: string): void {
+    const m = this.lookup(va);
+    const v = m && this.directView(m, true);
+    if (v) {
+      const at = Number(va - m!.start);
+      if (at + 4 <= v.byteLength) return v.setUint32(at, value >>> 0, true);
+    }
     const s = this.span(va, 4, true, client);
     new DataView(s.bytes.buffer, s.bytes.byteOffset).setUint32(s.offset, value >>> 0, true);
   }

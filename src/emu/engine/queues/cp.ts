@@ -25,6 +25,12 @@ export type CpResult = { readonly kind: 'done' } | { readonly kind: 'started' } 
 const DONE: CpResult = { kind: 'done' };
 /** A dispatch was launched and keeps running; the packet is consumed. */
 const STARTED: CpResult = { kind: 'started' };
+const STALLED_WAIT: CpResult = { kind: 'wait', what: 'WAIT_REG_MEM (stalled by fault injection)' };
+
+/** A 64-bit address from its packet fields (what packet-fields' address() gives, without building field names per packet). */
+function fieldAddress(lo: number, hi: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
 
 export class CommandProcessor {
   readonly sh = new Uint32Array(SH_END - SH_BASE);
@@ -33,6 +39,9 @@ export class CommandProcessor {
   /** Instructions per dispatch step, halved after a step that took over twice DISPATCH_STEP_MS, doubled after one under half. */
   private stepInstructions = 4096;
   dispatches = 0;
+  /** The WAIT_REG_MEM last run: its packet, the address it polls and the value it read there. */
+  private readonly wait: { packet: Pm4Packet | undefined; addr: bigint; value: number } = { packet: undefined, addr: 0n, value: 0 };
+  private readonly unmetWait: CpResult = { kind: 'wait', what: () => this.describeWait() };
 
   constructor(private readonly ctx: EngineContext, private readonly family: GfxFamily, private readonly client: string) {}
 
@@ -92,7 +101,7 @@ export class CommandProcessor {
         }
         return DONE;
       case PM4_OP.WRITE_DATA: {
-        const dst = address(f, 'dst_addr');
+        const dst = fieldAddress(f.dst_addr_lo!, f.dst_addr_hi!);
         const one = f.wr_one_addr === 1;
         for (let i = 0; i < p.data!.length; i++) {
           if (f.dst_sel === 0) this.setReg(Number(dst & 0xffffn) + (one ? 0 : i), p.data![i]!);
@@ -103,25 +112,15 @@ export class CommandProcessor {
         }
         return DONE;
       }
-      case PM4_OP.WAIT_REG_MEM: {
-        if (f.operation !== 0) throw new QueueStop(`WAIT_REG_MEM operation ${f.operation} (write-wait-write) is not supported by the emulated CP`);
-        const a = address(f, 'poll_addr');
-        let value: number;
-        if (f.mem_space === 1) {
-          if ((a & 3n) !== 0n) throw new QueueStop(`WAIT_REG_MEM on unaligned address 0x${a.toString(16)}`);
-          value = vm.read32(a, this.client);
-        } else value = this.reg(Number(a & 0xffffn));
-        if (this.ctx.inject.has('stall-queue')) return { kind: 'wait', what: `WAIT_REG_MEM (stalled by fault injection)` };
-        const ok = compare(f.function!, (value & f.mask!) >>> 0, f.reference!);
-        return ok ? DONE : { kind: 'wait', what: () => `WAIT_REG_MEM ${f.mem_space === 1 ? `mem 0x${a.toString(16)}` : `reg ${registerName(this.family, Number(a & 0xffffn))}`} (0x${value.toString(16)} & 0x${f.mask!.toString(16)}) func ${f.function} 0x${f.reference!.toString(16)}` };
-      }
+      case PM4_OP.WAIT_REG_MEM:
+        return this.waitRegMem(p);
       case PM4_OP.INDIRECT_BUFFER: {
         if (f.valid !== 1) throw new QueueStop('INDIRECT_BUFFER without the VALID bit');
         return { kind: 'ib', va: address(f, 'ib_base', 2), dwords: f.ib_size! };
       }
       case PM4_OP.COPY_DATA: {
         const wide = f.count_sel === 1;
-        const src = address(f, 'src_addr');
+        const src = fieldAddress(f.src_addr_lo!, f.src_addr_hi!);
         let v: bigint;
         switch (f.src_sel) {
           case 0: v = BigInt(this.reg(Number(src & 0xffffn))); break;
@@ -130,7 +129,7 @@ export class CommandProcessor {
           case 9: case 10: v = this.ctx.clock(); break;
           default: throw new QueueStop(`COPY_DATA src_sel ${f.src_sel} is not supported by the emulated CP`);
         }
-        const dst = address(f, 'dst_addr');
+        const dst = fieldAddress(f.dst_addr_lo!, f.dst_addr_hi!);
         if (f.dst_sel === 0) this.setReg(Number(dst & 0xffffn), Number(v & 0xffffffffn));
         else if (f.dst_sel === 1 || f.dst_sel === 2 || f.dst_sel === 5) {
           if (wide) vm.write64(dst, v, this.client);
@@ -142,7 +141,7 @@ export class CommandProcessor {
         return this.running ? { kind: 'wait', what: 'EVENT_WRITE behind a running dispatch' } : DONE;
       case PM4_OP.RELEASE_MEM: {
         if (this.running) return { kind: 'wait', what: 'RELEASE_MEM behind a running dispatch' };
-        const a = address(f, 'addr');
+        const a = fieldAddress(f.addr_lo!, f.addr_hi!);
         switch (f.data_sel) {
           case 0: break;
           case 1:
@@ -162,12 +161,40 @@ export class CommandProcessor {
       case PM4_OP.DISPATCH_DIRECT:
         return this.launch([f.dim_x!, f.dim_y!, f.dim_z!], f.dispatch_initiator!);
       case PM4_OP.DISPATCH_INDIRECT: {
-        const a = address(f, 'addr');
+        const a = fieldAddress(f.addr_lo!, f.addr_hi!);
         return this.launch([vm.read32(a, this.client), vm.read32(a + 4n, this.client), vm.read32(a + 8n, this.client)], f.dispatch_initiator!);
       }
       default:
         throw new QueueStop(`PM4 ${p.name} is not supported by the emulated CP (header 0x${dw[0]!.toString(16)})`);
     }
+  }
+
+  /**
+   * WAIT_REG_MEM: the condition is read afresh on every call (a blocked queue calls again with the same
+   * packet until it holds); the packet's address is worked out once, and an unmet condition returns
+   * the same result object each time, its text made only if a status report asks.
+   */
+  private waitRegMem(p: Pm4Packet): CpResult {
+    const f = p.fields;
+    if (f.operation !== 0) throw new QueueStop(`WAIT_REG_MEM operation ${f.operation} (write-wait-write) is not supported by the emulated CP`);
+    const w = this.wait;
+    if (w.packet !== p) {
+      const addr = fieldAddress(f.poll_addr_lo!, f.poll_addr_hi!);
+      if (f.mem_space === 1 && (addr & 3n) !== 0n) throw new QueueStop(`WAIT_REG_MEM on unaligned address 0x${addr.toString(16)}`);
+      w.packet = p;
+      w.addr = addr;
+    }
+    w.value = f.mem_space === 1 ? this.ctx.vm.read32(w.addr, this.client) : this.reg(Number(w.addr & 0xffffn));
+    if (this.ctx.inject.has('stall-queue')) return STALLED_WAIT;
+    return compare(f.function!, (w.value & f.mask!) >>> 0, f.reference!) ? DONE : this.unmetWait;
+  }
+
+  /** The unmet WAIT_REG_MEM's text, from the packet and the value it read last. */
+  private describeWait(): string {
+    const { packet, addr, value } = this.wait;
+    const f = packet!.fields;
+    const where = f.mem_space === 1 ? `mem 0x${addr.toString(16)}` : `reg ${registerName(this.family, Number(addr & 0xffffn))}`;
+    return `WAIT_REG_MEM ${where} (0x${value.toString(16)} & 0x${f.mask!.toString(16)}) func ${f.function} 0x${f.reference!.toString(16)}`;
   }
 
   private launch(dims: [number, number, number], initiator: number): CpResult {

@@ -30,36 +30,58 @@ class Pm4Queue extends RingEngineQueue {
   private ib: IbCursor | undefined;
   /** The read pointer last written to the queue's read-pointer memory. */
   private publishedRptr = 0n;
+  /** The pointers the ring checks last passed with, and the step's numbers below were worked out from (-1: none yet). */
+  private checkedWptr = -1n;
+  private checkedRptr = -1n;
   /** During a step: rptr at its start (within the ring, and absolute), dwords submitted then, dwords consumed since. */
   private stepFrom = 0;
   private stepFromAbsolute = 0;
   private stepAvailable = 0;
   private stepConsumed = 0;
   private readonly scratch = new Uint32Array(MAX_PACKET_DWORDS);
+  private readonly ringDwordsBig: bigint;
+  /**
+   * The packet the queue is blocked at (a wait not yet satisfied), decoded: the CP holds a fetched packet
+   * and re-checks its condition rather than fetching and decoding it again on every poll.
+   */
+  private blocked: Pm4Packet | undefined;
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
     super(desc, ctx, desc.kernelRing ? `CP (kernel ring ${desc.kernelRing})` : `CP (PM4 queue ${desc.queueId})`);
     this.family = targetByName(ctx.target)?.family ?? 'gfx11';
     this.cp = new CommandProcessor(ctx, this.family, this.client);
+    this.ringDwordsBig = BigInt(this.ringDwords);
   }
 
   private get ringDwords(): number {
     return this.desc.ringSize >> 2;
   }
 
+  override updateRing(ringVa: bigint, ringSize: number): void {
+    super.updateRing(ringVa, ringSize);
+    // The packet is fetched again from the ring where it now is.
+    this.blocked = undefined;
+  }
+
   protected publishRptr(): void {
-    this.ctx.vm.write32(this.desc.rptrVa, Number(this.rptr % BigInt(this.ringDwords)), this.client);
+    this.ctx.vm.write32(this.desc.rptrVa, Number(this.rptr % this.ringDwordsBig), this.client);
     this.publishedRptr = this.rptr;
   }
 
   protected run(budget: number): StepResult {
-    const decided = this.checkRing(BigInt(this.ringDwords), 'dwords');
-    if (decided) return decided;
     // The step reads the ring with plain numbers (BigInt arithmetic per packet costs more than the
     // packet): where it started, what was submitted, what it consumed so far. rptr catches up after.
-    this.stepFrom = Number(this.rptr % BigInt(this.ringDwords));
-    this.stepFromAbsolute = Number(this.rptr);
-    this.stepAvailable = Number(this.wptr - this.rptr);
+    // They and the ring checks depend only on the two pointers, so a queue re-polling a wait with
+    // neither moved skips them.
+    if (this.wptr !== this.checkedWptr || this.rptr !== this.checkedRptr) {
+      const decided = this.checkRing(this.ringDwordsBig, 'dwords');
+      if (decided) return decided;
+      this.stepFrom = Number(this.rptr % this.ringDwordsBig);
+      this.stepFromAbsolute = Number(this.rptr);
+      this.stepAvailable = Number(this.wptr - this.rptr);
+      this.checkedWptr = this.wptr;
+      this.checkedRptr = this.rptr;
+    }
     this.stepConsumed = 0;
     let result: StepResult;
     try {
@@ -102,24 +124,31 @@ class Pm4Queue extends RingEngineQueue {
   private stepRing(): StepResult {
     const avail = this.stepAvailable - this.stepConsumed;
     if (avail === 0) return 'idle';
+    const p = this.blocked ?? this.fetchRingPacket(avail);
+    const r = this.cp.execute(p, this.scratch);
+    if (r.kind === 'wait') {
+      this.blocked = p;
+      this.waitingFor = r.what;
+      return 'waiting';
+    }
+    this.blocked = undefined;
+    this.waitingFor = '';
+    this.recent.push(this.stepFromAbsolute + this.stepConsumed);
+    if (r.kind === 'ib') this.ib = { va: r.va, dwords: r.dwords, pos: 0 };
+    this.stepConsumed += p.size;
+    return 'progress';
+  }
+
+  /** The packet at the read pointer, decoded (its dwords in scratch), `avail` dwords being submitted from there. */
+  private fetchRingPacket(avail: number): Pm4Packet {
     const off = ((this.stepFrom + this.stepConsumed) % this.ringDwords) * 4;
     const h = parsePm4Header(this.ring.word(off));
     const size = h.type === 3 ? 1 + h.body : 1;
     if (size > avail) throw new QueueStop(`packet at dword ${this.stepFromAbsolute + this.stepConsumed} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
-    const dw = this.scratch;
-    this.ring.copy(off, size, dw);
-    const p = decodePm4Packet(dw, 0, size, this.family);
+    this.ring.copy(off, size, this.scratch);
+    const p = decodePm4Packet(this.scratch, 0, size, this.family);
     if (p.error) throw new QueueStop(p.error);
-    const r = this.cp.execute(p, dw);
-    if (r.kind === 'wait') {
-      this.waitingFor = r.what;
-      return 'waiting';
-    }
-    this.waitingFor = '';
-    this.recent.push(this.stepFromAbsolute + this.stepConsumed);
-    if (r.kind === 'ib') this.ib = { va: r.va, dwords: r.dwords, pos: 0 };
-    this.stepConsumed += size;
-    return 'progress';
+    return p;
   }
 
   private stepIb(): StepResult {
@@ -128,15 +157,16 @@ class Pm4Queue extends RingEngineQueue {
       this.ib = undefined;
       return 'progress';
     }
-    const p = this.readIbPacket(ib);
+    const p = this.blocked ?? this.readIbPacket(ib);
     if (p.error) throw new QueueStop(`in indirect buffer 0x${ib.va.toString(16)} at dword ${ib.pos}: ${p.error}`);
-    const dw = this.scratch.subarray(0, p.size);
-    const r = this.cp.execute(p, dw);
+    const r = this.cp.execute(p, this.scratch);
     if (r.kind === 'ib') throw new QueueStop(`indirect buffer at 0x${ib.va.toString(16)} calls another indirect buffer: nested IBs are not supported by the emulated CP`);
     if (r.kind === 'wait') {
+      this.blocked = p;
       this.waitingFor = r.what;
       return 'waiting';
     }
+    this.blocked = undefined;
     this.waitingFor = '';
     ib.pos += p.size;
     return 'progress';
