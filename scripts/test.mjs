@@ -20,5 +20,10 @@ walk(dir);
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
 const selected = only.length ? files.filter((f) => only.some((o) => f.includes(o))) : files;
+// node --test with no file would discover and run every test it finds: a filter matching nothing is an error.
+if (!selected.length) {
+  console.error(`test: no compiled test file (dist/test/**/*.test.js) matches ${only.map((o) => `"${o}"`).join(' or ')}`);
+  process.exit(2);
+}
 const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...flags, ...selected.sort()], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);
