@@ -1,7 +1,7 @@
 // Copying a few dozen dwords into a ring or a kernarg range, the fastest way node offers for the size.
 // Measured on node 20 (a 25-dword copy into a ring, best of 400 × 4096): TypedArray.set 25 ns (a fixed
-// cost, then memmove), a loop of element stores 42 ns, the same stores written out 12 ns, and written
-// out as 8-byte pairs 9 ns. So streams submitted again and again (prepared launches, a repeated SDMA
+// cost, then memmove), a loop of element stores 42 ns, the same stores written out 12 ns, and moved
+// as 8-byte pairs 9 ns. So streams submitted again and again (prepared launches, a repeated SDMA
 // copy) get a copier generated for their length: straight-line stores, no loop, two dwords per store
 // where both ends are 8-byte aligned. A pair moves through a double register: V8 loads and stores
 // Float64Array elements as raw 64-bit moves and never touches NaN payloads (pinned by a test over the
