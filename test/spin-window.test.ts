@@ -1,14 +1,14 @@
 // The engine thread's poll-or-sleep decision, driven with a made-up
 // clock (ms): it polls only inside the window after its last work, and a long gap between two polls
-// (the thread was descheduled) or windows in a row that found nothing turn polling off for the
-// back-off time.
+// (the thread was descheduled) twice in a short time, or windows in a row that found nothing, turn
+// polling off for the back-off time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpinWindow } from '../src/emu/engine/spin-window.js';
 import { ENGINE_SPIN } from '../src/emu/engine/engine-thread.js';
 
 // Binary fractions of a millisecond, so the clock arithmetic is exact.
-const LIMITS = { windowMs: 0.125, preemptedMs: 0.0625, fruitlessWindows: 3, backoffMs: 16 };
+const LIMITS = { windowMs: 0.125, preemptedMs: 0.0625, preemptedAgainMs: 4, fruitlessWindows: 3, backoffMs: 16 };
 const T = 1 / 32;
 
 /** Polls at each time in `times` and returns the decisions. */
@@ -34,19 +34,29 @@ test('a sleep in between is not taken for a preemption', () => {
   assert.deepEqual(polls(s, [3, 3 + T]), [true, true]);
 });
 
-test('a gap longer than preemptedMs between polls turns polling off for backoffMs, then it resumes', () => {
+test('one gap longer than preemptedMs between polls only ends that window; a second within preemptedAgainMs turns polling off for backoffMs', () => {
   const s = new SpinWindow(LIMITS);
   s.worked();
   assert.deepEqual(polls(s, [1, 1 + T]), [true, true]);
-  // Descheduled for 3/32 ms between two polls: sleep instead.
+  // Descheduled for 3/32 ms between two polls: sleep instead, this once.
   assert.equal(s.pollAgain(1 + 4 * T), false);
-  // Work arrives during the back-off: still no polling after it until 17 + 4/32.
+  // The next work's window polls as usual.
   s.worked();
-  assert.deepEqual(polls(s, [2, 2 + T]), [false, false]);
+  assert.deepEqual(polls(s, [2, 2 + T]), [true, true]);
+  // Descheduled again 1 + 1/32 ms after the first (within 4 ms): sleep, and back off.
+  assert.equal(s.pollAgain(2 + 4 * T), false);
+  // Work arrives during the back-off: still no polling after it until 18 + 4/32.
   s.worked();
-  assert.equal(s.pollAgain(17), false);
+  assert.deepEqual(polls(s, [3, 3 + T]), [false, false]);
   s.worked();
-  assert.deepEqual(polls(s, [17 + 4 * T, 17 + 5 * T, 17 + 8 * T]), [true, true, false]);
+  assert.equal(s.pollAgain(18), false);
+  s.worked();
+  assert.deepEqual(polls(s, [18 + 4 * T, 18 + 5 * T, 18 + 8 * T]), [true, true, false]);
+  // A gap long after the last one (more than 4 ms) is a first one again: no back-off.
+  s.worked();
+  assert.deepEqual(polls(s, [30, 30 + 4 * T]), [true, false]);
+  s.worked();
+  assert.deepEqual(polls(s, [31, 31 + T]), [true, true]);
 });
 
 test('windows in a row that find nothing turn polling off for backoffMs; a window whose poll finds work resets the count', () => {
@@ -75,4 +85,6 @@ test('windows in a row that find nothing turn polling off for backoffMs; a windo
 test('the engine polls at most a tenth of a millisecond after work and backs off for far longer than it polls', () => {
   assert.ok(ENGINE_SPIN.windowMs <= 0.1, `window ${ENGINE_SPIN.windowMs} ms`);
   assert.ok(ENGINE_SPIN.backoffMs >= 100 * ENGINE_SPIN.windowMs, `back-off ${ENGINE_SPIN.backoffMs} ms`);
+  // A second descheduled poll counts as oversubscription within a few scheduler time slices (~3 ms each).
+  assert.ok(ENGINE_SPIN.preemptedAgainMs >= 10, `again within ${ENGINE_SPIN.preemptedAgainMs} ms`);
 });

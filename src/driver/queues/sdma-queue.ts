@@ -46,7 +46,10 @@ export class SdmaQueue extends RingQueue {
   /** Reused by copy(): submit() copies the packets into the ring, so one builder per queue is enough. */
   private readonly copyBuilder = new SdmaBuilder(this.version, 64);
   /** The last single-packet copy encoded with its fence (withFence), reused while the same copy is submitted again. */
-  private lastCopy: { dst: bigint; src: bigint; bytes: number; stream: FencedStream } | undefined;
+  private lastCopy: FencedStream | undefined;
+  private lastCopyDst = 0n;
+  private lastCopySrc = 0n;
+  private lastCopyBytes = 0;
 
   static create(device: Device, opts: SdmaQueueOptions = {}): SdmaQueue {
     const ringBytes = opts.ringBytes ?? 256 * 1024;
@@ -72,15 +75,18 @@ export class SdmaQueue extends RingQueue {
 
   /** Copies `bytes` from `src` to `dst` (GPU addresses), in as many packets as needed. */
   copy(dst: bigint, src: bigint, bytes: number): Completion {
-    const b = this.copyBuilder;
-    const max = b.limits.maxCopyBytes;
-    const traced = this.device.tracer !== undefined;
-    // The common case, one packet: no label string unless a tracer will show it.
-    if (bytes > 0 && bytes <= max) {
-      this.enqueueFenced(this.copyStream(dst, src, bytes), traced ? { label: `copy ${bytes} B` } : UNLABELLED);
+    // The common case, one packet, kept small so that it inlines into the caller (whose unused
+    // completion then costs no allocation): no label string unless a tracer will show it.
+    if (bytes > 0 && bytes <= this.copyBuilder.limits.maxCopyBytes) {
+      this.enqueueFenced(this.copyStream(dst, src, bytes), this.device.tracer ? { label: `copy ${bytes} B` } : UNLABELLED);
       return this.latest();
     }
-    const perSubmit = Math.max(1, Math.floor((this.ringDwords / 4) / 7)) * max;
+    return this.copyInPieces(dst, src, bytes);
+  }
+
+  private copyInPieces(dst: bigint, src: bigint, bytes: number): Completion {
+    const b = this.copyBuilder;
+    const perSubmit = Math.max(1, Math.floor((this.ringDwords / 4) / 7)) * b.limits.maxCopyBytes;
     let c: Completion | undefined;
     for (let off = 0; off < bytes; off += perSubmit) {
       const n = Math.min(perSubmit, bytes - off);
@@ -96,10 +102,14 @@ export class SdmaQueue extends RingQueue {
 
   /** One COPY_LINEAR packet and the fence; a copy repeated with the same operands reuses its encoding. */
   private copyStream(dst: bigint, src: bigint, bytes: number): FencedStream {
-    const l = this.lastCopy;
-    if (l && l.dst === dst && l.src === src && l.bytes === bytes) return l.stream;
+    // The byte count (a number) first: it tells most different copies apart without a BigInt compare.
+    const last = this.lastCopy;
+    if (last !== undefined && this.lastCopyBytes === bytes && this.lastCopyDst === dst && this.lastCopySrc === src) return last;
     const stream = this.withFence(this.copyBuilder.reset().copyLinear(dst, src, bytes).dwords);
-    this.lastCopy = { dst, src, bytes, stream };
+    this.lastCopy = stream;
+    this.lastCopyDst = dst;
+    this.lastCopySrc = src;
+    this.lastCopyBytes = bytes;
     return stream;
   }
 
