@@ -70,9 +70,14 @@ function nopIb(d: RawDrm): { va: bigint; dwords: number } {
 }
 
 describe('drm_ioctl: command decoding', () => {
-  test('drm_ioctl: a render-node request the emulator does not know → ENOTTY; a short argument buffer → EFAULT', () =>
+  test('drm_ioctl: another type (TCGETS) → ENOTTY; an amdgpu command past the table or in a hole of it → EINVAL; a short argument buffer → EFAULT', () =>
     withDrm(G1100, (d) => {
-      assert.equal(d.rawIoctl(ioc('rw', drm.DRM_IOCTL_BASE, 0x40 + 0x3f, 8), new Uint8Array(8)), 'ENOTTY');
+      // TCGETS (asm-generic/ioctls.h 0x5401), what isatty() asks.
+      assert.equal(d.rawIoctl(0x5401, new Uint8Array(64)), 'ENOTTY');
+      // amdgpu_ioctls_kms ends at SCHED (0x15) and has no handler at 0x0a-0x0f (amdgpu_drv.c, Linux 6.12).
+      assert.equal(d.rawIoctl(ioc('rw', drm.DRM_IOCTL_BASE, 0x40 + 0x3f, 8), new Uint8Array(8)), 'EINVAL');
+      assert.equal(d.rawIoctl(ioc('rw', drm.DRM_IOCTL_BASE, 0x40 + 0x16, 8), new Uint8Array(8)), 'EINVAL');
+      assert.equal(d.rawIoctl(ioc('rw', drm.DRM_IOCTL_BASE, 0x40 + 0x0a, 8), new Uint8Array(8)), 'EINVAL');
       assert.equal(d.rawIoctl(IOC.AMDGPU_GEM_CREATE.request, new Uint8Array(8)), 'EFAULT');
     }));
 });

@@ -3,7 +3,7 @@
 // submission and sync objects in dispatch.ts.
 import * as drm from '../../uapi/drm.js';
 import { fail } from '../kfd/errors.js';
-import { iocSize } from '../../uapi/ioc.js';
+import { iocNr, iocSize, iocType } from '../../uapi/ioc.js';
 import type { UserMemory } from '../kfd/user-memory.js';
 import { MODELS } from '../models/models.js';
 import type { KfdState } from '../kfd/state.js';
@@ -59,8 +59,24 @@ const FIXED_FW: Readonly<Record<number, { ver: number; feature: number }>> = {
 const COMPUTE_RINGS = 8;
 const GFX_RINGS = 1;
 
+/**
+ * The command numbers amdgpu_ioctls_kms[] (amdgpu_drv.c, Linux 6.12) has a handler for, as offsets from
+ * DRM_COMMAND_BASE: GEM_CREATE … WAIT_CS (0x00-0x09), GEM_OP … SCHED (0x10-0x15). The table ends at
+ * SCHED; 0x0a-0x0f are holes in it.
+ */
+const AMDGPU_KMS_COMMANDS = new Set([0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15]);
+/** drm.h: driver commands are DRM_COMMAND_BASE (0x40) up to DRM_COMMAND_END (0xa0). */
+const DRM_COMMAND_END = 0xa0;
+
 export function renderIoctl(k: KfdState, d: DrmState, file: DrmFile, request: number, arg: Uint8Array): void {
   const gpu = file.gpu;
+  // drm_ioctl (drm_ioctl.c) looks at the command before it copies anything: another subsystem's request
+  // (glibc's isatty sends TCGETS) is ENOTTY; a driver command amdgpu has no handler for is EINVAL.
+  if (iocType(request) !== drm.DRM_IOCTL_BASE) fail('ENOTTY', 'drm_ioctl', `request 0x${request.toString(16)} is not a DRM ioctl (type 0x${iocType(request).toString(16)})`);
+  const nr = iocNr(request);
+  if (nr >= drm.DRM_COMMAND_BASE && nr < DRM_COMMAND_END && !AMDGPU_KMS_COMMANDS.has(nr - drm.DRM_COMMAND_BASE)) {
+    fail('EINVAL', 'drm_ioctl', `driver command 0x${(nr - drm.DRM_COMMAND_BASE).toString(16)} has no handler in amdgpu_ioctls_kms`);
+  }
   // drm_ioctl copies _IOC_SIZE(cmd) bytes in (copy_from_user): a shorter argument is EFAULT.
   const usize = iocSize(request);
   if (arg.byteLength < usize) fail('EFAULT', 'drm_ioctl', `request 0x${request.toString(16)} says ${usize} bytes but the argument buffer has ${arg.byteLength}`);
