@@ -360,6 +360,49 @@ for (const m of MODELS) {
         await until('the AQL queue to go idle', () => queueState(k, r.out.queue_id).state === 'idle');
         closeAndCheckEmpty(k);
       }));
+    test('AQL: after UPDATE_QUEUE moves the ring and doubles its size, packet 16 is read from slot 16 of the new ring (not slot 0)', () =>
+      withKfd(m.spec, async (k) => {
+        const SMALL = 1024; // KFD_MIN_QUEUE_RING_SIZE: 16 packets
+        const ring = k.allocMapped(PAGE);
+        const big = k.allocMapped(PAGE);
+        const queueBo = k.allocMapped(PAGE);
+        const sigBo = k.allocMapped(PAGE);
+        const [ringV, bigV, qv, sv] = [ring, big, queueBo, sigBo].map((b) => view(k.cpuView(b)));
+        const W = amdQueue.offsetOf('write_dispatch_id');
+        const R = amdQueue.offsetOf('read_dispatch_id');
+        // Barrier-AND packets with no dependencies; only the one in the new ring has a completion signal.
+        for (let s = 0; s < PAGE / AQL_PACKET_BYTES; s++) bigV.setUint16(s * AQL_PACKET_BYTES, AQL_TYPE.INVALID, true);
+        for (let s = 0; s < SMALL / AQL_PACKET_BYTES; s++) ringV.setUint32(s * AQL_PACKET_BYTES, barrierAndHeader, true);
+        qv.setBigUint64(amdQueue.offsetOf('hsa_queue') + hsaQueue.offsetOf('base_address'), ring.va, true);
+        qv.setUint32(amdQueue.offsetOf('hsa_queue') + hsaQueue.offsetOf('size'), SMALL / AQL_PACKET_BYTES, true);
+        const r = k.createQueue({ ring_base_address: ring.va, ring_size: SMALL, write_pointer_address: queueBo.va + BigInt(W), read_pointer_address: queueBo.va + BigInt(R), gpu_id: k.gpuId, queue_type: Q.COMPUTE_AQL, queue_percentage: 100, queue_priority: 7, ...computeBuffers(k) });
+        assert.equal(r.errno, 'OK');
+        const doorbell = k.doorbell(r.out.doorbell_offset);
+        qv.setBigUint64(W, 16n, true);
+        doorbell.mmio.store64(doorbell.byte, 15n);
+        await until('the first 16 packets to retire', () => qv.getBigUint64(R, true) === 16n);
+
+        k.call(kfd.KFD_IOC.UPDATE_QUEUE, { ring_base_address: big.va, queue_id: r.out.queue_id, ring_size: PAGE, queue_percentage: 100, queue_priority: 7 });
+        // Two signals at 1: the new ring's slot 16 completes the first; a decoy in the old ring's slot 0
+        // (where index 16 would land in a 16-packet ring) would complete the second.
+        for (const at of [0, 64]) {
+          sv.setBigInt64(at + amdSignal.offsetOf('kind'), 1n, true); // AMD_SIGNAL_KIND_USER
+          sv.setBigInt64(at + amdSignal.offsetOf('value'), 1n, true);
+        }
+        ringV.setBigUint64(56, sigBo.va + 64n, true);
+        ringV.setUint32(0, barrierAndHeader, true);
+        const slot16 = 16 * AQL_PACKET_BYTES;
+        bigV.setBigUint64(slot16 + 56, sigBo.va, true); // completion_signal
+        bigV.setUint32(slot16, barrierAndHeader, true);
+        qv.setBigUint64(W, 17n, true);
+        doorbell.mmio.store64(doorbell.byte, 16n);
+        await until('packet 16 to retire', () => qv.getBigUint64(R, true) === 17n);
+        assert.equal(sv.getBigInt64(amdSignal.offsetOf('value'), true), 0n, 'its completion signal was decremented');
+        assert.equal(bigV.getUint16(slot16, true), AQL_TYPE.INVALID, 'slot 16 of the new ring is INVALID again');
+        assert.equal(sv.getBigInt64(64 + amdSignal.offsetOf('value'), true), 1n, 'the decoy in the old ring did not run');
+        assert.equal(ringV.getUint32(0, true), barrierAndHeader);
+        closeAndCheckEmpty(k);
+      }));
   });
 
   describe(`engines by hand on ${m.spec}: rings, interrupts`, () => {
@@ -387,6 +430,40 @@ for (const m of MODELS) {
         assert.equal(pm4.rptr32, 1, 'PM4 read pointer wrapped to dword 1');
         assert.equal(pm4.wptr, 1025n);
         assert.equal(sdma.rptr64, BigInt(PAGE + 8), 'SDMA read pointer counts bytes without wrapping');
+        closeAndCheckEmpty(k);
+      }));
+
+    test('PM4 and SDMA: after UPDATE_QUEUE moves the ring and doubles its size, packets are fetched at the read pointer modulo the new size', () =>
+      withKfd(m.spec, async (k) => {
+        const buf = k.allocMapped(PAGE);
+        const cpu = view(k.cpuView(buf));
+        const pm4 = ringQueue(k, Q.COMPUTE, PAGE);
+        const sdma = ringQueue(k, Q.SDMA, PAGE);
+        pm4.put([packet3(PM4.NOP, 1019), ...new Array<number>(1019).fill(0)]);
+        pm4.submit();
+        sdma.put(new Array<number>(1022).fill(0));
+        sdma.submit();
+        await until('both queues to consume the filler', () => pm4.rptr32 === 1020 && sdma.rptr64 === 4088n);
+        // New rings of two pages (kfd_ioctl_update_queue: ring_base_address and ring_size). The next packets
+        // start at byte 4080 (PM4) and 4088 (SDMA) of the new ring and run on past its first page; in the
+        // old ring's size they would wrap to byte 0, which holds a different value.
+        const rings = [pm4, sdma].map((q) => {
+          const ring = k.allocMapped(2 * PAGE);
+          k.call(kfd.KFD_IOC.UPDATE_QUEUE, { ring_base_address: ring.va, queue_id: q.id, ring_size: 2 * PAGE, queue_percentage: 100, queue_priority: 7 });
+          return view(k.cpuView(ring));
+        });
+        const putAt = (dv: DataView, byte: number, dwords: readonly number[]) => dwords.forEach((d, i) => dv.setUint32(byte + 4 * i, d >>> 0, true));
+        putAt(rings[0]!, 0, writeData(buf.va, [0xbad0_0001]));
+        putAt(rings[0]!, 4080, writeData(buf.va, [0x7777_0001]));
+        putAt(rings[1]!, 0, fence(buf.va + 8n, 0xbad0_0002));
+        putAt(rings[1]!, 4088, fence(buf.va + 8n, 0x7777_0002));
+        pm4.submit(1025n);
+        sdma.submit(4104n);
+        await until('both queues to go idle', () => queueState(k, pm4.id).state === 'idle' && queueState(k, sdma.id).state === 'idle' && pm4.rptr32 === 1025);
+        assert.equal(cpu.getUint32(0, true).toString(16), '77770001');
+        assert.equal(cpu.getUint32(8, true).toString(16), '77770002');
+        assert.equal(pm4.rptr32, 1025, 'PM4 read pointer: dword 1025 of the 2048-dword ring');
+        assert.equal(sdma.rptr64, 4104n);
         closeAndCheckEmpty(k);
       }));
 

@@ -52,8 +52,8 @@ class AqlQueue extends EngineQueue {
   private readonly family: GfxFamily;
   private readonly cp: CommandProcessor;
   private readonly client: string;
-  private readonly slots: number;
-  private readonly slotCount: bigint;
+  private slots: number;
+  private slotCount: bigint;
   /** Where loadSlot found the packet it loaded. */
   private slotView: DataView = new DataView(new ArrayBuffer(AQL_PACKET_BYTES));
   private slotAt = 0;
@@ -67,8 +67,8 @@ class AqlQueue extends EngineQueue {
    * and event id; its timestamps) and event mailbox.
    * Each falls back to a plain VM access (and its exact fault) when it does not translate in one piece.
    */
-  private readonly ringRead: VmWindow;
-  private readonly ringWrite: VmWindow;
+  private ringRead: VmWindow;
+  private ringWrite: VmWindow;
   private readonly rptrCell: VmWindow;
   private readonly propsCell: VmWindow;
   private readonly descriptor: VmWindow;
@@ -98,6 +98,18 @@ class AqlQueue extends EngineQueue {
     this.doorbellIndex = BigInt.asIntN(64, value);
   }
 
+  protected override ringArea(): { va: bigint; bytes: number } {
+    return { va: this.ringRead.va, bytes: this.ringRead.length };
+  }
+
+  /** A queue update moved or resized the ring: packets are found by dispatch id modulo the new size. */
+  updateRing(ringVa: bigint, ringSize: number): void {
+    this.slots = ringSize / AQL_PACKET_BYTES;
+    this.slotCount = BigInt(this.slots);
+    this.ringRead = new VmWindow(this.ctx.vm, ringVa, ringSize, false, this.client);
+    this.ringWrite = new VmWindow(this.ctx.vm, ringVa, ringSize, true, this.client);
+  }
+
   protected pointers(): { rptr: string; wptr: string } {
     return { rptr: this.readIndex.toString(), wptr: (this.doorbellIndex + 1n).toString() };
   }
@@ -111,7 +123,7 @@ class AqlQueue extends EngineQueue {
   }
 
   private slotVa(index: bigint): bigint {
-    return this.desc.ringVa + (index % this.slotCount) * BigInt(AQL_PACKET_BYTES);
+    return this.ringRead.va + (index % this.slotCount) * BigInt(AQL_PACKET_BYTES);
   }
 
   protected run(budget: number): StepResult {

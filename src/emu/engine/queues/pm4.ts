@@ -39,7 +39,9 @@ class Pm4Queue extends RingEngineQueue {
   private stepAvailable = 0;
   private stepConsumed = 0;
   private readonly scratch = new Uint32Array(MAX_PACKET_DWORDS);
-  private readonly ringDwordsBig: bigint;
+  /** The ring's size in dwords (a queue update may change it), as a number and as a BigInt. */
+  private ringDwords: number;
+  private ringDwordsBig: bigint;
   /**
    * The packet the queue is blocked at (a wait not yet satisfied), decoded: the CP holds a fetched packet
    * and re-checks its condition rather than fetching and decoding it again on every poll.
@@ -50,15 +52,14 @@ class Pm4Queue extends RingEngineQueue {
     super(desc, ctx, desc.kernelRing ? `CP (kernel ring ${desc.kernelRing})` : `CP (PM4 queue ${desc.queueId})`);
     this.family = targetByName(ctx.target)?.family ?? 'gfx11';
     this.cp = new CommandProcessor(ctx, this.family, this.client);
+    this.ringDwords = desc.ringSize >> 2;
     this.ringDwordsBig = BigInt(this.ringDwords);
-  }
-
-  private get ringDwords(): number {
-    return this.desc.ringSize >> 2;
   }
 
   override updateRing(ringVa: bigint, ringSize: number): void {
     super.updateRing(ringVa, ringSize);
+    this.ringDwords = ringSize >> 2;
+    this.ringDwordsBig = BigInt(this.ringDwords);
     // The packet is fetched again from the ring where it now is.
     this.blocked = undefined;
   }

@@ -72,7 +72,7 @@ class SdmaQueue extends RingEngineQueue {
 
   protected run(budget: number): StepResult {
     if ((this.wptr & 3n) !== 0n) throw new QueueStop(`write pointer ${this.wptr} is not a multiple of 4 bytes`);
-    const decided = this.checkRing(BigInt(this.desc.ringSize), 'bytes');
+    const decided = this.checkRing(BigInt(this.ring.bytes), 'bytes');
     if (decided) return decided;
     let did = false;
     let moved = 0;
@@ -109,7 +109,7 @@ class SdmaQueue extends RingEngineQueue {
     const rptr = Number(this.rptr);
     const avail = (Number(this.wptr) - rptr) >> 2;
     if (avail === 0) return 0;
-    const off = rptr % this.desc.ringSize;
+    const off = rptr % this.ring.bytes;
     this.ring.copy(off, Math.min(FETCH_DWORDS, avail), this.scratch);
     const size = this.packetSize(this.scratch, avail);
     if (size > avail) throw new QueueStop(`packet at byte ${this.rptr} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
@@ -274,8 +274,8 @@ class SdmaQueue extends RingEngineQueue {
   protected describe(): string[] {
     try {
       const from = BigInt(this.recent.oldest ?? Number(this.rptr));
-      const dwords = Math.min(Number(this.wptr - from) >> 2, this.desc.ringSize >> 2, 4096);
-      const dw = this.ring.read(Number(from % BigInt(this.desc.ringSize)), dwords, new Uint32Array(dwords));
+      const dwords = Math.min(Number(this.wptr - from) >> 2, this.ring.bytes >> 2, 4096);
+      const dw = this.ring.read(Number(from % BigInt(this.ring.bytes)), dwords, new Uint32Array(dwords));
       const out: string[] = [];
       for (let at = 0; at < dwords && out.length < 12; ) {
         const p = decodeSdmaPacket(dw, at, dwords, this.version);
