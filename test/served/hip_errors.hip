@@ -3,7 +3,8 @@
 //                     the device must stay usable (a small hipMalloc/hipFree afterwards succeeds).
 //   hip_errors hold MIB READY  hipMalloc MIB MiB (its first MiB filled), create the file READY, hold the
 //                     memory until READY is removed (rocm-smi in the same run shows the VRAM in use).
-//   hip_errors busy READY  a kernel spins until the host releases it: once it runs, create READY and
+//   hip_errors busy READY  a kernel spins until the host releases it: once it runs (it says so in pinned
+//                     host memory; exit 4 when it does not within 60 s), create READY and
 //                     wait until READY is removed (rocm-smi meanwhile sees the GPU busy), then
 //                     copy 1 into the flag on a second stream (SDMA, concurrent with the kernel),
 //                     which ends the kernel; exit 0 when it did.
@@ -25,6 +26,15 @@ __global__ void store_to(uint32_t *p) { p[threadIdx.x] = 0xdeadbeefu; }
 
 // Spins until *flag becomes non-zero, which nothing ever writes: a kernel that never finishes.
 __global__ void spin(volatile uint32_t *flag, uint32_t *out) {
+  uint32_t n = 0;
+  while (*flag == 0) n++;
+  out[threadIdx.x] = n;
+}
+
+// spin() that first tells the host (through pinned host memory) that it runs.
+__global__ void spin_announced(volatile uint32_t *flag, volatile uint32_t *running, uint32_t *out) {
+  if (threadIdx.x == 0) *running = 1;
+  __threadfence_system();
   uint32_t n = 0;
   while (*flag == 0) n++;
   out[threadIdx.x] = n;
@@ -61,13 +71,18 @@ int main(int argc, char **argv) {
     return hipFree(p) == hipSuccess ? 0 : 1;
   }
   if (std::strcmp(mode, "busy") == 0 && argc > 2) {
-    uint32_t *flag = nullptr, *out = nullptr, *one = nullptr;
+    uint32_t *flag = nullptr, *out = nullptr, *one = nullptr, *running = nullptr;
     hipStream_t side;
     if (hipMalloc(&flag, 4) != hipSuccess || hipMalloc(&out, 256) != hipSuccess || hipMemset(flag, 0, 4) != hipSuccess) return 2;
     if (hipHostMalloc(&one, 4, hipHostMallocDefault) != hipSuccess || hipStreamCreateWithFlags(&side, hipStreamNonBlocking) != hipSuccess) return 2;
+    if (hipHostMalloc(&running, 4, hipHostMallocCoherent) != hipSuccess) return 2;
     *one = 1;
+    *running = 0;
     if (hipDeviceSynchronize() != hipSuccess) return 2;
-    spin<<<1, 64>>>(flag, out);
+    spin_announced<<<1, 64>>>(flag, running, out);
+    // READY only once the kernel runs: a launch delayed on a loaded machine must not count as idle time.
+    for (int i = 0; i < 6000 && *(volatile uint32_t *)running == 0; i++) usleep(10000);
+    if (*(volatile uint32_t *)running == 0) return 4;
     FILE *f = std::fopen(argv[2], "w");
     if (!f) return 2;
     std::fclose(f);

@@ -12,8 +12,9 @@
 // - mem_info_vram_used / mem_info_vis_vram_used: the VRAM the served processes hold, summed over
 //   them (amdgpu_vram_mgr's usage; the real one adds a few MiB the kernel itself holds; the emulated
 //   kernel holds none). mem_info_gtt_used: their GTT BOs.
-// - gpu_busy_percent: the share of the last second's 100 ms samples in which an engine thread of the
-//   GPU had work in flight (the SMU reports a similar windowed average, AMDGPU_PP_SENSOR_GPU_LOAD).
+// - gpu_busy_percent: the share of the 100 ms samples taken in the last second (busy-window.ts) in
+//   which an engine thread of the GPU had work in flight (the SMU reports a similar windowed average,
+//   AMDGPU_PP_SENSOR_GPU_LOAD).
 // - pp_dpm_sclk / pp_dpm_mclk, temperatures (hwmon temp1/2/3 edge/junction/mem, millidegrees),
 //   power (power1_average, microwatts), freq1_input: a MODEL, not a measurement — an idle and a busy
 //   point of an MI210-class board (sclk 500 → 1700 MHz, 300 W TDP) interpolated by the busy percent.
@@ -28,6 +29,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { GpuInstance } from '../models/system.js';
+import { BusyWindow } from './busy-window.js';
 
 /** The live state of one emulated GPU (all served processes together). */
 export interface GpuLoad {
@@ -149,13 +151,13 @@ export function staticHwmonFiles(): Map<string, string> {
 /** Samples the engines and rewrites the live files of every GPU under `root` when they change. */
 export class LiveSysfs {
   private readonly written = new Map<string, string | Uint8Array>();
-  private readonly busySamples: number[][];
+  private readonly busyWindows: BusyWindow[];
   private readonly busyAccumulated: number[];
   private readonly started = process.hrtime.bigint();
   private timer: NodeJS.Timeout | undefined;
   private sampling = false;
   static readonly SAMPLE_MS = 100;
-  static readonly WINDOW = 10;
+  static readonly WINDOW_MS = 1000;
 
   /**
    * `deviceDirs[i]`: the tree path of GPU i's PCI device directory; `sample()` returns, per GPU, its
@@ -167,7 +169,7 @@ export class LiveSysfs {
     private readonly deviceDirs: readonly string[],
     private readonly sample: () => readonly { vramUsed: bigint; gttUsed: bigint; busy: boolean }[],
   ) {
-    this.busySamples = gpus.map(() => []);
+    this.busyWindows = gpus.map(() => new BusyWindow(LiveSysfs.WINDOW_MS));
     this.busyAccumulated = gpus.map(() => 0);
   }
 
@@ -185,10 +187,9 @@ export class LiveSysfs {
   /** Takes a busy sample and rewrites what changed. */
   private tick(): void {
     const now = this.sample();
+    const t = performance.now();
     now.forEach((s, i) => {
-      const w = this.busySamples[i]!;
-      w.push(s.busy ? 1 : 0);
-      if (w.length > LiveSysfs.WINDOW) w.shift();
+      this.busyWindows[i]!.add(t, s.busy);
       this.busyAccumulated[i]! += s.busy ? 100 : 0;
     });
     this.sampling = true;
@@ -203,8 +204,7 @@ export class LiveSysfs {
 
   private write(now: readonly { vramUsed: bigint; gttUsed: bigint }[]): void {
     this.gpus.forEach((g, i) => {
-      const w = this.busySamples[i]!;
-      const busyPercent = w.length ? (100 * w.reduce((a, b) => a + b, 0)) / LiveSysfs.WINDOW : 0;
+      const busyPercent = this.busyWindows[i]!.percent;
       const s = now[i] ?? IDLE_LOAD;
       const stamp = (process.hrtime.bigint() - this.started) / 10n;
       for (const [rel, text] of liveFiles(g, { vramUsed: s.vramUsed, gttUsed: s.gttUsed, busyPercent, busyAccumulated: this.busyAccumulated[i]! }, stamp)) {
