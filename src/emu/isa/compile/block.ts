@@ -19,7 +19,7 @@ import { decodeInstruction } from '../decode.js';
 import { compileInstruction, executedAs } from '../exec/compile.js';
 import type { CompileContext, Handler } from '../exec/context.js';
 import type { GpuMemory } from '../exec/mem.js';
-import { SOPP_NO_EFFECT } from '../exec/salu.js';
+import { SOPP_NO_EFFECT } from '../exec/salu-sopk-sopp.js';
 import { laneScopeArgs, LANE_SCOPE } from '../exec/valu-kernel.js';
 import { LdsSpace } from '../exec/lds-space.js';
 import { rowBound, type Wave } from '../exec/wave.js';
