@@ -4,21 +4,21 @@ import { OsError } from '../os/errors.js';
 import { ERRNO } from '../os/errno.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, PROT_NONE, type Host, type HostDescription, type Mapping, type Mmio, type PollFd } from '../os/host.js';
 import { releaseStore64 } from '../os/store-order.js';
-import * as kfd from '../uapi/kfd.js';
 import { AddressSpace, PAGE } from './process/address-space.js';
-import { Backing, SAB_MEMORY, type MemoryProvider } from './process/backing.js';
+import { Backing, SAB_MEMORY, type MemoryProvider, type MmapTarget } from './process/backing.js';
 import { SharedFileMemory, type SharedFileStats } from './process/shared-files.js';
 import { addressSpaceMemory, processMemory } from './kfd/user-memory.js';
 import { beginWaitEvents, type EventWait } from './kfd/event-ioctls.js';
 import { parseEmuSpec, type DeviceSpec } from './models/models.js';
 import { layoutSystem } from './models/system.js';
 import { buildSysfs, directoryIndex } from './sysfs-tree.js';
-import { EmuGpu, DOORBELL_SLICE_BYTES } from './gpu.js';
+import { EmuGpu } from './gpu.js';
 import { EventTable } from './engine/event-table.js';
 import { KfdError } from './kfd/errors.js';
 import { kfdIoctl, kfdIoctlNameOf } from './kfd/dispatch.js';
 import { DRM_FILE_OFFSET_START } from './kfd/memory-ioctls.js';
 import { teardownProcess } from './kfd/teardown.js';
+import { kfdMmapTarget, renderBoMmapTarget } from './kfd/mmap.js';
 import { renderIoctl, TARGET_INFO } from './drm/render-ioctls.js';
 import { DrmState, sideFileMapping, type DrmSideFile } from './drm/kernel.js';
 import { DrmFile } from './drm/state.js';
@@ -262,11 +262,11 @@ export class EmuHost implements Host {
     const f = this.fds.get(fd);
     if (!f) return fail('EBADF', `fd ${fd} is not open`);
     if (f.kind === 'bar') return this.barMapping(f.gpu, f.bar, offset, len, fail);
-    if (f.kind === 'drm-side') {
-      const r = sideFileMapping(f.file, offset, len);
-      return 'errno' in r ? fail(r.errno, r.why) : r;
-    }
-    return f.kind === 'render' ? this.renderMapping(f.gpu, offset, len, fail) : this.kfdMapping(offset, len, fail);
+    let r: MmapTarget;
+    if (f.kind === 'drm-side') r = sideFileMapping(f.file, offset, len);
+    else if (f.kind === 'render') r = this.drm.gemMapping(offset, len) ?? renderBoMmapTarget(this.state, f.gpu, offset, len);
+    else r = kfdMmapTarget(this.state, this.gpus, offset, len);
+    return 'errno' in r ? fail(r.errno, r.why) : r;
   }
 
   /** A BAR file (pci_mmap_resource): only the register BAR is backed here; the range must lie in the BAR. */
@@ -293,44 +293,6 @@ export class EmuHost implements Host {
   private releaseSideFile(file: DrmSideFile): void {
     if (file.kind === 'dmabuf') this.drm.unref(file.obj);
     else if (file.kind === 'syncobj') file.syncobj.refs--;
-  }
-
-  private renderMapping(gpu: EmuGpu, offset: bigint, len: number, fail: (e: keyof typeof ERRNO, why: string) => never): { backing: Backing; backingOffset: number; label: string } {
-    const gem = this.drm.gemMapping(offset, len);
-    if (gem) return 'errno' in gem ? fail(gem.errno, gem.why) : gem;
-    const bo = this.state.boByMmapOffset.get(offset);
-    if (!bo) return fail('EINVAL', `no buffer object at mmap offset 0x${offset.toString(16)} (drm_vma_offset_lookup)`);
-    if (bo.gpu !== gpu && !bo.mappedOn.has(gpu)) return fail('EACCES', 'the buffer object belongs to another render node');
-    if (len > bo.size) return fail('EINVAL', `mapping ${len} bytes of a ${bo.size}-byte buffer object`);
-    // VRAM without KFD_IOC_ALLOC_MEM_FLAGS_PUBLIC may still be mapped: amdgpu_amdkfd_gpuvm_alloc_memory_of_gpu
-    // sets AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED for PUBLIC and nothing otherwise (never NO_CPU_ACCESS), and
-    // libhsakmt maps such BOs PROT_NONE to reserve their address (fmm.c).
-    return { backing: bo.backing, backingOffset: bo.backingOffset, label: `${bo.kind} BO` };
-  }
-
-  private kfdMapping(offset: bigint, len: number, fail: (e: keyof typeof ERRNO, why: string) => never): { backing: Backing; backingOffset: number; label: string } {
-    const type = offset & (3n << kfd.KFD_MMAP.TYPE_SHIFT);
-    const gpuId = Number((offset & kfd.KFD_MMAP.GPU_ID_MASK) >> kfd.KFD_MMAP.GPU_ID_SHIFT);
-    const gpu = this.gpus.find((g) => g.gpuId === gpuId);
-    if (type === kfd.KFD_MMAP.TYPE_DOORBELL) {
-      if (!gpu) return fail('EINVAL', `doorbell mmap for unknown gpu_id ${gpuId}`);
-      if (len !== DOORBELL_SLICE_BYTES) return fail('EINVAL', `doorbell mmap must be the process slice of ${DOORBELL_SLICE_BYTES} bytes (kfd_doorbell_mmap)`);
-      return { backing: gpu.doorbells, backingOffset: 0, label: 'doorbells' };
-    }
-    if (type === kfd.KFD_MMAP.TYPE_EVENTS) {
-      const page = this.state.eventPage;
-      if (!page) return fail('EINVAL', 'no event page (kfd_event_mmap)');
-      if (len !== kfd.KFD_EVENT_PAGE_BYTES) return fail('EINVAL', `event page mmap must be ${kfd.KFD_EVENT_PAGE_BYTES} bytes`);
-      return { backing: page.backing, backingOffset: page.backingOffset, label: 'event page' };
-    }
-    if (type === kfd.KFD_MMAP.TYPE_MMIO) {
-      if (!gpu) return fail('EINVAL', `MMIO mmap for unknown gpu_id ${gpuId}`);
-      if (len !== Number(PAGE)) return fail('EINVAL', 'MMIO remap mmap must be one page (kfd_mmio_mmap)');
-      const bo = [...this.state.bos.values()].find((b) => b.kind === 'mmio-remap' && b.gpu === gpu);
-      if (!bo) return fail('EINVAL', 'no MMIO_REMAP buffer object allocated for this GPU');
-      return { backing: bo.backing, backingOffset: 0, label: 'mmio remap' };
-    }
-    return fail('EINVAL', `mmap offset 0x${offset.toString(16)} is not a KFD mmap type (kfd_mmap)`);
   }
 
   munmap(address: bigint, length: number): void {

@@ -4,8 +4,7 @@
 import type { EmuGpu } from '../gpu.js';
 import type { Bo, DmabufImport, KfdExport, KfdState } from '../kfd/state.js';
 import { OsError } from '../../os/errors.js';
-import type { ErrnoName } from '../../os/errno.js';
-import type { Backing } from '../process/backing.js';
+import type { MmapTarget } from '../process/backing.js';
 import { AMDGPU_GEM_CREATE, AMDGPU_GEM_DOMAIN } from '../../uapi/drm.js';
 import { fail } from '../kfd/errors.js';
 import { DrmDevice } from './rings.js';
@@ -18,8 +17,6 @@ export type DrmSideFile =
   | { readonly kind: 'sync-file'; readonly fences: readonly Fence[] };
 
 /** What an mmap maps (the backing and where in it), or why the kernel refuses it. */
-export type MmapTarget = { readonly backing: Backing; readonly backingOffset: number; readonly label: string } | { readonly errno: ErrnoName; readonly why: string };
-
 /** A dma-buf maps its object from offset 0 (dma_buf_mmap_internal); other side files have no mmap. */
 export function sideFileMapping(file: DrmSideFile, offset: bigint, len: number): MmapTarget {
   if (file.kind !== 'dmabuf') return { errno: 'ENODEV', why: `a ${file.kind} fd has no mmap` };

@@ -2,11 +2,15 @@
 // SharedArrayBuffer per buffer object or anonymous mapping; when the emulator serves another process it
 // is a shared file (memfd) that the client, the kernel side and the engine threads all map.
 import { commitPages } from '../../os/shared-memory.js';
+import type { ErrnoName } from '../../os/errno.js';
 
 let nextBackingId = 1;
 
 /** How an engine thread reaches the same memory: the buffer itself, or a file descriptor to map. */
 export type BackingShare = { readonly kind: 'sab'; readonly sab: SharedArrayBuffer } | { readonly kind: 'fd'; readonly fd: number; readonly size: number };
+
+/** What an mmap of a file at some offset maps (a window of a backing), or why the kernel refuses it. */
+export type MmapTarget = { readonly backing: Backing; readonly backingOffset: number; readonly label: string } | { readonly errno: ErrnoName; readonly why: string };
 
 export class Backing {
   readonly id = nextBackingId++;
