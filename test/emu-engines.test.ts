@@ -8,7 +8,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as kfd from '../src/uapi/kfd.js';
-import { amdQueue, amdSignal, hsaQueue } from '../src/uapi/hsa.js';
+import { amdQueue, amdSignal, hsaQueue, AMD_QUEUE_PROPERTIES } from '../src/uapi/hsa.js';
+import { gpuClock } from '../src/emu/engine/clock.js';
 import { PAGE, withKfd } from './support/raw-kfd.js';
 import { writeData, acquireMem, releaseMem, waitMemEq, copyLinear, fence, pollRegmemEq, timestamp, AQL_PACKET_BYTES, AQL_TYPE, barrierAndHeader } from './support/hand-packets.js';
 import { Q, EV, WAIT, UNSIGNALED_SLOT, MODELS, view, store64, until, queueState, hangOf, computeBuffers, ringQueue, signalEvent, closeAndCheckEmpty } from './support/engines-by-hand.js';
@@ -209,6 +210,43 @@ for (const m of MODELS) {
         await until('the AQL queue to go idle', () => queueState(k, r.out.queue_id).state === 'idle');
         closeAndCheckEmpty(k);
       }));
+    test('AQL: with ENABLE_PROFILING in queue_properties a completion signal gets start_ts <= end_ts from the GPU clock; without it both stay 0', () =>
+      withKfd(m.spec, async (k) => {
+        const SMALL = 1024;
+        const ring = k.allocMapped(PAGE);
+        const queueBo = k.allocMapped(PAGE);
+        const sigBo = k.allocMapped(PAGE);
+        const [ringV, qv, sv] = [ring, queueBo, sigBo].map((b) => view(k.cpuView(b)));
+        const W = amdQueue.offsetOf('write_dispatch_id');
+        const R = amdQueue.offsetOf('read_dispatch_id');
+        const PROPS = amdQueue.offsetOf('queue_properties');
+        for (let s = 0; s < SMALL / AQL_PACKET_BYTES; s++) ringV.setUint16(s * AQL_PACKET_BYTES, AQL_TYPE.INVALID, true);
+        qv.setBigUint64(amdQueue.offsetOf('hsa_queue') + hsaQueue.offsetOf('base_address'), ring.va, true);
+        qv.setUint32(amdQueue.offsetOf('hsa_queue') + hsaQueue.offsetOf('size'), SMALL / AQL_PACKET_BYTES, true);
+        const r = k.createQueue({ ring_base_address: ring.va, ring_size: SMALL, write_pointer_address: queueBo.va + BigInt(W), read_pointer_address: queueBo.va + BigInt(R), gpu_id: k.gpuId, queue_type: Q.COMPUTE_AQL, queue_percentage: 100, queue_priority: 7, ...computeBuffers(k) });
+        assert.equal(r.errno, 'OK');
+        const doorbell = k.doorbell(r.out.doorbell_offset);
+        const stamps = (at: number) => [sv.getBigUint64(at + amdSignal.offsetOf('start_ts'), true), sv.getBigUint64(at + amdSignal.offsetOf('end_ts'), true)] as const;
+        // Packet 0 on a queue without profiling, packet 1 after the runtime sets ENABLE_PROFILING.
+        for (const [index, profiling] of [[0, false], [1, true]] as const) {
+          const at = 64 * index;
+          sv.setBigInt64(at + amdSignal.offsetOf('kind'), 1n, true); // AMD_SIGNAL_KIND_USER
+          sv.setBigInt64(at + amdSignal.offsetOf('value'), 1n, true);
+          qv.setUint32(PROPS, AMD_QUEUE_PROPERTIES.IS_PTR64 | (profiling ? AMD_QUEUE_PROPERTIES.ENABLE_PROFILING : 0), true);
+          ringV.setBigUint64(index * AQL_PACKET_BYTES + 56, sigBo.va + BigInt(at), true);
+          const before = gpuClock();
+          ringV.setUint32(index * AQL_PACKET_BYTES, barrierAndHeader, true);
+          qv.setBigUint64(W, BigInt(index + 1), true);
+          doorbell.mmio.store64(doorbell.byte, BigInt(index));
+          await until(`packet ${index} to retire`, () => qv.getBigUint64(R, true) === BigInt(index + 1));
+          const after = gpuClock();
+          const [start, end] = stamps(at);
+          if (!profiling) assert.deepEqual([start, end], [0n, 0n]);
+          else assert.ok(before <= start && start <= end && end <= after, `${before} <= ${start} <= ${end} <= ${after}`);
+        }
+        closeAndCheckEmpty(k);
+      }));
+
     test('AQL: after UPDATE_QUEUE moves the ring and doubles its size, packet 16 is read from slot 16 of the new ring (not slot 0)', () =>
       withKfd(m.spec, async (k) => {
         const SMALL = 1024; // KFD_MIN_QUEUE_RING_SIZE: 16 packets

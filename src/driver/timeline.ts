@@ -82,13 +82,6 @@ export class Timeline {
     return this.kind === 'counter' ? raw : COUNTDOWN_START - raw;
   }
 
-  /** For amd-signal timelines: the start/end GPU timestamps of the last packet (profiling queues). */
-  get signalTimestamps(): { start: bigint; end: bigint } | undefined {
-    if (this.kind !== 'amd-signal') return undefined;
-    const v = amdSignal.decode(this.slice.bytes, 0);
-    return { start: v.start_ts, end: v.end_ts };
-  }
-
   /**
    * Blocks until the value reaches `target`. `diagnose` describes the queue for the timeout error.
    * A memory fault reported by KFD during the wait ends it with GpuFaultError.

@@ -72,7 +72,9 @@ export class AqlQueue implements DeviceResource {
         {
           hsa_queue: { type: 0, features: 1, base_address: ring.va, doorbell_signal: 0n, size: packets, reserved1: 0, id: 0n },
           read_dispatch_id_field_base_byte_offset: READ_ID,
-          queue_properties: AMD_QUEUE_PROPERTIES.IS_PTR64 | AMD_QUEUE_PROPERTIES.ENABLE_PROFILING,
+          // No ENABLE_PROFILING: nothing here reads a signal's start/end timestamps (the tracer brackets
+          // packets with PM4 timestamps), and the packet processor would read its clock twice per packet.
+          queue_properties: AMD_QUEUE_PROPERTIES.IS_PTR64,
         },
         queueMem.view,
         0,

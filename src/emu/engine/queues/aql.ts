@@ -177,7 +177,7 @@ class AqlQueue extends EngineQueue {
     }
     if (type === HSA_PACKET_TYPE.KERNEL_DISPATCH) {
       if (this.ctx.paused) return this.retire(this.readIndex, 0n);
-      this.current = { index: this.readIndex, signal: view.getBigUint64(at + P.signal, true), started: this.ctx.clock() };
+      this.current = { index: this.readIndex, signal: view.getBigUint64(at + P.signal, true), started: this.startStamp() };
       if (this.cp.start(this.dispatchSetup(view, at)).kind === 'done') return this.finish();
       return 'progress';
     }
@@ -196,12 +196,12 @@ class AqlQueue extends EngineQueue {
           return 'waiting';
         }
         this.waitingFor = '';
-        this.current = { index: this.readIndex, signal, started: this.ctx.clock() };
+        this.current = { index: this.readIndex, signal, started: this.startStamp() };
         return this.finish();
       }
       case HSA_PACKET_TYPE.VENDOR_SPECIFIC:
         if (view.getUint8(at + 2) !== AMD_AQL_FORMAT_PM4_IB) throw new QueueStop(`vendor packet format ${view.getUint8(at + 2)} is not supported`);
-        this.current = { index: this.readIndex, signal, started: this.ctx.clock(), ib: { va: p.fields.ib_base as bigint, dwords: p.fields.ib_size as number, pos: 0 } };
+        this.current = { index: this.readIndex, signal, started: this.startStamp(), ib: { va: p.fields.ib_base as bigint, dwords: p.fields.ib_size as number, pos: 0 } };
         return 'progress';
       default:
         throw new QueueStop(`AQL ${p.name} packets are not supported by the emulated packet processor`);
@@ -292,12 +292,21 @@ class AqlQueue extends EngineQueue {
     return this.retire(cur.index, cur.signal, cur.started);
   }
 
+  /** amd_queue_t's queue_properties, which the runtime may change while the queue runs. */
+  private properties(): number {
+    return this.propsCell.ready() ? this.propsCell.view.getUint32(0, true) : this.ctx.vm.read32(this.amdQueueVa + BigInt(Q_PROPS), this.client);
+  }
+
+  /** The packet's start time when the queue profiles (ENABLE_PROFILING), else 0: the clock is read only when it is needed. */
+  private startStamp(): bigint {
+    return this.properties() & AMD_QUEUE_PROPERTIES.ENABLE_PROFILING ? this.ctx.clock() : 0n;
+  }
+
   private retire(index: bigint, signal: bigint, started = 0n): StepResult {
     const vm = this.ctx.vm;
     if (signal !== 0n) {
       if ((signal & 7n) !== 0n) throw new QueueStop(`completion signal 0x${signal.toString(16)} is not 8-byte aligned`);
-      const props = this.propsCell.ready() ? this.propsCell.view.getUint32(0, true) : vm.read32(this.amdQueueVa + BigInt(Q_PROPS), this.client);
-      if (props & AMD_QUEUE_PROPERTIES.ENABLE_PROFILING) this.stamp(signal, started);
+      if (this.properties() & AMD_QUEUE_PROPERTIES.ENABLE_PROFILING) this.stamp(signal, started);
       this.completeSignal(signal);
     }
     const ring = this.ringWrite;
@@ -314,16 +323,21 @@ class AqlQueue extends EngineQueue {
     return 'progress';
   }
 
-  /** A profiling queue's start and end timestamps in the completion signal. */
+  /**
+   * A profiling queue's start and end timestamps in the completion signal. Profiling switched on while
+   * the packet ran (no start time taken) stamps the end time as both.
+   */
   private stamp(signal: bigint, started: bigint): void {
+    const ended = this.ctx.clock();
+    const start = started === 0n ? ended : started;
     const times = this.signalTimes;
     times.va = signal + BigInt(S_START);
     if (times.ready() && times.u64) {
-      Atomics.store(times.u64, 0, started);
-      Atomics.store(times.u64, (S_END - S_START) >>> 3, this.ctx.clock());
+      Atomics.store(times.u64, 0, start);
+      Atomics.store(times.u64, (S_END - S_START) >>> 3, ended);
     } else {
-      this.ctx.vm.write64(signal + BigInt(S_START), started, this.client);
-      this.ctx.vm.write64(signal + BigInt(S_END), this.ctx.clock(), this.client);
+      this.ctx.vm.write64(signal + BigInt(S_START), start, this.client);
+      this.ctx.vm.write64(signal + BigInt(S_END), ended, this.client);
     }
   }
 
