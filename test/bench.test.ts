@@ -9,6 +9,7 @@ import { CORPUS_TARGETS } from '../src/harness/corpus/index.js';
 import { BENCH_SECTIONS } from '../src/harness/bench/run.js';
 import { defaultShaderWorkers } from '../src/emu/isa/parallel/index.js';
 import { buildHsaBench } from '../src/harness/bench/served.js';
+import { samplePlan } from '../src/harness/bench/copy-bandwidth.js';
 import { inCI, requireOracle } from './support/tools.js';
 
 interface Figure {
@@ -132,5 +133,23 @@ describe('amdgpu-ts bench --only served (unmodified ROCr served on emu:gfx90a vs
     }
     assert.match(rest[0]!.detail!, /^20 empty-kernel dispatches through ROCr/);
     assert.match(rest[2]!.detail!, /^50 empty BARRIER_AND packets/);
+  });
+});
+
+describe('copy bench sample plan', () => {
+  it('sizes an engine sample from the second, warm calibration run', () => {
+    const runs = [40_000, 10_000];
+    let calls = 0;
+    const plan = samplePlan(() => runs[calls++]!, 20e6, 4096);
+    assert.equal(calls, 2);
+    assert.deepEqual(plan, { repeats: 2000, ns: 20e6 });
+  });
+
+  it('gives the CPU the engine sample\'s real length where the ring caps the copies', () => {
+    // 4 KiB copies at 800 ns: 25000 would fill 20 ms, the ring holds 4096; the CPU's batch must then
+    // last 4096 copies' time too, not the 20 ms the plan aimed at.
+    assert.deepEqual(samplePlan(() => 800, 20e6, 4096), { repeats: 4096, ns: 4096 * 800 });
+    // A copy longer than the whole sample: one copy, lasting what it takes.
+    assert.deepEqual(samplePlan(() => 50e6, 20e6, 4096), { repeats: 1, ns: 50e6 });
   });
 });
