@@ -263,6 +263,17 @@ test('COPY_LINEAR operands read straight from the packet agree with the table de
   assert.throws(() => new CopyLinearReader(7).transfer(v7), { name: 'QueueStop', message: 'COPY_LINEAR with DCC control 0x5: compression is not modelled' });
 });
 
+test('a COPY_LINEAR cut short by the write pointer stops the queue at it, its bytes not moved', () => {
+  const r = rig();
+  r.map(0x100_0000n, PAGE).set(pattern(PAGE, 7));
+  const dst = r.map(0x200_0000n, PAGE);
+  const whole = copy(0x200_0000n, 0x100_0000n, 64);
+  r.run(whole.subarray(0, 4));
+  assert.match(r.q.hang?.reason ?? '', new RegExp(`packet at byte 0 needs ${whole.length} dwords but only 4 were submitted`));
+  assert.equal(r.q.hang?.rptr, '0');
+  assert.ok(dst.every((b) => b === 0));
+});
+
 test('a COPY_LINEAR whose dwords wrap around the end of the ring is read whole', () => {
   const r = rig();
   r.map(0x100_0000n, PAGE).set(pattern(PAGE, 6));
