@@ -9,6 +9,7 @@ import { CORPUS_TARGETS } from '../src/harness/corpus/index.js';
 import { BENCH_SECTIONS } from '../src/harness/bench/run.js';
 import { defaultShaderWorkers } from '../src/emu/isa/parallel/index.js';
 import { buildHsaBench } from '../src/harness/bench/served.js';
+import { samplePlan } from '../src/harness/bench/copy-bandwidth.js';
 import { inCI, requireOracle } from './support/tools.js';
 
 interface Figure {
@@ -132,5 +133,35 @@ describe('amdgpu-ts bench --only served (unmodified ROCr served on emu:gfx90a vs
     }
     assert.match(rest[0]!.detail!, /^20 empty-kernel dispatches through ROCr/);
     assert.match(rest[2]!.detail!, /^50 empty BARRIER_AND packets/);
+  });
+});
+
+describe('copy bench sample plan', () => {
+  // An engine whose first copies of every run are slow for 2 ms (as measured after the CPU's turn),
+  // then steady: a run of n copies takes n * steady + 2 ms.
+  const SLOW_START_NS = 2e6;
+  const engine = (steadyNs: number) => {
+    const runs: number[] = [];
+    return { runs, calibrate: (n: number) => (runs.push(n), steadyNs + SLOW_START_NS / n), sampleNs: (n: number) => n * steadyNs + SLOW_START_NS };
+  };
+
+  it('predicts the engine sample\'s length within 15% past a 2 ms slow start, where one 64 MiB calibration was off by up to 3x', () => {
+    for (const [bytes, steadyNs] of [[256 << 10, 8e3], [1 << 20, 33e3], [4 << 20, 140e3], [64 << 20, 10e6]] as const) {
+      const e = engine(steadyNs);
+      const probe = Math.max(1, Math.min(4096, Math.floor((64 << 20) / bytes)));
+      const plan = samplePlan(e.calibrate, probe, 20e6, 4096);
+      const real = e.sampleNs(plan.repeats);
+      assert.ok(Math.abs(plan.ns - real) / real < 0.15, `${bytes} B: planned ${plan.ns} ns, the sample takes ${real} ns (calibration runs ${e.runs.join(', ')})`);
+      assert.ok(e.runs.length >= 2 && e.runs.length <= 4, `${bytes} B: ${e.runs.length} calibration runs`);
+      assert.equal(e.runs[0], probe);
+    }
+  });
+
+  it('gives the CPU the engine sample\'s real length where the ring caps the copies', () => {
+    // 4 KiB copies at 800 ns: 25000 would fill 20 ms, the ring holds 4096; the CPU's batch must then
+    // last 4096 copies' time, not the 20 ms the plan aimed at.
+    assert.deepEqual(samplePlan(() => 800, 4096, 20e6, 4096), { repeats: 4096, ns: 4096 * 800 });
+    // A copy longer than the whole sample: one copy, lasting what it takes.
+    assert.deepEqual(samplePlan(() => 50e6, 1, 20e6, 4096), { repeats: 1, ns: 50e6 });
   });
 });

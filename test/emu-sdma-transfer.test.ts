@@ -120,6 +120,23 @@ test('a copy past the end of its destination faults at the first unmapped byte a
   assert.equal(r.rptr(), 0n, 'the faulting packet is not consumed');
 });
 
+test('copies that run in one step and then fault: the read pointer (memory, status, hang report) stops at the faulting packet', () => {
+  const r = rig();
+  const src = r.map(0x100_0000n, 4 * PAGE);
+  src.set(pattern(4 * PAGE, 5));
+  const dst = r.map(0x200_0000n, 4 * PAGE);
+  const good = copy(0x200_0000n, 0x100_0000n, PAGE);
+  const packets = new Uint32Array([...good, ...copy(0x200_0000n + BigInt(PAGE), 0x100_0000n + BigInt(PAGE), PAGE), ...copy(0x300_0000n, 0x100_0000n, PAGE), ...good]);
+  r.run(packets);
+  const at = 2 * good.length * 4;
+  assert.equal(r.faults[0]?.va, 0x300_0000n);
+  assert.deepEqual(dst.subarray(0, 2 * PAGE), src.subarray(0, 2 * PAGE), 'the two copies before the fault ran');
+  assert.equal(r.rptr(), BigInt(at), 'the read pointer in memory names the faulting packet');
+  assert.equal(r.q.hang?.rptr, String(at));
+  assert.equal(r.q.status().rptr, String(at));
+  assert.match(r.q.hang!.packets.find((l) => l.startsWith('=>'))!, new RegExp(`COPY_LINEAR.*dst_addr=0x3000000`));
+});
+
 test('a copy from a source that ends early faults on the read at its first unmapped byte', () => {
   const r = rig();
   r.map(0x100_0000n, 2 * PAGE);
@@ -244,6 +261,17 @@ test('COPY_LINEAR operands read straight from the packet agree with the table de
   const v7 = new SdmaBuilder(7).copyLinear(0x1000n, 0x2000n, 64).dwords.slice();
   v7[7] = 0x5;
   assert.throws(() => new CopyLinearReader(7).transfer(v7), { name: 'QueueStop', message: 'COPY_LINEAR with DCC control 0x5: compression is not modelled' });
+});
+
+test('a COPY_LINEAR cut short by the write pointer stops the queue at it, its bytes not moved', () => {
+  const r = rig();
+  r.map(0x100_0000n, PAGE).set(pattern(PAGE, 7));
+  const dst = r.map(0x200_0000n, PAGE);
+  const whole = copy(0x200_0000n, 0x100_0000n, 64);
+  r.run(whole.subarray(0, 4));
+  assert.match(r.q.hang?.reason ?? '', new RegExp(`packet at byte 0 needs ${whole.length} dwords but only 4 were submitted`));
+  assert.equal(r.q.hang?.rptr, '0');
+  assert.ok(dst.every((b) => b === 0));
 });
 
 test('a COPY_LINEAR whose dwords wrap around the end of the ring is read whole', () => {

@@ -27,6 +27,27 @@ export interface Transfer {
 /** Dword fills write the pattern's bytes in little-endian order (the GPU's); a Uint32Array fill does that only on a little-endian host. */
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/** One packet field as the numbers its reading needs, so every field read is one shape of object and no power is computed per packet. */
+class PacketField {
+  readonly dw: number;
+  readonly shift: number;
+  /** Applied after the shift; 0xffffffff for a whole dword. */
+  readonly mask: number;
+  /** 2^lo: what the field's value is worth where the low half of an address is stored shifted (addr64). */
+  readonly scale: number;
+
+  constructor(f: FieldDef) {
+    this.dw = f.dw;
+    this.shift = f.lo;
+    this.mask = mask(f.bits);
+    this.scale = 2 ** f.lo;
+  }
+
+  read(dw: Uint32Array): number {
+    return ((dw[this.dw]! >>> this.shift) & this.mask) >>> 0;
+  }
+}
+
 /**
  * COPY_LINEAR's operands read straight from the packet's dwords, at the places the packet table gives
  * (the table the decoder and printer use): a copy is the packet the engine sees most, and the table
@@ -35,25 +56,30 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 export class CopyLinearReader {
   readonly header: number;
   readonly dwords: number;
-  private readonly count: FieldDef;
-  private readonly src: readonly [FieldDef, FieldDef];
-  private readonly dst: readonly [FieldDef, FieldDef];
-  private readonly dcc: FieldDef | undefined;
+  private readonly count: PacketField;
+  private readonly srcLo: PacketField;
+  private readonly srcHi: PacketField;
+  private readonly dstLo: PacketField;
+  private readonly dstHi: PacketField;
+  private readonly dcc: PacketField | undefined;
 
   constructor(version: SdmaVersion) {
     const def = findSdmaDef(version, SDMA_OP.COPY, SDMA_SUBOP.COPY_LINEAR);
     if (!def?.dwords) throw new Error(`SDMA ${version} has no fixed-size COPY_LINEAR packet`);
-    const f = (name: string): FieldDef => {
+    const f = (name: string): PacketField => {
       const d = def.fields.find((x) => x.name === name);
       if (!d) throw new Error(`SDMA ${version} COPY_LINEAR has no field ${name}`);
-      return d;
+      return new PacketField(d);
     };
     this.header = SDMA_OP.COPY | (SDMA_SUBOP.COPY_LINEAR << 8);
     this.dwords = def.dwords;
     this.count = f('count');
-    this.src = [f('src_addr_lo'), f('src_addr_hi')];
-    this.dst = [f('dst_addr_lo'), f('dst_addr_hi')];
-    this.dcc = def.fields.find((x) => x.name === 'dcc_control');
+    this.srcLo = f('src_addr_lo');
+    this.srcHi = f('src_addr_hi');
+    this.dstLo = f('dst_addr_lo');
+    this.dstHi = f('dst_addr_hi');
+    const dcc = def.fields.find((x) => x.name === 'dcc_control');
+    this.dcc = dcc && new PacketField(dcc);
   }
 
   /** Whether a header dword starts a COPY_LINEAR (op and sub_op; the other header bits are flags). */
@@ -63,20 +89,16 @@ export class CopyLinearReader {
 
   /** The transfer a COPY_LINEAR packet asks for; a QueueStop for what the emulator does not model. */
   transfer(dw: Uint32Array): Transfer {
-    const dcc = this.dcc ? field(dw, this.dcc) : 0;
+    const dcc = this.dcc ? this.dcc.read(dw) : 0;
     if (dcc) throw new QueueStop(`COPY_LINEAR with DCC control 0x${dcc.toString(16)}: compression is not modelled`);
-    return transferOf('copy', address(dw, this.src), address(dw, this.dst), field(dw, this.count) + 1, 0, this.dwords);
+    return transferOf('copy', address(dw, this.srcLo, this.srcHi), address(dw, this.dstLo, this.dstHi), this.count.read(dw) + 1, 0, this.dwords);
   }
 }
 
-function field(dw: Uint32Array, f: FieldDef): number {
-  return f.bits >= 32 ? dw[f.dw]! >>> 0 : (dw[f.dw]! >>> f.lo) & mask(f.bits);
-}
-
 /** A 64-bit address from its low and high fields (the low one possibly stored shifted, as addr64 lays it out). */
-function address(dw: Uint32Array, [lo, hi]: readonly [FieldDef, FieldDef]): number | bigint {
-  const high = field(dw, hi);
-  const low = field(dw, lo) * 2 ** lo.lo;
+function address(dw: Uint32Array, lo: PacketField, hi: PacketField): number | bigint {
+  const high = hi.read(dw);
+  const low = lo.read(dw) * lo.scale;
   // Below 2^53 (every GPU virtual address) the sum is exact as a double, and no BigInt is made.
   return high < 2 ** 21 ? high * 2 ** 32 + low : (BigInt(high) << 32n) + BigInt(low);
 }

@@ -12,6 +12,7 @@ import type { QueueDescriptor } from '../protocol.js';
 import { QueueStop } from './ring.js';
 import { RingEngineQueue } from './engine-queue.js';
 import { CopyLinearReader, moveSlice, transferOf, transferWindows, type Transfer } from './sdma-transfer.js';
+import { releaseStore64 } from '../../../os/store-order.js';
 
 /** Bytes one step of COPY_LINEAR / CONST_FILL packets moves before yielding to the other queues when one of them has work. */
 const SHARED_SLICE_BYTES = 4 << 20;
@@ -47,33 +48,59 @@ class SdmaQueue extends RingEngineQueue {
   private readonly defs = new Map<number, SdmaPacketDef | null>();
   /** The read pointer's memory, resolved once per version of the page tables. */
   private rptrCell: { readonly vmVersion: number; readonly cell: BigUint64Array } | undefined;
+  /**
+   * The read and write pointers as numbers while a step runs (exact: both stay far below 2^53), so a
+   * packet costs no BigInt arithmetic; the step leaves `rptr` up to date when it returns or throws.
+   */
+  private readAt = 0;
+  private writeAt = 0;
+  /** Fault injection that corrupts a finished copy (fixed for the engine's life, so not looked up per copy). */
+  private readonly flipCopyByte: boolean;
 
   constructor(desc: QueueDescriptor, ctx: EngineContext) {
     super(desc, ctx, desc.kernelRing ? `SDMA${desc.sdmaEngine} (kernel ring ${desc.kernelRing})` : `SDMA${desc.sdmaEngine} (queue ${desc.queueId})`);
     this.version = sdmaVersionOf(targetByName(ctx.target)?.sdma ?? [6, 0]);
     this.copyLinear = new CopyLinearReader(this.version);
+    this.flipCopyByte = ctx.inject.has('flip-copy-byte');
   }
 
-  /** After every packet: a store into a cached view of the read pointer, not a page-table walk each time. */
   protected publishRptr(): void {
+    this.storeRptr(Number(this.rptr));
+  }
+
+  /**
+   * After every packet: a release store (after the packet's reads) into a cached view of the read
+   * pointer, not a page-table walk each time.
+   */
+  private storeRptr(bytes: number): void {
     const vm = this.ctx.vm;
     let c = this.rptrCell;
     if (c?.vmVersion !== vm.version) {
       const s = vm.within(this.desc.rptrVa, 8, true);
       if (!s || ((s.bytes.byteOffset + s.offset) & 7) !== 0) {
         this.rptrCell = undefined;
-        vm.write64(this.desc.rptrVa, this.rptr, this.client); // faults, or stores unaligned, as any write
+        vm.write64(this.desc.rptrVa, BigInt(bytes), this.client); // faults, or stores unaligned, as any write
         return;
       }
       c = this.rptrCell = { vmVersion: vm.version, cell: new BigUint64Array(s.bytes.buffer, s.bytes.byteOffset + s.offset, 1) };
     }
-    Atomics.store(c.cell, 0, this.rptr);
+    releaseStore64(c.cell, 0, bytes);
   }
 
   protected run(budget: number): StepResult {
     if ((this.wptr & 3n) !== 0n) throw new QueueStop(`write pointer ${this.wptr} is not a multiple of 4 bytes`);
     const decided = this.checkRing(BigInt(this.ring.bytes), 'bytes');
     if (decided) return decided;
+    this.readAt = Number(this.rptr);
+    this.writeAt = Number(this.wptr);
+    try {
+      return this.runPackets(budget);
+    } finally {
+      if (this.readAt !== Number(this.rptr)) this.rptr = BigInt(this.readAt);
+    }
+  }
+
+  private runPackets(budget: number): StepResult {
     let did = false;
     let moved = 0;
     for (let n = 0; n < budget; n++) {
@@ -106,13 +133,13 @@ class SdmaQueue extends RingEngineQueue {
       this.packet = this.readVm(at, size);
       return size;
     }
-    const rptr = Number(this.rptr);
-    const avail = (Number(this.wptr) - rptr) >> 2;
+    const rptr = this.readAt;
+    const avail = (this.writeAt - rptr) >> 2;
     if (avail === 0) return 0;
     const off = rptr % this.ring.bytes;
     this.ring.copy(off, Math.min(FETCH_DWORDS, avail), this.scratch);
     const size = this.packetSize(this.scratch, avail);
-    if (size > avail) throw new QueueStop(`packet at byte ${this.rptr} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
+    if (size > avail) throw new QueueStop(`packet at byte ${rptr} needs ${size} dwords but only ${avail} were submitted before the write pointer`);
     if (size > FETCH_DWORDS) {
       if (this.scratch.length < size) this.scratch = new Uint32Array(size);
       this.ring.copy(off, size, this.scratch);
@@ -247,9 +274,9 @@ class SdmaQueue extends RingEngineQueue {
       if (ib.pos >= ib.dwords) this.ib = undefined;
       return;
     }
-    this.recent.push(Number(this.rptr));
-    this.rptr += BigInt(dwords * 4);
-    this.publishRptr();
+    this.recent.push(this.readAt);
+    this.readAt += dwords * 4;
+    this.storeRptr(this.readAt);
   }
 
   /** Moves the next slice of the current copy or fill (completing it when that was the last); returns the bytes moved. */
@@ -261,7 +288,7 @@ class SdmaQueue extends RingEngineQueue {
     moveSlice(vm, this.windows, t, n, this.client);
     t.done += n;
     if (t.done < t.bytes) return n;
-    if (t.kind === 'copy' && this.ctx.inject.has('flip-copy-byte')) {
+    if (t.kind === 'copy' && this.flipCopyByte) {
       const va = BigInt(t.dst + (t.bytes >> 1)); // exact: the copy just wrote there
       const s = vm.span(va, 1, true, this.client);
       s.bytes[s.offset] = s.bytes[s.offset]! ^ 0xff;
