@@ -151,3 +151,35 @@ test('long runs: run on a never-ending kernel exits 1 after --timeout with the q
   assert.ok(err.some((l) => /^=> \[ +\d+\] KERNEL_DISPATCH /.test(l)), err.join('\n'));
   assert.ok(err.some((l) => /^emulated GPU: AQL queue \d+ \(busy\): workgroup 0,0,0 wave [01] at pc 0x[0-9a-f]+ \(code object offset 0x[0-9a-f]+\): s_branch /.test(l)), err.join('\n'));
 });
+
+test('long runs: a submission waiting for ring space on a queue a VM fault evicted fails with the fault at once, not after the ring timeout', async () => {
+  const host = new EmuHost('emu:gfx1100');
+  const kfd = Kfd.open(host);
+  try {
+    const dev = kfd.device(0);
+    const add = load(dev, 'vector_add', 'vector_add');
+    const fault = load(dev, 'fault', 'fault');
+    // Small rings that fill after a few dozen launches (KFD's smallest ring: 1 KiB, 16 AQL packets).
+    const rings = [Pm4Queue.create(dev, { ringBytes: 4096 }), AqlQueue.create(dev, { packets: 16 })] as const;
+    const [x, y, z] = addBuffers(dev);
+    // The fault on another queue, not waited for: the driver has not seen KFD's memory event yet.
+    fault.dispatch(AqlQueue.create(dev), { grid: 64, block: 64, args: [0x7a5a_0000_0000n] });
+    for (const end = performance.now() + 5000; !host.engineStatus()[0]!.evicted; ) {
+      if (performance.now() > end) assert.fail('the fault did not evict the queues');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    for (const q of rings) {
+      const t0 = performance.now();
+      assert.throws(
+        () => {
+          for (let i = 0; i < 200; i++) add.dispatch(q, { grid: 1024, block: 64, args: [x, y, z, N] });
+        },
+        (e: unknown) => e instanceof GpuFaultError && e.va === 0x7a5a_0000_0000n && /KFD evicted every queue of this process/.test(e.message),
+      );
+      assert.ok(performance.now() - t0 < 2000, `${q.constructor.name}: failed after ${(performance.now() - t0).toFixed(0)} ms, not after the 10 s ring timeout`);
+    }
+  } finally {
+    kfd.close();
+    await host.shutdown();
+  }
+});

@@ -11,6 +11,8 @@ import type { Slice } from './suballoc.js';
 const SPIN_MS = 0.2;
 /** Longest single sleep in the kernel; the value is re-read after each. */
 const SLEEP_SLICE_MS = 100;
+/** How often a wait that polls memory asks KFD whether a memory fault evicted the queues (throwIfFaulted). */
+export const FAULT_CHECK_MS = 10;
 export const DEFAULT_WAIT_MS = 10_000;
 
 export interface WaitStats {
@@ -113,6 +115,18 @@ export class Timeline {
       else this.stats.sleepTimeouts++;
       if (this.value >= target) return;
     }
+  }
+
+  /**
+   * For waits that poll memory rather than sleep on this timeline's event (free ring space): asks KFD,
+   * without sleeping, whether a GPU memory fault was reported, and fails as wait() does when one was
+   * (KFD evicted the queue: what it has not consumed it never will).
+   */
+  throwIfFaulted(what: string, diagnose: () => string): void {
+    const earlier = this.device.vmFault !== undefined;
+    if (!earlier) this.device.backend.waitEvents([], 0);
+    const f = this.device.vmFault;
+    if (f) throw this.faultError(f, what, diagnose, earlier);
   }
 
   private faultError(f: MemoryFault, what: string, diagnose: () => string, earlier: boolean): GpuFaultError {

@@ -10,7 +10,7 @@ import { UseAfterFreeError, WaitTimeoutError } from '../errors.js';
 import { releaseStore32, storeUint53 } from '../../os/store-order.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
-import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
+import { Timeline, DEFAULT_WAIT_MS, FAULT_CHECK_MS } from '../timeline.js';
 import { computeQueueExtras } from './compute-memory.js';
 import { Retirements } from './retire.js';
 import { KernargRing } from './kernarg-ring.js';
@@ -145,8 +145,14 @@ export class AqlQueue implements DeviceResource {
     if (this.retirements.size) this.retirements.collect(this.timeline.count);
     if (this.written - this.readSeen >= this.packets) {
       const start = performance.now();
+      let faultChecked = start;
       while (this.written - (this.readSeen = Number(this.readIndex)) >= this.packets) {
-        if (performance.now() - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `a free packet slot on ${this.label}`, RING_FULL_TIMEOUT_MS, `${this.diagnose()}\n${this.device.registerSnapshot()}`);
+        const now = performance.now();
+        if (now - faultChecked > FAULT_CHECK_MS) {
+          faultChecked = now;
+          this.timeline.throwIfFaulted(`a free packet slot on ${this.label}`, () => this.diagnose());
+        }
+        if (now - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `a free packet slot on ${this.label}`, RING_FULL_TIMEOUT_MS, `${this.diagnose()}\n${this.device.registerSnapshot()}`);
         Atomics.wait(sleeper, 0, 0, 0.05);
       }
     }

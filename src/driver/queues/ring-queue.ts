@@ -6,7 +6,7 @@ import { high32, storeUint53 } from '../../os/store-order.js';
 import { DriverError, UseAfterFreeError, WaitTimeoutError } from '../errors.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
-import { Timeline, DEFAULT_WAIT_MS } from '../timeline.js';
+import { Timeline, DEFAULT_WAIT_MS, FAULT_CHECK_MS } from '../timeline.js';
 import { KernargRing } from './kernarg-ring.js';
 import { copyDwords, pairCopierFor, type PairCopier } from './dword-copy.js';
 
@@ -285,8 +285,14 @@ export abstract class RingQueue implements DeviceResource {
     if (fits()) return;
     this.publish();
     const start = performance.now();
+    let faultChecked = start;
     while (!fits()) {
-      if (performance.now() - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `ring space on ${this.label} (the engine stopped consuming)`, RING_FULL_TIMEOUT_MS, `${this.diagnose()}\n${this.device.registerSnapshot()}`);
+      const now = performance.now();
+      if (now - faultChecked > FAULT_CHECK_MS) {
+        faultChecked = now;
+        this.timeline.throwIfFaulted(`ring space on ${this.label}`, () => this.diagnose());
+      }
+      if (now - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `ring space on ${this.label} (the engine stopped consuming)`, RING_FULL_TIMEOUT_MS, `${this.diagnose()}\n${this.device.registerSnapshot()}`);
       Atomics.wait(sleeper, 0, 0, 0.05);
     }
   }
