@@ -143,21 +143,24 @@ export class AqlQueue implements DeviceResource {
   private slot(): number {
     if (this.destroyed) throw new UseAfterFreeError(this.device.name, this.label, 'submit');
     if (this.retirements.size) this.retirements.collect(this.timeline.count);
-    if (this.written - this.readSeen >= this.packets) {
-      const start = performance.now();
-      let faultChecked = start;
-      while (this.written - (this.readSeen = Number(this.readIndex)) >= this.packets) {
-        const now = performance.now();
-        if (now - faultChecked > FAULT_CHECK_MS) {
-          faultChecked = now;
-          this.timeline.throwIfFaulted(`a free packet slot on ${this.label}`, () => this.diagnose());
-        }
-        if (now - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `a free packet slot on ${this.label}`, RING_FULL_TIMEOUT_MS, `${this.diagnose()}\n${this.device.registerSnapshot()}`);
-        Atomics.wait(sleeper, 0, 0, 0.05);
-      }
-    }
+    if (this.written - this.readSeen >= this.packets) this.waitForSlot();
     // packets is a power of two (the ring size KFD accepts), so the mask is exact past 2^32 packets too.
     return (this.written & (this.packets - 1)) * AQL_PACKET_BYTES;
+  }
+
+  /** The slow path of slot(), apart so that slot() stays small enough to inline: waits while the ring is full. */
+  private waitForSlot(): void {
+    const start = performance.now();
+    let faultChecked = start;
+    while (this.written - (this.readSeen = Number(this.readIndex)) >= this.packets) {
+      const now = performance.now();
+      if (now - faultChecked > FAULT_CHECK_MS) {
+        faultChecked = now;
+        this.timeline.throwIfFaulted(`a free packet slot on ${this.label}`, () => this.diagnose());
+      }
+      if (now - start > RING_FULL_TIMEOUT_MS) throw new WaitTimeoutError(this.device.name, `a free packet slot on ${this.label}`, RING_FULL_TIMEOUT_MS, `${this.diagnose()}\n${this.device.registerSnapshot()}`);
+      Atomics.wait(sleeper, 0, 0, 0.05);
+    }
   }
 
   /** Publishes the packet just written: write_dispatch_id, then the doorbell with the packet's index. */
