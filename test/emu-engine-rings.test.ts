@@ -5,27 +5,35 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as kfd from '../src/uapi/kfd.js';
-import { PAGE, withKfd } from './support/raw-kfd.js';
+import { PAGE, withKfd, type RawKfd } from './support/raw-kfd.js';
 import { packet3, PM4, PM4_UNDEFINED_OP, writeData, acquireMem, releaseMem, SDMA_UNDEFINED_OP, fence } from './support/hand-packets.js';
 import { Q, EV, WAIT, UNSIGNALED_SLOT, UNMAPPED, MODELS, view, until, queueState, hangOf, ringQueue, signalEvent, closeAndCheckEmpty, memoryException } from './support/engines-by-hand.js';
+
+/**
+ * A PM4 and an SDMA queue on one-page rings, each with a consumed filler that leaves 4 dwords (PM4) and
+ * 2 dwords (SDMA) before the ring's end, and a mapped page for the packets to write.
+ */
+async function queuesNearRingEnd(k: RawKfd) {
+  const buf = k.allocMapped(PAGE);
+  const cpu = view(k.cpuView(buf));
+  const pm4 = ringQueue(k, Q.COMPUTE, PAGE);
+  const sdma = ringQueue(k, Q.SDMA, PAGE);
+  pm4.put([packet3(PM4.NOP, 1019), ...new Array<number>(1019).fill(0)]);
+  pm4.submit();
+  sdma.put(new Array<number>(1022).fill(0)); // SDMA_OP_NOP, one dword each
+  sdma.submit();
+  // The read pointers must reach the fillers' ends: "idle" alone can be read before the engine has
+  // seen the doorbell, and the next doorbell would then ask for more than a ring at once.
+  await until('both queues to consume the filler', () => pm4.rptr32 === 1020 && sdma.rptr64 === 4088n);
+  return { buf, cpu, pm4, sdma };
+}
 
 for (const m of MODELS) {
   describe(`engines by hand on ${m.spec}: rings, interrupts`, () => {
     test('PM4 and SDMA: a packet that wraps around the end of the ring runs whole', () =>
       withKfd(m.spec, async (k) => {
-        const buf = k.allocMapped(PAGE);
-        const cpu = view(k.cpuView(buf));
-        const pm4 = ringQueue(k, Q.COMPUTE, PAGE);
-        const sdma = ringQueue(k, Q.SDMA, PAGE);
-        // Fillers leave 4 dwords (PM4) and 2 dwords (SDMA) before the end, so the next 5-dword WRITE_DATA
-        // and 4-dword FENCE each continue at the start of the ring.
-        pm4.put([packet3(PM4.NOP, 1019), ...new Array<number>(1019).fill(0)]);
-        pm4.submit();
-        sdma.put(new Array<number>(1022).fill(0)); // SDMA_OP_NOP, one dword each
-        sdma.submit();
-        // The read pointers must reach the fillers' ends: "idle" alone can be read before the engine has
-        // seen the doorbell, and the next doorbell would then ask for more than a ring at once.
-        await until('both queues to consume the filler', () => pm4.rptr32 === 1020 && sdma.rptr64 === 4088n);
+        // The next 5-dword WRITE_DATA and 4-dword FENCE each continue at the start of the ring.
+        const { buf, cpu, pm4, sdma } = await queuesNearRingEnd(k);
         pm4.put(writeData(buf.va, [0x7777_0001]));
         pm4.submit();
         sdma.put(fence(buf.va + 8n, 0x7777_0002));
@@ -40,15 +48,7 @@ for (const m of MODELS) {
 
     test('PM4 and SDMA: after UPDATE_QUEUE moves the ring and doubles its size, packets are fetched at the read pointer modulo the new size', () =>
       withKfd(m.spec, async (k) => {
-        const buf = k.allocMapped(PAGE);
-        const cpu = view(k.cpuView(buf));
-        const pm4 = ringQueue(k, Q.COMPUTE, PAGE);
-        const sdma = ringQueue(k, Q.SDMA, PAGE);
-        pm4.put([packet3(PM4.NOP, 1019), ...new Array<number>(1019).fill(0)]);
-        pm4.submit();
-        sdma.put(new Array<number>(1022).fill(0));
-        sdma.submit();
-        await until('both queues to consume the filler', () => pm4.rptr32 === 1020 && sdma.rptr64 === 4088n);
+        const { buf, cpu, pm4, sdma } = await queuesNearRingEnd(k);
         // New rings of two pages (kfd_ioctl_update_queue: ring_base_address and ring_size). The next packets
         // start at byte 4080 (PM4) and 4088 (SDMA) of the new ring and run on past its first page; in the
         // old ring's size they would wrap to byte 0, which holds a different value.

@@ -5,6 +5,7 @@ import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, O_RDWR, PROT_READ, PROT_WRITE, 
 import type { FieldSpec, StructInput, StructValue } from '../../src/uapi/codec.js';
 import * as drm from '../../src/uapi/drm.js';
 import { ioctlOutcome } from './raw-kfd.js';
+import { Pm4Builder } from '../../src/hw/pm4/builder.js';
 
 export const PAGE = 4096;
 const D = drm.AMDGPU_GEM_DOMAIN;
@@ -150,6 +151,19 @@ export class RawDrm {
     const bytes = drm.waitCsArgs.encode({ in: { handle: seq, timeout, ip_type: ip, ip_instance: 0, ring: 0, ctx_id: ctxId } });
     const errno = this.rawIoctl(drm.DRM_IOC.AMDGPU_WAIT_CS.request, bytes, fd);
     return { errno, busy: drm.waitCsOut.decode(bytes).status };
+  }
+
+  /**
+   * One WRITE_DATA of `value` to GPU address `va`, in an IB on COMPUTE ring 0 through CS, waited for
+   * with WAIT_CS: the errno and status of the wait.
+   */
+  writeThroughCs(va: bigint, value: number): { errno: string; busy: bigint } {
+    const ib = this.gem(4096);
+    const dw = new Pm4Builder(this.family).writeData(va, [value]).dwords;
+    ib.cpu.bytes.set(new Uint8Array(dw.buffer, dw.byteOffset, dw.byteLength));
+    const ctx = this.ctx();
+    const c = this.cs(ctx, [ibChunk(ib.va, dw.length, drm.AMDGPU_HW_IP.COMPUTE)]);
+    return this.waitCs(ctx, drm.AMDGPU_HW_IP.COMPUTE, c.seq, absTimeout(5000));
   }
 
   syncobj(signaled = false): number {
