@@ -46,10 +46,8 @@ export abstract class EngineQueue implements QueueEngine {
     return { ...this.pointers(), state, waves: this.hang ? [] : this.runningWaves(), ringVa: ring.va.toString(), ringSize: ring.bytes };
   }
 
-  /** Where the queue's ring is now (the descriptor's, unless an update moved it). */
-  protected ringArea(): { va: bigint; bytes: number } {
-    return { va: this.desc.ringVa, bytes: this.desc.ringSize };
-  }
+  /** Where the queue's ring is now (the descriptor's, unless a queue update moved or resized it). */
+  protected abstract ringArea(): { va: bigint; bytes: number };
 
   /** The live waves of a dispatch this queue is running (none for queues that do not dispatch). */
   protected runningWaves(): LiveWave[] {
