@@ -1,7 +1,9 @@
 // Prepared kernel launches: the kernel arguments, the dispatch packet (AQL) or dispatch stream (PM4)
 // are encoded once; each submit() or enqueue() copies them, patches the addresses of this launch's
 // kernarg range and rings the doorbell — the cheapest way to launch the same kernel many times (the
-// CPU cost the submission benchmark measures).
+// CPU cost the submission benchmark measures). One class per queue kind, each enqueue() small: the
+// optimizing compiler inlines a whole launch into a user's loop only while the inlined code stays
+// under its budget, and one call left in the loop costs more than the stores.
 import type { Completion, FencedStream, SubmitOptions } from './queues/ring-queue.js';
 import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
 import type { Pm4Queue } from './queues/pm4-queue.js';
@@ -22,78 +24,100 @@ export interface LaunchPlan {
    */
   readonly image: Uint8Array;
   readonly align: number;
-  /** AQL: the packet's 16 dwords (header and setup in dword 0). PM4: the dispatch stream. */
+  /** AQL: the packet's 16 dwords (header and setup in dword 0; the kernarg address is patched per launch). PM4: the dispatch stream. */
   readonly words: Uint32Array;
-  /** Dword index in `words` of the kernarg pointer's low dword. */
+  /** PM4: dword index in `words` of the kernarg pointer's low dword (-1 when the kernel does not take it). */
   readonly kernargAt: number;
   /** PM4: dword index in `words` of the dispatch-packet pointer's low dword (-1 when the kernel does not take it). */
   readonly packetAt: number;
-  /** Launches that cannot reuse the encoding (scratch backing may move) go through this instead. */
-  readonly fallback?: () => Completion | AqlCompletion;
 }
 
 /**
- * A launch encoded once. enqueue() copies the image into the queue's kernarg ring (straight-line stores),
- * patches the pointers that move (one typed-array store per dword) and hands the words to the queue:
- * no object, closure or BigInt per launch. submit() does the same and returns the completion.
+ * A launch encoded once. enqueue() submits it and returns nothing (allocates nothing): no object,
+ * closure or BigInt per launch; `queue.wait()` waits for it and everything before it. submit() does
+ * the same and returns the completion.
  */
-export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
-  /** The kernarg-ring image in whole 8-byte pairs (ranges are 8-byte aligned; the padding is never read). */
-  private readonly image: Float64Array;
-  private readonly copyImage: PairCopier;
-  /** Bytes reserved per launch: the image rounded up to whole pairs. */
-  private readonly size: number;
-  private readonly align: number;
-  private readonly aql: AqlQueue | undefined;
-  /** AQL: the packet, as signed dwords and as 8-byte pairs. */
-  private readonly packet: Int32Array;
-  private readonly packetPairs: Float64Array;
-  /** PM4: the dispatch stream followed by the queue's fence (RingQueue.withFence). */
-  private readonly stream: FencedStream | undefined;
-  private readonly submitOptions: SubmitOptions;
+export interface PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
+  readonly queue: Q;
+  submit(): Q extends AqlQueue ? AqlCompletion : Completion;
+  enqueue(): void;
+}
 
-  constructor(readonly queue: Q, private readonly plan: LaunchPlan) {
-    this.size = (plan.image.length + 7) & ~7;
+/** The kernarg image in whole 8-byte pairs (ranges are 8-byte aligned; the padding is never read) and its copier. */
+class KernargImage {
+  readonly pairs: Float64Array;
+  readonly copy: PairCopier;
+  /** Bytes reserved per launch: the image rounded up to whole pairs. */
+  readonly size: number;
+  readonly align: number;
+
+  constructor(image: Uint8Array, align: number) {
+    this.size = (image.length + 7) & ~7;
     const padded = new Uint8Array(this.size);
-    padded.set(plan.image);
-    this.image = new Float64Array(padded.buffer);
-    this.copyImage = pairCopierFor(this.image.length);
-    this.align = Math.max(plan.align, 8);
-    this.aql = queue instanceof AqlQueue ? queue : undefined;
-    const packet = this.aql ? plan.words.slice().buffer : new ArrayBuffer(0);
-    this.packet = new Int32Array(packet);
-    this.packetPairs = new Float64Array(packet);
-    this.stream = this.aql || plan.fallback ? undefined : (queue as Pm4Queue).withFence(plan.words);
-    this.submitOptions = { label: plan.label };
+    padded.set(image);
+    this.pairs = new Float64Array(padded.buffer);
+    this.copy = pairCopierFor(this.pairs.length);
+    this.align = Math.max(align, 8);
+  }
+}
+
+/** AQL: the arguments into the kernarg ring, then the packet (with their address) into the AQL ring. */
+class AqlLaunch implements PreparedLaunch<AqlQueue> {
+  private readonly image: KernargImage;
+  /** The packet as dwords and as 8-byte pairs; the queue writes the kernarg address and the completion signal itself. */
+  private readonly words: Int32Array;
+  private readonly packet: Float64Array;
+
+  constructor(readonly queue: AqlQueue, private readonly plan: LaunchPlan) {
+    this.image = new KernargImage(plan.image, plan.align);
+    const packet = plan.words.slice().buffer;
+    this.words = new Int32Array(packet);
+    this.packet = new Float64Array(packet);
   }
 
-  submit(): Q extends AqlQueue ? AqlCompletion : Completion;
-  submit(): Completion | AqlCompletion {
-    if (this.plan.fallback) return this.plan.fallback();
+  submit(): AqlCompletion {
     this.enqueue();
     return this.queue.latest();
   }
 
-  /** Submits the launch and returns nothing (allocates nothing); `queue.wait()` waits for it and everything before it. */
   enqueue(): void {
-    const p = this.plan;
-    if (p.fallback) return void p.fallback();
     const q = this.queue;
     const ring = q.kernargs;
-    const at = ring.reserve(this.size, this.align, q);
-    this.copyImage(ring.pairs, at >> 3, this.image);
-    const aql = this.aql;
-    if (aql) {
-      const packet = this.packet;
-      const kernargVa = ring.vaNumber + at;
-      packet[p.kernargAt] = kernargVa | 0;
-      packet[p.kernargAt + 1] = high32(kernargVa);
-      return aql.enqueuePrepared(packet, this.packetPairs, p.label);
-    }
+    const image = this.image;
+    const at = ring.reserve(image.size, image.align, q);
+    image.copy(ring.pairs, at >> 3, image.pairs);
+    q.enqueueLaunch(this.words, this.packet, ring.vaNumber + at, this.plan.label);
+  }
+}
+
+/** PM4: the AQL-format packet and the arguments into the kernarg ring, then the dispatch stream (patched with their addresses). */
+class Pm4Launch implements PreparedLaunch<Pm4Queue> {
+  private readonly image: KernargImage;
+  /** The dispatch stream followed by the queue's fence (RingQueue.withFence). */
+  private readonly stream: FencedStream;
+  private readonly submitOptions: SubmitOptions;
+
+  constructor(readonly queue: Pm4Queue, private readonly plan: LaunchPlan) {
+    this.image = new KernargImage(plan.image, plan.align);
+    this.stream = queue.withFence(plan.words);
+    this.submitOptions = { label: plan.label };
+  }
+
+  submit(): Completion {
+    this.enqueue();
+    return this.queue.latest();
+  }
+
+  enqueue(): void {
+    const p = this.plan;
+    const q = this.queue;
+    const ring = q.kernargs;
+    const image = this.image;
+    const at = ring.reserve(image.size, image.align, q);
+    image.copy(ring.pairs, at >> 3, image.pairs);
     const at4 = at >> 2;
     const dst = ring.words;
-    const stream = this.stream!;
-    const words = stream.words;
+    const words = this.stream.words;
     const packetVa = ring.vaNumber + at;
     const kernargVa = packetVa + PACKET_BYTES;
     const lo = kernargVa | 0;
@@ -108,6 +132,31 @@ export class PreparedLaunch<Q extends Pm4Queue | AqlQueue> {
       words[p.packetAt] = packetVa | 0;
       words[p.packetAt + 1] = high32(packetVa);
     }
-    (q as Pm4Queue).enqueueFenced(stream, this.submitOptions);
+    q.enqueueFenced(this.stream, this.submitOptions);
   }
+}
+
+/** A launch that cannot reuse its encoding (scratch backing may move): every submission goes through `launch`. */
+class UnpreparedLaunch<Q extends Pm4Queue | AqlQueue> implements PreparedLaunch<Q> {
+  constructor(readonly queue: Q, private readonly launch: () => Completion | AqlCompletion) {}
+
+  submit(): Q extends AqlQueue ? AqlCompletion : Completion;
+  submit(): Completion | AqlCompletion {
+    return this.launch();
+  }
+
+  enqueue(): void {
+    this.launch();
+  }
+}
+
+/** The prepared launch of `plan` on `queue`. */
+export function prepareLaunch<Q extends Pm4Queue | AqlQueue>(queue: Q, plan: LaunchPlan): PreparedLaunch<Q> {
+  const launch = queue instanceof AqlQueue ? new AqlLaunch(queue, plan) : new Pm4Launch(queue as Pm4Queue, plan);
+  return launch as unknown as PreparedLaunch<Q>;
+}
+
+/** A launch that goes through `launch` every time (kernels whose encoding cannot be reused). */
+export function unpreparedLaunch<Q extends Pm4Queue | AqlQueue>(queue: Q, launch: () => Completion | AqlCompletion): PreparedLaunch<Q> {
+  return new UnpreparedLaunch(queue, launch);
 }

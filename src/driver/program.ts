@@ -2,9 +2,9 @@
 import { loadCodeObject, type CodeObject, type KernelInfo } from '../codeobj/index.js';
 import { COMPUTE_REGS, DISPATCH_INITIATOR, LDS_ENCODE_GRANULARITY } from '../hw/pm4/registers.js';
 import { writeDispatchPacket } from '../hw/aql.js';
-import { PreparedLaunch } from './launch.js';
+import { prepareLaunch, unpreparedLaunch, type PreparedLaunch } from './launch.js';
 import { lo32, hi32 } from '../hw/dword-stream.js';
-import { amdQueue, kernelDispatchPacket, AQL_PACKET_BYTES } from '../uapi/hsa.js';
+import { amdQueue, AQL_PACKET_BYTES } from '../uapi/hsa.js';
 import type { Pm4Builder } from '../hw/pm4/builder.js';
 import { DriverError } from './errors.js';
 import type { Device } from './device.js';
@@ -223,7 +223,7 @@ export class Kernel {
   prepare<Q extends Pm4Queue | AqlQueue>(queue: Q, o: DispatchOptions): PreparedLaunch<Q> {
     const grid = dim3(o.grid);
     const block = dim3(o.block);
-    if (this.needsScratch) return new PreparedLaunch(queue, { label: this.name, image: new Uint8Array(0), align: 64, words: new Uint32Array(0), kernargAt: -1, packetAt: -1, fallback: () => this.dispatch(queue, o) });
+    if (this.needsScratch) return unpreparedLaunch(queue, () => this.dispatch(queue, o));
     // Validate and encode through the generic path once, on a scratch image.
     const dynamicLds = (o.dynamicLds ?? 0) + (this.hasLocalArgs ? dynamicLdsOfArgs(this.info, o.args ?? []) : 0);
     const ldsBytes = this.info.descriptor.groupSegmentFixedSize + dynamicLds;
@@ -238,14 +238,14 @@ export class Kernel {
     const align = Math.max(64, this.info.metadata.kernargSegmentAlign);
     if (queue instanceof AqlQueue) {
       words.set(new Uint32Array(image.buffer, image.byteOffset, AQL_PACKET_BYTES / 4));
-      return new PreparedLaunch(queue, { label: this.name, image: image.slice(AQL_PACKET_BYTES), align, words, kernargAt: kernelDispatchPacket.offsetOf('kernarg_address') / 4, packetAt: -1 });
+      return prepareLaunch(queue, { label: this.name, image: image.slice(AQL_PACKET_BYTES), align, words, kernargAt: -1, packetAt: -1 });
     }
     const t = this.pm4TemplateFor(queue as Pm4Queue, queue.device.target.family);
     const stream = t.dwords.slice();
     stream[t.rsrc2At] = this.rsrc2(ldsBytes);
     stream.set(block, t.blockAt);
     stream.set(grid, t.gridAt);
-    return new PreparedLaunch(queue, { label: this.name, image, align, words: stream, kernargAt: t.kernargPtrAt, packetAt: t.dispatchPtrAt });
+    return prepareLaunch(queue, { label: this.name, image, align, words: stream, kernargAt: t.kernargPtrAt, packetAt: t.dispatchPtrAt });
   }
 
   /**

@@ -2,12 +2,12 @@
 // header (atomically), then write_dispatch_id, then rings the doorbell with the packet's index. Every
 // packet decrements the queue's completion signal (an amd_signal_t), which makes its timeline.
 import type { Mmio } from '../../os/host.js';
-import { amdQueue, AMD_QUEUE_PROPERTIES, HSA_PACKET_TYPE, AQL_PACKET_BYTES } from '../../uapi/hsa.js';
+import { amdQueue, kernelDispatchPacket, AMD_QUEUE_PROPERTIES, HSA_PACKET_TYPE, AQL_PACKET_BYTES } from '../../uapi/hsa.js';
 import { writeDispatchPacket, writeBarrierPacket, writePm4IbPacket, decodeAqlPacket, formatAqlPacket, type DispatchPacket } from '../../hw/aql.js';
 import { Pm4Builder } from '../../hw/pm4/builder.js';
 import { lo32, hi32 } from '../../hw/dword-stream.js';
 import { UseAfterFreeError, WaitTimeoutError } from '../errors.js';
-import { releaseStore32, storeUint53 } from '../../os/store-order.js';
+import { releaseStore32, storeUint53, high32 } from '../../os/store-order.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS, FAULT_CHECK_MS } from '../timeline.js';
@@ -33,6 +33,8 @@ const RING_FULL_TIMEOUT_MS = 10_000;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const READ_ID = amdQueue.offsetOf('read_dispatch_id');
 const WRITE_ID = amdQueue.offsetOf('write_dispatch_id');
+/** Dword index of kernarg_address inside a dispatch packet. */
+const KERNARG_AT = kernelDispatchPacket.offsetOf('kernarg_address') / 4;
 
 export class AqlQueue implements DeviceResource {
   readonly kind = 'aql' as const;
@@ -54,6 +56,8 @@ export class AqlQueue implements DeviceResource {
   /** The completion signal's address as the double whose bits it is (one 8-byte store into a packet). */
   private readonly signalPair: number;
   private readonly ids: BigUint64Array;
+  /** The same fields as dwords (little-endian: a 64-bit field's low half comes first). */
+  private readonly idWords: Int32Array;
   /** Packets written (the next write_dispatch_id): a double, exact far beyond any queue's lifetime. */
   private written = 0;
   /** The engine's read_dispatch_id when last read: only moves forward, so it is re-read only when the ring looks full. */
@@ -110,6 +114,7 @@ export class AqlQueue implements DeviceResource {
     this.ringWords = new Int32Array(ring.view.buffer, ring.view.byteOffset, ring.size / 4);
     this.ringPairs = new Float64Array(ring.view.buffer, ring.view.byteOffset, ring.size / 8);
     this.ids = new BigUint64Array(queueMem.view.buffer, queueMem.view.byteOffset, 32);
+    this.idWords = new Int32Array(queueMem.view.buffer, queueMem.view.byteOffset, 64);
     this.kernargs = new KernargRing(device, this.label);
     this.timeline = new Timeline(device, this.label, 'amd-signal');
     this.signalLo = lo32(this.timeline.va) | 0;
@@ -166,9 +171,20 @@ export class AqlQueue implements DeviceResource {
   /** Publishes the packet just written: write_dispatch_id, then the doorbell with the packet's index. */
   private ring1(): void {
     const index = this.written++;
-    // A plain store: the doorbell's release store orders it, as it orders the packet.
-    storeUint53(this.ids, WRITE_ID / 8, this.written);
+    this.storeWriteId(this.written);
     this.doorbell.ringDoorbell(this.doorbellByte, index);
+  }
+
+  /**
+   * write_dispatch_id = `value` (the packets written), as a plain store: the doorbell's release store
+   * orders it, as it orders the packet. Only the low half changes, except once every 2^32 packets, so
+   * only the low half is stored (a reader of the 64-bit field sees the old or the new value either
+   * way) — without a BigInt.
+   */
+  private storeWriteId(value: number): void {
+    const lo = value | 0;
+    if (lo !== 0) this.idWords[WRITE_ID / 4] = lo;
+    else storeUint53(this.ids, WRITE_ID / 8, value);
   }
 
   /** The completion of the newest packet (what submitPacket() returns; for after enqueuePacket()). */
@@ -198,25 +214,52 @@ export class AqlQueue implements DeviceResource {
   }
 
   /**
-   * enqueuePacket() for a packet prepared once: `pairs` is the same packet as 8-byte pairs, which
-   * carry dwords 2-13 (two per store). The queue's completion signal and then the header follow.
+   * Submits a launch prepared once: `packet` is its 64 bytes as 8-byte pairs (header and setup in
+   * dword 0, written last); the kernel-argument address and the queue's completion signal are written
+   * in their place.
    */
-  enqueuePrepared(words: Int32Array, pairs: Float64Array, label: string): void {
-    if (this.device.tracer) return void this.tracedPacket(words, label);
-    const at = this.slot() >> 2;
+  enqueueLaunch(words: Int32Array, packet: Float64Array, kernargVa: number, label: string): void {
+    // One guard for everything unusual (a tracer, a destroyed queue, memory to retire, a ring that
+    // looks full), so that this function and writeLaunch() stay small enough to be inlined into a
+    // user's launch loop: a call left in the loop costs more than all the stores.
+    const written = this.written;
+    if (written - this.readSeen >= this.packets || this.retirements.size !== 0 || this.destroyed || this.device.tracer) return this.enqueueLaunchSlowly(words, packet, kernargVa, label);
+    this.writeLaunch(written, words, packet, kernargVa);
+  }
+
+  private enqueueLaunchSlowly(words: Int32Array, packet: Float64Array, kernargVa: number, label: string): void {
+    if (this.device.tracer) {
+      const patched = words.slice();
+      patched[KERNARG_AT] = kernargVa | 0;
+      patched[KERNARG_AT + 1] = high32(kernargVa);
+      return void this.tracedPacket(patched, label);
+    }
+    this.slot();
+    this.writeLaunch(this.written, words, packet, kernargVa);
+  }
+
+  /** A prepared launch's packet into slot `written` (which has room), then write_dispatch_id and the doorbell. */
+  private writeLaunch(written: number, words: Int32Array, packet: Float64Array, kernargVa: number): void {
+    const at = (written & (this.packets - 1)) * (AQL_PACKET_BYTES / 4);
     const ring = this.ringWords;
-    const ringPairs = this.ringPairs;
+    const pairs = this.ringPairs;
     const at2 = at >> 1;
+    // The header's pair goes as its second dword (the header is stored last), the address as two
+    // dwords: patching them into `packet` and copying the pair would read back, as one load, a pair
+    // just stored as halves, which stalls the CPU's store forwarding.
     ring[at + 1] = words[1]!;
-    ringPairs[at2 + 1] = pairs[1]!;
-    ringPairs[at2 + 2] = pairs[2]!;
-    ringPairs[at2 + 3] = pairs[3]!;
-    ringPairs[at2 + 4] = pairs[4]!;
-    ringPairs[at2 + 5] = pairs[5]!;
-    ringPairs[at2 + 6] = pairs[6]!;
-    ringPairs[at2 + 7] = this.signalPair;
+    pairs[at2 + 1] = packet[1]!;
+    pairs[at2 + 2] = packet[2]!;
+    pairs[at2 + 3] = packet[3]!;
+    pairs[at2 + 4] = packet[4]!;
+    ring[at + KERNARG_AT] = kernargVa | 0;
+    ring[at + KERNARG_AT + 1] = high32(kernargVa);
+    pairs[at2 + 6] = packet[6]!;
+    pairs[at2 + 7] = this.signalPair;
     releaseStore32(ring, at, words[0]!);
-    this.ring1();
+    this.written = written + 1;
+    this.storeWriteId(written + 1);
+    this.doorbell.ringDoorbell(this.doorbellByte, written);
   }
 
   /** Apart from enqueuePacket(): a closure there would cost every call a context allocation. */
