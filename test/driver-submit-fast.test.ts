@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { EmuHost } from '../src/emu/host.js';
 import type { Host, Mapping, Mmio } from '../src/os/host.js';
-import { storeUint53, releaseStore64, high32 } from '../src/os/store-order.js';
+import { storeUint53, storeNextUint53, releaseStore64, high32 } from '../src/os/store-order.js';
 import { Kfd } from '../src/driver/kfd.js';
 import { Program, type Kernel } from '../src/driver/program.js';
 import { Pm4Queue } from '../src/driver/queues/pm4-queue.js';
@@ -232,6 +232,20 @@ describe('64-bit stores from numbers', () => {
       assert.equal(cell[1], BigInt(v), `releaseStore64(${v})`);
       assert.equal(high32(v) >>> 0, Number(BigInt(v) >> 32n), `high32(${v})`);
     }
+  });
+
+  it('storeNextUint53 counts through the 32-bit wraps (low half alone, the whole cell at a wrap)', () => {
+    const buffer = new SharedArrayBuffer(16);
+    const cell = new BigUint64Array(buffer);
+    const words = new Int32Array(buffer);
+    for (const start of [0, 2 ** 32 - 3, 2 ** 33 - 2, 2 ** 52 - 2]) {
+      storeUint53(cell, 1, start);
+      for (let v = start + 1; v < start + 6; v++) {
+        storeNextUint53(cell, words, 1, v);
+        assert.equal(cell[1], BigInt(v), `after ${v - 1}`);
+      }
+    }
+    assert.equal(cell[0], 0n, 'the neighbouring cell is untouched');
   });
 });
 

@@ -28,6 +28,18 @@ export function storeUint53(cell: BigUint64Array, index: number, value: number):
   cell[index] = (BigInt(hi) << 32n) | BigInt(lo);
 }
 
+/**
+ * Stores `value` (an integer below 2^53) into `cell[index]` when the cell holds `value - 1`: a counter
+ * moving by one changes only the low half, except when that half wraps to 0, so one plain 32-bit store
+ * of it (`words` views the same memory; little-endian, as x86-64 and arm64 are) is the whole store, and
+ * a reader of the 64-bit cell sees the old or the new value. No BigInt except at the wrap.
+ */
+export function storeNextUint53(cell: BigUint64Array, words: Int32Array, index: number, value: number): void {
+  const lo = value | 0;
+  if (lo !== 0) words[index * 2] = lo;
+  else storeUint53(cell, index, value);
+}
+
 /** Stores `value` (an integer below 2^53) into `cell[index]` as one 64-bit release store. */
 export function releaseStore64(cell: BigUint64Array, index: number, value: number): void {
   if (PLAIN_STORES_RELEASE) storeUint53(cell, index, value);

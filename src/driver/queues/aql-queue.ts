@@ -7,7 +7,7 @@ import { writeDispatchPacket, writeBarrierPacket, writePm4IbPacket, decodeAqlPac
 import { Pm4Builder } from '../../hw/pm4/builder.js';
 import { lo32, hi32 } from '../../hw/dword-stream.js';
 import { UseAfterFreeError, WaitTimeoutError } from '../errors.js';
-import { releaseStore32, storeUint53, high32 } from '../../os/store-order.js';
+import { releaseStore32, storeNextUint53, high32 } from '../../os/store-order.js';
 import type { Device, DeviceResource } from '../device.js';
 import type { GpuBuffer } from '../memory.js';
 import { Timeline, DEFAULT_WAIT_MS, FAULT_CHECK_MS } from '../timeline.js';
@@ -56,7 +56,7 @@ export class AqlQueue implements DeviceResource {
   /** The completion signal's address as the double whose bits it is (one 8-byte store into a packet). */
   private readonly signalPair: number;
   private readonly ids: BigUint64Array;
-  /** The same fields as dwords (little-endian: a 64-bit field's low half comes first). */
+  /** The same fields as dwords. */
   private readonly idWords: Int32Array;
   /** Packets written (the next write_dispatch_id): a double, exact far beyond any queue's lifetime. */
   private written = 0;
@@ -176,15 +176,11 @@ export class AqlQueue implements DeviceResource {
   }
 
   /**
-   * write_dispatch_id = `value` (the packets written), as a plain store: the doorbell's release store
-   * orders it, as it orders the packet. Only the low half changes, except once every 2^32 packets, so
-   * only the low half is stored (a reader of the 64-bit field sees the old or the new value either
-   * way) — without a BigInt.
+   * write_dispatch_id = `value` (the packets written, one more than it holds), as a plain store: the
+   * doorbell's release store orders it, as it orders the packet.
    */
   private storeWriteId(value: number): void {
-    const lo = value | 0;
-    if (lo !== 0) this.idWords[WRITE_ID / 4] = lo;
-    else storeUint53(this.ids, WRITE_ID / 8, value);
+    storeNextUint53(this.ids, this.idWords, WRITE_ID / 8, value);
   }
 
   /** The completion of the newest packet (what submitPacket() returns; for after enqueuePacket()). */
@@ -220,8 +216,8 @@ export class AqlQueue implements DeviceResource {
    */
   enqueueLaunch(words: Int32Array, packet: Float64Array, kernargVa: number, label: string): void {
     // One guard for everything unusual (a tracer, a destroyed queue, memory to retire, a ring that
-    // looks full), so that this function and writeLaunch() stay small enough to be inlined into a
-    // user's launch loop: a call left in the loop costs more than all the stores.
+    // looks full): small enough for the optimizing compiler to inline into the caller, which then
+    // makes one call (writeLaunch) per launch.
     const written = this.written;
     if (written - this.readSeen >= this.packets || this.retirements.size !== 0 || this.destroyed || this.device.tracer) return this.enqueueLaunchSlowly(words, packet, kernargVa, label);
     this.writeLaunch(written, words, packet, kernargVa);
