@@ -39,8 +39,13 @@ const dim3 = (d: Dim3): [number, number, number] => {
   return [a[0] ?? 1, a[1] ?? 1, a[2] ?? 1];
 };
 
-/** Whether `d` is the dimensions `to` (as dim3 would make them), without making an array. */
-const sameDims = (d: Dim3, to: readonly number[]): boolean => (typeof d === 'number' ? d === to[0] && to[1] === 1 && to[2] === 1 : (d[0] ?? 1) === to[0] && (d[1] ?? 1) === to[1] && (d[2] ?? 1) === to[2]);
+/**
+ * Whether `d` is the dimensions `to` (as dim3 would make them), without making an array. The array
+ * form is apart: a caller passing numbers never runs it, so the optimizing compiler does not spend its
+ * inlining budget for the launch loop on it.
+ */
+const sameDims = (d: Dim3, to: readonly number[]): boolean => (typeof d === 'number' ? d === to[0] && to[1] === 1 && to[2] === 1 : sameDimsArray(d, to));
+const sameDimsArray = (d: Exclude<Dim3, number>, to: readonly number[]): boolean => (d[0] ?? 1) === to[0] && (d[1] ?? 1) === to[1] && (d[2] ?? 1) === to[2];
 
 const NO_ARGS: readonly KernelArg[] = [];
 
