@@ -5,12 +5,12 @@
 // (sdma_v6_0_0_pkt_open.h / vega10_sdma_pkt_open.h layouts, pinned in hw-sdma.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GpuVm } from '../src/emu/engine/vm.js';
+import { GpuVm } from '../src/emu/gpu-vm.js';
 import { sdmaEngine } from '../src/emu/engine/queues/sdma.js';
 import { CopyLinearReader } from '../src/emu/engine/queues/sdma-transfer.js';
 import type { EngineContext, QueueEngine } from '../src/emu/engine/context.js';
 import type { QueueDescriptor } from '../src/emu/engine/protocol.js';
-import type { GpuFault } from '../src/emu/engine/vm.js';
+import type { GpuFault } from '../src/emu/gpu-vm.js';
 import { SdmaBuilder } from '../src/hw/sdma/builder.js';
 import { decodeSdmaPacket } from '../src/hw/sdma/decode.js';
 import { address } from '../src/hw/packet-fields.js';

@@ -4,7 +4,7 @@
 // first inaccessible byte with nothing written, read-only and restricted mappings fault as any access.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GpuFault, GpuVm } from '../src/emu/engine/vm.js';
+import { GpuFault, GpuVm } from '../src/emu/gpu-vm.js';
 
 const VA = 0x40_0000n;
 const PAGE = 4096;

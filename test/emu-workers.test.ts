@@ -9,10 +9,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { GpuFault } from '../src/emu/engine/vm.js';
+import { GpuFault } from '../src/emu/gpu-vm.js';
 import { ShaderFault } from '../src/emu/isa/types.js';
 import { GpuMemory } from '../src/emu/isa/exec/mem.js';
-import { GpuVm } from '../src/emu/engine/vm.js';
+import { GpuVm } from '../src/emu/gpu-vm.js';
 import { parseEmuSpec } from '../src/emu/models/models.js';
 import { CORPUS, corpusContext, corpusKernel, type CorpusKernel, type CorpusTarget } from '../src/harness/corpus/index.js';
 import { EmuHost } from '../src/emu/host.js';
@@ -122,7 +122,7 @@ test('global atomics from every workgroup on 2 threads: the ticket counter, the 
 test('GpuMemory.update32/update64 on shared memory: 4 threads x 20,000 adds each lose none', async () => {
   const sab = new SharedArrayBuffer(4096);
   const memUrl = new URL('../src/emu/isa/exec/mem.js', import.meta.url).href;
-  const vmUrl = new URL('../src/emu/engine/vm.js', import.meta.url).href;
+  const vmUrl = new URL('../src/emu/gpu-vm.js', import.meta.url).href;
   const code = `
     const { workerData, parentPort } = require('node:worker_threads');
     (async () => {

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { loadCodeObject } from '../src/codeobj/index.js';
-import { GpuFault, GpuVm } from '../src/emu/engine/vm.js';
+import { GpuFault, GpuVm } from '../src/emu/gpu-vm.js';
 import { createShaderCore, type ExecMode } from '../src/emu/isa/core.js';
 import type { DispatchSetup } from '../src/emu/isa/types.js';
 import { packagePath } from '../src/os/package-root.js';

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileBlock } from '../src/emu/isa/compile/block.js';
-import { GpuFault } from '../src/emu/engine/vm.js';
+import { GpuFault } from '../src/emu/gpu-vm.js';
 import type { GpuMemory } from '../src/emu/isa/exec/mem.js';
 import { CORPUS, CORPUS_TARGETS, corpusKernel, type CorpusKernel } from '../src/harness/corpus/index.js';
 import { runCorpusKernel, type HarnessRun } from './support/isa-harness.js';

@@ -6,7 +6,7 @@
 // workgroup runs in-thread, without the worker pool.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GpuVm } from '../src/emu/engine/vm.js';
+import { GpuVm } from '../src/emu/gpu-vm.js';
 import { createShaderCore, EXEC_MODES, type ExecMode } from '../src/emu/isa/core.js';
 import { ShaderFault, type DispatchSetup, type RunningDispatch } from '../src/emu/isa/types.js';
 import { createParallelShaderCore } from '../src/emu/isa/parallel/index.js';

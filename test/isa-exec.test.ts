@@ -2,7 +2,7 @@
 // kernel for gfx1100 and gfx942 run through the core and checked against its CPU reference.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GpuFault } from '../src/emu/engine/vm.js';
+import { GpuFault } from '../src/emu/gpu-vm.js';
 import { ShaderFault, type Instruction } from '../src/emu/isa/types.js';
 import { f32BitsToF16, f32BitsToBf16, bitsFromF32, fmaF32, f16ToF32 } from '../src/emu/isa/exec/float.js';
 import { cvtI32, cvtU32, divFixup, classBits, mulhiU, mulhiI, rne } from '../src/emu/isa/exec/valu-helpers.js';

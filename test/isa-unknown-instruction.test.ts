@@ -4,7 +4,7 @@
 // such a word never meets it and completes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GpuVm } from '../src/emu/engine/vm.js';
+import { GpuVm } from '../src/emu/gpu-vm.js';
 import { createShaderCore, EXEC_MODES } from '../src/emu/isa/core.js';
 import { ShaderFault, type DispatchSetup } from '../src/emu/isa/types.js';
 

@@ -12,7 +12,7 @@ import { EmuHost } from '../src/emu/host.js';
 import { listAmdFunctions, parseResourceFile } from '../src/pci/devices.js';
 import { lspciHexDump, parseConfigSpace, parseLspciHexDump, formatSize } from '../src/pci/config-space.js';
 import { debugfsDirOf, parseIpDiscovery, IpDiscoveryError } from '../src/pci/ip-discovery.js';
-import { TARGET_INFO } from '../src/emu/drm/render-ioctls.js';
+import { TARGET_INFO } from '../src/emu/models/target-ip.js';
 import { main } from '../src/cli/main.js';
 import { writeServedTree } from '../src/emu/serve/tree.js';
 import { parseEmuSpec } from '../src/emu/models/models.js';

@@ -1,6 +1,6 @@
 // What a queue engine can reach: the GPU's VM, its clock, interrupts and fault reporting.
 import type { LiveWave } from '../isa/types.js';
-import type { GpuVm, GpuFault } from './vm.js';
+import type { GpuVm, GpuFault } from '../gpu-vm.js';
 import type { QueueDescriptor } from './protocol.js';
 
 /** Why a queue stopped for good: a malformed or unsupported packet, or a memory fault. */

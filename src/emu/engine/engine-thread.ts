@@ -3,7 +3,7 @@
 import { collectGarbage } from './gc.js';
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { CTRL, type EngineRequest, type EngineSetup, type QueueDescriptor } from './protocol.js';
-import { GpuVm, type GpuFault } from './vm.js';
+import { GpuVm, type GpuFault } from '../gpu-vm.js';
 import { EventTable, type EventEntry } from './event-table.js';
 import { KFD_IOC_EVENT, KFD_SIGNAL_EVENT_LIMIT } from '../../uapi/kfd.js';
 import { gpuClock } from './clock.js';

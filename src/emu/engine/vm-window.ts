@@ -3,7 +3,7 @@
 // translations until an invalidation. When the range does not translate in one piece (unmapped,
 // read-only for a write window, split over unrelated mappings), ready() says so and the caller takes
 // its per-access path through GpuVm, which faults exactly where the access does.
-import { GpuFault, type GpuVm } from './vm.js';
+import { GpuFault, type GpuVm } from '../gpu-vm.js';
 
 export class VmWindow {
   private version = -1;

@@ -15,8 +15,8 @@
 // the kernel addresses scratch itself (scratch V# in s[0:3] + wave offset, FLAT_SCRATCH from flat scratch
 // init + wave offset): wave W's private segment starts W * bytesPerLane * waveSize bytes past the base,
 // swizzled in 4-byte elements across the lanes (exec/vmem.ts).
-import type { GpuVm, VmMapping } from '../engine/vm.js';
-import { GpuFault } from '../engine/vm.js';
+import type { GpuVm, VmMapping } from '../gpu-vm.js';
+import { GpuFault } from '../gpu-vm.js';
 import { BLOCK_HOT, compileBlock, PREFIX_HOT, type Block } from './compile/block.js';
 import { decodeInstruction, DecodeError } from './decode.js';
 import { formatInstruction } from './disasm.js';

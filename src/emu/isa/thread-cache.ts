@@ -1,7 +1,7 @@
 // What the shader core of one thread keeps from dispatch to dispatch, so that a short dispatch costs
 // little more than its instructions: compiled instructions and blocks by PC (checked against the code
 // bytes by the first visit of every dispatch), idle waves, LDS buffers, and one memory accessor per VM.
-import type { GpuVm } from '../engine/vm.js';
+import type { GpuVm } from '../gpu-vm.js';
 import type { Block } from './compile/block.js';
 import type { CompileContext, Handler } from './exec/context.js';
 import { GpuMemory } from './exec/mem.js';

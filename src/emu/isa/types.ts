@@ -1,7 +1,7 @@
 // The contract between the shader-core pieces: the decoder (tables + decode.ts) produces Instructions,
 // the disassembler prints them, the executor (exec/) runs them, and the emulated CP starts dispatches
 // through ShaderCore. Field names follow the ISA manuals' encoding field names, lower-cased.
-import type { GpuVm } from '../engine/vm.js';
+import type { GpuVm } from '../gpu-vm.js';
 
 /**
  * rdna3 = gfx11; rdna4 = gfx12 (RDNA3's VALU/SALU encodings with split wait counters, 96-bit VFLAT/VGLOBAL/
@@ -112,7 +112,7 @@ export class InstructionFault extends Error {
 }
 
 export interface ShaderCore {
-  /** Starts a dispatch. Memory faults surface from step() as GpuFault (vm.ts), others as ShaderFault. */
+  /** Starts a dispatch. Memory faults surface from step() as GpuFault (gpu-vm.ts), others as ShaderFault. */
   start(setup: DispatchSetup, vm: GpuVm): RunningDispatch;
   /** Ends the threads the core started (the engine thread is shutting down). */
   close?(): void;

@@ -4,7 +4,7 @@ import { gpuClock } from '../engine/clock.js';
 import { fail } from './errors.js';
 import { gpuById, type KfdState } from './state.js';
 import type { EmuGpu } from '../gpu.js';
-import { gbAddrConfigOf } from '../drm/render-ioctls.js';
+import { gbAddrConfigOf } from '../models/target-ip.js';
 
 // kfd_flat_memory.c, gfx9 and later: LDS and scratch apertures in the 64-bit hole, GPUVM from
 // SVM_USER_BASE (two pages of CWSR TBA/TMA plus two) to the end of the 47-bit user VA range.
@@ -91,7 +91,7 @@ export function getTileConfig(k: KfdState, arg: Uint8Array): void {
   const where = 'kfd_ioctl_get_tile_config';
   const a = kfd.getTileConfigArgs.decode(arg);
   const g = requireGpu(k, a.gpu_id, where);
-  const gbAddrConfig = gbAddrConfigOf(g);
+  const gbAddrConfig = gbAddrConfigOf(g.target.name);
   if (gbAddrConfig === undefined) fail('EINVAL', where, `GB_ADDR_CONFIG of the emulated ${g.target.name} is not known`);
   const out = { ...a, gb_addr_config: gbAddrConfig, num_banks: 0, num_ranks: 0 };
   out.num_tile_configs = Math.min(a.num_tile_configs, NUM_TILE_CONFIGS);

@@ -1,7 +1,7 @@
 // The emulated GPU's IP discovery table: the binary the kernel reads from the top of VRAM
 // (drivers/gpu/drm/amd/include/discovery.h: binary_header, ip_discovery_header, die_header, ip_v3
 // entries) and exposes as debugfs amdgpu_discovery. IP versions are the ones the model claims elsewhere
-// (render-ioctls TARGET_INFO: gfx1100 GC 11.0.0 / SDMA 6.0; gfx942 GC 9.4.3 / SDMA 4.4.2; gfx90a
+// (models/target-ip.ts TARGET_INFO: gfx1100 GC 11.0.0 / SDMA 6.0; gfx942 GC 9.4.3 / SDMA 4.4.2; gfx90a
 // GC 9.4.2 / SDMA 4.4.0). Segment bases of GC, SDMA0/1, NBIO, OSSSYS, HDP, MMHUB, MP0/MP1 are the
 // kernel's published ones (vega10_ip_offset.h for gfx9 parts, sienna_cichlid_ip_offset.h, whose
 // GC/NBIO/OSSSYS/HDP bases gfx11 parts keep); SDMA instances beyond the second and the per-XCC GC

@@ -4,7 +4,7 @@
 // User-SGPR order: AMDGPUUsage "Initial Kernel Execution State".
 import { readFileSync } from 'node:fs';
 import { loadCodeObject, type KernelInfo } from '../../codeobj/index.js';
-import { GpuVm } from '../../emu/engine/vm.js';
+import { GpuVm } from '../../emu/gpu-vm.js';
 import { createShaderCore, type ExecMode, type ShaderCoreOptions } from '../../emu/isa/core.js';
 import { createParallelShaderCore } from '../../emu/isa/parallel/index.js';
 import { ParallelDispatch } from '../../emu/isa/parallel/dispatch.js';

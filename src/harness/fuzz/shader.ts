@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { loadCodeObject } from '../../codeobj/index.js';
 import { packagePath } from '../../os/package-root.js';
-import { GpuFault, GpuVm } from '../../emu/engine/vm.js';
+import { GpuFault, GpuVm } from '../../emu/gpu-vm.js';
 import { createShaderCore } from '../../emu/isa/core.js';
 import { ShaderFault, type DispatchSetup, type IsaFamily } from '../../emu/isa/types.js';
 import { bump, describeError, FuzzViolation, since, type FuzzTarget, type TargetSession } from './target.js';

@@ -2,7 +2,7 @@
 // KFD does and hangs the queue; a malformed packet or a faulting wave hangs it), and status lines.
 import type { EngineContext, HangReport, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
-import { GpuFault } from '../vm.js';
+import { GpuFault } from '../../gpu-vm.js';
 import { ShaderFault, type LiveWave } from '../../isa/types.js';
 import { QueueStop, RingReader } from './ring.js';
 import { hangReport, RecentOffsets } from './hang.js';

@@ -1,7 +1,7 @@
 // Building a hang report: why the queue stopped and the packets around the read pointer.
 import type { HangReport } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
-import { GpuFault } from '../vm.js';
+import { GpuFault } from '../../gpu-vm.js';
 
 export function hangReport(desc: QueueDescriptor, error: unknown, rptr: string, wptr: string, packets: readonly string[]): HangReport {
   if (error instanceof GpuFault) {

@@ -9,7 +9,7 @@ import type { EngineContext, QueueEngine, StepResult } from '../context.js';
 import type { QueueDescriptor } from '../protocol.js';
 import { CommandProcessor } from './cp.js';
 import { QueueStop } from './ring.js';
-import { GpuFault } from '../vm.js';
+import { GpuFault } from '../../gpu-vm.js';
 import { RingEngineQueue } from './engine-queue.js';
 
 interface IbCursor {

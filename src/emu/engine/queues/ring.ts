@@ -1,5 +1,5 @@
 // Reading a ring buffer through the GPU VM, wrapping at its end as the hardware fetchers do.
-import type { GpuVm } from '../vm.js';
+import type { GpuVm } from '../../gpu-vm.js';
 import { VmWindow } from '../vm-window.js';
 
 export class RingReader {

@@ -6,7 +6,7 @@
 import { findSdmaDef } from '../../../hw/sdma/decode.js';
 import { SDMA_OP, SDMA_SUBOP, type SdmaVersion } from '../../../hw/sdma/packets.js';
 import { mask, type FieldDef } from '../../../hw/packet-fields.js';
-import type { GpuVm, Span } from '../vm.js';
+import type { GpuVm, Span } from '../../gpu-vm.js';
 import { moveBytes } from '../../../os/memmove.js';
 import { QueueStop } from './ring.js';
 

@@ -24,7 +24,7 @@ import { laneScopeArgs, LANE_SCOPE } from '../exec/valu-kernel.js';
 import { LdsSpace } from '../exec/lds-space.js';
 import { rowBound, type Wave } from '../exec/wave.js';
 import type { Instruction } from '../types.js';
-import { GpuFault } from '../../engine/vm.js';
+import { GpuFault } from '../../gpu-vm.js';
 import { inlineDs } from './lds-inline.js';
 import { inlineGlobal } from './vmem-inline.js';
 import { inlineBranch, inlineSalu } from './salu-inline.js';

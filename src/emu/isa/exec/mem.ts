@@ -1,6 +1,6 @@
 // Byte access to GPU virtual memory through the GpuVm, with the last mapping cached as plain numbers
 // so per-lane accesses need no BigInt arithmetic. Faults come from vm.span (GpuFault) unchanged.
-import type { GpuVm, VmMapping } from '../../engine/vm.js';
+import type { GpuVm, VmMapping } from '../../gpu-vm.js';
 
 const CLIENT = 'shader';
 

@@ -4,7 +4,7 @@
 // gfx90a (no architected flat scratch): private offsets are swizzled below the FLAT_SCRATCH base the
 // kernel set up, as its MUBUF scratch accesses through the swizzled scratch V# are.
 import { InstructionFault, isRdna, ShaderFault, type Instruction } from '../types.js';
-import { GpuFault } from '../../engine/vm.js';
+import { GpuFault } from '../../gpu-vm.js';
 import { atomic32, atomic64, type ByteSpace } from './atomics.js';
 import type { CompileContext, Handler } from './context.js';
 import { GpuMemory } from './mem.js';

@@ -2,7 +2,7 @@
 // (the engine thread, which keeps its own share in step-sized pieces, so it still serves requests and
 // other queues between steps). It finishes when every thread's share is done; if workgroups faulted,
 // the lowest one's fault is thrown, as the in-order dispatch would have thrown it.
-import type { GpuVm } from '../../engine/vm.js';
+import type { GpuVm } from '../../gpu-vm.js';
 import type { ShaderCoreOptions } from '../core.js';
 import type { DispatchSetup, LiveWave, RunningDispatch } from '../types.js';
 import { CTRL, rebuildError, type SerializedError } from './protocol.js';

@@ -3,7 +3,7 @@
 // held by another dispatch, or memory that is not a SharedArrayBuffer (a served client's shared files)
 // runs in-thread in order, exactly as the plain shader core: that path stays the reference.
 import { availableParallelism } from 'node:os';
-import { GpuFault, type GpuVm } from '../../engine/vm.js';
+import { GpuFault, type GpuVm } from '../../gpu-vm.js';
 import { createShaderCore, type ShaderCoreOptions } from '../core.js';
 import type { DispatchSetup, RunningDispatch, ShaderCore } from '../types.js';
 import { ParallelDispatch } from './dispatch.js';

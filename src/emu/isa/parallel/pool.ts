@@ -3,7 +3,7 @@
 // unref'd, so a thread that never calls close() still exits. One dispatch at a time uses the pool; the
 // thread that starts it runs its own share too (see ParallelDispatch).
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { GpuVm } from '../../engine/vm.js';
+import type { GpuVm } from '../../gpu-vm.js';
 import type { ShaderCoreOptions } from '../core.js';
 import type { DispatchSetup } from '../types.js';
 import { CTRL, LEASE_MS, NO_FAULT, type FromWorker, type ToWorker } from './protocol.js';

@@ -2,7 +2,7 @@
 // every thread claims from, the lowest workgroup that faulted, cancel, and how many pool threads still
 // run), instruction counts, and the messages on each pool thread's port. Errors cross threads as data
 // and are rebuilt as the same classes, so a fault reads exactly as it would from the engine thread.
-import { GpuFault, type FaultKind, type ShaderFaultSite, type VmMapping } from '../../engine/vm.js';
+import { GpuFault, type FaultKind, type ShaderFaultSite, type VmMapping } from '../../gpu-vm.js';
 import type { ShaderCoreOptions } from '../core.js';
 import { ShaderFault, type DispatchSetup, type LiveWave } from '../types.js';
 

@@ -2,7 +2,7 @@
 // memory (the same SharedArrayBuffers, through its own copy of the page tables), in chunks; between
 // chunks it takes page-table updates, answers status requests and notices a fault elsewhere or a cancel.
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { GpuVm } from '../../engine/vm.js';
+import { GpuVm } from '../../gpu-vm.js';
 import { CTRL, serializeError, type FromWorker, type ToWorker } from './protocol.js';
 import { SliceRunner } from './slice.js';
 

@@ -3,7 +3,7 @@
 // its workgroup as the stop point: workgroups after it are not started (as when the dispatch ran in
 // order) and those before it still run, so the fault reported is that of the lowest faulting workgroup
 // whatever the number of threads.
-import type { GpuVm } from '../../engine/vm.js';
+import type { GpuVm } from '../../gpu-vm.js';
 import { startSlice, type ShaderCoreOptions } from '../core.js';
 import type { DispatchSetup, LiveWave, RunningDispatch } from '../types.js';
 import { CTRL, stopAt } from './protocol.js';
