@@ -253,10 +253,17 @@ export abstract class RingQueue implements DeviceResource {
    * end when they would straddle it. The caller advances the write pointer after writing them.
    */
   private room(total: number): number {
-    if (total >= this.ringDwords) throw new DriverError(this.device.name, `${this.label}: ${total} dwords of packets do not fit a ring of ${this.ringDwords} dwords`);
     // The ring size is a power of two (KFD checks it) and 2^32 is a multiple of it, so the mask is
     // exact even once the write pointer passes 2^32 dwords.
     const pos = this.wptrDwords & (this.ringDwords - 1);
+    // The common case first, small enough to be inlined into the submission: no wrap, room known.
+    if (pos + total <= this.ringDwords && this.wptrDwords + total - this.consumedSeen < this.ringDwords) return pos;
+    return this.roomSlowly(pos, total);
+  }
+
+  /** room() when the dwords would straddle the ring's end or the ring may be full. */
+  private roomSlowly(pos: number, total: number): number {
+    if (total >= this.ringDwords) throw new DriverError(this.device.name, `${this.label}: ${total} dwords of packets do not fit a ring of ${this.ringDwords} dwords`);
     if (pos + total > this.ringDwords) {
       const pad = this.ringDwords - pos;
       this.reserve(pad);
