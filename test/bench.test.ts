@@ -70,11 +70,21 @@ describe('amdgpu-ts bench --quick --json on emu:gfx1100', () => {
       assert.ok(Math.abs(ratio - many / one) <= 0.01 + 0.01 * ratio, `${f.name}: ×${ratio} is ${many} / ${one}`);
     }
     const sub = doc.figures.filter((f) => f.section === 'submission');
-    assert.deepEqual(sub.map((f) => f.name), ['PM4 dispatch', 'AQL dispatch', 'PM4 dispatch (prepared)', 'AQL dispatch (prepared)', 'SDMA copy 4 KiB', 'SDMA copy 4 KiB (prepared)', 'emulator doorbell store']);
+    const floors = ['PM4 dispatch', 'AQL dispatch', 'SDMA copy 4 KiB'].map((p) => `${p}: its stores in plain JS (floor)`);
+    assert.deepEqual(sub.map((f) => f.name), ['PM4 dispatch', 'AQL dispatch', 'PM4 dispatch (prepared)', 'AQL dispatch (prepared)', 'SDMA copy 4 KiB', 'SDMA copy 4 KiB (prepared)', ...floors, 'emulator doorbell store']);
     const cMissing = doc.notes.find((n) => n.includes('C baseline unavailable'));
-    for (const f of sub.slice(0, 6)) {
+    for (const f of sub.slice(0, 9)) {
       assert.equal(f.unit, 'ns/submission');
       if (!cMissing) assert.ok(f.baseline !== null && Math.abs(f.ratio! - f.value / f.baseline) < 1e-9 * f.ratio!, `${f.name}: ratio is TS / C`);
+    }
+    // Each floor says what the driver's path costs against it, plain and prepared, as the ratio of the two figures.
+    for (const [i, name] of floors.entries()) {
+      const floor = sub[6 + i]!;
+      const path = name.split(':')[0]!;
+      const m = /the driver costs ([\d.]+)× this, ([\d.]+)× prepared$/.exec(floor.detail ?? '');
+      assert.ok(m, `${name}: ${floor.detail}`);
+      assert.ok(Math.abs(Number(m[1]) - sub.find((f) => f.name === path)!.value / floor.value) < 0.01, `${name}: plain path ÷ floor`);
+      assert.ok(Math.abs(Number(m[2]) - sub.find((f) => f.name === `${path} (prepared)`)!.value / floor.value) < 0.01, `${name}: prepared path ÷ floor`);
     }
     assert.ok(!doc.notes.some((n) => n.includes('did not consume')), 'the paused engine consumed every submission');
     // The render-node (CS) figures carry the user-mode queue's cost from the same run as their baseline.

@@ -33,7 +33,8 @@ Measures, on one device:
   shader core emulated instructions/s and slowdown against plain TypeScript (emulated device only)
   submission  CPU cost of one PM4 dispatch, one AQL dispatch and one SDMA copy submission (plain and
               prepared), always on emu:gfx1100?engines=paused, each in a thread of its own, against a
-              C program (cc -O2) storing the same bytes
+              C program (cc -O2) storing the same bytes; and those stores as plain JavaScript with no
+              driver code (the floor no TypeScript path goes below), against the same C program
   drm         the render-node submission cost next to the user-mode queues', in one run: a 4 KiB SDMA
               copy and a PM4 NOP submitted through CS (IB on the kernel DMA / COMPUTE ring, WAIT_CS)
               and to a KFD queue, round trip (median, p99) and back-to-back; ratio = CS / user-mode

@@ -37,7 +37,7 @@ const cArray = (type: string, name: string, xs: ArrayLike<number>): string => {
 };
 
 /** Bytes of the rotating side pool (the driver's small-object pool chunk is 256 KiB). */
-const SIDE_POOL_BYTES = 256 * 1024;
+export const SIDE_POOL_BYTES = 256 * 1024;
 
 function source(paths: readonly CapturedPath[]): string {
   const decls = paths.map((p, i) => [cArray('uint32_t', `pk${i}`, p.dwords), cArray('uint8_t', `side${i}`, p.sideBytes)].join('\n')).join('\n');
