@@ -45,6 +45,19 @@ class SideState {
     this.copy = pairCopierFor(this.side.length);
     this.slot = (sideBytes.length + 63) & ~63;
   }
+
+  /**
+   * What the C program does first per submission: reads the read pointer, then puts the arguments in
+   * the pool slot at byte `at` (from the start when the pool's end is reached); returns the next slot.
+   * Small enough for the optimizing compiler to inline into the loop.
+   */
+  next(at: number): number {
+    if (this.readPointer[0] !== 0) throw new Error('the read pointer moved');
+    if (this.side.length === 0) return at;
+    if (at + this.slot > SIDE_POOL_BYTES) at = 0;
+    this.copy(this.pool, at >> 3, this.side);
+    return at + this.slot;
+  }
 }
 
 function aqlFloor(p: CapturedPath): JsFloor {
@@ -56,8 +69,7 @@ function aqlFloor(p: CapturedPath): JsFloor {
   const packet = pairsOf(bytesOf(p.dwords));
   const header = p.dwords[0]! | 0;
   const word1 = p.dwords[1]! | 0;
-  const { pool, side, copy, slot, pointers, readPointer } = s;
-  const hasSide = side.length > 0;
+  const pointers = s.pointers;
   const state = { at: 0, index: 0 };
   const run = (count: number): number => {
     // The loop's counters in locals (registers), as the C compiler keeps them.
@@ -65,12 +77,7 @@ function aqlFloor(p: CapturedPath): JsFloor {
     let index = state.index;
     const t0 = nowNs();
     for (let i = 0; i < count; i++) {
-      if (readPointer[0] !== 0) throw new Error('the read pointer moved');
-      if (hasSide) {
-        if (at + slot > SIDE_POOL_BYTES) at = 0;
-        copy(pool, at >> 3, side);
-        at += slot;
-      }
+      at = s.next(at);
       const w = (index & (packets - 1)) * 16;
       const w2 = w >> 1;
       ringWords[w + 1] = word1;
@@ -91,7 +98,7 @@ function aqlFloor(p: CapturedPath): JsFloor {
     state.index = index;
     return ns;
   };
-  return { run, ring: ringWords, pool, pointers };
+  return { run, ring: ringWords, pool: s.pool, pointers };
 }
 
 function ringFloor(p: CapturedPath): JsFloor {
@@ -107,8 +114,7 @@ function ringFloor(p: CapturedPath): JsFloor {
   const stream = pairsOf(bytesOf(p.dwords));
   const copyStream = pairCopierFor(stream.length);
   const words = Int32Array.from(p.dwords);
-  const { pool, side, copy, slot, pointers, readPointer } = s;
-  const hasSide = side.length > 0;
+  const pointers = s.pointers;
   const scale = p.doorbellScale;
   const { base, bias } = p.nop;
   const state = { at: 0, wptr: 0 };
@@ -117,12 +123,7 @@ function ringFloor(p: CapturedPath): JsFloor {
     let wptr = state.wptr;
     const t0 = nowNs();
     for (let i = 0; i < count; i++) {
-      if (readPointer[0] !== 0) throw new Error('the read pointer moved');
-      if (hasSide) {
-        if (at + slot > SIDE_POOL_BYTES) at = 0;
-        copy(pool, at >> 3, side);
-        at += slot;
-      }
+      at = s.next(at);
       let pos = wptr & (ringDwords - 1);
       if (pos + n > ringDwords) {
         const pad = ringDwords - pos;
@@ -142,7 +143,7 @@ function ringFloor(p: CapturedPath): JsFloor {
     state.wptr = wptr;
     return ns;
   };
-  return { run, ring: ringWords, pool, pointers };
+  return { run, ring: ringWords, pool: s.pool, pointers };
 }
 
 /** The plain-JavaScript floor of a captured path, on memory of its own. */
