@@ -8,10 +8,9 @@
 // ratio to C the language alone takes.
 import { Worker } from 'node:worker_threads';
 import { PAUSED_DEVICE } from './paused-host.js';
-import { runCBaseline } from './c-baseline.js';
+import { runCBaseline, type CapturedPath } from './c-baseline.js';
 import { BATCH, SUBMISSION_PATHS, submissionPlan, type PathMeasurement, type SubmissionPathName, type SubmissionPlan } from './submission-path.js';
 import type { SubmissionJob } from './submission-worker.js';
-import type { CapturedPath } from './c-baseline.js';
 import { figure, type BenchContext, type BenchFigure, type BenchSection } from './types.js';
 
 function inWorker<T>(job: SubmissionJob, what: string): Promise<T> {
