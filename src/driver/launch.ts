@@ -1,9 +1,8 @@
 // Prepared kernel launches: the kernel arguments, the dispatch packet (AQL) or dispatch stream (PM4)
 // are encoded once; each submit() or enqueue() copies them, patches the addresses of this launch's
 // kernarg range and rings the doorbell — the cheapest way to launch the same kernel many times (the
-// CPU cost the submission benchmark measures). One class per queue kind, each enqueue() small: the
-// optimizing compiler inlines a whole launch into a user's loop only while the inlined code stays
-// under its budget, and one call left in the loop costs more than the stores.
+// CPU cost the submission benchmark measures). One class per queue kind, so a launch neither branches
+// on its kind nor carries what the other kind needs.
 import type { Completion, FencedStream, SubmitOptions } from './queues/ring-queue.js';
 import { AqlQueue, type AqlCompletion } from './queues/aql-queue.js';
 import type { Pm4Queue } from './queues/pm4-queue.js';

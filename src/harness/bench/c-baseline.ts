@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KERNARG_RING_BYTES } from '../../driver/queues/kernarg-ring.js';
 
 /** One submission path as the C program replays it. */
 export interface CapturedPath {
@@ -36,8 +37,8 @@ const cArray = (type: string, name: string, xs: ArrayLike<number>): string => {
   return `static const ${type} ${name}[${Math.max(items.length, 1)}] = {${items.length ? items.join(',') : '0'}};`;
 };
 
-/** Bytes of the rotating side pool (the driver's small-object pool chunk is 256 KiB). */
-export const SIDE_POOL_BYTES = 256 * 1024;
+/** Bytes of the rotating argument pool: as much as the driver's per-queue kernarg ring. */
+export const SIDE_POOL_BYTES = KERNARG_RING_BYTES;
 
 function source(paths: readonly CapturedPath[]): string {
   const decls = paths.map((p, i) => [cArray('uint32_t', `pk${i}`, p.dwords), cArray('uint8_t', `side${i}`, p.sideBytes)].join('\n')).join('\n');
