@@ -29,16 +29,12 @@ const WAIT_POLL_MS = 0.01;
  * 0.05 ms before it sleeps, as a real CP polls: the next doorbell of a launch-and-wait loop, or the word
  * a WAIT_REG_MEM watches, comes a few microseconds after the CPU saw the previous result, and is then
  * seen within a poll. Longer would only hold a core the rest of the process (tests, shader workers)
- * may need. A 0.1 ms gap between polls (descheduled: the cores are oversubscribed), or 4 windows in a
- * row that found nothing (sporadic work), stop polling for 50 ms.
+ * may need. A 0.1 ms gap between polls (descheduled) twice within 20 ms (the cores are oversubscribed)
+ * stops polling for 5 ms. Windows that end with nothing found back nothing off (spin-window.ts): with
+ * a 5 ms back-off after 4 of them in a row, the bench's AQL launch → wait median was 8-24 µs in 6 of 16
+ * rounds of 1000 launches (1.9-4.0 µs in the rest); without it, 1.6-2.3 µs in all 16.
  */
-/**
- * A back-off of 5 ms, not 50: even the empty-kernel launch→wait loop (bench dispatch latency) ends
- * 25-37 windows fruitless in 8000 launches on our 2-core machine, sometimes four in a row, and every
- * doorbell of the back-off then paid a futex wake-up. In 6 paired runs of 5000 launches the median
- * went from 4.6-9.7 µs to 3.0-4.8 µs.
- */
-export const ENGINE_SPIN: SpinLimits = { windowMs: 0.05, preemptedMs: 0.1, preemptedAgainMs: 20, fruitlessWindows: 4, backoffMs: 5 };
+export const ENGINE_SPIN: SpinLimits = { windowMs: 0.05, preemptedMs: 0.1, preemptedAgainMs: 20, backoffMs: 5 };
 const STEP_BUDGET = 64;
 /** A served engine polls its doorbells every doorbellPollMs for this long after the last doorbell, then every SLOW_POLL_MS. */
 const FAST_POLL_WINDOW_MS = 500;
