@@ -277,6 +277,32 @@ describe('waits between SDMA and compute queues through AQL (emu:gfx1100)', () =
     s.dev.freeSmall(sig);
   });
 
+  it('an AQL barrier-AND waits for every one of its signals, a barrier-OR for any one; null entries count for neither', async () => {
+    const sigs = [0, 1, 2].map(() => {
+      const sig = s.dev.allocSmall(AMD_SIGNAL_BYTES, 64);
+      amdSignal.encode({ kind: BigInt(AMD_SIGNAL_KIND.USER), value: 1n }, sig.bytes, 0);
+      return sig;
+    });
+    const clear = (k: number): void => void Atomics.store(new BigInt64Array(sigs[k]!.bytes.buffer, sigs[k]!.bytes.byteOffset + amdSignal.offsetOf('value'), 1), 0, 0n);
+    const [a, b, c] = sigs.map((x) => x.va) as [bigint, bigint, bigint];
+    const and = aql.barrier([a, 0n, b]);
+    await sleep(20);
+    clear(0);
+    await sleep(20);
+    assert.equal(aql.isDone(and), false, 'AND holds while one of its two signals is still 1');
+    clear(1);
+    aql.wait(and, 5000);
+    const or = aql.barrier([0n, c, a], 'or');
+    aql.wait(or, 5000); // a is 0 already
+    const orHeld = aql.barrier([c], 'or');
+    await sleep(20);
+    assert.equal(aql.isDone(orHeld), false, 'OR of one signal at 1 holds');
+    clear(2);
+    aql.wait(orHeld, 5000);
+    aql.wait(aql.barrier([], 'or'), 5000); // no signals: nothing to wait for
+    for (const x of sigs) s.dev.freeSmall(x);
+  });
+
   it("an SDMA queue polls an AQL kernel's completion signal and copies the kernel's results after it", async () => {
     const k = corpusKernel('vector_add');
     const kernel = corpusProgram(s.dev, k, corpusTargetOf(s.dev)!).kernel(k.kernel);

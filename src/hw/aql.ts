@@ -23,6 +23,8 @@ export const AQL_FIELD_OFFSETS = {
   dep: barrierPacket.offsetOf('dep_signal'),
 } as const;
 const D = AQL_FIELD_OFFSETS;
+/** Dependency signals of a barrier packet: dep_signal[5] of hsa.h's hsa_barrier_and_packet_t (the layout the ABI test checks). */
+export const AQL_BARRIER_DEPS = (barrierPacket.offsetOf('reserved2') - barrierPacket.offsetOf('dep_signal')) / 8;
 
 export type FenceScope = keyof typeof HSA_FENCE_SCOPE;
 
@@ -83,13 +85,13 @@ export function writeDispatchPacket(ring: DataView, ringWords: Int32Array, at: n
   Atomics.store(ringWords, at >> 2, header | (dims << 16));
 }
 
-/** Barrier-AND (all dependencies) or barrier-OR (any) packet with up to 5 dependency signals. */
+/** Barrier-AND (all dependencies) or barrier-OR (any) packet with up to AQL_BARRIER_DEPS dependency signals. */
 export function writeBarrierPacket(ring: DataView, ringWords: Int32Array, at: number, kind: 'and' | 'or', deps: readonly bigint[], completionSignal: bigint): void {
-  if (deps.length > 5) throw new RangeError(`a barrier packet holds at most 5 dependency signals, got ${deps.length}`);
+  if (deps.length > AQL_BARRIER_DEPS) throw new RangeError(`a barrier packet holds at most ${AQL_BARRIER_DEPS} dependency signals, got ${deps.length}`);
   ring.setUint16(at + 2, 0, true);
   ring.setUint32(at + 4, 0, true);
-  for (let i = 0; i < 5; i++) ring.setBigUint64(at + D.dep + 8 * i, deps[i] ?? 0n, true);
-  ring.setBigUint64(at + D.dep + 40, 0n, true);
+  for (let i = 0; i < AQL_BARRIER_DEPS; i++) ring.setBigUint64(at + D.dep + 8 * i, deps[i] ?? 0n, true);
+  ring.setBigUint64(at + barrierPacket.offsetOf('reserved2'), 0n, true);
   ring.setBigUint64(at + D.signal, completionSignal, true);
   const type = kind === 'and' ? HSA_PACKET_TYPE.BARRIER_AND : HSA_PACKET_TYPE.BARRIER_OR;
   Atomics.store(ringWords, at >> 2, aqlHeader(type));
@@ -119,10 +121,13 @@ export interface AqlPacket {
 
 const TYPE_NAMES: Record<number, string> = { 0: 'VENDOR_SPECIFIC', 1: 'INVALID', 2: 'KERNEL_DISPATCH', 3: 'BARRIER_AND', 4: 'AGENT_DISPATCH', 5: 'BARRIER_OR' };
 
+/** An AQL packet type's name (hsa.h hsa_packet_type_t), or TYPE_n for one it does not define. */
+export const aqlTypeName = (type: number): string => TYPE_NAMES[type] ?? `TYPE_${type}`;
+
 export function decodeAqlPacket(ring: DataView, at: number): AqlPacket {
   const header = ring.getUint16(at, true);
   const type = header & 0xff;
-  const base = { type, name: TYPE_NAMES[type] ?? `TYPE_${type}`, barrier: ((header >> 8) & 1) === 1, acquire: (header >> 9) & 3, release: (header >> 11) & 3 };
+  const base = { type, name: aqlTypeName(type), barrier: ((header >> 8) & 1) === 1, acquire: (header >> 9) & 3, release: (header >> 11) & 3 };
   switch (type) {
     case HSA_PACKET_TYPE.KERNEL_DISPATCH: {
       const setup = ring.getUint16(at + D.setup, true);
@@ -140,7 +145,7 @@ export function decodeAqlPacket(ring: DataView, at: number): AqlPacket {
     }
     case HSA_PACKET_TYPE.BARRIER_AND:
     case HSA_PACKET_TYPE.BARRIER_OR:
-      return { ...base, fields: { dep_signal: Array.from({ length: 5 }, (_, i) => ring.getBigUint64(at + D.dep + 8 * i, true)), completion_signal: ring.getBigUint64(at + D.signal, true) } };
+      return { ...base, fields: { dep_signal: Array.from({ length: AQL_BARRIER_DEPS }, (_, i) => ring.getBigUint64(at + D.dep + 8 * i, true)), completion_signal: ring.getBigUint64(at + D.signal, true) } };
     case HSA_PACKET_TYPE.VENDOR_SPECIFIC: {
       const format = ring.getUint8(at + 2);
       if (format !== AMD_AQL_FORMAT_PM4_IB) return { ...base, fields: { amd_format: format }, error: `unknown AMD vendor packet format ${format}` };
