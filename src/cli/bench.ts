@@ -40,9 +40,9 @@ Measures, on one device:
               and to a KFD queue, round trip (median, p99) and back-to-back; ratio = CS / user-mode
   served      always on emu:gfx90a: rocminfo's wall time served (amdgpu-ts emulate); the empty-kernel
               dispatch round trip through unmodified ROCr (test/served/hsa_bench.c) and the
-              doorbell → engine latency of an empty barrier (CPU spinning on its signal), each against
-              our own driver in-process on the same model; skipped, saying what is missing, without
-              cc, rocminfo or libhsa-runtime-dev
+              doorbell → engine latency of an empty barrier (CPU spinning on its signal), each after
+              2000 untimed ones and against our own driver in-process on the same model; skipped,
+              saying what is missing, without cc, rocminfo or libhsa-runtime-dev
 On the emulated GPU every figure is the emulator's, and is labelled so. The table ends with the
 process's peak resident set size (JSON: peakRssBytes). Progress goes to stderr; the
 table (or JSON) to stdout.

@@ -1,14 +1,15 @@
 /* Latency of the AQL path through unmodified ROCr, for `npm run bench` (the "served" section):
  *  (a) dispatch round trip: write an empty-kernel dispatch packet, ring the doorbell, and
  *      hsa_signal_wait_scacquire (HSA_WAIT_STATE_BLOCKED, as a program normally waits) until its
- *      completion signal reaches 0 — N times, after a few untimed warm-up dispatches;
+ *      completion signal reaches 0 — N times, after WARMUP untimed ones;
  *  (b) doorbell to engine: a BARRIER_AND packet with no dependencies and a completion signal, timed
  *      from the doorbell store to the signal reaching 0 while the CPU busy-polls the signal value
- *      (hsa_signal_load_relaxed; no interrupt wait), N times.
+ *      (hsa_signal_load_relaxed; no interrupt wait), N times, after WARMUP untimed ones.
  * Both signals come from hsa_signal_create. Times are CLOCK_MONOTONIC, in microseconds.
  *
  * Build: cc -O2 -Wall -Wextra -o hsa_bench hsa_bench.c -lhsa-runtime64
- * Run:   amdgpu-ts emulate -- ./hsa_bench empty.gfx90a.co [DISPATCHES] [BARRIERS]
+ * Run:   amdgpu-ts emulate -- ./hsa_bench empty.gfx90a.co [DISPATCHES] [BARRIERS] [WARMUP]
+ * (WARMUP defaults to 5: the emulated engine compiles its packet paths over the first thousands.)
  * Prints one JSON line: {"dispatch":{"n","median_us","p90_us"},"barrier":{"n","median_us","p90_us","max_us"}};
  * exits 1 when a signal does not reach 0 within 30 s, 2 on an HSA error or bad usage. */
 #include <stdint.h>
@@ -19,7 +20,7 @@
 
 #include "hsa_common.h"
 
-#define WARMUP 5
+#define DEFAULT_WARMUP 5
 #define TIMEOUT_NS (30ull * 1000 * 1000 * 1000)
 
 static uint64_t now_ns(void)
@@ -62,6 +63,7 @@ static const uint16_t fences = (HSA_FENCE_SCOPE_SYSTEM << HSA_PACKET_HEADER_SCAC
 int main(int argc, char **argv)
 {
 	long n_dispatch = argc > 2 ? atol(argv[2]) : 200, n_barrier = argc > 3 ? atol(argv[3]) : 200;
+	long warmup = argc > 4 ? atol(argv[4]) : DEFAULT_WARMUP;
 	struct found f;
 	hsa_queue_t *queue;
 	hsa_code_object_reader_t reader;
@@ -75,8 +77,8 @@ int main(int argc, char **argv)
 	double *dispatch_us, *barrier_us;
 	long i;
 
-	if (argc < 2 || n_dispatch < 1 || n_barrier < 1) {
-		fprintf(stderr, "usage: %s CODE_OBJECT [DISPATCHES] [BARRIERS]\n", argv[0]);
+	if (argc < 2 || n_dispatch < 1 || n_barrier < 1 || warmup < 0) {
+		fprintf(stderr, "usage: %s CODE_OBJECT [DISPATCHES] [BARRIERS] [WARMUP]\n", argv[0]);
 		return 2;
 	}
 	co = read_file(argv[1], &co_size);
@@ -103,7 +105,7 @@ int main(int argc, char **argv)
 	CHECK(hsa_signal_create(1, 0, NULL, &spun));
 
 	/* (a) empty-kernel dispatch round trips */
-	for (i = -WARMUP; i < n_dispatch; i++) {
+	for (i = -warmup; i < n_dispatch; i++) {
 		hsa_kernel_dispatch_packet_t *p = next_slot(queue, &index);
 		hsa_signal_store_relaxed(done, 1);
 		memset((char *)p + 4, 0, sizeof(*p) - 4);
@@ -131,7 +133,7 @@ int main(int argc, char **argv)
 	}
 
 	/* (b) doorbell to engine: an empty barrier, the CPU spinning on its completion signal */
-	for (i = -WARMUP; i < n_barrier; i++) {
+	for (i = -warmup; i < n_barrier; i++) {
 		hsa_barrier_and_packet_t *p = next_slot(queue, &index);
 		hsa_signal_store_relaxed(spun, 1);
 		memset((char *)p + 4, 0, sizeof(*p) - 4);
