@@ -30,8 +30,6 @@ export interface CapturedPath {
   readonly nop: { readonly base: number; readonly bias: number };
 }
 
-export type CBaseline = { readonly available: true; readonly compiler: string; readonly nsPerSubmission: ReadonlyMap<string, number> } | { readonly available: false; readonly reason: string };
-
 const cArray = (type: string, name: string, xs: ArrayLike<number>): string => {
   const items = Array.from(xs, (x) => `0x${x.toString(16)}u`);
   return `static const ${type} ${name}[${Math.max(items.length, 1)}] = {${items.length ? items.join(',') : '0'}};`;
@@ -152,21 +150,35 @@ ${calls}
 `;
 }
 
-/** Compiles and runs the baseline; never throws for a missing or failing compiler (the reason is returned). */
-export function runCBaseline(paths: readonly CapturedPath[], runs: number, compiler = process.env.CC ?? 'cc'): CBaseline {
+/** The compiled baseline: run it once per round (taken in turns with the driver's measurements), then dispose of it. */
+export interface CProgram {
+  readonly compiler: string;
+  /** ns per submission of each path, best of `runs` loops; or why the program failed. */
+  run(runs: number): ReadonlyMap<string, number> | string;
+  dispose(): void;
+}
+
+/** Compiles the baseline; never throws for a missing or failing compiler (the reason is returned). */
+export function buildCBaseline(paths: readonly CapturedPath[], compiler = process.env.CC ?? 'cc'): CProgram | { readonly reason: string } {
   const dir = mkdtempSync(join(tmpdir(), 'amdgpu-ts-bench-'));
-  try {
-    const src = join(dir, 'submit.c');
-    const exe = join(dir, 'submit');
-    writeFileSync(src, source(paths));
-    const cc = spawnSync(compiler, ['-O2', '-std=gnu11', '-o', exe, src], { encoding: 'utf8' });
-    if (cc.error) return { available: false, reason: `no C compiler: ${compiler} could not be run (${(cc.error as NodeJS.ErrnoException).code ?? cc.error.message})` };
-    if (cc.status !== 0) return { available: false, reason: `${compiler} -O2 failed: ${cc.stderr.trim().split('\n')[0] ?? `exit ${cc.status}`}` };
-    const run = spawnSync(exe, [String(runs)], { encoding: 'utf8', timeout: 60_000 });
-    if (run.status !== 0) return { available: false, reason: `the baseline program failed: ${run.error?.message ?? run.stderr.trim() ?? `exit ${run.status}`}` };
-    const out = JSON.parse(run.stdout) as Record<string, number>;
-    return { available: true, compiler: `${compiler} -O2`, nsPerSubmission: new Map(paths.map((p) => [p.name, out[p.name]!])) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const dispose = (): void => rmSync(dir, { recursive: true, force: true });
+  const src = join(dir, 'submit.c');
+  const exe = join(dir, 'submit');
+  writeFileSync(src, source(paths));
+  const cc = spawnSync(compiler, ['-O2', '-std=gnu11', '-o', exe, src], { encoding: 'utf8' });
+  const failed = cc.error ? `no C compiler: ${compiler} could not be run (${(cc.error as NodeJS.ErrnoException).code ?? cc.error.message})` : cc.status !== 0 ? `${compiler} -O2 failed: ${cc.stderr.trim().split('\n')[0] ?? `exit ${cc.status}`}` : undefined;
+  if (failed) {
+    dispose();
+    return { reason: failed };
   }
+  return {
+    compiler: `${compiler} -O2`,
+    run(runs: number): ReadonlyMap<string, number> | string {
+      const run = spawnSync(exe, [String(runs)], { encoding: 'utf8', timeout: 60_000 });
+      if (run.status !== 0) return `the baseline program failed: ${run.error?.message ?? run.stderr.trim() ?? `exit ${run.status}`}`;
+      const out = JSON.parse(run.stdout) as Record<string, number>;
+      return new Map(paths.map((p) => [p.name, out[p.name]!]));
+    },
+    dispose,
+  };
 }
