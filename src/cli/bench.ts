@@ -34,7 +34,8 @@ Measures, on one device:
   submission  CPU cost of one PM4 dispatch, one AQL dispatch and one SDMA copy submission (plain and
               prepared), always on emu:gfx1100?engines=paused, each in a thread of its own, against a
               C program (cc -O2) storing the same bytes; and those stores as plain JavaScript with no
-              driver code (the floor no TypeScript path goes below), against the same C program
+              driver code (the floor no TypeScript path goes below), against the same C program; in
+              3 rounds (1 with --quick) taken in turns, each figure the best of its rounds
   drm         the render-node submission cost next to the user-mode queues', in one run: a 4 KiB SDMA
               copy and a PM4 NOP submitted through CS (IB on the kernel DMA / COMPUTE ring, WAIT_CS)
               and to a KFD queue, round trip (median, p99) and back-to-back; ratio = CS / user-mode
