@@ -5,7 +5,7 @@
 // Outside CI a missing hipcc/rocm-smi skips with the reason; in CI (CI=true) it fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,15 +31,19 @@ function build(): { dir: string; buildMs: number } {
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   cpSync(join(root, 'examples', 'hip'), dir, { recursive: true });
   for (const f of ['hip_copies.hip', 'hip_errors.hip']) cpSync(join(root, 'test', 'served', f), join(dir, f));
+  // hipcc's clang leaves a folder per source file in TMPDIR (/tmp/saxpy-1a2b3c): keep them in ours.
+  const tmp = join(dir, 'tmp');
+  mkdirSync(tmp);
+  const env = { ...HIP_ENV, TMPDIR: tmp };
   const t0 = performance.now();
-  const one = spawnSync('hipcc', ['--offload-arch=gfx90a', 'saxpy.hip', '-o', 'saxpy-timed'], { cwd: dir, env: HIP_ENV, encoding: 'utf8' });
+  const one = spawnSync('hipcc', ['--offload-arch=gfx90a', 'saxpy.hip', '-o', 'saxpy-timed'], { cwd: dir, env, encoding: 'utf8' });
   const buildMs = performance.now() - t0;
   assert.equal(one.status, 0, `hipcc saxpy.hip failed:\n${one.stderr}`);
-  const make = spawnSync('make', ['-j2', 'all', 'hip_copies', 'hip_errors'], { cwd: dir, env: HIP_ENV, encoding: 'utf8' });
+  const make = spawnSync('make', ['-j2', 'all', 'hip_copies', 'hip_errors'], { cwd: dir, env, encoding: 'utf8' });
   assert.equal(make.status, 0, `make in examples/hip failed:\n${make.stdout}${make.stderr}`);
   // One clang offload bundle with three targets (the runtime must pick gfx90a's), and one without it.
   for (const [out, archs] of [['saxpy-multi', ['gfx908', 'gfx90a', 'gfx1030']], ['saxpy-gfx908', ['gfx908']]] as const) {
-    const r = spawnSync('hipcc', ['-O2', ...archs.map((a) => `--offload-arch=${a}`), 'saxpy.hip', '-o', out], { cwd: dir, env: HIP_ENV, encoding: 'utf8' });
+    const r = spawnSync('hipcc', ['-O2', ...archs.map((a) => `--offload-arch=${a}`), 'saxpy.hip', '-o', out], { cwd: dir, env, encoding: 'utf8' });
     assert.equal(r.status, 0, `hipcc ${out} failed:\n${r.stderr}`);
   }
   built = { dir, buildMs };

@@ -1,7 +1,7 @@
 // The emulated GPU served to unmodified Debian ROCm 5.2.3 user space (rocminfo, libhsa-runtime64,
 // libhsakmt, libdrm_amdgpu): AMD's code is the oracle for our kernel interface. Every ioctl the stack
 // issues must be handled; the only refusals allowed are listed below with the kernel's reason.
-import { test, describe } from 'node:test';
+import { after, test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -50,11 +50,19 @@ function assertCleanServe(r: ServedRunResult): void {
   }
 }
 
-let built: string | undefined;
-/** Compiles a C client of test/served into a temporary folder (once per name). */
+/**
+ * This file's scratch folder, removed when it ends: the compiled clients, and the temporary folders of
+ * emulators the tests kill (a SIGKILLed emulator cannot remove its own; they get it as TMPDIR).
+ */
+let scratch: string | undefined;
+const scratchDir = (): string => (scratch ??= mkdtempSync(join(tmpdir(), 'amdgpu-ts-served-test-')));
+after(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Compiles a C client of test/served into the scratch folder (once per name). */
 function buildClient(name: string, libs: string[] = []): string {
-  built ??= mkdtempSync(join(tmpdir(), 'amdgpu-ts-served-test-'));
-  const exe = join(built, name);
+  const exe = join(scratchDir(), name);
   const r = spawnSync('cc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', exe, packagePath('test', 'served', `${name}.c`), ...libs], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   return exe;
@@ -192,7 +200,7 @@ describe('served path failures', { concurrency: false }, () => {
       // The client either is the emulator's child (it dies with it: PR_SET_PDEATHSIG) or a grandchild
       // (its next ioctl fails with EIO and it exits on its own).
       const args = how === 'started by the emulator' ? [exe] : ['sh', '-c', `"${exe}"; echo "client exit $?"; sleep 0.2`];
-      const emu = spawn(process.execPath, [packagePath('bin', 'amdgpu-ts.js'), 'emulate', '--quiet', '--', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const emu = spawn(process.execPath, [packagePath('bin', 'amdgpu-ts.js'), 'emulate', '--quiet', '--', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: scratchDir() } });
       let out = '';
       emu.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
       const deadline = Date.now() + 30_000;

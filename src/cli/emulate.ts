@@ -24,6 +24,8 @@ paths to this process; all other calls go to libc. Memory the program maps is sh
 
 ${optionHelp(OPTIONS)}
 
+SIGINT, SIGTERM and SIGHUP are passed on to COMMAND; the emulator exits after it, removing its files.
+
 exit status: COMMAND's own; 128+N when signal N ended it; 2 bad usage, an unknown model or a COMMAND
 that cannot be started; 1 the preload library cannot be built (no C compiler); 3 internal error.
 Errors are one line on stderr; --debug (or AMDGPU_TS_DEBUG=1) adds the stack trace.`;
@@ -77,7 +79,7 @@ export async function runEmulate(argv: readonly string[], io: CommandIo): Promis
   const timeoutText = p.values.get('timeout')?.[0];
   const timeoutS = timeoutText === undefined ? undefined : Number(timeoutText);
   if (timeoutS !== undefined && !(timeoutS > 0)) throw new UsageError(`--timeout ${timeoutText}: expected a positive number of seconds`);
-  const r = await runServed({ spec, command: program[0]!, args: program.slice(1), timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000 });
+  const r = await runServed({ spec, command: program[0]!, args: program.slice(1), timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000, forwardSignals: true });
   const file = p.values.get('json-stats')?.[0];
   if (file) writeFileSync(file, JSON.stringify({ command: program, exitCode: r.exitCode, signal: r.signal, wallMs: Math.round(r.wallMs), ...r.stats }, null, 2) + '\n');
   if (!p.flags.has('quiet')) io.err(summary(r.stats));

@@ -22,7 +22,15 @@ export interface ServedRunOptions {
   readonly timeoutMs?: number;
   /** Called once the server listens, with its socket path (tests kill the server mid-run). */
   readonly onListening?: (server: EmuServer) => void;
+  /**
+   * Pass SIGINT, SIGTERM and SIGHUP sent to this process on to the child and outlive them until it
+   * exits, so that the served folder is removed (the emulate command): by default they end this
+   * process as usual, and the folder stays behind.
+   */
+  readonly forwardSignals?: boolean;
 }
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export interface ServedRunResult {
   /** The child's exit status, or null when a signal ended it. */
@@ -64,6 +72,8 @@ export async function runServed(o: ServedRunOptions): Promise<ServedRunResult> {
     };
     const started = performance.now();
     const child = spawn(o.command, [...o.args], { env, stdio: o.stdio === 'pipe' ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    const forward = (signal: NodeJS.Signals): void => void child.kill(signal);
+    if (o.forwardSignals) for (const s of FORWARDED_SIGNALS) process.on(s, forward);
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -73,7 +83,10 @@ export async function runServed(o: ServedRunOptions): Promise<ServedRunResult> {
     const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.once('error', (e: NodeJS.ErrnoException) => reject(new ServedStartError(`cannot run ${o.command}: ${e.code ?? e.message}`)));
       child.once('close', (code, signal) => resolve({ code, signal }));
-    }).finally(() => clearTimeout(timer));
+    }).finally(() => {
+      clearTimeout(timer);
+      for (const s of FORWARDED_SIGNALS) process.off(s, forward);
+    });
     const wallMs = performance.now() - started;
     await server.close();
     return { exitCode: outcome.code, signal: outcome.signal, timedOut, stdout, stderr, wallMs, stats: server.stats() };
