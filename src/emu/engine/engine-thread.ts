@@ -29,12 +29,15 @@ const WAIT_POLL_MS = 0.01;
  * 0.05 ms before it sleeps, as a real CP polls: the next doorbell of a launch-and-wait loop, or the word
  * a WAIT_REG_MEM watches, comes a few microseconds after the CPU saw the previous result, and is then
  * seen within a poll. Longer would only hold a core the rest of the process (tests, shader workers)
- * may need. A 0.1 ms gap between polls (descheduled) twice within 20 ms (the cores are oversubscribed)
- * stops polling for 5 ms. Windows that end with nothing found back nothing off (spin-window.ts): with
+ * may need, except after sleeps that work soon ended: then up to 0.5 ms (spin-window.ts). With 0.05 ms
+ * fixed, 3 of 12 runs of 2000 warm-up and 300 timed launch → waits on emu:gfx90a had a median of
+ * 75-90 µs (engine and CPU thread each asleep when the other finished, each wake-up 50-400 µs on this
+ * VM); adaptive, 0 of 12 (3.0-8.2 µs). A 0.1 ms gap between polls (descheduled) twice within 20 ms
+ * (the cores are oversubscribed) stops polling for 5 ms. Windows that end with nothing found back nothing off (spin-window.ts): with
  * a 5 ms back-off after 4 of them in a row, the bench's AQL launch → wait median was 8-24 µs in 6 of 16
  * rounds of 1000 launches (1.9-4.0 µs in the rest); without it, 1.6-2.3 µs in all 16.
  */
-export const ENGINE_SPIN: SpinLimits = { windowMs: 0.05, preemptedMs: 0.1, preemptedAgainMs: 20, backoffMs: 5 };
+export const ENGINE_SPIN: SpinLimits = { windowMs: 0.05, maxWindowMs: 0.5, preemptedMs: 0.1, preemptedAgainMs: 20, backoffMs: 5 };
 const STEP_BUDGET = 64;
 /** A served engine polls its doorbells every doorbellPollMs for this long after the last doorbell, then every SLOW_POLL_MS. */
 const FAST_POLL_WINDOW_MS = 500;
@@ -129,11 +132,17 @@ export class EngineThread implements EngineContext {
     setTimerSlack(1);
     let seenKick = Atomics.load(this.ctrl, CTRL.KICK);
     const spin = new SpinWindow(ENGINE_SPIN);
+    /** The last sleep's length, until the step after it tells whether work was waiting (-1: none pending). */
+    let sleptMs = -1;
     for (;;) {
       if (Atomics.load(this.ctrl, CTRL.STOP)) return;
       this.serveRequests();
       this.scanDoorbells();
       const result = this.stepAll();
+      if (sleptMs >= 0) {
+        spin.slept(sleptMs, result === 'progress');
+        sleptMs = -1;
+      }
       if (result === 'progress') {
         // Work in flight: also what the served sysfs's gpu_busy_percent samples.
         Atomics.store(this.ctrl, CTRL.BUSY, 1);
@@ -150,8 +159,10 @@ export class EngineThread implements EngineContext {
       // Marked before the wait checks KICK: a kick either sees the mark or changed KICK first, and then
       // the wait does not sleep.
       Atomics.store(this.ctrl, CTRL.SLEEPING, 1);
+      const sleptAt = performance.now();
       Atomics.wait(this.ctrl, CTRL.KICK, kick, result === 'waiting' ? WAIT_POLL_MS : this.idleSleepMs());
       Atomics.store(this.ctrl, CTRL.SLEEPING, 0);
+      sleptMs = performance.now() - sleptAt;
       seenKick = Atomics.load(this.ctrl, CTRL.KICK);
     }
   }

@@ -11,11 +11,18 @@
 // found costs at most its own length and backs nothing off: sleeping through the following windows
 // made a launch-and-wait loop's doorbells wake the engine by futex, and on a VM the woken thread then
 // often shared the submitting thread's core for the rest of the run (median launch → wait 18-28 µs
-// instead of 2). Pure bookkeeping over a clock the caller reads.
+// instead of 2).
+// The window adapts to the work: a thread woken for work soon after its window closed (a CPU thread
+// that itself slept and took a VM's 50-400 µs to wake) would have found it by polling a little longer,
+// so the window grows to twice that sleep, up to maxWindowMs; a long sleep or one that timed out
+// halves it again, down to windowMs, so sporadic work costs little polling. Pure bookkeeping over a
+// clock the caller reads.
 
 export interface SpinLimits {
-  /** How long after the last work the thread keeps polling. */
+  /** How long after the last work the thread keeps polling, at least. */
   readonly windowMs: number;
+  /** The longest the window grows to after sleeps that work soon ended. */
+  readonly maxWindowMs: number;
   /** A gap between two polls longer than this means the thread was descheduled. */
   readonly preemptedMs: number;
   /** A second descheduled poll within this time of the first means the cores are oversubscribed. */
@@ -33,8 +40,27 @@ export class SpinWindow {
   private sleepOnlyUntil = Number.NEGATIVE_INFINITY;
   /** When a poll last found the thread descheduled. */
   private preemptedAt = Number.NEGATIVE_INFINITY;
+  /** The window now: between limits.windowMs and limits.maxWindowMs. */
+  private windowMs: number;
 
-  constructor(private readonly limits: SpinLimits) {}
+  constructor(private readonly limits: SpinLimits) {
+    this.windowMs = limits.windowMs;
+  }
+
+  /** The window the next idle period polls for (ms). */
+  get window(): number {
+    return this.windowMs;
+  }
+
+  /**
+   * The thread slept `ms` and was then woken for work (`woken`) or by its own timeout. Work that came
+   * within maxWindowMs of the window's close grows the window to twice that gap; anything else
+   * halves it, never below windowMs.
+   */
+  slept(ms: number, woken: boolean): void {
+    const l = this.limits;
+    this.windowMs = woken && ms < l.maxWindowMs ? Math.min(l.maxWindowMs, Math.max(this.windowMs, 2 * ms)) : Math.max(l.windowMs, this.windowMs / 2);
+  }
 
   /** The thread did work: a new window opens at the next idle poll. */
   worked(): void {
@@ -55,7 +81,7 @@ export class SpinWindow {
       this.preemptedAt = now;
       return this.close(again ? now : undefined);
     }
-    if (now - this.idleSince >= this.limits.windowMs) return this.close();
+    if (now - this.idleSince >= this.windowMs) return this.close();
     this.lastPoll = now;
     return true;
   }
