@@ -30,12 +30,13 @@ const WAIT_POLL_MS = 0.01;
  * a WAIT_REG_MEM watches, comes a few microseconds after the CPU saw the previous result, and is then
  * seen within a poll. Longer would only hold a core the rest of the process (tests, shader workers)
  * may need, except after sleeps that work soon ended: then up to 0.5 ms (spin-window.ts). With 0.05 ms
- * fixed, 3 of 12 runs of 2000 warm-up and 300 timed launch → waits on emu:gfx90a had a median of
+ * fixed, 5 of 24 runs of 2000 warm-up and 300 timed launch → waits on emu:gfx90a had a median of
  * 75-90 µs (engine and CPU thread each asleep when the other finished, each wake-up 50-400 µs on this
- * VM); adaptive, 0 of 12 (3.0-8.2 µs). A 0.1 ms gap between polls (descheduled) twice within 20 ms
- * (the cores are oversubscribed) stops polling for 5 ms. Windows that end with nothing found back nothing off (spin-window.ts): with
- * a 5 ms back-off after 4 of them in a row, the bench's AQL launch → wait median was 8-24 µs in 6 of 16
- * rounds of 1000 launches (1.9-4.0 µs in the rest); without it, 1.6-2.3 µs in all 16.
+ * VM); adaptive, 0 of 12 (3.0-8.2 µs).
+ * A 0.1 ms gap between polls (descheduled) twice within 20 ms (the cores are oversubscribed) stops
+ * polling for 5 ms. Windows that end with nothing found back nothing off: with a 5 ms back-off after 4
+ * of them in a row, the bench's AQL launch → wait median was 8-24 µs in 6 of 16 rounds of 1000
+ * launches (1.9-4.0 µs in the rest); without it, 1.6-2.3 µs in all 16.
  */
 export const ENGINE_SPIN: SpinLimits = { windowMs: 0.05, maxWindowMs: 0.5, preemptedMs: 0.1, preemptedAgainMs: 20, backoffMs: 5 };
 const STEP_BUDGET = 64;

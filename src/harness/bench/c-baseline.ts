@@ -164,8 +164,14 @@ export function buildCBaseline(paths: readonly CapturedPath[], compiler = proces
   const dispose = (): void => rmSync(dir, { recursive: true, force: true });
   const src = join(dir, 'submit.c');
   const exe = join(dir, 'submit');
-  writeFileSync(src, source(paths));
-  const cc = spawnSync(compiler, ['-O2', '-std=gnu11', '-o', exe, src], { encoding: 'utf8' });
+  let cc;
+  try {
+    writeFileSync(src, source(paths));
+    cc = spawnSync(compiler, ['-O2', '-std=gnu11', '-o', exe, src], { encoding: 'utf8' });
+  } catch (e) {
+    dispose();
+    throw e;
+  }
   const failed = cc.error ? `no C compiler: ${compiler} could not be run (${(cc.error as NodeJS.ErrnoException).code ?? cc.error.message})` : cc.status !== 0 ? `${compiler} -O2 failed: ${cc.stderr.trim().split('\n')[0] ?? `exit ${cc.status}`}` : undefined;
   if (failed) {
     dispose();
